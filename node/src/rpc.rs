@@ -1,0 +1,55 @@
+//! The node's JSON-RPC methods beyond Substrate's defaults: account nonces and fee queries
+//! (and, in later issues, Verity's own model and job queries).
+
+use std::sync::Arc;
+
+use jsonrpsee::RpcModule;
+use sc_transaction_pool_api::TransactionPool;
+use sp_api::ProvideRuntimeApi;
+use sp_block_builder::BlockBuilder;
+use pallet_transaction_payment_rpc_runtime_api::RuntimeDispatchInfo;
+use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
+use sp_runtime::traits::Block as BlockT;
+use verity_runtime::{opaque::Block, AccountId, Balance, Nonce};
+
+/// What the RPC methods need from the node.
+pub struct FullDeps<C, P> {
+	/// The client.
+	pub client: Arc<C>,
+	/// The transaction pool.
+	pub pool: Arc<P>,
+}
+
+/// Builds the RPC module with every method of this node.
+pub fn create_full<C, P>(
+	deps: FullDeps<C, P>,
+) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
+where
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ HeaderMetadata<Block, Error = BlockChainError>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
+	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
+	C::Api: BlockBuilder<Block>,
+	P: TransactionPool + 'static,
+{
+	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
+	use substrate_frame_rpc_system::{System, SystemApiServer};
+
+	let mut module = RpcModule::new(());
+	let FullDeps { client, pool } = deps;
+
+	module.merge(SystemApiServer::<_, AccountId, Nonce>::into_rpc(System::new(
+		client.clone(),
+		pool,
+	)))?;
+	module.merge(TransactionPaymentApiServer::<
+		<Block as BlockT>::Hash,
+		RuntimeDispatchInfo<Balance>,
+	>::into_rpc(TransactionPayment::<_, Block>::new(client)))?;
+
+	Ok(module)
+}

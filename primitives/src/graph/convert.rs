@@ -1,0 +1,147 @@
+//! Conversions from ONNX protobuf structs: tensors and attributes.
+
+use alloc::{format, string::String, vec::Vec};
+
+use super::GraphError;
+use crate::{
+	onnx::{AttributeProto, TensorProto},
+	tensor::{checked_numel, DType, Tensor, TensorData},
+};
+
+fn unsupported(s: String) -> GraphError {
+	GraphError::Unsupported(s)
+}
+
+fn invalid(s: String) -> GraphError {
+	GraphError::Invalid(s)
+}
+
+/// A tensor from an ONNX `TensorProto` (initializer or attribute).
+pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
+	let name = &t.name;
+	if t.data_location == 1 {
+		return Err(unsupported(format!("tensor '{name}' uses external data")));
+	}
+	let dtype = DType::from_onnx(t.data_type).ok_or_else(|| {
+		unsupported(format!("tensor '{name}' has data type {} ({})", t.data_type, onnx_type_name(t.data_type)))
+	})?;
+	let mut shape = Vec::with_capacity(t.dims.len());
+	for d in &t.dims {
+		let d = usize::try_from(*d).map_err(|_| invalid(format!("tensor '{name}' has dimension {d}")))?;
+		shape.push(d);
+	}
+	let n = checked_numel(&shape).map_err(|e| unsupported(format!("tensor '{name}': {e}")))?;
+	let mismatch = |got: usize| invalid(format!("tensor '{name}' has {got} elements for shape {shape:?}"));
+	let data = if !t.raw_data.is_empty() {
+		if t.raw_data.len() != n * dtype.size() {
+			return Err(invalid(format!(
+				"tensor '{name}' has {} raw bytes for shape {shape:?}",
+				t.raw_data.len()
+			)));
+		}
+		TensorData::from_le_bytes(dtype, &t.raw_data)
+			.map_err(|e| invalid(format!("tensor '{name}': {e}")))?
+	} else {
+		let data = match dtype {
+			DType::F32 => TensorData::F32(t.float_data.clone()),
+			DType::I64 => TensorData::I64(t.int64_data.clone()),
+			DType::I32 => TensorData::I32(t.int32_data.clone()),
+			DType::I8 => TensorData::I8(t.int32_data.iter().map(|v| *v as i8).collect()),
+			DType::U8 => TensorData::U8(t.int32_data.iter().map(|v| *v as u8).collect()),
+			DType::Bool => TensorData::Bool(t.int32_data.iter().map(|v| *v != 0).collect()),
+		};
+		if data.len() != n {
+			return Err(mismatch(data.len()));
+		}
+		data
+	};
+	Tensor::new(shape, data).map_err(|e| invalid(format!("tensor '{name}': {e}")))
+}
+
+/// A readable name of an ONNX data type code.
+pub fn onnx_type_name(code: i32) -> &'static str {
+	match code {
+		1 => "float32",
+		2 => "uint8",
+		3 => "int8",
+		4 => "uint16",
+		5 => "int16",
+		6 => "int32",
+		7 => "int64",
+		8 => "string",
+		9 => "bool",
+		10 => "float16",
+		11 => "float64",
+		12 => "uint32",
+		13 => "uint64",
+		16 => "bfloat16",
+		_ => "unknown",
+	}
+}
+
+/// The attributes of one node, looked up by name.
+pub struct Attrs<'a> {
+	/// The node's description for messages, e.g. `node 'conv1' (Conv)`.
+	pub node: &'a str,
+	/// The attributes.
+	pub list: &'a [AttributeProto],
+}
+
+impl<'a> Attrs<'a> {
+	fn find(&self, name: &str) -> Option<&'a AttributeProto> {
+		self.list.iter().find(|a| a.name == name)
+	}
+
+	/// Whether attribute `name` is present.
+	pub fn has(&self, name: &str) -> bool {
+		self.find(name).is_some()
+	}
+
+	/// Integer attribute `name`, or `default`.
+	pub fn int(&self, name: &str, default: i64) -> i64 {
+		self.find(name).map(|a| a.i).unwrap_or(default)
+	}
+
+	/// Float attribute `name`, or `default`.
+	pub fn float(&self, name: &str, default: f32) -> f32 {
+		self.find(name).map(|a| a.f).unwrap_or(default)
+	}
+
+	/// Integer-list attribute `name`, if present.
+	pub fn ints(&self, name: &str) -> Option<Vec<i64>> {
+		self.find(name).map(|a| a.ints.clone())
+	}
+
+	/// Float-list attribute `name`, if present.
+	pub fn floats(&self, name: &str) -> Option<Vec<f32>> {
+		self.find(name).map(|a| a.floats.clone())
+	}
+
+	/// String attribute `name`, or `default`.
+	pub fn string(&self, name: &str, default: &str) -> Result<String, GraphError> {
+		match self.find(name) {
+			None => Ok(default.into()),
+			Some(a) => String::from_utf8(a.s.clone())
+				.map_err(|_| invalid(format!("{}: attribute '{name}' is not UTF-8", self.node))),
+		}
+	}
+
+	/// Tensor attribute `name`, if present.
+	pub fn tensor(&self, name: &str) -> Result<Option<Tensor>, GraphError> {
+		match self.find(name).and_then(|a| a.t.as_ref()) {
+			None => Ok(None),
+			Some(t) => tensor_from_proto(t).map(Some),
+		}
+	}
+
+	/// Refuses a graph-valued attribute (control flow is not supported).
+	pub fn no_subgraphs(&self) -> Result<(), GraphError> {
+		match self.list.iter().find(|a| a.has_graph) {
+			Some(a) => Err(unsupported(format!(
+				"{}: attribute '{}' holds a subgraph (control flow is not supported)",
+				self.node, a.name
+			))),
+			None => Ok(()),
+		}
+	}
+}

@@ -1,0 +1,131 @@
+//! The canonical graph: what every validator agrees a model computes.
+//!
+//! [`Graph::from_onnx`] decodes ONNX bytes (with the `no_std` decoder of [`crate::onnx`]),
+//! checks them, folds shape-only subgraphs to constants, resolves every shape-like input
+//! into static attributes, infers every value's type and orders the nodes topologically
+//! (deterministically). A node id is always an index in [`Graph::nodes`].
+
+mod convert;
+mod exec;
+mod import;
+mod shapes;
+#[cfg(test)]
+mod tests;
+
+use alloc::{string::String, vec::Vec};
+use codec::{Decode, DecodeWithMemTracking, Encode};
+use scale_info::TypeInfo;
+
+pub use exec::{Trace, TraceOptions};
+
+use crate::{
+	ops::{Op, ValueType},
+	tensor::{DType, TensorBytes},
+};
+
+/// The opset range of the default ONNX domain we accept.
+pub const MIN_OPSET: i64 = 7;
+/// The newest opset of the default ONNX domain we accept.
+pub const MAX_OPSET: i64 = 21;
+
+/// Index of a value (a tensor flowing through the graph).
+pub type ValueId = u32;
+
+/// A value's name and static type.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct ValueInfo {
+	/// The ONNX name.
+	pub name: String,
+	/// Element type.
+	pub dtype: DType,
+	/// Static shape.
+	pub shape: Vec<u64>,
+}
+
+impl ValueInfo {
+	/// As a kernel value type.
+	pub fn value_type(&self) -> ValueType {
+		ValueType::new(self.dtype, self.shape.iter().map(|d| *d as usize).collect())
+	}
+}
+
+/// A node of the canonical graph.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct Node {
+	/// The ONNX op type it came from (for messages and tools).
+	pub onnx_op: String,
+	/// The canonical op.
+	pub op: Op,
+	/// Input values (`None` for an omitted optional input).
+	pub inputs: Vec<Option<ValueId>>,
+	/// Output values.
+	pub outputs: Vec<ValueId>,
+}
+
+/// The canonical form of a model.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct Graph {
+	/// Every value: graph inputs first, then constants, then node outputs in node order.
+	pub values: Vec<ValueInfo>,
+	/// The graph inputs a caller provides, in order.
+	pub inputs: Vec<ValueId>,
+	/// The graph outputs, in order.
+	pub outputs: Vec<ValueId>,
+	/// Constant values (initializers and folded subgraphs) that nodes or outputs read.
+	pub constants: Vec<(ValueId, TensorBytes)>,
+	/// Nodes in canonical (topological) order.
+	pub nodes: Vec<Node>,
+}
+
+/// Why a model was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GraphError {
+	/// The bytes are not a well-formed ONNX protobuf.
+	Decode(String),
+	/// The model is larger than [`crate::limits::MAX_MODEL_BYTES`].
+	TooLarge(usize),
+	/// Anything else outside what Verity supports; the text names the cause.
+	Unsupported(String),
+	/// The graph is malformed (cycles, dangling or duplicate names, bad shapes).
+	Invalid(String),
+}
+
+impl core::fmt::Display for GraphError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		match self {
+			GraphError::Decode(e) => write!(f, "malformed ONNX protobuf: {e}"),
+			GraphError::TooLarge(n) => write!(
+				f,
+				"model of {n} bytes exceeds the limit of {} bytes",
+				crate::limits::MAX_MODEL_BYTES
+			),
+			GraphError::Unsupported(e) => write!(f, "unsupported model: {e}"),
+			GraphError::Invalid(e) => write!(f, "invalid model: {e}"),
+		}
+	}
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for GraphError {}
+
+impl Graph {
+	/// Decodes, checks and canonicalises ONNX model bytes.
+	pub fn from_onnx(bytes: &[u8]) -> Result<Graph, GraphError> {
+		import::import(bytes)
+	}
+
+	/// The types of the graph inputs, in order.
+	pub fn input_types(&self) -> Vec<&ValueInfo> {
+		self.inputs.iter().filter_map(|v| self.values.get(*v as usize)).collect()
+	}
+
+	/// The types of the graph outputs, in order.
+	pub fn output_types(&self) -> Vec<&ValueInfo> {
+		self.outputs.iter().filter_map(|v| self.values.get(*v as usize)).collect()
+	}
+
+	/// The type of value `v`.
+	pub fn value(&self, v: ValueId) -> Option<&ValueInfo> {
+		self.values.get(v as usize)
+	}
+}

@@ -1,0 +1,185 @@
+//! Import and execution tests on models built with the ONNX encoder.
+
+use alloc::{string::ToString, vec, vec::Vec};
+
+use super::*;
+use crate::{
+	onnx::{
+		builder::{Attr, ModelBuilder},
+		zoo,
+	},
+	tensor::{DType, Tensor, TensorData},
+};
+
+fn input(n: usize, seed: u64) -> Vec<f32> {
+	zoo::Rng::new(seed).floats(n, 1.0)
+}
+
+#[test]
+fn mlp_imports_and_runs_deterministically() {
+	let bytes = zoo::mlp(&[16, 8, 4], 1).unwrap();
+	let g = Graph::from_onnx(&bytes).unwrap();
+	assert_eq!(g.input_types()[0].shape, vec![1, 16]);
+	assert_eq!(g.output_types()[0].shape, vec![1, 4]);
+	// Gemm, Relu, MatMul, Add, Softmax.
+	let ops: Vec<&str> = g.nodes.iter().map(|n| n.onnx_op.as_str()).collect();
+	assert_eq!(ops, vec!["Gemm", "Relu", "MatMul", "Add", "Softmax"]);
+	let x = Tensor::f32(vec![1, 16], input(16, 2)).unwrap();
+	let t1 = g.run(&[x.clone()], TraceOptions::default()).unwrap();
+	let t2 = g.run(&[x.clone()], TraceOptions { keep_node_outputs: true }).unwrap();
+	assert_eq!(t1.root, t2.root);
+	assert_eq!(t1.commitments.len(), 5);
+	assert_eq!(t2.node_outputs.len(), 5);
+	let y = t1.outputs[0].as_f32().unwrap();
+	let sum: f32 = y.iter().sum();
+	assert!((sum - 1.0).abs() < 1e-5, "softmax sums to {sum}");
+	// Another input gives another root.
+	let x2 = Tensor::f32(vec![1, 16], input(16, 3)).unwrap();
+	assert_ne!(g.run(&[x2], TraceOptions::default()).unwrap().root, t1.root);
+	// The canonical graph is SCALE-encodable and round-trips.
+	let enc = g.encode();
+	assert_eq!(Graph::decode(&mut &enc[..]).unwrap(), g);
+}
+
+#[test]
+fn lenet_and_quantized_models_run() {
+	let g = Graph::from_onnx(&zoo::lenet(7).unwrap()).unwrap();
+	assert_eq!(g.nodes.len(), 13);
+	let x = Tensor::f32(vec![1, 1, 28, 28], input(784, 1)).unwrap();
+	let t = g.run(&[x], TraceOptions::default()).unwrap();
+	assert_eq!(t.outputs[0].shape(), &[1, 10]);
+	let q = Graph::from_onnx(&zoo::quantized_mlp(3).unwrap()).unwrap();
+	let x = Tensor::f32(vec![1, 64], input(64, 4)).unwrap();
+	let t = q.run(&[x], TraceOptions::default()).unwrap();
+	assert_eq!(t.outputs[0].shape(), &[1, 10]);
+	assert!(t.outputs[0].as_f32().unwrap().iter().any(|v| *v != 0.0));
+}
+
+#[test]
+fn wrong_inputs_are_refused_with_a_clear_error() {
+	let g = Graph::from_onnx(&zoo::mlp(&[4, 2], 1).unwrap()).unwrap();
+	let bad = Tensor::f32(vec![1, 5], vec![0.0; 5]).unwrap();
+	let e = g.run(&[bad], TraceOptions::default()).unwrap_err();
+	assert_eq!(e, "input 0 ('x'): expected f32 [1, 4], got f32 [1, 5]");
+	let wrong_type = Tensor::i64(vec![1, 4], vec![0; 4]).unwrap();
+	assert!(g.run(&[wrong_type], TraceOptions::default()).unwrap_err().contains("expected f32"));
+	assert!(g.run(&[], TraceOptions::default()).unwrap_err().contains("takes 1 inputs"));
+}
+
+/// A flatten written as a shape computation: Shape → Gather → Unsqueeze → Concat → Reshape.
+fn shape_subgraph_model() -> Vec<u8> {
+	let mut b = ModelBuilder::new("shape", 13);
+	b.input("x", DType::F32, &[2, 3, 4]);
+	b.initializer("zero", Tensor::i64(vec![], vec![0]).unwrap());
+	b.initializer("minus1", Tensor::i64(vec![1], vec![-1]).unwrap());
+	b.initializer("axes0", Tensor::i64(vec![1], vec![0]).unwrap());
+	b.node("Shape", &["x"], &["s"], vec![]);
+	b.node("Gather", &["s", "zero"], &["n"], vec![Attr::Int("axis", 0)]);
+	b.node("Unsqueeze", &["n", "axes0"], &["n1"], vec![]);
+	b.node("Concat", &["n1", "minus1"], &["shape"], vec![Attr::Int("axis", 0)]);
+	b.node("Reshape", &["x", "shape"], &["y"], vec![]);
+	b.output("y");
+	b.build()
+}
+
+#[test]
+fn shape_subgraphs_fold_to_constants() {
+	let g = Graph::from_onnx(&shape_subgraph_model()).unwrap();
+	assert_eq!(g.nodes.len(), 1);
+	assert_eq!(g.nodes[0].op, crate::ops::Op::Reshape);
+	assert_eq!(g.output_types()[0].shape, vec![2, 12]);
+	assert!(g.constants.is_empty(), "the shape constant is folded into the op");
+}
+
+#[test]
+fn nodes_out_of_file_order_are_sorted() {
+	let mut b = ModelBuilder::new("rev", 13);
+	b.input("x", DType::F32, &[3]);
+	b.node("Neg", &["a"], &["y"], vec![]);
+	b.node("Relu", &["x"], &["a"], vec![]);
+	b.output("y");
+	let g = Graph::from_onnx(&b.build()).unwrap();
+	let ops: Vec<&str> = g.nodes.iter().map(|n| n.onnx_op.as_str()).collect();
+	assert_eq!(ops, vec!["Relu", "Neg"]);
+}
+
+fn refusal(b: &ModelBuilder) -> GraphError {
+	Graph::from_onnx(&b.build()).unwrap_err()
+}
+
+#[test]
+fn refusals_name_their_cause() {
+	let base = || {
+		let mut b = ModelBuilder::new("m", 13);
+		b.input("x", DType::F32, &[2]);
+		b
+	};
+	let mut b = base();
+	b.node("FancyOp", &["x"], &["y"], vec![]).output("y");
+	let e = refusal(&b).to_string();
+	assert!(e.contains("op 'FancyOp' is not supported"), "{e}");
+
+	let mut b = ModelBuilder::new("m", 99);
+	b.input("x", DType::F32, &[2]).node("Relu", &["x"], &["y"], vec![]).output("y");
+	assert!(refusal(&b).to_string().contains("opset 99"));
+
+	let mut b = base();
+	b.node("Relu", &["nope"], &["y"], vec![]).output("y");
+	assert!(refusal(&b).to_string().contains("reads 'nope', which nothing produces"));
+
+	let mut b = base();
+	b.node("Relu", &["x"], &["y"], vec![]).node("Neg", &["x"], &["y"], vec![]).output("y");
+	assert!(refusal(&b).to_string().contains("'y' is defined twice"));
+
+	let mut b = base();
+	b.node("Relu", &["b"], &["a"], vec![]).node("Neg", &["a"], &["b"], vec![]).output("a");
+	assert!(refusal(&b).to_string().contains("cycle"));
+
+	let mut b = base();
+	b.node("Relu", &["x"], &["y"], vec![]).output("z");
+	assert!(refusal(&b).to_string().contains("'z' is never produced"));
+
+	let mut b = base();
+	b.input("w", DType::F32, &[3]).node("Add", &["x", "w"], &["y"], vec![]).output("y");
+	assert!(refusal(&b).to_string().contains("do not broadcast"));
+
+	let mut b = base();
+	b.input("r", DType::F32, &[2]).node("Reshape", &["x", "r"], &["y"], vec![]).output("y");
+	assert!(refusal(&b).to_string().contains("must be a constant"));
+
+	assert!(matches!(Graph::from_onnx(&[0xff, 0xff, 0xff]), Err(GraphError::Decode(_))));
+	let huge = vec![0u8; crate::limits::MAX_MODEL_BYTES + 1];
+	assert!(matches!(Graph::from_onnx(&huge), Err(GraphError::TooLarge(_))));
+}
+
+#[test]
+fn dynamic_and_unsupported_inputs_are_refused() {
+	// A symbolic batch dimension, hand-encoded: the builder only writes static ones.
+	let mut b = ModelBuilder::new("m", 13);
+	b.input("x", DType::F32, &[2]).node("Relu", &["x"], &["y"], vec![]).output("y");
+	let bytes = b.build();
+	let g = crate::onnx::decode_model(&bytes).unwrap();
+	assert!(g.graph.is_some());
+	let mut b = ModelBuilder::new("m", 13);
+	b.input("x", DType::F32, &[2])
+		.initializer("h", Tensor::new(vec![1], TensorData::Bool(vec![true])).unwrap())
+		.node("Cast", &["x"], &["y"], vec![Attr::Int("to", 10)])
+		.output("y");
+	assert!(refusal(&b).to_string().contains("cast to type 10"));
+}
+
+#[test]
+fn random_mutations_never_panic() {
+	let bytes = zoo::lenet(1).unwrap();
+	let mut rng = zoo::Rng::new(42);
+	for _ in 0..300 {
+		let mut m = bytes.clone();
+		for _ in 0..1 + rng.next_u64() % 4 {
+			let i = (rng.next_u64() as usize) % m.len();
+			m[i] = rng.next_u64() as u8;
+		}
+		let cut = (rng.next_u64() as usize) % (m.len() + 1);
+		let _ = Graph::from_onnx(&m);
+		let _ = Graph::from_onnx(&m[..cut]);
+	}
+}

@@ -1,0 +1,155 @@
+//! Small models generated in code, with deterministic weights: the demo model, the test
+//! models and the benchmark models.
+
+use alloc::{format, vec, vec::Vec};
+
+use super::builder::{Attr, ModelBuilder};
+use crate::tensor::{DType, Tensor, TensorData, TensorError};
+
+/// A deterministic xorshift generator for weights.
+pub struct Rng(u64);
+
+impl Rng {
+	/// A generator from a seed.
+	pub fn new(seed: u64) -> Self {
+		Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+	}
+
+	/// The next 64 random bits.
+	pub fn next_u64(&mut self) -> u64 {
+		let mut x = self.0;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		self.0 = x;
+		x
+	}
+
+	/// A float uniform in `[-scale, scale)`.
+	pub fn float(&mut self, scale: f32) -> f32 {
+		((self.next_u64() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * scale
+	}
+
+	/// `n` floats uniform in `[-scale, scale)`.
+	pub fn floats(&mut self, n: usize, scale: f32) -> Vec<f32> {
+		(0..n).map(|_| self.float(scale)).collect()
+	}
+}
+
+/// Weights of `shape`, uniform in `±1/sqrt(fan_in)`.
+fn weights(rng: &mut Rng, shape: &[usize], fan_in: usize) -> Result<Tensor, TensorError> {
+	let n = shape.iter().product();
+	let scale = 1.0 / libm::sqrtf(fan_in as f32);
+	Tensor::new(shape.to_vec(), TensorData::F32(rng.floats(n, scale)))
+}
+
+/// A multi-layer perceptron `sizes[0] -> sizes[1] -> ... -> sizes[n]` with ReLU between
+/// layers and Softmax at the end, batch 1: input `x` of `[1, sizes[0]]`, output `y`.
+/// Layers alternate between Gemm and MatMul + Add, to exercise both.
+pub fn mlp(sizes: &[usize], seed: u64) -> Result<Vec<u8>, TensorError> {
+	let mut rng = Rng::new(seed);
+	let mut b = ModelBuilder::new("mlp", 17);
+	b.input("x", DType::F32, &[1, sizes[0]]);
+	let mut cur = format!("x");
+	for (l, w) in sizes.windows(2).enumerate() {
+		let (fi, fo) = (w[0], w[1]);
+		let wn = format!("w{l}");
+		let bn = format!("b{l}");
+		b.initializer(&wn, weights(&mut rng, &[fi, fo], fi)?);
+		b.initializer(&bn, weights(&mut rng, &[fo], fi)?);
+		let z = format!("z{l}");
+		if l % 2 == 0 {
+			b.node("Gemm", &[&cur, &wn, &bn], &[&z], vec![]);
+		} else {
+			let m = format!("m{l}");
+			b.node("MatMul", &[&cur, &wn], &[&m], vec![]);
+			b.node("Add", &[&m, &bn], &[&z], vec![]);
+		}
+		cur = if l + 2 < sizes.len() {
+			let r = format!("r{l}");
+			b.node("Relu", &[&z], &[&r], vec![]);
+			r
+		} else {
+			z
+		};
+	}
+	b.node("Softmax", &[&cur], &["y"], vec![Attr::Int("axis", -1)]);
+	b.output("y");
+	Ok(b.build())
+}
+
+/// A LeNet-5-size CNN on `[1, 1, 28, 28]`: conv 6@5x5 (pad 2) → ReLU → max pool 2 →
+/// conv 16@5x5 → ReLU → average pool 2 → flatten → Gemm 120 → ReLU → Gemm 84 → ReLU →
+/// Gemm 10 → LogSoftmax. Output `y` of `[1, 10]`.
+pub fn lenet(seed: u64) -> Result<Vec<u8>, TensorError> {
+	let mut rng = Rng::new(seed);
+	let mut b = ModelBuilder::new("lenet", 17);
+	b.input("x", DType::F32, &[1, 1, 28, 28]);
+	b.initializer("c1w", weights(&mut rng, &[6, 1, 5, 5], 25)?);
+	b.initializer("c1b", weights(&mut rng, &[6], 25)?);
+	b.initializer("c2w", weights(&mut rng, &[16, 6, 5, 5], 150)?);
+	b.initializer("c2b", weights(&mut rng, &[16], 150)?);
+	b.initializer("f1w", weights(&mut rng, &[120, 400], 400)?);
+	b.initializer("f1b", weights(&mut rng, &[120], 400)?);
+	b.initializer("f2w", weights(&mut rng, &[84, 120], 120)?);
+	b.initializer("f2b", weights(&mut rng, &[84], 120)?);
+	b.initializer("f3w", weights(&mut rng, &[10, 84], 84)?);
+	b.initializer("f3b", weights(&mut rng, &[10], 84)?);
+	let k5 = || Attr::Ints("kernel_shape", vec![5, 5]);
+	let pool = |kind: &'static str| {
+		(kind, vec![Attr::Ints("kernel_shape", vec![2, 2]), Attr::Ints("strides", vec![2, 2])])
+	};
+	b.node("Conv", &["x", "c1w", "c1b"], &["c1"], vec![k5(), Attr::Ints("pads", vec![2, 2, 2, 2])]);
+	b.node("Relu", &["c1"], &["r1"], vec![]);
+	let (p, a) = pool("MaxPool");
+	b.node(p, &["r1"], &["p1"], a);
+	b.node("Conv", &["p1", "c2w", "c2b"], &["c2"], vec![k5()]);
+	b.node("Relu", &["c2"], &["r2"], vec![]);
+	let (p, a) = pool("AveragePool");
+	b.node(p, &["r2"], &["p2"], a);
+	b.node("Flatten", &["p2"], &["f"], vec![Attr::Int("axis", 1)]);
+	b.node("Gemm", &["f", "f1w", "f1b"], &["h1"], vec![Attr::Int("transB", 1)]);
+	b.node("Relu", &["h1"], &["a1"], vec![]);
+	b.node("Gemm", &["a1", "f2w", "f2b"], &["h2"], vec![Attr::Int("transB", 1)]);
+	b.node("Relu", &["h2"], &["a2"], vec![]);
+	b.node("Gemm", &["a2", "f3w", "f3b"], &["h3"], vec![Attr::Int("transB", 1)]);
+	b.node("LogSoftmax", &["h3"], &["y"], vec![Attr::Int("axis", 1)]);
+	b.output("y");
+	Ok(b.build())
+}
+
+/// An int8-quantized two-layer classifier on `[1, 64]` floats: QuantizeLinear →
+/// QLinearMatMul (64→32) → DequantizeLinear → Relu → QuantizeLinear → MatMulInteger (32→10)
+/// → Cast → Mul (scale) → output `y` of `[1, 10]`.
+pub fn quantized_mlp(seed: u64) -> Result<Vec<u8>, TensorError> {
+	let mut rng = Rng::new(seed);
+	let mut b = ModelBuilder::new("qmlp", 13);
+	b.input("x", DType::F32, &[1, 64]);
+	let i8s = |rng: &mut Rng, shape: &[usize]| {
+		let n = shape.iter().product();
+		let v: Vec<i8> = (0..n).map(|_| (rng.next_u64() % 255) as i64 as i8).collect();
+		Tensor::new(shape.to_vec(), TensorData::I8(v))
+	};
+	let f = |v: f32| Tensor::f32(vec![], vec![v]);
+	let zp_i8 = |v: i8| Tensor::new(vec![], TensorData::I8(vec![v]));
+	b.initializer("xs", f(0.02)?);
+	b.initializer("xz", zp_i8(0)?);
+	b.initializer("w1", i8s(&mut rng, &[64, 32])?);
+	b.initializer("w1s", f(0.01)?);
+	b.initializer("w1z", zp_i8(0)?);
+	b.initializer("h1s", f(0.05)?);
+	b.initializer("h1z", zp_i8(-3)?);
+	b.initializer("w2", i8s(&mut rng, &[32, 10])?);
+	b.initializer("w2z", zp_i8(0)?);
+	b.initializer("scale", f(0.0005)?);
+	b.node("QuantizeLinear", &["x", "xs", "xz"], &["xq"], vec![]);
+	b.node("QLinearMatMul", &["xq", "xs", "xz", "w1", "w1s", "w1z", "h1s", "h1z"], &["h1q"], vec![]);
+	b.node("DequantizeLinear", &["h1q", "h1s", "h1z"], &["h1"], vec![]);
+	b.node("Relu", &["h1"], &["a1"], vec![]);
+	b.node("QuantizeLinear", &["a1", "xs", "xz"], &["a1q"], vec![]);
+	b.node("MatMulInteger", &["a1q", "w2", "xz", "w2z"], &["acc"], vec![]);
+	b.node("Cast", &["acc"], &["accf"], vec![Attr::Int("to", 1)]);
+	b.node("Mul", &["accf", "scale"], &["y"], vec![]);
+	b.output("y");
+	Ok(b.build())
+}

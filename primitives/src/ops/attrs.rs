@@ -1,0 +1,291 @@
+//! The canonical op set and its static attributes.
+//!
+//! Canonicalisation resolves every shape-like input (Reshape's shape, Slice's starts, Clip's
+//! bounds, ...) into these attributes, so each op's output types follow from its input types.
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode};
+use scale_info::TypeInfo;
+
+use crate::tensor::DType;
+
+/// An f32 attribute stored by its bits (SCALE has no floats).
+#[derive(
+	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Default,
+)]
+pub struct F32Bits(pub u32);
+
+impl F32Bits {
+	/// Wraps `x`.
+	pub fn new(x: f32) -> Self {
+		F32Bits(x.to_bits())
+	}
+
+	/// The value.
+	pub fn get(self) -> f32 {
+		f32::from_bits(self.0)
+	}
+}
+
+/// Element-wise ops of one input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum UnaryOp {
+	/// `-x`.
+	Neg,
+	/// `|x|`.
+	Abs,
+	/// `sqrt(x)` (IEEE, correctly rounded).
+	Sqrt,
+	/// `exp(x)` (libm).
+	Exp,
+	/// `ln(x)` (libm).
+	Log,
+	/// `max(x, 0)`.
+	Relu,
+	/// `1 / (1 + exp(-x))`.
+	Sigmoid,
+	/// `tanh(x)` (libm).
+	Tanh,
+	/// `ln(exp(x) + 1)`.
+	Softplus,
+	/// `-1, 0 or 1`.
+	Sign,
+	/// `x < 0 ? alpha * x : x`.
+	LeakyRelu {
+		/// Slope for negative inputs.
+		alpha: F32Bits,
+	},
+	/// `x < 0 ? alpha * (exp(x) - 1) : x`.
+	Elu {
+		/// Scale of the negative part.
+		alpha: F32Bits,
+	},
+	/// `gamma * (x <= 0 ? alpha * (exp(x) - 1) : x)`.
+	Selu {
+		/// Scale of the negative part.
+		alpha: F32Bits,
+		/// Overall scale.
+		gamma: F32Bits,
+	},
+	/// `max(0, min(1, alpha * x + beta))`.
+	HardSigmoid {
+		/// Slope.
+		alpha: F32Bits,
+		/// Offset.
+		beta: F32Bits,
+	},
+}
+
+/// Element-wise ops of two broadcast inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum BinaryOp {
+	/// `a + b`.
+	Add,
+	/// `a - b`.
+	Sub,
+	/// `a * b`.
+	Mul,
+	/// `a / b` (integers: truncating; division by zero gives 0).
+	Div,
+	/// `a ^ b` (libm `powf`).
+	Pow,
+	/// `a < 0 ? b * a : a` (b broadcast to a).
+	PRelu,
+}
+
+/// Element-wise ops of any number of broadcast inputs, folded left to right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum VariadicOp {
+	/// Sum.
+	Sum,
+	/// Maximum (NaN propagates).
+	Max,
+	/// Minimum (NaN propagates).
+	Min,
+}
+
+/// `Gemm`'s attributes: `alpha * A' B' + beta * C`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct GemmAttrs {
+	/// Scale of the product.
+	pub alpha: F32Bits,
+	/// Scale of C.
+	pub beta: F32Bits,
+	/// Whether A is transposed.
+	pub trans_a: bool,
+	/// Whether B is transposed.
+	pub trans_b: bool,
+}
+
+/// Convolution attributes (per spatial dimension); the kernel's size comes from the weights.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct ConvAttrs {
+	/// Strides.
+	pub strides: Vec<u32>,
+	/// Padding at the start of each spatial dimension.
+	pub pads_begin: Vec<u32>,
+	/// Dilations.
+	pub dilations: Vec<u32>,
+	/// Number of groups.
+	pub group: u32,
+}
+
+/// Max or average.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum PoolKind {
+	/// Maximum.
+	Max,
+	/// Average.
+	Average,
+}
+
+/// Pooling attributes (per spatial dimension).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct PoolAttrs {
+	/// Max or average.
+	pub kind: PoolKind,
+	/// Window size.
+	pub kernel: Vec<u32>,
+	/// Strides.
+	pub strides: Vec<u32>,
+	/// Padding at the start.
+	pub pads_begin: Vec<u32>,
+	/// Padding at the end (for the divisor of `count_include_pad`).
+	pub pads_end: Vec<u32>,
+	/// Dilations.
+	pub dilations: Vec<u32>,
+	/// Average pooling divides by the full window, padding included.
+	pub count_include_pad: bool,
+}
+
+/// Reductions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum ReduceKind {
+	/// Sum.
+	Sum,
+	/// Mean (sum, then one division).
+	Mean,
+	/// Maximum.
+	Max,
+}
+
+/// An op of the canonical graph, with every attribute static.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum Op {
+	/// One-input element-wise op.
+	Unary(UnaryOp),
+	/// Two-input broadcast element-wise op.
+	Binary(BinaryOp),
+	/// Many-input broadcast element-wise op.
+	Variadic(VariadicOp),
+	/// `min(max(x, min), max)`.
+	Clip {
+		/// Lower bound.
+		min: Option<F32Bits>,
+		/// Upper bound.
+		max: Option<F32Bits>,
+	},
+	/// Conversion to another dtype (floats to integers truncate toward zero and wrap).
+	Cast {
+		/// The target dtype.
+		to: DType,
+	},
+	/// NumPy matmul (1-D promotion, batch broadcasting).
+	MatMul,
+	/// General matrix multiplication.
+	Gemm(GemmAttrs),
+	/// Integer matmul of (u)int8 with zero points, to i32.
+	MatMulInteger,
+	/// Quantized matmul.
+	QLinearMatMul,
+	/// Convolution (1-D or 2-D, groups).
+	Conv(ConvAttrs),
+	/// Quantized convolution.
+	QLinearConv(ConvAttrs),
+	/// Windowed pooling.
+	Pool(PoolAttrs),
+	/// Pooling over all spatial positions.
+	GlobalPool(PoolKind),
+	/// Inference batch normalisation.
+	BatchNorm {
+		/// Added to the variance.
+		epsilon: F32Bits,
+	},
+	/// Layer normalisation over the axes from `axis` on.
+	LayerNorm {
+		/// First normalised axis (non-negative).
+		axis: u32,
+		/// Added to the variance.
+		epsilon: F32Bits,
+	},
+	/// Softmax (or log-softmax) along one axis.
+	Softmax {
+		/// The axis (non-negative).
+		axis: u32,
+		/// Log-softmax.
+		log: bool,
+	},
+	/// Reduction over sorted, distinct axes.
+	Reduce {
+		/// Sum, mean or max.
+		kind: ReduceKind,
+		/// The reduced axes.
+		axes: Vec<u32>,
+		/// Whether reduced axes stay as size 1.
+		keepdims: bool,
+	},
+	/// `saturate(round_half_even(x / scale) + zero_point)`.
+	QuantizeLinear {
+		/// Axis of per-axis scales (when the scale is 1-D).
+		axis: u32,
+	},
+	/// `(x - zero_point) * scale`.
+	DequantizeLinear {
+		/// Axis of per-axis scales (when the scale is 1-D).
+		axis: u32,
+	},
+	/// Same data, new shape (Reshape, Flatten, Squeeze, Unsqueeze).
+	Reshape,
+	/// Same data and shape (Identity, Dropout at inference).
+	Identity,
+	/// Axis permutation.
+	Transpose {
+		/// Output axis `i` is input axis `perm[i]`.
+		perm: Vec<u32>,
+	},
+	/// Concatenation along an axis.
+	Concat {
+		/// The axis (non-negative).
+		axis: u32,
+	},
+	/// Split into pieces along an axis.
+	Split {
+		/// The axis (non-negative).
+		axis: u32,
+		/// Size of each piece.
+		splits: Vec<u32>,
+	},
+	/// Strided slice: output index `i` on axis `d` reads input index `starts[d] + i * steps[d]`.
+	Slice {
+		/// Start per axis (of the full rank).
+		starts: Vec<i64>,
+		/// Step per axis.
+		steps: Vec<i64>,
+	},
+	/// Gather along an axis by the indices of input 1.
+	Gather {
+		/// The axis (non-negative).
+		axis: u32,
+	},
+	/// Broadcast to the output shape.
+	Expand,
+	/// Repeat along every axis to the output shape.
+	Tile,
+	/// Constant padding.
+	Pad {
+		/// Padding before each axis (negative crops).
+		pads: Vec<i64>,
+		/// The fill value.
+		value: F32Bits,
+	},
+}

@@ -1,0 +1,237 @@
+//! Element-wise ops: unary, broadcast binary, variadic, Clip.
+
+use super::{
+	broadcast_index, unravel, Access, BinaryOp, F32Bits, KResult, NodeTypes, Scalar, UnaryOp,
+	VariadicOp,
+};
+
+/// The flat index of input `input` read for output element `index` (NumPy broadcasting).
+pub(super) fn bcast(types: &NodeTypes, input: usize, index: usize) -> KResult<usize> {
+	let out = &types.output(0)?.shape;
+	let shape = &types.input(input)?.shape;
+	if shape == out {
+		return Ok(index);
+	}
+	Ok(broadcast_index(&unravel(index, out), shape))
+}
+
+/// `1 / (1 + exp(-x))`.
+pub fn sigmoid(x: f32) -> f32 {
+	1.0 / (1.0 + libm::expf(-x))
+}
+
+/// Applies a unary op to one float.
+pub fn unary_f32(op: UnaryOp, x: f32) -> f32 {
+	match op {
+		UnaryOp::Neg => -x,
+		UnaryOp::Abs => libm::fabsf(x),
+		UnaryOp::Sqrt => libm::sqrtf(x),
+		UnaryOp::Exp => libm::expf(x),
+		UnaryOp::Log => libm::logf(x),
+		UnaryOp::Relu =>
+			if x < 0.0 {
+				0.0
+			} else {
+				x
+			},
+		UnaryOp::Sigmoid => sigmoid(x),
+		UnaryOp::Tanh => libm::tanhf(x),
+		UnaryOp::Softplus => libm::logf(libm::expf(x) + 1.0),
+		UnaryOp::Sign =>
+			if x > 0.0 {
+				1.0
+			} else if x < 0.0 {
+				-1.0
+			} else {
+				x
+			},
+		UnaryOp::LeakyRelu { alpha } =>
+			if x < 0.0 {
+				alpha.get() * x
+			} else {
+				x
+			},
+		UnaryOp::Elu { alpha } =>
+			if x < 0.0 {
+				alpha.get() * (libm::expf(x) - 1.0)
+			} else {
+				x
+			},
+		UnaryOp::Selu { alpha, gamma } =>
+			if x <= 0.0 {
+				gamma.get() * (alpha.get() * libm::expf(x) - alpha.get())
+			} else {
+				gamma.get() * x
+			},
+		UnaryOp::HardSigmoid { alpha, beta } => {
+			let y = alpha.get() * x + beta.get();
+			if y < 0.0 {
+				0.0
+			} else if y > 1.0 {
+				1.0
+			} else {
+				y
+			}
+		},
+	}
+}
+
+/// Applies a unary op to one integer (ops without an integer meaning pass through floats).
+fn unary_i64(op: UnaryOp, x: i64) -> Scalar {
+	match op {
+		UnaryOp::Neg => Scalar::I(x.wrapping_neg()),
+		UnaryOp::Abs => Scalar::I(x.wrapping_abs()),
+		UnaryOp::Relu => Scalar::I(x.max(0)),
+		UnaryOp::Sign => Scalar::I(x.signum()),
+		_ => Scalar::F(unary_f32(op, x as f32)),
+	}
+}
+
+/// Element `index` of a unary op.
+pub(super) fn unary(
+	op: UnaryOp,
+	_types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	Ok(match acc.get(0, index)? {
+		Scalar::F(x) => Scalar::F(unary_f32(op, x)),
+		Scalar::I(x) => unary_i64(op, x),
+	})
+}
+
+/// Applies a binary op to two floats.
+pub fn binary_f32(op: BinaryOp, a: f32, b: f32) -> f32 {
+	match op {
+		BinaryOp::Add => a + b,
+		BinaryOp::Sub => a - b,
+		BinaryOp::Mul => a * b,
+		BinaryOp::Div => a / b,
+		BinaryOp::Pow => libm::powf(a, b),
+		BinaryOp::PRelu =>
+			if a < 0.0 {
+				b * a
+			} else {
+				a
+			},
+	}
+}
+
+/// Applies a binary op to two integers (wrapping; division by zero gives 0).
+fn binary_i64(op: BinaryOp, a: i64, b: i64) -> i64 {
+	match op {
+		BinaryOp::Add => a.wrapping_add(b),
+		BinaryOp::Sub => a.wrapping_sub(b),
+		BinaryOp::Mul => a.wrapping_mul(b),
+		BinaryOp::Div => a.checked_div(b).unwrap_or(0),
+		BinaryOp::Pow =>
+			if b < 0 {
+				0
+			} else {
+				a.wrapping_pow(b.min(u32::MAX as i64) as u32)
+			},
+		BinaryOp::PRelu =>
+			if a < 0 {
+				b.wrapping_mul(a)
+			} else {
+				a
+			},
+	}
+}
+
+/// Element `index` of a binary op.
+pub(super) fn binary(
+	op: BinaryOp,
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let a = acc.get(0, bcast(types, 0, index)?)?;
+	let b = acc.get(1, bcast(types, 1, index)?)?;
+	Ok(match (a, b) {
+		(Scalar::I(a), Scalar::I(b)) => Scalar::I(binary_i64(op, a, b)),
+		(a, b) => Scalar::F(binary_f32(op, a.f(), b.f())),
+	})
+}
+
+/// Combines two values of a variadic op.
+fn fold(op: VariadicOp, a: Scalar, b: Scalar) -> Scalar {
+	match (op, a, b) {
+		(VariadicOp::Sum, Scalar::I(a), Scalar::I(b)) => Scalar::I(a.wrapping_add(b)),
+		(VariadicOp::Max, Scalar::I(a), Scalar::I(b)) => Scalar::I(a.max(b)),
+		(VariadicOp::Min, Scalar::I(a), Scalar::I(b)) => Scalar::I(a.min(b)),
+		(VariadicOp::Sum, a, b) => Scalar::F(a.f() + b.f()),
+		(VariadicOp::Max, a, b) => Scalar::F(max_f32(a.f(), b.f())),
+		(VariadicOp::Min, a, b) => Scalar::F(min_f32(a.f(), b.f())),
+	}
+}
+
+/// Maximum with NaN propagating.
+pub fn max_f32(a: f32, b: f32) -> f32 {
+	if a.is_nan() || b.is_nan() {
+		f32::NAN
+	} else if b > a {
+		b
+	} else {
+		a
+	}
+}
+
+/// Minimum with NaN propagating.
+pub fn min_f32(a: f32, b: f32) -> f32 {
+	if a.is_nan() || b.is_nan() {
+		f32::NAN
+	} else if b < a {
+		b
+	} else {
+		a
+	}
+}
+
+/// Element `index` of a variadic op: inputs folded in order.
+pub(super) fn variadic(
+	op: VariadicOp,
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let mut v = acc.get(0, bcast(types, 0, index)?)?;
+	for i in 1..types.inputs.len() {
+		let x = acc.get(i, bcast(types, i, index)?)?;
+		v = fold(op, v, x);
+	}
+	Ok(v)
+}
+
+/// Clamps one float (NaN stays NaN).
+pub fn clip_f32(x: f32, min: Option<F32Bits>, max: Option<F32Bits>) -> f32 {
+	let mut y = x;
+	if let Some(m) = min {
+		if y < m.get() {
+			y = m.get();
+		}
+	}
+	if let Some(m) = max {
+		if y > m.get() {
+			y = m.get();
+		}
+	}
+	y
+}
+
+/// Element `index` of Clip.
+pub(super) fn clip(
+	min: Option<F32Bits>,
+	max: Option<F32Bits>,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	Ok(match acc.get(0, index)? {
+		Scalar::F(x) => Scalar::F(clip_f32(x, min, max)),
+		Scalar::I(x) => {
+			let lo = min.map(|m| m.get() as i64).unwrap_or(i64::MIN);
+			let hi = max.map(|m| m.get() as i64).unwrap_or(i64::MAX);
+			Scalar::I(x.max(lo).min(hi))
+		},
+	})
+}

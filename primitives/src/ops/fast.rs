@@ -1,0 +1,186 @@
+//! Fast paths of the heavy ops for full evaluation.
+//!
+//! Each keeps, for every output element, exactly the order of operations of its element
+//! definition (same terms, same order, same starting value, no fused multiply-add); it only
+//! reorders *independent* outputs so that the compiler can vectorise across them. The tests
+//! check that the bits equal the element definition.
+
+use alloc::{vec, vec::Vec};
+
+use super::{
+	linalg::{gemm_dot, matmul_dot},
+	ConvAttrs, GemmAttrs, KResult, NodeTypes, Op,
+};
+use crate::tensor::{DType, Tensor};
+
+/// Full evaluation of `op` by a fast path, or `None` when it has none.
+pub(super) fn eval(op: &Op, types: &NodeTypes, inputs: &[Option<&Tensor>]) -> KResult<Option<Vec<Tensor>>> {
+	let out = types.output(0)?;
+	if out.dtype != DType::F32 {
+		return Ok(None);
+	}
+	let f = |i: usize| inputs.get(i).copied().flatten().and_then(|t| t.as_f32().ok());
+	match op {
+		Op::MatMul => {
+			let (Some(a), Some(b)) = (f(0), f(1)) else { return Ok(None) };
+			let y = matmul(types, a, b)?;
+			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
+		},
+		Op::Gemm(g) => {
+			let (Some(a), Some(b)) = (f(0), f(1)) else { return Ok(None) };
+			let c = match inputs.get(2).copied().flatten() {
+				Some(t) => Some((t.as_f32()?, t.shape())),
+				None => None,
+			};
+			let y = gemm(g, types, a, b, c)?;
+			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
+		},
+		Op::Conv(c) if types.input(0)?.shape.len() == 4 => {
+			let (Some(x), Some(w)) = (f(0), f(1)) else { return Ok(None) };
+			let y = conv2d(c, types, x, w, f(2))?;
+			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
+		},
+		_ => Ok(None),
+	}
+}
+
+/// `rows x k` times `k x cols`, each output summed over `k` in order from zero: for each
+/// row, the running sums of all columns advance together one `k` at a time.
+#[allow(clippy::too_many_arguments)]
+fn matmul_block(a: &[f32], a_row_stride: usize, a_k_stride: usize, b: &[f32], k: usize, cols: usize, rows: usize, out: &mut [f32]) {
+	for m in 0..rows {
+		let acc = &mut out[m * cols..(m + 1) * cols];
+		acc.iter_mut().for_each(|v| *v = 0.0);
+		for kk in 0..k {
+			let av = a[m * a_row_stride + kk * a_k_stride];
+			let brow = &b[kk * cols..(kk + 1) * cols];
+			for (o, bv) in acc.iter_mut().zip(brow) {
+				*o = *o + av * *bv;
+			}
+		}
+	}
+}
+
+/// NumPy MatMul: batches by the element definition's index mapping, each batch a block.
+fn matmul(types: &NodeTypes, a: &[f32], b: &[f32]) -> KResult<Vec<f32>> {
+	let out = &types.output(0)?.shape;
+	let n_out: usize = out.iter().product();
+	let mut y = vec![0.0f32; n_out];
+	if n_out == 0 {
+		return Ok(y);
+	}
+	let b_shape = &types.input(1)?.shape;
+	let a_shape = &types.input(0)?.shape;
+	let cols = if b_shape.len() == 1 { 1 } else { b_shape[b_shape.len() - 1] };
+	let rows = if a_shape.len() == 1 { 1 } else { a_shape[a_shape.len() - 2] };
+	let per_batch = rows * cols;
+	for (bi, chunk) in y.chunks_mut(per_batch).enumerate() {
+		let d = matmul_dot(types, 0, 1, bi * per_batch)?;
+		let k = d.k;
+		let b_base = d.b0; // column 0 of this batch's B
+		let a_base = d.a0; // row 0 of this batch's A
+		let a_blk = a.get(a_base..a_base + rows * k).unwrap_or(&[]);
+		let b_blk = b.get(b_base..b_base + k * cols).unwrap_or(&[]);
+		if a_blk.len() != rows * k || b_blk.len() != k * cols {
+			return Err(super::KernelError::BadInput("matmul operand sizes".into()));
+		}
+		matmul_block(a_blk, k, 1, b_blk, k, cols, rows, chunk);
+	}
+	Ok(y)
+}
+
+/// Gemm: `alpha * (A'B') + beta * C` with the element definition's order.
+fn gemm(g: &GemmAttrs, types: &NodeTypes, a: &[f32], b: &[f32], c: Option<(&[f32], &[usize])>) -> KResult<Vec<f32>> {
+	let k = gemm_dot(g, types, 0)?.k;
+	let out = &types.output(0)?.shape;
+	let (rows, cols) = (out[0], out[1]);
+	// B' as a row-major k x cols matrix.
+	let bt: Vec<f32>;
+	let b_kn: &[f32] = if g.trans_b {
+		bt = (0..k * cols).map(|i| b[(i % cols) * k + i / cols]).collect();
+		&bt
+	} else {
+		b
+	};
+	let (a_row, a_k) = if g.trans_a { (1, rows) } else { (k, 1) };
+	let mut y = vec![0.0f32; rows * cols];
+	if a.len() < rows * k || b_kn.len() < k * cols {
+		return Err(super::KernelError::BadInput("Gemm operand sizes".into()));
+	}
+	matmul_block(a, a_row, a_k, b_kn, k, cols, rows, &mut y);
+	let alpha = g.alpha.get();
+	let beta = g.beta.get();
+	for m in 0..rows {
+		for n in 0..cols {
+			let s = y[m * cols + n];
+			let mut v = alpha * s;
+			if let Some((c, cs)) = c {
+				let ci = super::broadcast_index(&[m, n], cs);
+				v = v + beta * c.get(ci).copied().unwrap_or(0.0);
+			}
+			y[m * cols + n] = v;
+		}
+	}
+	Ok(y)
+}
+
+/// 2-D convolution: per output plane, channel outermost, kernel taps row-major, each tap
+/// adding to every output position it reaches (padding skipped), then the bias.
+fn conv2d(c: &ConvAttrs, types: &NodeTypes, x: &[f32], w: &[f32], bias: Option<&[f32]>) -> KResult<Vec<f32>> {
+	let xs = &types.input(0)?.shape;
+	let ws = &types.input(1)?.shape;
+	let os = &types.output(0)?.shape;
+	if xs.len() != 4 || ws.len() != 4 || os.len() != 4 {
+		return Err(super::KernelError::BadInput("Conv2d needs 4-D tensors".into()));
+	}
+	let (n_b, c_in, h, wd) = (xs[0], xs[1], xs[2], xs[3]);
+	let (m_out, cg, kh, kw) = (ws[0], ws[1], ws[2], ws[3]);
+	let (oh, ow) = (os[2], os[3]);
+	let group = c.group.max(1) as usize;
+	let per_group = (m_out / group).max(1);
+	let at = |v: &[u32], i: usize, d: u32| v.get(i).copied().unwrap_or(d) as usize;
+	let (sh, sw) = (at(&c.strides, 0, 1), at(&c.strides, 1, 1));
+	let (ph, pw) = (at(&c.pads_begin, 0, 0), at(&c.pads_begin, 1, 0));
+	let (dh, dw) = (at(&c.dilations, 0, 1), at(&c.dilations, 1, 1));
+	if x.len() != n_b * c_in * h * wd || w.len() != m_out * cg * kh * kw {
+		return Err(super::KernelError::BadInput("Conv operand sizes".into()));
+	}
+	let mut y = vec![0.0f32; n_b * m_out * oh * ow];
+	// For each output column and kernel column: the input column, if inside.
+	let col_map: Vec<Option<usize>> = (0..kw)
+		.flat_map(|j| (0..ow).map(move |o| (o * sw + j * dw).checked_sub(pw).filter(|i| *i < wd)))
+		.collect();
+	for n in 0..n_b {
+		for m in 0..m_out {
+			let g = m / per_group;
+			let plane = &mut y[(n * m_out + m) * oh * ow..(n * m_out + m + 1) * oh * ow];
+			for ci in 0..cg {
+				let xc = &x[(n * c_in + g * cg + ci) * h * wd..(n * c_in + g * cg + ci + 1) * h * wd];
+				let wk = &w[(m * cg + ci) * kh * kw..(m * cg + ci + 1) * kh * kw];
+				for i in 0..kh {
+					for j in 0..kw {
+						let wv = wk[i * kw + j];
+						let cols = &col_map[j * ow..(j + 1) * ow];
+						for r in 0..oh {
+							let Some(ih) = (r * sh + i * dh).checked_sub(ph).filter(|v| *v < h) else {
+								continue;
+							};
+							let xrow = &xc[ih * wd..(ih + 1) * wd];
+							let orow = &mut plane[r * ow..(r + 1) * ow];
+							for (o, col) in orow.iter_mut().zip(cols) {
+								if let Some(iw) = col {
+									*o = *o + xrow[*iw] * wv;
+								}
+							}
+						}
+					}
+				}
+			}
+			if let Some(b) = bias {
+				let bv = b.get(m).copied().unwrap_or(0.0);
+				plane.iter_mut().for_each(|o| *o = *o + bv);
+			}
+		}
+	}
+	Ok(y)
+}

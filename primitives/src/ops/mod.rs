@@ -1,0 +1,391 @@
+//! The canonical kernels: the semantics that decide disputes.
+//!
+//! Every op of the canonical graph is defined **per output element** by
+//! [`Op::element`]: given an [`Access`] to its inputs, it computes one element of one output
+//! with a fixed order of operations (no fused multiply-add, sums in increasing index order,
+//! transcendental functions from the pure-Rust `libm`). That single definition gives:
+//! - the one-step proof: [`eval_chunk`] computes one output chunk from exactly the input
+//!   elements it reads, and [`chunk_dependencies`] says which those are;
+//! - the full evaluation, [`eval`], which runs fast paths for the heavy ops (written to keep
+//!   every output's order of operations, so their bits equal the element definition) and the
+//!   element definition for the rest.
+
+mod attrs;
+mod elementwise;
+mod fast;
+mod linalg;
+mod movement;
+mod nn;
+mod quant;
+mod reduce;
+#[cfg(test)]
+mod tests;
+
+use alloc::{collections::BTreeMap, format, string::String, vec, vec::Vec};
+
+pub use attrs::*;
+
+use crate::{
+	commitment::chunk_range,
+	limits::MAX_CHUNK_FAN_IN,
+	tensor::{DType, Tensor, TensorData},
+};
+
+/// One element value, as kernels compute with it: floats as f32, integers widened to i64.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scalar {
+	/// A float element.
+	F(f32),
+	/// An integer or bool element.
+	I(i64),
+}
+
+impl Scalar {
+	/// As f32 (integers converted).
+	pub fn f(self) -> f32 {
+		match self {
+			Scalar::F(x) => x,
+			Scalar::I(x) => x as f32,
+		}
+	}
+
+	/// As i64 (floats truncated toward zero, saturating; NaN is 0).
+	pub fn i(self) -> i64 {
+		match self {
+			Scalar::F(x) => x as i64,
+			Scalar::I(x) => x,
+		}
+	}
+}
+
+/// Why a kernel could not run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KernelError {
+	/// An input is missing, of the wrong dtype or shape; the text says which.
+	BadInput(String),
+	/// An element the evaluation needs is not in the witness (input, flat index).
+	MissingElement(usize, usize),
+	/// An index computed from the data is out of range.
+	IndexOutOfRange(String),
+	/// The chunk needs more input elements than [`MAX_CHUNK_FAN_IN`].
+	FanInTooLarge,
+	/// A tensor could not be built.
+	Tensor(crate::tensor::TensorError),
+}
+
+impl core::fmt::Display for KernelError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		match self {
+			KernelError::BadInput(s) => write!(f, "bad input: {s}"),
+			KernelError::MissingElement(i, j) =>
+				write!(f, "element {j} of input {i} is not in the witness"),
+			KernelError::IndexOutOfRange(s) => write!(f, "index out of range: {s}"),
+			KernelError::FanInTooLarge =>
+				write!(f, "the chunk depends on more than {MAX_CHUNK_FAN_IN} input elements"),
+			KernelError::Tensor(e) => write!(f, "{e}"),
+		}
+	}
+}
+
+impl From<crate::tensor::TensorError> for KernelError {
+	fn from(e: crate::tensor::TensorError) -> Self {
+		KernelError::Tensor(e)
+	}
+}
+
+/// Shorthand for kernel results.
+pub type KResult<T> = Result<T, KernelError>;
+
+/// The static facts of a value: dtype and shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueType {
+	/// Element type.
+	pub dtype: DType,
+	/// Shape.
+	pub shape: Vec<usize>,
+}
+
+impl ValueType {
+	/// A value type.
+	pub fn new(dtype: DType, shape: Vec<usize>) -> Self {
+		ValueType { dtype, shape }
+	}
+
+	/// Number of elements.
+	pub fn numel(&self) -> usize {
+		self.shape.iter().product()
+	}
+}
+
+/// Read access to a node's input elements by flat row-major index.
+pub trait Access {
+	/// Element `index` of input `input`.
+	fn get(&mut self, input: usize, index: usize) -> KResult<Scalar>;
+}
+
+/// Access to dense input tensors.
+pub struct Dense<'a>(pub &'a [Option<&'a Tensor>]);
+
+/// Element `index` of `t` as a [`Scalar`].
+pub fn scalar_at(t: &Tensor, index: usize) -> Option<Scalar> {
+	Some(match t.data() {
+		TensorData::F32(v) => Scalar::F(*v.get(index)?),
+		TensorData::U8(v) => Scalar::I(*v.get(index)? as i64),
+		TensorData::I8(v) => Scalar::I(*v.get(index)? as i64),
+		TensorData::I32(v) => Scalar::I(*v.get(index)? as i64),
+		TensorData::I64(v) => Scalar::I(*v.get(index)?),
+		TensorData::Bool(v) => Scalar::I(*v.get(index)? as i64),
+	})
+}
+
+impl Access for Dense<'_> {
+	fn get(&mut self, input: usize, index: usize) -> KResult<Scalar> {
+		self.0
+			.get(input)
+			.copied()
+			.flatten()
+			.and_then(|t| scalar_at(t, index))
+			.ok_or(KernelError::MissingElement(input, index))
+	}
+}
+
+/// Access that records every element read (for [`chunk_dependencies`]).
+struct Recording<'a> {
+	inner: Dense<'a>,
+	seen: BTreeMap<(usize, usize), Scalar>,
+}
+
+impl Access for Recording<'_> {
+	fn get(&mut self, input: usize, index: usize) -> KResult<Scalar> {
+		let v = self.inner.get(input, index)?;
+		if self.seen.len() >= MAX_CHUNK_FAN_IN && !self.seen.contains_key(&(input, index)) {
+			return Err(KernelError::FanInTooLarge);
+		}
+		self.seen.insert((input, index), v);
+		Ok(v)
+	}
+}
+
+/// Access to a sparse witness: only the elements a chunk needs.
+pub struct Sparse<'a>(pub &'a BTreeMap<(usize, usize), Scalar>);
+
+impl Access for Sparse<'_> {
+	fn get(&mut self, input: usize, index: usize) -> KResult<Scalar> {
+		self.0.get(&(input, index)).copied().ok_or(KernelError::MissingElement(input, index))
+	}
+}
+
+/// Writes `v` as an element of `dtype`: floats round to nearest, integers wrap.
+pub fn store(dtype: DType, v: Scalar) -> Scalar {
+	match dtype {
+		DType::F32 => Scalar::F(v.f()),
+		DType::U8 => Scalar::I(v.i() as u8 as i64),
+		DType::I8 => Scalar::I(v.i() as i8 as i64),
+		DType::I32 => Scalar::I(v.i() as i32 as i64),
+		DType::I64 => Scalar::I(v.i()),
+		DType::Bool => Scalar::I((v.i() != 0) as i64),
+	}
+}
+
+/// Builds a tensor of `ty` from scalars (already [`store`]d to its dtype).
+pub fn tensor_from_scalars(ty: &ValueType, values: Vec<Scalar>) -> KResult<Tensor> {
+	let data = match ty.dtype {
+		DType::F32 => TensorData::F32(values.into_iter().map(Scalar::f).collect()),
+		DType::U8 => TensorData::U8(values.into_iter().map(|v| v.i() as u8).collect()),
+		DType::I8 => TensorData::I8(values.into_iter().map(|v| v.i() as i8).collect()),
+		DType::I32 => TensorData::I32(values.into_iter().map(|v| v.i() as i32).collect()),
+		DType::I64 => TensorData::I64(values.into_iter().map(Scalar::i).collect()),
+		DType::Bool => TensorData::Bool(values.into_iter().map(|v| v.i() != 0).collect()),
+	};
+	Ok(Tensor::new(ty.shape.clone(), data)?)
+}
+
+/// A node's static context: its op and the types of its inputs and outputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeTypes<'a> {
+	/// Input types (`None` for an omitted optional input).
+	pub inputs: &'a [Option<ValueType>],
+	/// Output types.
+	pub outputs: &'a [ValueType],
+}
+
+impl NodeTypes<'_> {
+	/// The type of input `i`, or an error naming it.
+	pub fn input(&self, i: usize) -> KResult<&ValueType> {
+		self.inputs
+			.get(i)
+			.and_then(|t| t.as_ref())
+			.ok_or_else(|| KernelError::BadInput(format!("input {i} is missing")))
+	}
+
+	/// The type of output `o`.
+	pub fn output(&self, o: usize) -> KResult<&ValueType> {
+		self.outputs
+			.get(o)
+			.ok_or_else(|| KernelError::BadInput(format!("output {o} is missing")))
+	}
+}
+
+/// Evaluates element `index` of output `out` of `op` (the canonical definition).
+pub fn element(
+	op: &Op,
+	types: &NodeTypes,
+	out: usize,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let ty = types.output(out)?;
+	let v = match op {
+		Op::Unary(u) => elementwise::unary(*u, types, index, acc)?,
+		Op::Binary(b) => elementwise::binary(*b, types, index, acc)?,
+		Op::Variadic(v) => elementwise::variadic(*v, types, index, acc)?,
+		Op::Clip { min, max } => elementwise::clip(*min, *max, index, acc)?,
+		Op::Cast { .. } => acc.get(0, index)?,
+		Op::MatMul => linalg::matmul_element(types, index, acc)?,
+		Op::Gemm(g) => linalg::gemm_element(g, types, index, acc)?,
+		Op::MatMulInteger => linalg::matmul_integer_element(types, index, acc)?,
+		Op::QLinearMatMul => linalg::qlinear_matmul_element(types, index, acc)?,
+		Op::Conv(c) => nn::conv_element(c, types, index, acc)?,
+		Op::QLinearConv(c) => nn::qlinear_conv_element(c, types, index, acc)?,
+		Op::Pool(p) => nn::pool_element(p, types, index, acc)?,
+		Op::GlobalPool(kind) => nn::global_pool_element(*kind, types, index, acc)?,
+		Op::BatchNorm { epsilon } => nn::batch_norm_element(epsilon.get(), types, index, acc)?,
+		Op::LayerNorm { axis, epsilon } =>
+			reduce::layer_norm_element(*axis, epsilon.get(), types, index, acc)?,
+		Op::Softmax { axis, log } => reduce::softmax_element(*axis, *log, types, index, acc)?,
+		Op::Reduce { kind, axes, keepdims } =>
+			reduce::reduce_element(*kind, axes, *keepdims, types, index, acc)?,
+		Op::QuantizeLinear { axis } => quant::quantize_element(*axis, types, index, acc)?,
+		Op::DequantizeLinear { axis } => quant::dequantize_element(*axis, types, index, acc)?,
+		Op::Reshape | Op::Identity => acc.get(0, index)?,
+		Op::Transpose { perm } => movement::transpose_element(perm, types, index, acc)?,
+		Op::Concat { axis } => movement::concat_element(*axis, types, index, acc)?,
+		Op::Split { axis, splits } => movement::split_element(*axis, splits, types, out, index, acc)?,
+		Op::Slice { starts, steps } => movement::slice_element(starts, steps, types, index, acc)?,
+		Op::Gather { axis } => movement::gather_element(*axis, types, index, acc)?,
+		Op::Expand => movement::broadcast_element(types, 0, index, acc)?,
+		Op::Tile => movement::tile_element(types, index, acc)?,
+		Op::Pad { pads, value } => movement::pad_element(pads, value.get(), types, index, acc)?,
+	};
+	Ok(store(ty.dtype, v))
+}
+
+/// Evaluates every output of `op` on dense `inputs` (fast paths where they exist).
+pub fn eval(op: &Op, types: &NodeTypes, inputs: &[Option<&Tensor>]) -> KResult<Vec<Tensor>> {
+	for (i, (t, ty)) in inputs.iter().zip(types.inputs).enumerate() {
+		match (t, ty) {
+			(Some(t), Some(ty)) if t.dtype() == ty.dtype && t.shape() == &ty.shape[..] => {},
+			(None, None) => {},
+			_ => return Err(KernelError::BadInput(format!("input {i} does not match its type"))),
+		}
+	}
+	if let Some(out) = fast::eval(op, types, inputs)? {
+		return Ok(out);
+	}
+	eval_by_elements(op, types, inputs)
+}
+
+/// Evaluates every output of `op` by its element definition alone (no fast path).
+pub fn eval_by_elements(
+	op: &Op,
+	types: &NodeTypes,
+	inputs: &[Option<&Tensor>],
+) -> KResult<Vec<Tensor>> {
+	let mut acc = Dense(inputs);
+	let mut outs = Vec::with_capacity(types.outputs.len());
+	for (o, ty) in types.outputs.iter().enumerate() {
+		let mut values = Vec::with_capacity(ty.numel());
+		for i in 0..ty.numel() {
+			values.push(element(op, types, o, i, &mut acc)?);
+		}
+		outs.push(tensor_from_scalars(ty, values)?);
+	}
+	Ok(outs)
+}
+
+/// The input elements, `(input, flat index) -> value`, that chunk `chunk` of output `out`
+/// reads. (For ops like Gather these depend on the data, so the full inputs are needed.)
+pub fn chunk_dependencies(
+	op: &Op,
+	types: &NodeTypes,
+	inputs: &[Option<&Tensor>],
+	out: usize,
+	chunk: usize,
+) -> KResult<BTreeMap<(usize, usize), Scalar>> {
+	let ty = types.output(out)?;
+	let mut rec = Recording { inner: Dense(inputs), seen: BTreeMap::new() };
+	for i in chunk_range(ty.numel(), chunk) {
+		element(op, types, out, i, &mut rec)?;
+	}
+	Ok(rec.seen)
+}
+
+/// Computes chunk `chunk` of output `out` from the sparse `witness` alone.
+pub fn eval_chunk(
+	op: &Op,
+	types: &NodeTypes,
+	witness: &BTreeMap<(usize, usize), Scalar>,
+	out: usize,
+	chunk: usize,
+) -> KResult<Vec<Scalar>> {
+	let ty = types.output(out)?;
+	if witness.len() > MAX_CHUNK_FAN_IN {
+		return Err(KernelError::FanInTooLarge);
+	}
+	let mut acc = Sparse(witness);
+	chunk_range(ty.numel(), chunk).map(|i| element(op, types, out, i, &mut acc)).collect()
+}
+
+/// Row-major strides of `shape`.
+pub fn strides(shape: &[usize]) -> Vec<usize> {
+	let mut s = vec![1; shape.len()];
+	for i in (0..shape.len().saturating_sub(1)).rev() {
+		s[i] = s[i + 1] * shape[i + 1];
+	}
+	s
+}
+
+/// The multi-index of flat `index` in `shape`.
+pub fn unravel(mut index: usize, shape: &[usize]) -> Vec<usize> {
+	let mut idx = vec![0; shape.len()];
+	for d in (0..shape.len()).rev() {
+		let n = shape[d].max(1);
+		idx[d] = index % n;
+		index /= n;
+	}
+	idx
+}
+
+/// The flat index of multi-index `idx` in `shape`.
+pub fn ravel(idx: &[usize], shape: &[usize]) -> usize {
+	idx.iter().zip(shape).fold(0, |acc, (i, n)| acc * n + i)
+}
+
+/// The flat index in an input of shape `in_shape` that NumPy broadcasting maps output
+/// multi-index `out_idx` to (shapes aligned at the right; size-1 dimensions repeat).
+pub fn broadcast_index(out_idx: &[usize], in_shape: &[usize]) -> usize {
+	let off = out_idx.len() - in_shape.len().min(out_idx.len());
+	let mut flat = 0;
+	for (d, n) in in_shape.iter().enumerate() {
+		let i = if *n == 1 { 0 } else { out_idx.get(off + d).copied().unwrap_or(0) };
+		flat = flat * n + i;
+	}
+	flat
+}
+
+/// The broadcast shape of `a` and `b`, or `None` when they do not broadcast.
+pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+	let n = a.len().max(b.len());
+	let mut out = vec![0; n];
+	for i in 0..n {
+		let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
+		let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
+		out[i] = match (da, db) {
+			(x, y) if x == y => x,
+			(1, y) => y,
+			(x, 1) => x,
+			_ => return None,
+		};
+	}
+	Some(out)
+}

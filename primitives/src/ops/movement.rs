@@ -1,0 +1,163 @@
+//! Data movement: each output element copies one input element (or a fill value).
+
+use alloc::{format, vec::Vec};
+
+use super::{broadcast_index, ravel, unravel, Access, KResult, KernelError, NodeTypes, Scalar};
+
+/// Element `index` of Transpose: output axis `i` is input axis `perm[i]`.
+pub(super) fn transpose_element(
+	perm: &[u32],
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let in_shape = &types.input(0)?.shape;
+	let out_idx = unravel(index, &types.output(0)?.shape);
+	let mut in_idx = alloc::vec![0; in_shape.len()];
+	for (i, p) in perm.iter().enumerate() {
+		let slot = in_idx
+			.get_mut(*p as usize)
+			.ok_or_else(|| KernelError::BadInput(format!("perm {perm:?}")))?;
+		*slot = out_idx.get(i).copied().unwrap_or(0);
+	}
+	acc.get(0, ravel(&in_idx, in_shape))
+}
+
+/// Element `index` of Concat along `axis`.
+pub(super) fn concat_element(
+	axis: u32,
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let axis = axis as usize;
+	let mut idx = unravel(index, &types.output(0)?.shape);
+	let mut at = *idx.get(axis).ok_or_else(|| KernelError::BadInput(format!("axis {axis}")))?;
+	for i in 0..types.inputs.len() {
+		let shape = &types.input(i)?.shape;
+		let n = shape.get(axis).copied().unwrap_or(0);
+		if at < n {
+			idx[axis] = at;
+			return acc.get(i, ravel(&idx, shape));
+		}
+		at -= n;
+	}
+	Err(KernelError::BadInput(format!("concat index {index} past the inputs")))
+}
+
+/// Element `index` of output `out` of Split along `axis`.
+pub(super) fn split_element(
+	axis: u32,
+	splits: &[u32],
+	types: &NodeTypes,
+	out: usize,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let axis = axis as usize;
+	let in_shape = &types.input(0)?.shape;
+	let mut idx = unravel(index, &types.output(out)?.shape);
+	let offset: u32 = splits.iter().take(out).sum();
+	let slot = idx.get_mut(axis).ok_or_else(|| KernelError::BadInput(format!("axis {axis}")))?;
+	*slot += offset as usize;
+	acc.get(0, ravel(&idx, in_shape))
+}
+
+/// Element `index` of Slice: input index `starts[d] + i * steps[d]` on each axis.
+pub(super) fn slice_element(
+	starts: &[i64],
+	steps: &[i64],
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let in_shape = &types.input(0)?.shape;
+	let out_idx = unravel(index, &types.output(0)?.shape);
+	let mut in_idx = Vec::with_capacity(in_shape.len());
+	for (d, o) in out_idx.iter().enumerate() {
+		let s = starts.get(d).copied().unwrap_or(0);
+		let st = steps.get(d).copied().unwrap_or(1);
+		let i = s.saturating_add((*o as i64).saturating_mul(st));
+		if i < 0 || i as usize >= in_shape[d] {
+			return Err(KernelError::IndexOutOfRange(format!("slice index {i} on axis {d}")));
+		}
+		in_idx.push(i as usize);
+	}
+	acc.get(0, ravel(&in_idx, in_shape))
+}
+
+/// Element `index` of Gather(data, indices) along `axis` (negative indices count from the end).
+pub(super) fn gather_element(
+	axis: u32,
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let axis = axis as usize;
+	let data = &types.input(0)?.shape;
+	let ind = &types.input(1)?.shape;
+	let out_idx = unravel(index, &types.output(0)?.shape);
+	let q = ind.len();
+	let n = *data.get(axis).ok_or_else(|| KernelError::BadInput(format!("axis {axis}")))?;
+	let bad = || KernelError::BadInput(format!("gather output rank {}", out_idx.len()));
+	let ind_flat = ravel(out_idx.get(axis..axis + q).ok_or_else(bad)?, ind);
+	let mut j = acc.get(1, ind_flat)?.i();
+	if j < 0 {
+		j += n as i64;
+	}
+	if j < 0 || j as usize >= n {
+		return Err(KernelError::IndexOutOfRange(format!("gather index {j} of {n}")));
+	}
+	let mut in_idx: Vec<usize> = out_idx.get(..axis).ok_or_else(bad)?.to_vec();
+	in_idx.push(j as usize);
+	in_idx.extend_from_slice(out_idx.get(axis + q..).ok_or_else(bad)?);
+	acc.get(0, ravel(&in_idx, data))
+}
+
+/// Element `index` of input `input` broadcast to the output shape (Expand).
+pub(super) fn broadcast_element(
+	types: &NodeTypes,
+	input: usize,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let out = &types.output(0)?.shape;
+	let i = broadcast_index(&unravel(index, out), &types.input(input)?.shape);
+	acc.get(input, i)
+}
+
+/// Element `index` of Tile: each axis wraps around the input.
+pub(super) fn tile_element(types: &NodeTypes, index: usize, acc: &mut dyn Access) -> KResult<Scalar> {
+	let in_shape = &types.input(0)?.shape;
+	let idx: Vec<usize> = unravel(index, &types.output(0)?.shape)
+		.iter()
+		.zip(in_shape)
+		.map(|(o, n)| o % (*n).max(1))
+		.collect();
+	acc.get(0, ravel(&idx, in_shape))
+}
+
+/// Element `index` of constant Pad: the input element, or `value` in the padding.
+pub(super) fn pad_element(
+	pads: &[i64],
+	value: f32,
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let in_shape = &types.input(0)?.shape;
+	let out_idx = unravel(index, &types.output(0)?.shape);
+	let mut in_idx = Vec::with_capacity(in_shape.len());
+	for (d, o) in out_idx.iter().enumerate() {
+		let i = *o as i64 - pads.get(d).copied().unwrap_or(0);
+		if i < 0 || i as usize >= in_shape[d] {
+			return Ok(if types.input(0)?.dtype == crate::tensor::DType::F32 {
+				Scalar::F(value)
+			} else {
+				Scalar::I(value as i64)
+			});
+		}
+		in_idx.push(i as usize);
+	}
+	acc.get(0, ravel(&in_idx, in_shape))
+}

@@ -1,0 +1,174 @@
+//! Reductions along axes: Reduce{Sum,Mean,Max}, Softmax, LogSoftmax, LayerNormalization.
+//!
+//! Every reduction visits its elements in row-major order and starts from the identity
+//! (0 for sums, -inf for maxima); a mean is a sum followed by one division.
+
+use alloc::{format, vec::Vec};
+
+use super::{
+	broadcast_index, elementwise::max_f32, ravel, unravel, Access, KResult, KernelError,
+	NodeTypes, ReduceKind, Scalar,
+};
+
+/// The flat input indices of the row along `axis` through element `index` of `shape`.
+fn axis_row(shape: &[usize], axis: usize, index: usize) -> KResult<(Vec<usize>, usize)> {
+	if axis >= shape.len() {
+		return Err(KernelError::BadInput(format!("axis {axis} of shape {shape:?}")));
+	}
+	let mut idx = unravel(index, shape);
+	let me = idx[axis];
+	let row = (0..shape[axis])
+		.map(|j| {
+			idx[axis] = j;
+			ravel(&idx, shape)
+		})
+		.collect();
+	Ok((row, me))
+}
+
+/// Element `index` of Softmax / LogSoftmax along `axis`.
+pub(super) fn softmax_element(
+	axis: u32,
+	log: bool,
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let shape = &types.input(0)?.shape;
+	let (row, me) = axis_row(shape, axis as usize, index)?;
+	let mut values = Vec::with_capacity(row.len());
+	for i in &row {
+		values.push(acc.get(0, *i)?.f());
+	}
+	Ok(Scalar::F(softmax_of(&values, me, log)))
+}
+
+/// Softmax (or log-softmax) of `values` at position `me`: max, then the sum of
+/// `exp(x - max)` in order, then `exp(x_me - max) / sum` (or `(x_me - max) - ln(sum)`).
+pub fn softmax_of(values: &[f32], me: usize, log: bool) -> f32 {
+	let mut max = f32::NEG_INFINITY;
+	for v in values {
+		max = max_f32(max, *v);
+	}
+	let mut sum = 0.0f32;
+	for v in values {
+		sum = sum + libm::expf(*v - max);
+	}
+	let x = values.get(me).copied().unwrap_or(f32::NAN) - max;
+	if log {
+		x - libm::logf(sum)
+	} else {
+		libm::expf(x) / sum
+	}
+}
+
+/// Element `index` of LayerNormalization(X, scale, B?) over the axes from `axis` on.
+pub(super) fn layer_norm_element(
+	axis: u32,
+	epsilon: f32,
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let shape = &types.input(0)?.shape;
+	let axis = axis as usize;
+	if axis >= shape.len() {
+		return Err(KernelError::BadInput(format!("LayerNorm axis {axis} of {shape:?}")));
+	}
+	let inner: usize = shape[axis..].iter().product();
+	let start = index / inner * inner;
+	let mut values = Vec::with_capacity(inner);
+	for i in start..start + inner {
+		values.push(acc.get(0, i)?.f());
+	}
+	let (mean, inv) = mean_and_inv_std(&values, epsilon);
+	let pos = index - start;
+	let norm_shape = &shape[axis..];
+	let scale_idx = broadcast_index(&unravel(pos, norm_shape), &types.input(1)?.shape);
+	let scale = acc.get(1, scale_idx)?.f();
+	let mut y = (values[pos] - mean) * inv * scale;
+	if let Some(Some(b)) = types.inputs.get(2) {
+		let bi = broadcast_index(&unravel(pos, norm_shape), &b.shape);
+		y = y + acc.get(2, bi)?.f();
+	}
+	Ok(Scalar::F(y))
+}
+
+/// The mean of `values` and `1 / sqrt(variance + epsilon)`, each sum in order.
+pub fn mean_and_inv_std(values: &[f32], epsilon: f32) -> (f32, f32) {
+	let n = values.len().max(1) as f32;
+	let mut sum = 0.0f32;
+	for v in values {
+		sum = sum + *v;
+	}
+	let mean = sum / n;
+	let mut sq = 0.0f32;
+	for v in values {
+		let d = *v - mean;
+		sq = sq + d * d;
+	}
+	(mean, 1.0 / libm::sqrtf(sq / n + epsilon))
+}
+
+/// Element `index` of a reduction over sorted `axes`.
+pub(super) fn reduce_element(
+	kind: ReduceKind,
+	axes: &[u32],
+	keepdims: bool,
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let shape = &types.input(0)?.shape;
+	let out = &types.output(0)?.shape;
+	let is_reduced = |d: usize| axes.iter().any(|a| *a as usize == d);
+	let out_idx = unravel(index, out);
+	// Input coordinates of the kept axes, from the output index.
+	let mut base = Vec::with_capacity(shape.len());
+	let mut o = 0;
+	for d in 0..shape.len() {
+		if is_reduced(d) {
+			base.push(0);
+			if keepdims {
+				o += 1;
+			}
+		} else {
+			base.push(out_idx.get(o).copied().unwrap_or(0));
+			o += 1;
+		}
+	}
+	let reduced: Vec<usize> =
+		(0..shape.len()).filter(|d| is_reduced(*d)).map(|d| shape[d]).collect();
+	let count: usize = reduced.iter().product();
+	let float = types.input(0)?.dtype == crate::tensor::DType::F32;
+	let (mut sf, mut si, mut mf, mut mi) = (0.0f32, 0i64, f32::NEG_INFINITY, i64::MIN);
+	for r in 0..count {
+		let ridx = unravel(r, &reduced);
+		let mut idx = base.clone();
+		let mut k = 0;
+		for (d, slot) in idx.iter_mut().enumerate() {
+			if is_reduced(d) {
+				*slot = ridx[k];
+				k += 1;
+			}
+		}
+		match acc.get(0, ravel(&idx, shape))? {
+			v if float => {
+				sf = sf + v.f();
+				mf = max_f32(mf, v.f());
+			},
+			v => {
+				si = si.wrapping_add(v.i());
+				mi = mi.max(v.i());
+			},
+		}
+	}
+	Ok(match (kind, float) {
+		(ReduceKind::Sum, true) => Scalar::F(sf),
+		(ReduceKind::Mean, true) => Scalar::F(sf / count.max(1) as f32),
+		(ReduceKind::Max, true) => Scalar::F(mf),
+		(ReduceKind::Sum, false) => Scalar::I(si),
+		(ReduceKind::Mean, false) => Scalar::I(si / count.max(1) as i64),
+		(ReduceKind::Max, false) => Scalar::I(mi),
+	})
+}

@@ -1,0 +1,503 @@
+//! Tensors: an element type, a shape and row-major data.
+//!
+//! [`Tensor`] is the in-memory form the kernels compute on. Its canonical byte form (row-major,
+//! little-endian, NaN canonicalised) is what commitments hash and what [`TensorBytes`] carries
+//! in extrinsics and storage.
+
+use alloc::{format, string::String, vec::Vec};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+use crate::limits::{MAX_RANK, MAX_TENSOR_ELEMENTS};
+
+/// The bit pattern every NaN is mapped to before hashing or encoding.
+pub const CANONICAL_NAN_BITS: u32 = 0x7fc0_0000;
+
+/// An element type. SCALE indices are ONNX's `TensorProto.DataType` codes.
+#[derive(
+	Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
+	TypeInfo, MaxEncodedLen,
+)]
+pub enum DType {
+	/// IEEE-754 binary32.
+	#[codec(index = 1)]
+	F32,
+	/// Unsigned 8-bit integer.
+	#[codec(index = 2)]
+	U8,
+	/// Signed 8-bit integer.
+	#[codec(index = 3)]
+	I8,
+	/// Signed 32-bit integer.
+	#[codec(index = 6)]
+	I32,
+	/// Signed 64-bit integer.
+	#[codec(index = 7)]
+	I64,
+	/// Boolean, one byte (0 or 1).
+	#[codec(index = 9)]
+	Bool,
+}
+
+impl DType {
+	/// Bytes per element in the canonical form.
+	pub const fn size(self) -> usize {
+		match self {
+			DType::F32 | DType::I32 => 4,
+			DType::U8 | DType::I8 | DType::Bool => 1,
+			DType::I64 => 8,
+		}
+	}
+
+	/// The ONNX `TensorProto.DataType` code.
+	pub const fn onnx_code(self) -> i32 {
+		match self {
+			DType::F32 => 1,
+			DType::U8 => 2,
+			DType::I8 => 3,
+			DType::I32 => 6,
+			DType::I64 => 7,
+			DType::Bool => 9,
+		}
+	}
+
+	/// The type of an ONNX `TensorProto.DataType` code, if supported.
+	pub const fn from_onnx(code: i32) -> Option<DType> {
+		Some(match code {
+			1 => DType::F32,
+			2 => DType::U8,
+			3 => DType::I8,
+			6 => DType::I32,
+			7 => DType::I64,
+			9 => DType::Bool,
+			_ => return None,
+		})
+	}
+
+	/// Lower-case name, as in `--json` output (`"f32"`, `"i64"`, ...).
+	pub const fn name(self) -> &'static str {
+		match self {
+			DType::F32 => "f32",
+			DType::U8 => "u8",
+			DType::I8 => "i8",
+			DType::I32 => "i32",
+			DType::I64 => "i64",
+			DType::Bool => "bool",
+		}
+	}
+
+	/// The type named `name` (as [`DType::name`] gives, or ONNX-style `float32`, `int64`, ...).
+	pub fn from_name(name: &str) -> Option<DType> {
+		Some(match name {
+			"f32" | "float32" | "float" => DType::F32,
+			"u8" | "uint8" => DType::U8,
+			"i8" | "int8" => DType::I8,
+			"i32" | "int32" => DType::I32,
+			"i64" | "int64" => DType::I64,
+			"bool" => DType::Bool,
+			_ => return None,
+		})
+	}
+}
+
+/// Why a tensor could not be built or decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TensorError {
+	/// The shape has more than [`MAX_RANK`] dimensions.
+	RankTooLarge(usize),
+	/// The shape holds more than [`MAX_TENSOR_ELEMENTS`] elements (or overflows).
+	TooManyElements,
+	/// The data length does not match the shape.
+	LengthMismatch {
+		/// Elements (or bytes, for byte data) the shape requires.
+		expected: usize,
+		/// What was given.
+		got: usize,
+	},
+	/// A dtype other than the one an operation needs.
+	WrongDType {
+		/// The dtype required.
+		expected: DType,
+		/// The dtype found.
+		got: DType,
+	},
+}
+
+impl core::fmt::Display for TensorError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		match self {
+			TensorError::RankTooLarge(r) => write!(f, "rank {r} exceeds the limit {MAX_RANK}"),
+			TensorError::TooManyElements =>
+				write!(f, "more than {MAX_TENSOR_ELEMENTS} elements in one tensor"),
+			TensorError::LengthMismatch { expected, got } =>
+				write!(f, "data length {got} does not match the shape ({expected})"),
+			TensorError::WrongDType { expected, got } =>
+				write!(f, "dtype {} where {} is required", got.name(), expected.name()),
+		}
+	}
+}
+
+/// The number of elements of `shape`, checked against [`MAX_RANK`] and [`MAX_TENSOR_ELEMENTS`].
+pub fn checked_numel(shape: &[usize]) -> Result<usize, TensorError> {
+	if shape.len() > MAX_RANK {
+		return Err(TensorError::RankTooLarge(shape.len()));
+	}
+	let mut n: usize = 1;
+	for &d in shape {
+		n = n.checked_mul(d).ok_or(TensorError::TooManyElements)?;
+		if n > MAX_TENSOR_ELEMENTS {
+			return Err(TensorError::TooManyElements);
+		}
+	}
+	Ok(n)
+}
+
+/// Typed element data, row-major.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TensorData {
+	/// f32 elements.
+	F32(Vec<f32>),
+	/// u8 elements.
+	U8(Vec<u8>),
+	/// i8 elements.
+	I8(Vec<i8>),
+	/// i32 elements.
+	I32(Vec<i32>),
+	/// i64 elements.
+	I64(Vec<i64>),
+	/// bool elements.
+	Bool(Vec<bool>),
+}
+
+impl TensorData {
+	/// The element type.
+	pub fn dtype(&self) -> DType {
+		match self {
+			TensorData::F32(_) => DType::F32,
+			TensorData::U8(_) => DType::U8,
+			TensorData::I8(_) => DType::I8,
+			TensorData::I32(_) => DType::I32,
+			TensorData::I64(_) => DType::I64,
+			TensorData::Bool(_) => DType::Bool,
+		}
+	}
+
+	/// Number of elements.
+	pub fn len(&self) -> usize {
+		match self {
+			TensorData::F32(v) => v.len(),
+			TensorData::U8(v) => v.len(),
+			TensorData::I8(v) => v.len(),
+			TensorData::I32(v) => v.len(),
+			TensorData::I64(v) => v.len(),
+			TensorData::Bool(v) => v.len(),
+		}
+	}
+
+	/// Whether there are no elements.
+	pub fn is_empty(&self) -> bool {
+		self.len() == 0
+	}
+
+	/// `n` zero elements of `dtype`.
+	pub fn zeros(dtype: DType, n: usize) -> TensorData {
+		match dtype {
+			DType::F32 => TensorData::F32(alloc::vec![0.0; n]),
+			DType::U8 => TensorData::U8(alloc::vec![0; n]),
+			DType::I8 => TensorData::I8(alloc::vec![0; n]),
+			DType::I32 => TensorData::I32(alloc::vec![0; n]),
+			DType::I64 => TensorData::I64(alloc::vec![0; n]),
+			DType::Bool => TensorData::Bool(alloc::vec![false; n]),
+		}
+	}
+
+	/// Appends the canonical little-endian bytes of elements `range` to `out`.
+	pub fn write_le_bytes(&self, range: core::ops::Range<usize>, out: &mut Vec<u8>) {
+		match self {
+			TensorData::F32(v) =>
+				for x in v.get(range).unwrap_or(&[]) {
+					out.extend_from_slice(&canonical_f32_bits(*x).to_le_bytes());
+				},
+			TensorData::U8(v) => out.extend_from_slice(v.get(range).unwrap_or(&[])),
+			TensorData::I8(v) => out.extend(v.get(range).unwrap_or(&[]).iter().map(|x| *x as u8)),
+			TensorData::I32(v) =>
+				for x in v.get(range).unwrap_or(&[]) {
+					out.extend_from_slice(&x.to_le_bytes());
+				},
+			TensorData::I64(v) =>
+				for x in v.get(range).unwrap_or(&[]) {
+					out.extend_from_slice(&x.to_le_bytes());
+				},
+			TensorData::Bool(v) => out.extend(v.get(range).unwrap_or(&[]).iter().map(|b| *b as u8)),
+		}
+	}
+
+	/// Elements of `dtype` from canonical little-endian bytes (`bytes.len()` a multiple of the
+	/// element size). A bool byte other than 0 or 1 is an error.
+	pub fn from_le_bytes(dtype: DType, bytes: &[u8]) -> Result<TensorData, TensorError> {
+		let size = dtype.size();
+		if bytes.len() % size != 0 {
+			return Err(TensorError::LengthMismatch {
+				expected: bytes.len() / size * size,
+				got: bytes.len(),
+			});
+		}
+		Ok(match dtype {
+			DType::F32 => TensorData::F32(
+				bytes
+					.chunks_exact(4)
+					.map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+					.collect(),
+			),
+			DType::U8 => TensorData::U8(bytes.to_vec()),
+			DType::I8 => TensorData::I8(bytes.iter().map(|b| *b as i8).collect()),
+			DType::I32 => TensorData::I32(
+				bytes
+					.chunks_exact(4)
+					.map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+					.collect(),
+			),
+			DType::I64 => TensorData::I64(
+				bytes
+					.chunks_exact(8)
+					.map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+					.collect(),
+			),
+			DType::Bool => {
+				if let Some(b) = bytes.iter().find(|b| **b > 1) {
+					return Err(TensorError::LengthMismatch { expected: 1, got: *b as usize });
+				}
+				TensorData::Bool(bytes.iter().map(|b| *b == 1).collect())
+			},
+		})
+	}
+}
+
+/// The bits of `x`, with every NaN mapped to [`CANONICAL_NAN_BITS`].
+pub fn canonical_f32_bits(x: f32) -> u32 {
+	if x.is_nan() {
+		CANONICAL_NAN_BITS
+	} else {
+		x.to_bits()
+	}
+}
+
+/// A tensor: shape and row-major data whose length matches it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tensor {
+	shape: Vec<usize>,
+	data: TensorData,
+}
+
+impl Tensor {
+	/// A tensor of `shape` holding `data`; the lengths must match and respect the limits.
+	pub fn new(shape: Vec<usize>, data: TensorData) -> Result<Tensor, TensorError> {
+		let n = checked_numel(&shape)?;
+		if n != data.len() {
+			return Err(TensorError::LengthMismatch { expected: n, got: data.len() });
+		}
+		Ok(Tensor { shape, data })
+	}
+
+	/// An f32 tensor.
+	pub fn f32(shape: Vec<usize>, data: Vec<f32>) -> Result<Tensor, TensorError> {
+		Tensor::new(shape, TensorData::F32(data))
+	}
+
+	/// An i64 tensor.
+	pub fn i64(shape: Vec<usize>, data: Vec<i64>) -> Result<Tensor, TensorError> {
+		Tensor::new(shape, TensorData::I64(data))
+	}
+
+	/// A zero-filled tensor.
+	pub fn zeros(dtype: DType, shape: Vec<usize>) -> Result<Tensor, TensorError> {
+		let n = checked_numel(&shape)?;
+		Ok(Tensor { shape, data: TensorData::zeros(dtype, n) })
+	}
+
+	/// The element type.
+	pub fn dtype(&self) -> DType {
+		self.data.dtype()
+	}
+
+	/// The shape.
+	pub fn shape(&self) -> &[usize] {
+		&self.shape
+	}
+
+	/// The data.
+	pub fn data(&self) -> &TensorData {
+		&self.data
+	}
+
+	/// The data, consuming the tensor.
+	pub fn into_data(self) -> TensorData {
+		self.data
+	}
+
+	/// Number of elements.
+	pub fn len(&self) -> usize {
+		self.data.len()
+	}
+
+	/// Whether the tensor holds no element.
+	pub fn is_empty(&self) -> bool {
+		self.data.is_empty()
+	}
+
+	/// The f32 elements, or an error naming the actual dtype.
+	pub fn as_f32(&self) -> Result<&[f32], TensorError> {
+		match &self.data {
+			TensorData::F32(v) => Ok(v),
+			d => Err(TensorError::WrongDType { expected: DType::F32, got: d.dtype() }),
+		}
+	}
+
+	/// The elements as i64 (integer and bool dtypes), e.g. for shapes and indices.
+	pub fn to_i64_vec(&self) -> Option<Vec<i64>> {
+		Some(match &self.data {
+			TensorData::I64(v) => v.clone(),
+			TensorData::I32(v) => v.iter().map(|x| *x as i64).collect(),
+			TensorData::U8(v) => v.iter().map(|x| *x as i64).collect(),
+			TensorData::I8(v) => v.iter().map(|x| *x as i64).collect(),
+			TensorData::Bool(v) => v.iter().map(|x| *x as i64).collect(),
+			TensorData::F32(_) => return None,
+		})
+	}
+
+	/// The same data under another shape with the same number of elements.
+	pub fn reshaped(self, shape: Vec<usize>) -> Result<Tensor, TensorError> {
+		Tensor::new(shape, self.data)
+	}
+
+	/// The canonical little-endian bytes of all elements.
+	pub fn to_le_bytes(&self) -> Vec<u8> {
+		let mut out = Vec::with_capacity(self.len() * self.dtype().size());
+		self.data.write_le_bytes(0..self.len(), &mut out);
+		out
+	}
+
+	/// The header that commitments hash: dtype and shape.
+	pub fn header(&self) -> TensorHeader {
+		TensorHeader {
+			dtype: self.dtype(),
+			shape: self.shape.iter().map(|d| *d as u64).collect(),
+		}
+	}
+
+	/// The wire form.
+	pub fn to_bytes(&self) -> TensorBytes {
+		TensorBytes { header: self.header(), data: self.to_le_bytes() }
+	}
+}
+
+/// A tensor's header: its dtype and shape, SCALE-encoded into its commitment.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct TensorHeader {
+	/// Element type.
+	pub dtype: DType,
+	/// Dimensions, outermost first.
+	pub shape: Vec<u64>,
+}
+
+/// A tensor in its wire form: header plus canonical little-endian data.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct TensorBytes {
+	/// Element type and shape.
+	pub header: TensorHeader,
+	/// Row-major little-endian element bytes.
+	pub data: Vec<u8>,
+}
+
+impl TensorBytes {
+	/// The tensor these bytes describe, checked against the shape and the limits.
+	pub fn to_tensor(&self) -> Result<Tensor, TensorError> {
+		let shape = shape_from_u64(&self.header.shape)?;
+		let n = checked_numel(&shape)?;
+		let want = n * self.header.dtype.size();
+		if self.data.len() != want {
+			return Err(TensorError::LengthMismatch { expected: want, got: self.data.len() });
+		}
+		Tensor::new(shape, TensorData::from_le_bytes(self.header.dtype, &self.data)?)
+	}
+}
+
+/// A shape of `u64` dimensions as `usize`, checked against the limits.
+pub fn shape_from_u64(dims: &[u64]) -> Result<Vec<usize>, TensorError> {
+	if dims.len() > MAX_RANK {
+		return Err(TensorError::RankTooLarge(dims.len()));
+	}
+	let shape: Vec<usize> = dims
+		.iter()
+		.map(|d| usize::try_from(*d).map_err(|_| TensorError::TooManyElements))
+		.collect::<Result<_, _>>()?;
+	checked_numel(&shape)?;
+	Ok(shape)
+}
+
+/// Shape as text, e.g. `[1, 784]`.
+pub fn shape_string(shape: &[usize]) -> String {
+	format!("{shape:?}")
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use alloc::vec;
+
+	#[test]
+	fn bytes_round_trip_every_dtype() {
+		let ts = [
+			Tensor::f32(vec![2, 2], vec![1.0, -2.5, f32::INFINITY, 0.0]).unwrap(),
+			Tensor::new(vec![3], TensorData::U8(vec![0, 7, 255])).unwrap(),
+			Tensor::new(vec![3], TensorData::I8(vec![-128, 0, 127])).unwrap(),
+			Tensor::new(vec![1, 2], TensorData::I32(vec![i32::MIN, 5])).unwrap(),
+			Tensor::i64(vec![2], vec![i64::MAX, -1]).unwrap(),
+			Tensor::new(vec![2], TensorData::Bool(vec![true, false])).unwrap(),
+			Tensor::f32(vec![], vec![3.0]).unwrap(),
+		];
+		for t in ts {
+			let wire = t.to_bytes();
+			let back = TensorBytes::decode(&mut &wire.encode()[..]).unwrap().to_tensor().unwrap();
+			assert_eq!(back, t);
+		}
+	}
+
+	#[test]
+	fn nan_is_canonical_in_bytes() {
+		let a = Tensor::f32(vec![1], vec![f32::from_bits(0x7fc0_0001)]).unwrap();
+		let b = Tensor::f32(vec![1], vec![f32::from_bits(0xffc0_0000)]).unwrap();
+		assert_eq!(a.to_le_bytes(), b.to_le_bytes());
+		assert_eq!(a.to_le_bytes(), CANONICAL_NAN_BITS.to_le_bytes().to_vec());
+	}
+
+	#[test]
+	fn shape_and_length_are_checked() {
+		assert_eq!(
+			Tensor::f32(vec![2, 2], vec![1.0]),
+			Err(TensorError::LengthMismatch { expected: 4, got: 1 })
+		);
+		assert_eq!(checked_numel(&[usize::MAX, 2]), Err(TensorError::TooManyElements));
+		assert_eq!(checked_numel(&[1; 9]), Err(TensorError::RankTooLarge(9)));
+		let bad = TensorBytes {
+			header: TensorHeader { dtype: DType::F32, shape: vec![2] },
+			data: vec![0; 7],
+		};
+		assert_eq!(bad.to_tensor(), Err(TensorError::LengthMismatch { expected: 8, got: 7 }));
+		let bad_bool = TensorBytes {
+			header: TensorHeader { dtype: DType::Bool, shape: vec![1] },
+			data: vec![2],
+		};
+		assert!(bad_bool.to_tensor().is_err());
+	}
+
+	#[test]
+	fn dtype_codes_match_onnx_and_scale() {
+		for d in [DType::F32, DType::U8, DType::I8, DType::I32, DType::I64, DType::Bool] {
+			assert_eq!(DType::from_onnx(d.onnx_code()), Some(d));
+			assert_eq!(d.encode(), vec![d.onnx_code() as u8]);
+			assert_eq!(DType::from_name(d.name()), Some(d));
+		}
+		assert_eq!(DType::from_onnx(10), None);
+	}
+}

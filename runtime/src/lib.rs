@@ -1,0 +1,190 @@
+//! The Verity runtime: Aura block production, GRANDPA finality, balances, fees and sudo,
+//! composed with `#[frame_support::runtime]`. Later pallets add models, inference jobs and
+//! disputes on top.
+#![cfg_attr(not(feature = "std"), no_std)]
+// `construct_runtime`-style macros expand to deeply nested types.
+#![recursion_limit = "256"]
+
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+extern crate alloc;
+
+pub mod apis;
+pub mod configs;
+pub mod genesis_config_presets;
+
+use sp_runtime::{
+	generic, impl_opaque_keys,
+	traits::{BlakeTwo256, IdentifyAccount, Verify},
+	MultiAddress, MultiSignature,
+};
+#[cfg(feature = "std")]
+use sp_version::NativeVersion;
+use sp_version::{runtime_version, RuntimeVersion};
+
+pub use frame_system::Call as SystemCall;
+pub use pallet_balances::Call as BalancesCall;
+pub use pallet_timestamp::Call as TimestampCall;
+#[cfg(any(feature = "std", test))]
+pub use sp_runtime::BuildStorage;
+
+/// Opaque types: what the node needs to know of blocks without knowing the runtime's calls.
+pub mod opaque {
+	use super::*;
+	use sp_runtime::generic;
+
+	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+
+	/// Opaque block header type.
+	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	/// Opaque block type.
+	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+	/// Opaque block identifier type.
+	pub type BlockId = generic::BlockId<Block>;
+
+	impl_opaque_keys! {
+		/// The session keys of a validator: its Aura and GRANDPA keys.
+		pub struct SessionKeys {
+			/// Block authoring key.
+			pub aura: super::Aura,
+			/// Finality voting key.
+			pub grandpa: super::Grandpa,
+		}
+	}
+}
+
+/// The runtime's version; bump `spec_version` on every change of runtime logic.
+#[runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("verity"),
+	impl_name: alloc::borrow::Cow::Borrowed("verity"),
+	authoring_version: 1,
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// The native version, for the node's `--version` and compatibility checks.
+#[cfg(feature = "std")]
+pub fn native_version() -> NativeVersion {
+	NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
+}
+
+/// Target block time in milliseconds. Aura's slot is the same length.
+pub const MILLI_SECS_PER_BLOCK: u64 = 6000;
+/// Slot duration; it cannot change once the chain has started.
+pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
+
+/// Blocks in one minute.
+pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
+/// Blocks in one hour.
+pub const HOURS: BlockNumber = MINUTES * 60;
+/// Blocks in one day.
+pub const DAYS: BlockNumber = HOURS * 24;
+
+/// One VRT, the chain's token, in its smallest unit (12 decimals).
+pub const UNIT: Balance = 1_000_000_000_000;
+/// A thousandth of a VRT.
+pub const MILLI_UNIT: Balance = UNIT / 1_000;
+/// A millionth of a VRT.
+pub const MICRO_UNIT: Balance = UNIT / 1_000_000;
+/// The smallest balance an account may hold.
+pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNIT;
+
+/// A block number.
+pub type BlockNumber = u32;
+/// A transaction signature (sr25519, ed25519 or ecdsa).
+pub type Signature = MultiSignature;
+/// An account: the public key of its signing scheme.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+/// A balance.
+pub type Balance = verity_primitives::Balance;
+/// A transaction index.
+pub type Nonce = u32;
+/// A block or state hash.
+pub type Hash = sp_core::H256;
+/// An account's address in extrinsics.
+pub type Address = MultiAddress<AccountId, ()>;
+/// Block header.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+/// Block.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+/// A block id.
+pub type BlockId = generic::BlockId<Block>;
+
+/// The transaction extensions every signed extrinsic carries.
+pub type TxExtension = (
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
+);
+
+/// An extrinsic as this runtime decodes it.
+pub type UncheckedExtrinsic =
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+/// The payload a signer signs.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+
+/// Runtime migrations beyond the pallets' own.
+#[allow(unused_parens)]
+type Migrations = ();
+
+/// Dispatches calls and runs block hooks.
+pub type Executive = frame_executive::Executive<
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+	Migrations,
+>;
+
+/// The runtime: its pallets and their indices (indices are part of the encoding of calls).
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura;
+
+	#[runtime::pallet_index(3)]
+	pub type Grandpa = pallet_grandpa;
+
+	#[runtime::pallet_index(4)]
+	pub type Balances = pallet_balances;
+
+	#[runtime::pallet_index(5)]
+	pub type TransactionPayment = pallet_transaction_payment;
+
+	#[runtime::pallet_index(6)]
+	pub type Sudo = pallet_sudo;
+}
