@@ -34,6 +34,9 @@ pub enum Subcommand {
 
 	/// Db meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Run an ONNX model locally: the canonical engine (with its trace root), tract, or both.
+	Infer(verity_engine::InferCmd),
 }
 
 /// The node's command line.

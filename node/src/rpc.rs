@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use jsonrpsee::RpcModule;
+use pallet_transaction_payment_rpc_runtime_api::RuntimeDispatchInfo;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
-use pallet_transaction_payment_rpc_runtime_api::RuntimeDispatchInfo;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 use sp_runtime::traits::Block as BlockT;
 use verity_runtime::{opaque::Block, AccountId, Balance, Nonce};
@@ -42,10 +42,9 @@ where
 	let mut module = RpcModule::new(());
 	let FullDeps { client, pool } = deps;
 
-	module.merge(SystemApiServer::<_, AccountId, Nonce>::into_rpc(System::new(
-		client.clone(),
-		pool,
-	)))?;
+	module.merge(SystemApiServer::<_, AccountId, Nonce>::into_rpc(
+		System::new(client.clone(), pool),
+	))?;
 	module.merge(TransactionPaymentApiServer::<
 		<Block as BlockT>::Hash,
 		RuntimeDispatchInfo<Balance>,

@@ -11,8 +11,8 @@
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode};
-use scale_info::TypeInfo;
 pub use primitive_types::H256;
+use scale_info::TypeInfo;
 
 use crate::{
 	limits::CHUNK_ELEMENTS,
@@ -110,7 +110,11 @@ pub fn commit_tensor(t: &Tensor) -> TensorCommitment {
 		.map(|(i, bytes)| hash(&chunk_leaf(i as u32, bytes)))
 		.collect();
 	let chunks_root = binary_merkle_tree::merkle_root_raw::<Hasher, _>(leaf_hashes.iter().copied());
-	TensorCommitment { root: tensor_root_from_parts(&t.header(), &chunks_root), chunks_root, leaf_hashes }
+	TensorCommitment {
+		root: tensor_root_from_parts(&t.header(), &chunks_root),
+		chunks_root,
+		leaf_hashes,
+	}
 }
 
 /// The root of `t` (see the module docs).
@@ -151,10 +155,8 @@ impl MerklePath {
 		if index >= leaves.len() {
 			return None;
 		}
-		let proof = binary_merkle_tree::merkle_proof_raw::<Hasher, _>(
-			leaves.iter().copied(),
-			index as u32,
-		);
+		let proof =
+			binary_merkle_tree::merkle_proof_raw::<Hasher, _>(leaves.iter().copied(), index as u32);
 		Some(MerklePath {
 			leaf_index: index as u32,
 			leaf_count: proof.number_of_leaves,
@@ -223,7 +225,9 @@ impl ChunkProof {
 	/// Whether the proof holds against `tensor_root`: right chunk count for the header, right
 	/// chunk length, and a valid path.
 	pub fn verify(&self, tensor_root: &H256) -> bool {
-		let Ok(shape) = crate::tensor::shape_from_u64(&self.header.shape) else { return false };
+		let Ok(shape) = crate::tensor::shape_from_u64(&self.header.shape) else {
+			return false;
+		};
 		let len = shape.iter().product::<usize>();
 		if self.path.leaf_count as usize != chunk_count(len) {
 			return false;
@@ -234,7 +238,9 @@ impl ChunkProof {
 		}
 		let leaf = hash(&chunk_leaf(self.path.leaf_index, &self.bytes));
 		// Recompute the chunks root from the path, then the tensor root from it.
-		let Some(chunks_root) = self.path.root_from(leaf) else { return false };
+		let Some(chunks_root) = self.path.root_from(leaf) else {
+			return false;
+		};
 		&tensor_root_from_parts(&self.header, &chunks_root) == tensor_root
 	}
 }

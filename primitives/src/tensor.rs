@@ -15,8 +15,18 @@ pub const CANONICAL_NAN_BITS: u32 = 0x7fc0_0000;
 
 /// An element type. SCALE indices are ONNX's `TensorProto.DataType` codes.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
-	TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub enum DType {
 	/// IEEE-754 binary32.
@@ -127,12 +137,15 @@ impl core::fmt::Display for TensorError {
 	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
 		match self {
 			TensorError::RankTooLarge(r) => write!(f, "rank {r} exceeds the limit {MAX_RANK}"),
-			TensorError::TooManyElements =>
-				write!(f, "more than {MAX_TENSOR_ELEMENTS} elements in one tensor"),
-			TensorError::LengthMismatch { expected, got } =>
-				write!(f, "data length {got} does not match the shape ({expected})"),
-			TensorError::WrongDType { expected, got } =>
-				write!(f, "dtype {} where {} is required", got.name(), expected.name()),
+			TensorError::TooManyElements => {
+				write!(f, "more than {MAX_TENSOR_ELEMENTS} elements in one tensor")
+			},
+			TensorError::LengthMismatch { expected, got } => {
+				write!(f, "data length {got} does not match the shape ({expected})")
+			},
+			TensorError::WrongDType { expected, got } => {
+				write!(f, "dtype {} where {} is required", got.name(), expected.name())
+			},
 		}
 	}
 }
@@ -214,20 +227,23 @@ impl TensorData {
 	/// Appends the canonical little-endian bytes of elements `range` to `out`.
 	pub fn write_le_bytes(&self, range: core::ops::Range<usize>, out: &mut Vec<u8>) {
 		match self {
-			TensorData::F32(v) =>
+			TensorData::F32(v) => {
 				for x in v.get(range).unwrap_or(&[]) {
 					out.extend_from_slice(&canonical_f32_bits(*x).to_le_bytes());
-				},
+				}
+			},
 			TensorData::U8(v) => out.extend_from_slice(v.get(range).unwrap_or(&[])),
 			TensorData::I8(v) => out.extend(v.get(range).unwrap_or(&[]).iter().map(|x| *x as u8)),
-			TensorData::I32(v) =>
+			TensorData::I32(v) => {
 				for x in v.get(range).unwrap_or(&[]) {
 					out.extend_from_slice(&x.to_le_bytes());
-				},
-			TensorData::I64(v) =>
+				}
+			},
+			TensorData::I64(v) => {
 				for x in v.get(range).unwrap_or(&[]) {
 					out.extend_from_slice(&x.to_le_bytes());
-				},
+				}
+			},
 			TensorData::Bool(v) => out.extend(v.get(range).unwrap_or(&[]).iter().map(|b| *b as u8)),
 		}
 	}
@@ -236,7 +252,7 @@ impl TensorData {
 	/// element size). A bool byte other than 0 or 1 is an error.
 	pub fn from_le_bytes(dtype: DType, bytes: &[u8]) -> Result<TensorData, TensorError> {
 		let size = dtype.size();
-		if bytes.len() % size != 0 {
+		if !bytes.len().is_multiple_of(size) {
 			return Err(TensorError::LengthMismatch {
 				expected: bytes.len() / size * size,
 				got: bytes.len(),
@@ -379,10 +395,7 @@ impl Tensor {
 
 	/// The header that commitments hash: dtype and shape.
 	pub fn header(&self) -> TensorHeader {
-		TensorHeader {
-			dtype: self.dtype(),
-			shape: self.shape.iter().map(|d| *d as u64).collect(),
-		}
+		TensorHeader { dtype: self.dtype(), shape: self.shape.iter().map(|d| *d as u64).collect() }
 	}
 
 	/// The wire form.

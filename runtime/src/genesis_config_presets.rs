@@ -20,13 +20,23 @@ fn testnet_genesis(
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
-			balances: endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
+			balances: endowed_accounts
+				.iter()
+				.cloned()
+				.map(|k| (k, ENDOWMENT))
+				.collect::<Vec<_>>(),
 		},
 		aura: pallet_aura::GenesisConfig {
-			authorities: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+			authorities: initial_authorities
+				.iter()
+				.map(|x| x.0.clone())
+				.collect::<Vec<_>>(),
 		},
 		grandpa: pallet_grandpa::GenesisConfig {
-			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
+			authorities: initial_authorities
+				.iter()
+				.map(|x| (x.1.clone(), 1))
+				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
 	})
@@ -97,7 +107,7 @@ mod tests {
 			let mut config = RuntimeGenesisConfig::default();
 			let patch: Value = serde_json::from_slice(&json).expect("valid JSON");
 			let mut base = serde_json::to_value(&config).expect("serializable");
-			json_patch_merge(&mut base, patch);
+			crate::tests::merge(&mut base, patch);
 			config = serde_json::from_value(base).expect("patch fits the genesis config");
 			let storage = sp_runtime::BuildStorage::build_storage(&config);
 			assert!(storage.is_ok(), "preset {id:?} builds: {:?}", storage.err());
@@ -110,16 +120,5 @@ mod tests {
 		assert_eq!(count(development_config_genesis()), Some(1));
 		assert_eq!(count(local_config_genesis()), Some(3));
 		assert_eq!(get_preset(&PresetId::from("nope")), None);
-	}
-
-	/// RFC 7386 merge, as the genesis builder applies presets.
-	fn json_patch_merge(base: &mut Value, patch: Value) {
-		match (base, patch) {
-			(Value::Object(b), Value::Object(p)) =>
-				for (k, v) in p {
-					json_patch_merge(b.entry(k).or_insert(Value::Null), v);
-				},
-			(b, p) => *b = p,
-		}
 	}
 }

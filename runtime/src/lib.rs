@@ -13,6 +13,8 @@ extern crate alloc;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+#[cfg(test)]
+mod tests;
 
 use sp_runtime::{
 	generic, impl_opaque_keys,
@@ -70,7 +72,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 /// The native version, for the node's `--version` and compatibility checks.
 #[cfg(feature = "std")]
 pub fn native_version() -> NativeVersion {
-	NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
+	NativeVersion {
+		runtime_version: VERSION,
+		can_author_with: Default::default(),
+	}
 }
 
 /// Target block time in milliseconds. Aura's slot is the same length.

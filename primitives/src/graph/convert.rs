@@ -23,15 +23,21 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
 		return Err(unsupported(format!("tensor '{name}' uses external data")));
 	}
 	let dtype = DType::from_onnx(t.data_type).ok_or_else(|| {
-		unsupported(format!("tensor '{name}' has data type {} ({})", t.data_type, onnx_type_name(t.data_type)))
+		unsupported(format!(
+			"tensor '{name}' has data type {} ({})",
+			t.data_type,
+			onnx_type_name(t.data_type)
+		))
 	})?;
 	let mut shape = Vec::with_capacity(t.dims.len());
 	for d in &t.dims {
-		let d = usize::try_from(*d).map_err(|_| invalid(format!("tensor '{name}' has dimension {d}")))?;
+		let d = usize::try_from(*d)
+			.map_err(|_| invalid(format!("tensor '{name}' has dimension {d}")))?;
 		shape.push(d);
 	}
 	let n = checked_numel(&shape).map_err(|e| unsupported(format!("tensor '{name}': {e}")))?;
-	let mismatch = |got: usize| invalid(format!("tensor '{name}' has {got} elements for shape {shape:?}"));
+	let mismatch =
+		|got: usize| invalid(format!("tensor '{name}' has {got} elements for shape {shape:?}"));
 	let data = if !t.raw_data.is_empty() {
 		if t.raw_data.len() != n * dtype.size() {
 			return Err(invalid(format!(

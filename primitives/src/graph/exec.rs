@@ -35,7 +35,11 @@ impl Graph {
 	/// Checks `inputs` against the graph inputs (count, dtype, shape).
 	pub fn check_inputs(&self, inputs: &[Tensor]) -> Result<(), String> {
 		if inputs.len() != self.inputs.len() {
-			return Err(format!("the model takes {} inputs, {} given", self.inputs.len(), inputs.len()));
+			return Err(format!(
+				"the model takes {} inputs, {} given",
+				self.inputs.len(),
+				inputs.len()
+			));
 		}
 		for (k, (t, info)) in inputs.iter().zip(self.input_types()).enumerate() {
 			let want = info.value_type();
@@ -54,28 +58,64 @@ impl Graph {
 	}
 
 	/// Runs the graph with the canonical kernels and commits to every node's outputs.
+	/// (To run a model many times, [`Graph::prepare`] it once.)
 	pub fn run(&self, inputs: &[Tensor], options: TraceOptions) -> Result<Trace, String> {
-		self.check_inputs(inputs)?;
-		let mut values: Vec<Option<Tensor>> = Vec::with_capacity(self.values.len());
-		values.resize(self.values.len(), None);
-		for (id, t) in self.inputs.iter().zip(inputs) {
+		self.prepare()?.run(inputs, options)
+	}
+
+	/// Decodes the constants once, for repeated runs.
+	pub fn prepare(&self) -> Result<PreparedGraph<'_>, String> {
+		let constants = self
+			.constants
+			.iter()
+			.map(|(id, bytes)| {
+				bytes.to_tensor().map(|t| (*id, t)).map_err(|e| format!("constant {id}: {e}"))
+			})
+			.collect::<Result<Vec<_>, _>>()?;
+		Ok(PreparedGraph { graph: self, constants })
+	}
+}
+
+/// A graph with its constants decoded, ready to run many times.
+#[derive(Clone, Debug)]
+pub struct PreparedGraph<'a> {
+	graph: &'a Graph,
+	constants: Vec<(ValueId, Tensor)>,
+}
+
+impl PreparedGraph<'_> {
+	/// The graph.
+	pub fn graph(&self) -> &Graph {
+		self.graph
+	}
+
+	/// Runs the graph with the canonical kernels and commits to every node's outputs.
+	pub fn run(&self, inputs: &[Tensor], options: TraceOptions) -> Result<Trace, String> {
+		let graph = self.graph;
+		graph.check_inputs(inputs)?;
+		let mut values: Vec<Option<Tensor>> = Vec::with_capacity(graph.values.len());
+		values.resize(graph.values.len(), None);
+		for (id, t) in graph.inputs.iter().zip(inputs) {
 			set(&mut values, *id, t.clone())?;
 		}
-		for (id, bytes) in &self.constants {
-			let t = bytes.to_tensor().map_err(|e| format!("constant {id}: {e}"))?;
-			set(&mut values, *id, t)?;
+		for (id, t) in &self.constants {
+			set(&mut values, *id, t.clone())?;
 		}
-		let mut output_roots = Vec::with_capacity(self.nodes.len());
-		let mut commitments = Vec::with_capacity(self.nodes.len());
+		let mut output_roots = Vec::with_capacity(graph.nodes.len());
+		let mut commitments = Vec::with_capacity(graph.nodes.len());
 		let mut node_outputs = Vec::new();
-		for (k, node) in self.nodes.iter().enumerate() {
+		for (k, node) in graph.nodes.iter().enumerate() {
 			let in_types: Vec<Option<ValueType>> = node
 				.inputs
 				.iter()
-				.map(|v| v.and_then(|v| self.value(v)).map(|i| i.value_type()))
+				.map(|v| v.and_then(|v| graph.value(v)).map(|i| i.value_type()))
 				.collect();
-			let out_types: Vec<ValueType> =
-				node.outputs.iter().filter_map(|v| self.value(*v)).map(|i| i.value_type()).collect();
+			let out_types: Vec<ValueType> = node
+				.outputs
+				.iter()
+				.filter_map(|v| graph.value(*v))
+				.map(|i| i.value_type())
+				.collect();
 			let types = NodeTypes { inputs: &in_types, outputs: &out_types };
 			let refs: Vec<Option<&Tensor>> = node
 				.inputs
@@ -95,12 +135,24 @@ impl Graph {
 				set(&mut values, *v, t)?;
 			}
 		}
-		let outputs = self
+		let outputs = graph
 			.outputs
 			.iter()
-			.map(|v| values.get(*v as usize).cloned().flatten().ok_or_else(|| format!("output {v} missing")))
+			.map(|v| {
+				values
+					.get(*v as usize)
+					.cloned()
+					.flatten()
+					.ok_or_else(|| format!("output {v} missing"))
+			})
 			.collect::<Result<Vec<_>, _>>()?;
-		Ok(Trace { outputs, root: trace_root(&commitments), output_roots, commitments, node_outputs })
+		Ok(Trace {
+			outputs,
+			root: trace_root(&commitments),
+			output_roots,
+			commitments,
+			node_outputs,
+		})
 	}
 }
 

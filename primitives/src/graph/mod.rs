@@ -8,6 +8,7 @@
 mod convert;
 mod exec;
 mod import;
+mod nodes;
 mod shapes;
 #[cfg(test)]
 mod tests;
@@ -16,7 +17,7 @@ use alloc::{string::String, vec::Vec};
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
 
-pub use exec::{Trace, TraceOptions};
+pub use exec::{PreparedGraph, Trace, TraceOptions};
 
 use crate::{
 	ops::{Op, ValueType},

@@ -71,11 +71,8 @@ pub fn window_axis(
 	if padded < span {
 		return Err(invalid(format!("{node}: window {span} larger than padded input {padded}")));
 	}
-	let mut out = if ceil_mode {
-		(padded - span).div_ceil(stride) + 1
-	} else {
-		(padded - span) / stride + 1
-	};
+	let mut out =
+		if ceil_mode { (padded - span).div_ceil(stride) + 1 } else { (padded - span) / stride + 1 };
 	// With ceil_mode, a last window starting in the end padding is dropped.
 	if ceil_mode && (out - 1) * stride >= input + pb {
 		out -= 1;
@@ -96,15 +93,15 @@ pub fn reshape(input: &[usize], spec: &[i64], allow_zero: bool, node: &str) -> I
 				}
 				1
 			},
-			0 if !allow_zero => *input
-				.get(i)
-				.ok_or_else(|| invalid(format!("{node}: 0 in shape {spec:?} past the input rank")))?,
+			0 if !allow_zero => *input.get(i).ok_or_else(|| {
+				invalid(format!("{node}: 0 in shape {spec:?} past the input rank"))
+			})?,
 			s => dim(s, node)?,
 		};
 	}
 	let known: usize = out.iter().product();
 	if let Some(i) = infer {
-		if known == 0 || total % known != 0 {
+		if known == 0 || !total.is_multiple_of(known) {
 			return Err(invalid(format!("{node}: cannot reshape {input:?} to {spec:?}")));
 		}
 		out[i] = total / known;
@@ -116,7 +113,13 @@ pub fn reshape(input: &[usize], spec: &[i64], allow_zero: bool, node: &str) -> I
 }
 
 /// One axis of ONNX Slice, clamped: `(start, step, output length)`.
-pub fn slice_axis(dim_len: usize, start: i64, end: i64, step: i64, node: &str) -> IResult<(i64, i64, usize)> {
+pub fn slice_axis(
+	dim_len: usize,
+	start: i64,
+	end: i64,
+	step: i64,
+	node: &str,
+) -> IResult<(i64, i64, usize)> {
 	if step == 0 {
 		return Err(invalid(format!("{node}: slice step 0")));
 	}

@@ -1,4 +1,5 @@
 //! Import and execution tests on models built with the ONNX encoder.
+#![allow(clippy::cloned_ref_to_slice_refs)] // `&[x.clone()]` reads best in tests.
 
 use alloc::{string::ToString, vec, vec::Vec};
 

@@ -103,6 +103,9 @@ fn attr_msg(a: &Attr) -> Msg {
 	m
 }
 
+/// A node: op type, input names, output names, attributes.
+type NodeSpec = (String, Vec<String>, Vec<String>, Vec<Attr>);
+
 /// Builds an ONNX model.
 #[derive(Clone, Debug)]
 pub struct ModelBuilder {
@@ -111,7 +114,7 @@ pub struct ModelBuilder {
 	inputs: Vec<(String, DType, Vec<usize>)>,
 	outputs: Vec<String>,
 	initializers: Vec<(String, Tensor)>,
-	nodes: Vec<(String, Vec<String>, Vec<String>, Vec<Attr>)>,
+	nodes: Vec<NodeSpec>,
 }
 
 impl ModelBuilder {
@@ -146,7 +149,13 @@ impl ModelBuilder {
 	}
 
 	/// Adds a node.
-	pub fn node(&mut self, op: &str, inputs: &[&str], outputs: &[&str], attrs: Vec<Attr>) -> &mut Self {
+	pub fn node(
+		&mut self,
+		op: &str,
+		inputs: &[&str],
+		outputs: &[&str],
+		attrs: Vec<Attr>,
+	) -> &mut Self {
 		self.nodes.push((
 			op.into(),
 			inputs.iter().map(|s| String::from(*s)).collect(),

@@ -17,8 +17,8 @@ use alloc::{format, string::String};
 use core::fmt;
 
 pub use proto::{
-	AttributeProto, DimValue, Dimension, GraphProto, Message, ModelProto, NodeProto,
-	OperatorSetId, TensorProto, TensorShapeProto, TypeProto, TypeProtoTensor, ValueInfoProto,
+	AttributeProto, DimValue, Dimension, GraphProto, Message, ModelProto, NodeProto, OperatorSetId,
+	TensorProto, TensorShapeProto, TypeProto, TypeProtoTensor, ValueInfoProto,
 };
 pub use wire::{Field, Reader, WireValue};
 

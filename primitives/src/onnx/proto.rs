@@ -43,7 +43,11 @@ pub trait Message: Default {
 }
 
 /// Merges the embedded message in `field` into `slot`, one level below `depth`.
-fn merge_nested<T: Message>(slot: &mut T, field: &Field<'_>, depth: usize) -> Result<(), DecodeError> {
+fn merge_nested<T: Message>(
+	slot: &mut T,
+	field: &Field<'_>,
+	depth: usize,
+) -> Result<(), DecodeError> {
 	let bytes = field.bytes()?;
 	slot.merge(bytes, depth.saturating_add(1)).map_err(|e| e.within(field))
 }
@@ -58,7 +62,11 @@ fn merge_optional<T: Message>(
 }
 
 /// Decodes the embedded message in `field` and appends it to a repeated field.
-fn push_nested<T: Message>(out: &mut Vec<T>, field: &Field<'_>, depth: usize) -> Result<(), DecodeError> {
+fn push_nested<T: Message>(
+	out: &mut Vec<T>,
+	field: &Field<'_>,
+	depth: usize,
+) -> Result<(), DecodeError> {
 	field.check_room(out.len(), 1)?;
 	let mut message = T::default();
 	merge_nested(&mut message, field, depth)?;

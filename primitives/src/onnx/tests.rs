@@ -75,6 +75,12 @@ impl Msg {
 		let body: Vec<u8> = vs.iter().flat_map(|v| v.to_le_bytes()).collect();
 		self.bytes(field, &body)
 	}
+	fn strs(self, field: u32, vs: &[&str]) -> Self {
+		vs.iter().fold(self, |m, v| m.str(field, v))
+	}
+	fn ints(self, field: u32, vs: &[i64]) -> Self {
+		vs.iter().fold(self, |m, &v| m.int(field, v))
+	}
 	fn raw(mut self, b: &[u8]) -> Self {
 		self.0.extend_from_slice(b);
 		self
@@ -103,57 +109,37 @@ fn value_info(name: &str, elem_type: i64, dims: Vec<Msg>) -> Msg {
 	Msg::new().str(1, name).msg(2, Msg::new().msg(1, tensor))
 }
 
+/// An attribute with its name and `AttributeType`.
+fn attr(name: &str, ty: i64) -> Msg {
+	Msg::new().str(1, name).int(20, ty)
+}
+
 /// A small model exercising every decoded field.
 fn valid_model() -> Vec<u8> {
 	let raw: Vec<u8> = [1.0f32, 2.0, 3.0, 4.0].iter().flat_map(|v| v.to_le_bytes()).collect();
-	let w = Msg::new().int(1, 2).int(1, 2).int(2, 1).str(8, "W").bytes(9, &raw).int(14, 0);
-	let b = Msg::new().packed_varints(1, &[2]).int(2, 1).str(8, "B").packed_floats(4, &[0.5, -1.5]);
-	let c = Msg::new()
-		.int(1, 3)
-		.int(2, 7)
-		.str(8, "C")
-		.int(7, -1)
-		.int(7, 0)
-		.int(7, i64::MAX)
-		.unknowns();
-	let d = Msg::new()
-		.packed_varints(1, &[1])
-		.int(2, 11)
-		.str(8, "D")
-		.packed_doubles(10, &[2.5])
-		.varint(11, u64::MAX)
-		.packed_varints(11, &[5, 6]);
-	let attr_tensor =
-		Msg::new().int(2, 3).int(5, -128).packed_varints(5, &[127, (-2i64) as u64]).int(14, 1);
-	let node0 = Msg::new()
-		.str(1, "x")
-		.str(1, "W")
-		.str(2, "h")
-		.str(3, "mm")
-		.str(4, "MatMul")
-		.str(7, "")
-		.unknowns();
-	let node1 = Msg::new()
-		.str(1, "h")
-		.str(1, "B")
-		.str(2, "y")
-		.str(3, "gemm")
-		.str(4, "Gemm")
-		.msg(5, Msg::new().str(1, "alpha").float(2, 0.25).int(20, 1))
-		.msg(5, Msg::new().str(1, "transB").int(3, -7).int(20, 2).unknowns())
-		.msg(5, Msg::new().str(1, "mode").bytes(4, b"hi\xff").int(20, 3))
-		.msg(5, Msg::new().str(1, "value").msg(5, attr_tensor).int(20, 4))
-		.msg(5, Msg::new().str(1, "fs").packed_floats(7, &[1.0, 2.0]).float(7, 3.0).int(20, 6))
-		.msg(5, Msg::new().str(1, "is").int(8, 4).int(8, -5).packed_varints(8, &[6]).int(20, 7))
-		.msg(5, Msg::new().str(1, "ss").bytes(9, b"a").bytes(9, b"").int(20, 8));
+	let w = Msg::new().ints(1, &[2, 2]).int(2, 1).str(8, "W");
+	let b = Msg::new().packed_varints(1, &[2]).int(2, 1).str(8, "B");
+	let c = Msg::new().int(1, 3).int(2, 7).str(8, "C").unknowns();
+	let d = Msg::new().packed_varints(1, &[1]).int(2, 11).str(8, "D");
+	let t = Msg::new().int(2, 3).int(5, -128).packed_varints(5, &[127, -2i64 as u64]);
+	let node0 = Msg::new().strs(1, &["x", "W"]).str(2, "h").str(3, "mm").str(7, "");
+	let node1 = Msg::new().strs(1, &["h", "B"]).str(2, "y").str(3, "gemm").str(4, "Gemm");
+	let node1 = node1
+		.msg(5, attr("alpha", 1).float(2, 0.25))
+		.msg(5, attr("transB", 2).int(3, -7).unknowns())
+		.msg(5, attr("mode", 3).bytes(4, b"hi\xff"))
+		.msg(5, attr("value", 4).msg(5, t.int(14, 1)))
+		.msg(5, attr("fs", 6).packed_floats(7, &[1.0, 2.0]).float(7, 3.0))
+		.msg(5, attr("is", 7).ints(8, &[4, -5]).packed_varints(8, &[6]))
+		.msg(5, attr("ss", 8).bytes(9, b"a").bytes(9, b""));
 	let graph = Msg::new()
-		.msg(1, node0)
+		.msg(1, node0.str(4, "MatMul").unknowns())
 		.str(2, "main")
 		.msg(1, node1)
-		.msg(5, w)
-		.msg(5, b)
-		.msg(5, c)
-		.msg(5, d)
+		.msg(5, w.bytes(9, &raw).int(14, 0))
+		.msg(5, b.packed_floats(4, &[0.5, -1.5]))
+		.msg(5, c.ints(7, &[-1, 0, i64::MAX]))
+		.msg(5, d.packed_doubles(10, &[2.5]).varint(11, u64::MAX).packed_varints(11, &[5, 6]))
 		.msg(11, value_info("x", 1, vec![dim_param("N"), dim_value(2)]))
 		.msg(12, value_info("y", 1, vec![dim_param("N"), Msg::new()]))
 		.msg(13, value_info("h", 1, vec![]))
@@ -183,26 +169,21 @@ fn assert_err(bytes: &[u8], needle: &str) {
 #[test]
 fn decodes_valid_model() {
 	let model = decode_model(&valid_model()).unwrap();
-	assert_eq!(model.ir_version, 8);
-	assert_eq!(model.producer_name, "verity-test");
-	assert_eq!(
-		model.opset_import,
-		vec![
-			OperatorSetId { domain: String::new(), version: 17 },
-			OperatorSetId { domain: "ai.onnx.ml".into(), version: 3 },
-		]
-	);
+	assert_eq!((model.ir_version, model.producer_name.as_str()), (8, "verity-test"));
+	let opset = |domain: &str, version| OperatorSetId { domain: domain.into(), version };
+	assert_eq!(model.opset_import, vec![opset("", 17), opset("ai.onnx.ml", 3)]);
 	let g = model.graph.unwrap();
-	assert_eq!(g.name, "main");
-	assert_eq!(g.node.len(), 2);
+	assert_eq!((g.name.as_str(), g.node.len()), ("main", 2));
 	let n0 = &g.node[0];
-	assert_eq!((n0.input.clone(), n0.output.clone()), (vec!["x".into(), "W".into()], vec!["h".into()]));
-	assert_eq!((n0.name.as_str(), n0.op_type.as_str(), n0.domain.as_str()), ("mm", "MatMul", ""));
+	assert_eq!(
+		(n0.input.clone(), n0.output.clone()),
+		(vec!["x".into(), "W".into()], vec!["h".into()])
+	);
+	assert_eq!((&*n0.name, &*n0.op_type, &*n0.domain), ("mm", "MatMul", ""));
 	assert!(n0.attribute.is_empty());
 
 	let a = &g.node[1].attribute;
-	assert_eq!(g.node[1].op_type, "Gemm");
-	assert_eq!(a.len(), 7);
+	assert_eq!((g.node[1].op_type.as_str(), a.len()), ("Gemm", 7));
 	assert_eq!((a[0].name.as_str(), a[0].f, a[0].r#type), ("alpha", 0.25, 1));
 	assert_eq!((a[1].i, a[1].r#type), (-7, 2));
 	assert_eq!(a[2].s, b"hi\xff".to_vec());
@@ -216,23 +197,25 @@ fn decodes_valid_model() {
 
 	let init = &g.initializer;
 	assert_eq!(init.len(), 4);
-	assert_eq!((init[0].name.as_str(), init[0].dims.clone(), init[0].data_type), ("W", vec![2, 2], 1));
+	assert_eq!((&*init[0].name, &init[0].dims[..], init[0].data_type), ("W", &[2, 2][..], 1));
 	assert_eq!(init[0].raw_data.len(), 16);
 	assert_eq!(&init[0].raw_data[4..8], &2.0f32.to_le_bytes());
-	assert_eq!((init[1].dims.clone(), init[1].float_data.clone()), (vec![2], vec![0.5, -1.5]));
+	assert_eq!((&init[1].dims[..], &init[1].float_data[..]), (&[2][..], &[0.5, -1.5][..]));
 	assert_eq!(init[2].int64_data, vec![-1, 0, i64::MAX]);
-	assert_eq!((init[2].dims.clone(), init[2].data_type), (vec![3], 7));
+	assert_eq!((&init[2].dims[..], init[2].data_type), (&[3][..], 7));
 	assert_eq!(init[3].double_data, vec![2.5]);
 	assert_eq!(init[3].uint64_data, vec![u64::MAX, 5, 6]);
 
 	let shape = |v: &ValueInfoProto| {
 		let t = v.r#type.as_ref().unwrap().tensor_type.as_ref().unwrap();
-		(t.elem_type, t.shape.as_ref().map(|s| s.dim.iter().map(|d| d.value.clone()).collect::<Vec<_>>()))
+		let dims = t.shape.as_ref().unwrap().dim.iter().map(|d| d.value.clone());
+		(t.elem_type, dims.collect::<Vec<_>>())
 	};
+	let n = || DimValue::Param("N".into());
 	assert_eq!(g.input[0].name, "x");
-	assert_eq!(shape(&g.input[0]), (1, Some(vec![DimValue::Param("N".into()), DimValue::Value(2)])));
-	assert_eq!(shape(&g.output[0]), (1, Some(vec![DimValue::Param("N".into()), DimValue::Unknown])));
-	assert_eq!((g.value_info[0].name.as_str(), shape(&g.value_info[0])), ("h", (1, Some(vec![]))));
+	assert_eq!(shape(&g.input[0]), (1, vec![n(), DimValue::Value(2)]));
+	assert_eq!(shape(&g.output[0]), (1, vec![n(), DimValue::Unknown]));
+	assert_eq!((g.value_info[0].name.as_str(), shape(&g.value_info[0])), ("h", (1, vec![])));
 }
 
 #[test]

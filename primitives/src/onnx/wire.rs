@@ -126,27 +126,30 @@ impl<'a> Reader<'a> {
 			),
 			1 => {
 				let remaining = self.remaining();
-				let bytes = self.take(8).and_then(|s| <[u8; 8]>::try_from(s).ok()).ok_or_else(
-					|| err(format_args!("truncated fixed64 ({remaining} bytes remaining)")),
-				)?;
+				let bytes =
+					self.take(8).and_then(|s| <[u8; 8]>::try_from(s).ok()).ok_or_else(|| {
+						err(format_args!("truncated fixed64 ({remaining} bytes remaining)"))
+					})?;
 				WireValue::Fixed64(u64::from_le_bytes(bytes))
 			},
 			2 => {
 				let len = read_varint(self.buf, &mut self.pos)
 					.map_err(|e| e.within(format_args!("length of field {number} of {message}")))?;
 				let remaining = self.remaining();
-				let slice = usize::try_from(len).ok().and_then(|n| self.take(n)).ok_or_else(|| {
-					err(format_args!("length {len} exceeds remaining {remaining} bytes"))
-				})?;
+				let slice =
+					usize::try_from(len).ok().and_then(|n| self.take(n)).ok_or_else(|| {
+						err(format_args!("length {len} exceeds remaining {remaining} bytes"))
+					})?;
 				WireValue::Bytes(slice)
 			},
 			3 => return Err(err(format_args!("wire type 3 (start group) is not supported"))),
 			4 => return Err(err(format_args!("wire type 4 (end group) is not supported"))),
 			5 => {
 				let remaining = self.remaining();
-				let bytes = self.take(4).and_then(|s| <[u8; 4]>::try_from(s).ok()).ok_or_else(
-					|| err(format_args!("truncated fixed32 ({remaining} bytes remaining)")),
-				)?;
+				let bytes =
+					self.take(4).and_then(|s| <[u8; 4]>::try_from(s).ok()).ok_or_else(|| {
+						err(format_args!("truncated fixed32 ({remaining} bytes remaining)"))
+					})?;
 				WireValue::Fixed32(u32::from_le_bytes(bytes))
 			},
 			other => return Err(err(format_args!("invalid wire type {other}"))),
@@ -270,7 +273,11 @@ impl<'a> Field<'a> {
 	}
 
 	/// Appends the elements of a repeated varint field, packed or not, via `convert`.
-	pub fn push_varints<T>(&self, out: &mut Vec<T>, convert: fn(u64) -> T) -> Result<(), DecodeError> {
+	pub fn push_varints<T>(
+		&self,
+		out: &mut Vec<T>,
+		convert: fn(u64) -> T,
+	) -> Result<(), DecodeError> {
 		match self.value {
 			WireValue::Varint(v) => {
 				self.check_room(out.len(), 1)?;
@@ -307,10 +314,9 @@ impl<'a> Field<'a> {
 			_ => return Err(self.wrong_type(if N == 4 { "a fixed32" } else { "a fixed64" })),
 		};
 		if packed.len() % N != 0 {
-			return Err(self.error(format_args!(
-				"packed length {} is not a multiple of {N}",
-				packed.len()
-			)));
+			return Err(
+				self.error(format_args!("packed length {} is not a multiple of {N}", packed.len()))
+			);
 		}
 		let count = packed.len() / N;
 		self.check_room(out.len(), count)?;

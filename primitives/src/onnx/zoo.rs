@@ -1,7 +1,7 @@
 //! Small models generated in code, with deterministic weights: the demo model, the test
 //! models and the benchmark models.
 
-use alloc::{format, vec, vec::Vec};
+use alloc::{format, string::String, vec, vec::Vec};
 
 use super::builder::{Attr, ModelBuilder};
 use crate::tensor::{DType, Tensor, TensorData, TensorError};
@@ -50,7 +50,7 @@ pub fn mlp(sizes: &[usize], seed: u64) -> Result<Vec<u8>, TensorError> {
 	let mut rng = Rng::new(seed);
 	let mut b = ModelBuilder::new("mlp", 17);
 	b.input("x", DType::F32, &[1, sizes[0]]);
-	let mut cur = format!("x");
+	let mut cur = String::from("x");
 	for (l, w) in sizes.windows(2).enumerate() {
 		let (fi, fo) = (w[0], w[1]);
 		let wn = format!("w{l}");
@@ -143,7 +143,12 @@ pub fn quantized_mlp(seed: u64) -> Result<Vec<u8>, TensorError> {
 	b.initializer("w2z", zp_i8(0)?);
 	b.initializer("scale", f(0.0005)?);
 	b.node("QuantizeLinear", &["x", "xs", "xz"], &["xq"], vec![]);
-	b.node("QLinearMatMul", &["xq", "xs", "xz", "w1", "w1s", "w1z", "h1s", "h1z"], &["h1q"], vec![]);
+	b.node(
+		"QLinearMatMul",
+		&["xq", "xs", "xz", "w1", "w1s", "w1z", "h1s", "h1z"],
+		&["h1q"],
+		vec![],
+	);
 	b.node("DequantizeLinear", &["h1q", "h1s", "h1z"], &["h1"], vec![]);
 	b.node("Relu", &["h1"], &["a1"], vec![]);
 	b.node("QuantizeLinear", &["a1", "xs", "xz"], &["a1q"], vec![]);

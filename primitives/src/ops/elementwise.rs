@@ -28,50 +28,50 @@ pub fn unary_f32(op: UnaryOp, x: f32) -> f32 {
 		UnaryOp::Sqrt => libm::sqrtf(x),
 		UnaryOp::Exp => libm::expf(x),
 		UnaryOp::Log => libm::logf(x),
-		UnaryOp::Relu =>
+		UnaryOp::Relu => {
 			if x < 0.0 {
 				0.0
 			} else {
 				x
-			},
+			}
+		},
 		UnaryOp::Sigmoid => sigmoid(x),
 		UnaryOp::Tanh => libm::tanhf(x),
 		UnaryOp::Softplus => libm::logf(libm::expf(x) + 1.0),
-		UnaryOp::Sign =>
+		UnaryOp::Sign => {
 			if x > 0.0 {
 				1.0
 			} else if x < 0.0 {
 				-1.0
 			} else {
 				x
-			},
-		UnaryOp::LeakyRelu { alpha } =>
+			}
+		},
+		UnaryOp::LeakyRelu { alpha } => {
 			if x < 0.0 {
 				alpha.get() * x
 			} else {
 				x
-			},
-		UnaryOp::Elu { alpha } =>
+			}
+		},
+		UnaryOp::Elu { alpha } => {
 			if x < 0.0 {
 				alpha.get() * (libm::expf(x) - 1.0)
 			} else {
 				x
-			},
-		UnaryOp::Selu { alpha, gamma } =>
+			}
+		},
+		UnaryOp::Selu { alpha, gamma } => {
 			if x <= 0.0 {
 				gamma.get() * (alpha.get() * libm::expf(x) - alpha.get())
 			} else {
 				gamma.get() * x
-			},
+			}
+		},
 		UnaryOp::HardSigmoid { alpha, beta } => {
 			let y = alpha.get() * x + beta.get();
-			if y < 0.0 {
-				0.0
-			} else if y > 1.0 {
-				1.0
-			} else {
-				y
-			}
+			// NaN stays NaN (`clamp` would too).
+			y.clamp(0.0, 1.0)
 		},
 	}
 }
@@ -108,12 +108,13 @@ pub fn binary_f32(op: BinaryOp, a: f32, b: f32) -> f32 {
 		BinaryOp::Mul => a * b,
 		BinaryOp::Div => a / b,
 		BinaryOp::Pow => libm::powf(a, b),
-		BinaryOp::PRelu =>
+		BinaryOp::PRelu => {
 			if a < 0.0 {
 				b * a
 			} else {
 				a
-			},
+			}
+		},
 	}
 }
 
@@ -124,18 +125,20 @@ fn binary_i64(op: BinaryOp, a: i64, b: i64) -> i64 {
 		BinaryOp::Sub => a.wrapping_sub(b),
 		BinaryOp::Mul => a.wrapping_mul(b),
 		BinaryOp::Div => a.checked_div(b).unwrap_or(0),
-		BinaryOp::Pow =>
+		BinaryOp::Pow => {
 			if b < 0 {
 				0
 			} else {
 				a.wrapping_pow(b.min(u32::MAX as i64) as u32)
-			},
-		BinaryOp::PRelu =>
+			}
+		},
+		BinaryOp::PRelu => {
 			if a < 0 {
 				b.wrapping_mul(a)
 			} else {
 				a
-			},
+			}
+		},
 	}
 }
 

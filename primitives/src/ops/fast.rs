@@ -14,7 +14,11 @@ use super::{
 use crate::tensor::{DType, Tensor};
 
 /// Full evaluation of `op` by a fast path, or `None` when it has none.
-pub(super) fn eval(op: &Op, types: &NodeTypes, inputs: &[Option<&Tensor>]) -> KResult<Option<Vec<Tensor>>> {
+pub(super) fn eval(
+	op: &Op,
+	types: &NodeTypes,
+	inputs: &[Option<&Tensor>],
+) -> KResult<Option<Vec<Tensor>>> {
 	let out = types.output(0)?;
 	if out.dtype != DType::F32 {
 		return Ok(None);
@@ -22,12 +26,16 @@ pub(super) fn eval(op: &Op, types: &NodeTypes, inputs: &[Option<&Tensor>]) -> KR
 	let f = |i: usize| inputs.get(i).copied().flatten().and_then(|t| t.as_f32().ok());
 	match op {
 		Op::MatMul => {
-			let (Some(a), Some(b)) = (f(0), f(1)) else { return Ok(None) };
+			let (Some(a), Some(b)) = (f(0), f(1)) else {
+				return Ok(None);
+			};
 			let y = matmul(types, a, b)?;
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
 		Op::Gemm(g) => {
-			let (Some(a), Some(b)) = (f(0), f(1)) else { return Ok(None) };
+			let (Some(a), Some(b)) = (f(0), f(1)) else {
+				return Ok(None);
+			};
 			let c = match inputs.get(2).copied().flatten() {
 				Some(t) => Some((t.as_f32()?, t.shape())),
 				None => None,
@@ -36,7 +44,9 @@ pub(super) fn eval(op: &Op, types: &NodeTypes, inputs: &[Option<&Tensor>]) -> KR
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
 		Op::Conv(c) if types.input(0)?.shape.len() == 4 => {
-			let (Some(x), Some(w)) = (f(0), f(1)) else { return Ok(None) };
+			let (Some(x), Some(w)) = (f(0), f(1)) else {
+				return Ok(None);
+			};
 			let y = conv2d(c, types, x, w, f(2))?;
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
@@ -47,7 +57,16 @@ pub(super) fn eval(op: &Op, types: &NodeTypes, inputs: &[Option<&Tensor>]) -> KR
 /// `rows x k` times `k x cols`, each output summed over `k` in order from zero: for each
 /// row, the running sums of all columns advance together one `k` at a time.
 #[allow(clippy::too_many_arguments)]
-fn matmul_block(a: &[f32], a_row_stride: usize, a_k_stride: usize, b: &[f32], k: usize, cols: usize, rows: usize, out: &mut [f32]) {
+fn matmul_block(
+	a: &[f32],
+	a_row_stride: usize,
+	a_k_stride: usize,
+	b: &[f32],
+	k: usize,
+	cols: usize,
+	rows: usize,
+	out: &mut [f32],
+) {
 	for m in 0..rows {
 		let acc = &mut out[m * cols..(m + 1) * cols];
 		acc.iter_mut().for_each(|v| *v = 0.0);
@@ -55,7 +74,7 @@ fn matmul_block(a: &[f32], a_row_stride: usize, a_k_stride: usize, b: &[f32], k:
 			let av = a[m * a_row_stride + kk * a_k_stride];
 			let brow = &b[kk * cols..(kk + 1) * cols];
 			for (o, bv) in acc.iter_mut().zip(brow) {
-				*o = *o + av * *bv;
+				*o += av * *bv;
 			}
 		}
 	}
@@ -90,7 +109,13 @@ fn matmul(types: &NodeTypes, a: &[f32], b: &[f32]) -> KResult<Vec<f32>> {
 }
 
 /// Gemm: `alpha * (A'B') + beta * C` with the element definition's order.
-fn gemm(g: &GemmAttrs, types: &NodeTypes, a: &[f32], b: &[f32], c: Option<(&[f32], &[usize])>) -> KResult<Vec<f32>> {
+fn gemm(
+	g: &GemmAttrs,
+	types: &NodeTypes,
+	a: &[f32],
+	b: &[f32],
+	c: Option<(&[f32], &[usize])>,
+) -> KResult<Vec<f32>> {
 	let k = gemm_dot(g, types, 0)?.k;
 	let out = &types.output(0)?.shape;
 	let (rows, cols) = (out[0], out[1]);
@@ -116,7 +141,7 @@ fn gemm(g: &GemmAttrs, types: &NodeTypes, a: &[f32], b: &[f32], c: Option<(&[f32
 			let mut v = alpha * s;
 			if let Some((c, cs)) = c {
 				let ci = super::broadcast_index(&[m, n], cs);
-				v = v + beta * c.get(ci).copied().unwrap_or(0.0);
+				v += beta * c.get(ci).copied().unwrap_or(0.0);
 			}
 			y[m * cols + n] = v;
 		}
@@ -126,7 +151,13 @@ fn gemm(g: &GemmAttrs, types: &NodeTypes, a: &[f32], b: &[f32], c: Option<(&[f32
 
 /// 2-D convolution: per output plane, channel outermost, kernel taps row-major, each tap
 /// adding to every output position it reaches (padding skipped), then the bias.
-fn conv2d(c: &ConvAttrs, types: &NodeTypes, x: &[f32], w: &[f32], bias: Option<&[f32]>) -> KResult<Vec<f32>> {
+fn conv2d(
+	c: &ConvAttrs,
+	types: &NodeTypes,
+	x: &[f32],
+	w: &[f32],
+	bias: Option<&[f32]>,
+) -> KResult<Vec<f32>> {
 	let xs = &types.input(0)?.shape;
 	let ws = &types.input(1)?.shape;
 	let os = &types.output(0)?.shape;
@@ -155,21 +186,23 @@ fn conv2d(c: &ConvAttrs, types: &NodeTypes, x: &[f32], w: &[f32], bias: Option<&
 			let g = m / per_group;
 			let plane = &mut y[(n * m_out + m) * oh * ow..(n * m_out + m + 1) * oh * ow];
 			for ci in 0..cg {
-				let xc = &x[(n * c_in + g * cg + ci) * h * wd..(n * c_in + g * cg + ci + 1) * h * wd];
+				let xc =
+					&x[(n * c_in + g * cg + ci) * h * wd..(n * c_in + g * cg + ci + 1) * h * wd];
 				let wk = &w[(m * cg + ci) * kh * kw..(m * cg + ci + 1) * kh * kw];
 				for i in 0..kh {
 					for j in 0..kw {
 						let wv = wk[i * kw + j];
 						let cols = &col_map[j * ow..(j + 1) * ow];
 						for r in 0..oh {
-							let Some(ih) = (r * sh + i * dh).checked_sub(ph).filter(|v| *v < h) else {
+							let Some(ih) = (r * sh + i * dh).checked_sub(ph).filter(|v| *v < h)
+							else {
 								continue;
 							};
 							let xrow = &xc[ih * wd..(ih + 1) * wd];
 							let orow = &mut plane[r * ow..(r + 1) * ow];
 							for (o, col) in orow.iter_mut().zip(cols) {
 								if let Some(iw) = col {
-									*o = *o + xrow[*iw] * wv;
+									*o += xrow[*iw] * wv;
 								}
 							}
 						}
@@ -178,7 +211,7 @@ fn conv2d(c: &ConvAttrs, types: &NodeTypes, x: &[f32], w: &[f32], bias: Option<&
 			}
 			if let Some(b) = bias {
 				let bv = b.get(m).copied().unwrap_or(0.0);
-				plane.iter_mut().for_each(|o| *o = *o + bv);
+				plane.iter_mut().for_each(|o| *o += bv);
 			}
 		}
 	}

@@ -24,12 +24,17 @@ pub(super) struct Dot {
 }
 
 /// The dot product of NumPy-matmul output element `index` for inputs `a_in` and `b_in`.
-pub(super) fn matmul_dot(types: &NodeTypes, a_in: usize, b_in: usize, index: usize) -> KResult<Dot> {
+pub(super) fn matmul_dot(
+	types: &NodeTypes,
+	a_in: usize,
+	b_in: usize,
+	index: usize,
+) -> KResult<Dot> {
 	let a = &types.input(a_in)?.shape;
 	let b = &types.input(b_in)?.shape;
 	let out = &types.output(0)?.shape;
 	if a.is_empty() || b.is_empty() {
-		return Err(KernelError::BadInput(format!("matmul of a scalar")));
+		return Err(KernelError::BadInput("matmul of a scalar".into()));
 	}
 	let (ra, rb) = (a.len(), b.len());
 	let k = a[ra - 1];
@@ -75,7 +80,7 @@ fn dot(d: &Dot, a_in: usize, b_in: usize, float: bool, acc: &mut dyn Access) -> 
 		for k in 0..d.k {
 			let a = acc.get(a_in, d.a0 + k * d.a_step)?.f();
 			let b = acc.get(b_in, d.b0 + k * d.b_step)?.f();
-			s = s + a * b;
+			s += a * b;
 		}
 		Ok(Scalar::F(s))
 	} else {
@@ -90,7 +95,11 @@ fn dot(d: &Dot, a_in: usize, b_in: usize, float: bool, acc: &mut dyn Access) -> 
 }
 
 /// Element `index` of MatMul.
-pub(super) fn matmul_element(types: &NodeTypes, index: usize, acc: &mut dyn Access) -> KResult<Scalar> {
+pub(super) fn matmul_element(
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
 	let d = matmul_dot(types, 0, 1, index)?;
 	let float = types.output(0)?.dtype == crate::tensor::DType::F32;
 	dot(&d, 0, 1, float, acc)
@@ -102,7 +111,7 @@ pub(super) fn gemm_dot(g: &GemmAttrs, types: &NodeTypes, index: usize) -> KResul
 	let b = &types.input(1)?.shape;
 	let out = &types.output(0)?.shape;
 	if a.len() != 2 || b.len() != 2 || out.len() != 2 {
-		return Err(KernelError::BadInput(format!("Gemm needs 2-D inputs")));
+		return Err(KernelError::BadInput("Gemm needs 2-D inputs".into()));
 	}
 	let (m_dim, k) = if g.trans_a { (a[1], a[0]) } else { (a[0], a[1]) };
 	let (kb, n_dim) = if g.trans_b { (b[1], b[0]) } else { (b[0], b[1]) };
@@ -127,13 +136,18 @@ pub(super) fn gemm_element(
 	let mut y = g.alpha.get() * s;
 	if let Some(Some(c)) = types.inputs.get(2) {
 		let ci = broadcast_index(&[d.m, d.n], &c.shape);
-		y = y + g.beta.get() * acc.get(2, ci)?.f();
+		y += g.beta.get() * acc.get(2, ci)?.f();
 	}
 	Ok(Scalar::F(y))
 }
 
 /// A zero point or scale that is a scalar or per-row/per-column: its element for `i`.
-pub(super) fn per_axis(types: &NodeTypes, input: usize, i: usize, acc: &mut dyn Access) -> KResult<Option<Scalar>> {
+pub(super) fn per_axis(
+	types: &NodeTypes,
+	input: usize,
+	i: usize,
+	acc: &mut dyn Access,
+) -> KResult<Option<Scalar>> {
 	match types.inputs.get(input).and_then(|t| t.as_ref()) {
 		None => Ok(None),
 		Some(t) if t.numel() == 1 => Ok(Some(acc.get(input, 0)?)),

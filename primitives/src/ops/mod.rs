@@ -77,11 +77,13 @@ impl core::fmt::Display for KernelError {
 	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
 		match self {
 			KernelError::BadInput(s) => write!(f, "bad input: {s}"),
-			KernelError::MissingElement(i, j) =>
-				write!(f, "element {j} of input {i} is not in the witness"),
+			KernelError::MissingElement(i, j) => {
+				write!(f, "element {j} of input {i} is not in the witness")
+			},
 			KernelError::IndexOutOfRange(s) => write!(f, "index out of range: {s}"),
-			KernelError::FanInTooLarge =>
-				write!(f, "the chunk depends on more than {MAX_CHUNK_FAN_IN} input elements"),
+			KernelError::FanInTooLarge => {
+				write!(f, "the chunk depends on more than {MAX_CHUNK_FAN_IN} input elements")
+			},
 			KernelError::Tensor(e) => write!(f, "{e}"),
 		}
 	}
@@ -220,9 +222,7 @@ impl NodeTypes<'_> {
 
 	/// The type of output `o`.
 	pub fn output(&self, o: usize) -> KResult<&ValueType> {
-		self.outputs
-			.get(o)
-			.ok_or_else(|| KernelError::BadInput(format!("output {o} is missing")))
+		self.outputs.get(o).ok_or_else(|| KernelError::BadInput(format!("output {o} is missing")))
 	}
 }
 
@@ -250,17 +250,21 @@ pub fn element(
 		Op::Pool(p) => nn::pool_element(p, types, index, acc)?,
 		Op::GlobalPool(kind) => nn::global_pool_element(*kind, types, index, acc)?,
 		Op::BatchNorm { epsilon } => nn::batch_norm_element(epsilon.get(), types, index, acc)?,
-		Op::LayerNorm { axis, epsilon } =>
-			reduce::layer_norm_element(*axis, epsilon.get(), types, index, acc)?,
+		Op::LayerNorm { axis, epsilon } => {
+			reduce::layer_norm_element(*axis, epsilon.get(), types, index, acc)?
+		},
 		Op::Softmax { axis, log } => reduce::softmax_element(*axis, *log, types, index, acc)?,
-		Op::Reduce { kind, axes, keepdims } =>
-			reduce::reduce_element(*kind, axes, *keepdims, types, index, acc)?,
+		Op::Reduce { kind, axes, keepdims } => {
+			reduce::reduce_element(*kind, axes, *keepdims, types, index, acc)?
+		},
 		Op::QuantizeLinear { axis } => quant::quantize_element(*axis, types, index, acc)?,
 		Op::DequantizeLinear { axis } => quant::dequantize_element(*axis, types, index, acc)?,
 		Op::Reshape | Op::Identity => acc.get(0, index)?,
 		Op::Transpose { perm } => movement::transpose_element(perm, types, index, acc)?,
 		Op::Concat { axis } => movement::concat_element(*axis, types, index, acc)?,
-		Op::Split { axis, splits } => movement::split_element(*axis, splits, types, out, index, acc)?,
+		Op::Split { axis, splits } => {
+			movement::split_element(*axis, splits, types, out, index, acc)?
+		},
 		Op::Slice { starts, steps } => movement::slice_element(starts, steps, types, index, acc)?,
 		Op::Gather { axis } => movement::gather_element(*axis, types, index, acc)?,
 		Op::Expand => movement::broadcast_element(types, 0, index, acc)?,

@@ -127,7 +127,11 @@ pub(super) fn broadcast_element(
 }
 
 /// Element `index` of Tile: each axis wraps around the input.
-pub(super) fn tile_element(types: &NodeTypes, index: usize, acc: &mut dyn Access) -> KResult<Scalar> {
+pub(super) fn tile_element(
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
 	let in_shape = &types.input(0)?.shape;
 	let idx: Vec<usize> = unravel(index, &types.output(0)?.shape)
 		.iter()

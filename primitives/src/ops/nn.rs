@@ -30,7 +30,14 @@ fn window(types: &NodeTypes, index: usize) -> KResult<Window> {
 }
 
 /// The input coordinate of output `o`, kernel offset `k` on one axis, or `None` in padding.
-fn input_coord(o: usize, k: usize, stride: u32, pad: u32, dilation: u32, size: usize) -> Option<usize> {
+fn input_coord(
+	o: usize,
+	k: usize,
+	stride: u32,
+	pad: u32,
+	dilation: u32,
+	size: usize,
+) -> Option<usize> {
 	let p = (o * stride as usize + k * dilation as usize).checked_sub(pad as usize)?;
 	(p < size).then_some(p)
 }
@@ -110,13 +117,13 @@ pub(super) fn conv_element(
 			|xi, ki| {
 				let xv = acc.get(0, xi)?.f();
 				let wv = acc.get(1, w_base + ki)?.f();
-				s = s + xv * wv;
+				s += xv * wv;
 				Ok(())
 			},
 		)?;
 	}
 	if let Some(Some(_)) = types.inputs.get(2) {
-		s = s + acc.get(2, win.c_out)?.f();
+		s += acc.get(2, win.c_out)?.f();
 	}
 	Ok(Scalar::F(s))
 }
@@ -195,7 +202,7 @@ pub(super) fn pool_element(
 		|xi, _| {
 			let v = acc.get(0, xi)?.f();
 			max = max_f32(max, v);
-			sum = sum + v;
+			sum += v;
 			count += 1;
 			Ok(())
 		},
@@ -203,11 +210,8 @@ pub(super) fn pool_element(
 	Ok(Scalar::F(match p.kind {
 		PoolKind::Max => max,
 		PoolKind::Average => {
-			let divisor = if p.count_include_pad {
-				padded_window_size(p, &x[2..], &win.pos)
-			} else {
-				count
-			};
+			let divisor =
+				if p.count_include_pad { padded_window_size(p, &x[2..], &win.pos) } else { count };
 			sum / divisor.max(1) as f32
 		},
 	}))
@@ -253,7 +257,7 @@ pub(super) fn global_pool_element(
 	for i in 0..area {
 		let v = acc.get(0, base + i)?.f();
 		max = max_f32(max, v);
-		sum = sum + v;
+		sum += v;
 	}
 	Ok(Scalar::F(match kind {
 		PoolKind::Max => max,

@@ -6,8 +6,8 @@
 use alloc::{format, vec::Vec};
 
 use super::{
-	broadcast_index, elementwise::max_f32, ravel, unravel, Access, KResult, KernelError,
-	NodeTypes, ReduceKind, Scalar,
+	broadcast_index, elementwise::max_f32, ravel, unravel, Access, KResult, KernelError, NodeTypes,
+	ReduceKind, Scalar,
 };
 
 /// The flat input indices of the row along `axis` through element `index` of `shape`.
@@ -52,7 +52,7 @@ pub fn softmax_of(values: &[f32], me: usize, log: bool) -> f32 {
 	}
 	let mut sum = 0.0f32;
 	for v in values {
-		sum = sum + libm::expf(*v - max);
+		sum += libm::expf(*v - max);
 	}
 	let x = values.get(me).copied().unwrap_or(f32::NAN) - max;
 	if log {
@@ -89,7 +89,7 @@ pub(super) fn layer_norm_element(
 	let mut y = (values[pos] - mean) * inv * scale;
 	if let Some(Some(b)) = types.inputs.get(2) {
 		let bi = broadcast_index(&unravel(pos, norm_shape), &b.shape);
-		y = y + acc.get(2, bi)?.f();
+		y += acc.get(2, bi)?.f();
 	}
 	Ok(Scalar::F(y))
 }
@@ -99,13 +99,13 @@ pub fn mean_and_inv_std(values: &[f32], epsilon: f32) -> (f32, f32) {
 	let n = values.len().max(1) as f32;
 	let mut sum = 0.0f32;
 	for v in values {
-		sum = sum + *v;
+		sum += *v;
 	}
 	let mean = sum / n;
 	let mut sq = 0.0f32;
 	for v in values {
 		let d = *v - mean;
-		sq = sq + d * d;
+		sq += d * d;
 	}
 	(mean, 1.0 / libm::sqrtf(sq / n + epsilon))
 }
@@ -154,7 +154,7 @@ pub(super) fn reduce_element(
 		}
 		match acc.get(0, ravel(&idx, shape))? {
 			v if float => {
-				sf = sf + v.f();
+				sf += v.f();
 				mf = max_f32(mf, v.f());
 			},
 			v => {

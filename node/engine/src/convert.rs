@@ -1,0 +1,42 @@
+//! Conversions between Verity's [`Tensor`] and tract's tensor, for every [`DType`].
+
+use tract_onnx::prelude::{Datum, Tensor as TractTensor};
+use verity_primitives::tensor::{DType, Tensor, TensorData};
+
+use crate::model::{dtype_of_tract, tract_message};
+
+/// tract's tensor holding the same shape and elements as `t`.
+pub fn to_tract(t: &Tensor) -> Result<TractTensor, String> {
+	let shape = t.shape();
+	let r = match t.data() {
+		TensorData::F32(v) => TractTensor::from_shape(shape, v),
+		TensorData::U8(v) => TractTensor::from_shape(shape, v),
+		TensorData::I8(v) => TractTensor::from_shape(shape, v),
+		TensorData::I32(v) => TractTensor::from_shape(shape, v),
+		TensorData::I64(v) => TractTensor::from_shape(shape, v),
+		TensorData::Bool(v) => TractTensor::from_shape(shape, v),
+	};
+	r.map_err(tract_message)
+}
+
+fn elements<T: Datum + Copy>(t: &TractTensor) -> Result<Vec<T>, String> {
+	let view = t.try_as_plain_ram().map_err(tract_message)?;
+	Ok(view.as_slice::<T>().map_err(tract_message)?.to_vec())
+}
+
+/// Verity's tensor holding the same shape and elements as tract's `t` (quantized tract types
+/// give their integer storage); an error for a datum type Verity does not support.
+pub fn from_tract(t: &TractTensor) -> Result<Tensor, String> {
+	let dt = t.datum_type();
+	let dtype = dtype_of_tract(dt)
+		.ok_or_else(|| format!("tract produced unsupported datum type {dt:?}"))?;
+	let data = match dtype {
+		DType::F32 => TensorData::F32(elements(t)?),
+		DType::U8 => TensorData::U8(elements(t)?),
+		DType::I8 => TensorData::I8(elements(t)?),
+		DType::I32 => TensorData::I32(elements(t)?),
+		DType::I64 => TensorData::I64(elements(t)?),
+		DType::Bool => TensorData::Bool(elements(t)?),
+	};
+	Tensor::new(t.shape().to_vec(), data).map_err(|e| format!("tract output: {e}"))
+}

@@ -1,0 +1,127 @@
+//! JSON tensors: `{"dtype":"f32","shape":[1,4],"data":[...]}` with flat row-major data.
+//!
+//! f32 elements are numbers, printed as the shortest decimal that reads back to the same f32; JSON has no
+//! NaN or infinity, so those are the strings `"NaN"`, `"inf"` and `"-inf"`. Bool elements are
+//! `true`/`false` (0 and 1 are accepted on input).
+
+use serde_json::{Map, Value};
+use verity_primitives::tensor::{checked_numel, DType, Tensor, TensorData};
+
+/// The JSON value of one f32 element.
+pub fn f32_json(x: f32) -> Value {
+	if x.is_nan() {
+		Value::from("NaN")
+	} else if x.is_infinite() {
+		Value::from(if x > 0.0 { "inf" } else { "-inf" })
+	} else {
+		// The shortest decimal that reads back to the same f32 (Rust's `{:?}` form, a valid
+		// JSON number such as `0.1`, `-0.0` or `1e-45`).
+		format!("{x:?}")
+			.parse::<serde_json::Number>()
+			.map(Value::Number)
+			.unwrap_or_else(|_| Value::from(x as f64))
+	}
+}
+
+/// The `data` array of `t`.
+pub fn data_json(t: &Tensor) -> Value {
+	Value::Array(match t.data() {
+		TensorData::F32(v) => v.iter().map(|x| f32_json(*x)).collect(),
+		TensorData::U8(v) => v.iter().map(|x| Value::from(*x)).collect(),
+		TensorData::I8(v) => v.iter().map(|x| Value::from(*x)).collect(),
+		TensorData::I32(v) => v.iter().map(|x| Value::from(*x)).collect(),
+		TensorData::I64(v) => v.iter().map(|x| Value::from(*x)).collect(),
+		TensorData::Bool(v) => v.iter().map(|x| Value::from(*x)).collect(),
+	})
+}
+
+/// `{"dtype":..,"shape":[..],"data":[..]}` of `t`.
+pub fn tensor_json(t: &Tensor) -> Value {
+	let mut m = Map::new();
+	m.insert("dtype".into(), Value::from(t.dtype().name()));
+	m.insert("shape".into(), Value::from(t.shape().to_vec()));
+	m.insert("data".into(), data_json(t));
+	Value::Object(m)
+}
+
+fn f32_of(k: usize, v: &Value) -> Result<f32, String> {
+	match v {
+		Value::Number(n) => n.as_f64().map(|x| x as f32),
+		Value::String(s) => match s.as_str() {
+			"NaN" | "nan" => Some(f32::NAN),
+			"inf" | "Infinity" => Some(f32::INFINITY),
+			"-inf" | "-Infinity" => Some(f32::NEG_INFINITY),
+			_ => None,
+		},
+		_ => None,
+	}
+	.ok_or_else(|| format!("data[{k}] = {v} is not an f32"))
+}
+
+fn int_of<T: TryFrom<i64>>(k: usize, v: &Value, dtype: DType) -> Result<T, String> {
+	v.as_i64()
+		.and_then(|x| T::try_from(x).ok())
+		.ok_or_else(|| format!("data[{k}] = {v} is not a {} integer", dtype.name()))
+}
+
+fn bool_of(k: usize, v: &Value) -> Result<bool, String> {
+	match v {
+		Value::Bool(b) => Ok(*b),
+		Value::Number(n) if n.as_u64() == Some(0) => Ok(false),
+		Value::Number(n) if n.as_u64() == Some(1) => Ok(true),
+		_ => Err(format!("data[{k}] = {v} is not a bool")),
+	}
+}
+
+fn collect<T>(
+	items: &[Value],
+	f: impl Fn(usize, &Value) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+	items.iter().enumerate().map(|(k, v)| f(k, v)).collect()
+}
+
+/// The tensor in JSON `bytes`; other keys (e.g. an output's `name`) are ignored.
+pub fn decode_json(bytes: &[u8]) -> Result<Tensor, String> {
+	let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("malformed JSON: {e}"))?;
+	let obj = v
+		.as_object()
+		.ok_or("expected an object with dtype, shape and data")?;
+	let dtype_name = obj
+		.get("dtype")
+		.and_then(Value::as_str)
+		.ok_or("missing string field 'dtype'")?;
+	let dtype = DType::from_name(dtype_name).ok_or_else(|| {
+		format!("dtype '{dtype_name}' is not supported (supported: f32 u8 i8 i32 i64 bool)")
+	})?;
+	let shape = obj
+		.get("shape")
+		.and_then(Value::as_array)
+		.ok_or("missing array field 'shape'")?
+		.iter()
+		.map(|d| {
+			d.as_u64()
+				.and_then(|d| usize::try_from(d).ok())
+				.ok_or_else(|| format!("shape entry {d} is not a non-negative integer"))
+		})
+		.collect::<Result<Vec<usize>, _>>()?;
+	let n = checked_numel(&shape).map_err(|e| format!("shape {shape:?}: {e}"))?;
+	let items = obj
+		.get("data")
+		.and_then(Value::as_array)
+		.ok_or("missing array field 'data'")?;
+	if items.len() != n {
+		return Err(format!(
+			"'data' has {} elements where shape {shape:?} needs {n} (data is flat, row-major)",
+			items.len()
+		));
+	}
+	let data = match dtype {
+		DType::F32 => TensorData::F32(collect(items, f32_of)?),
+		DType::U8 => TensorData::U8(collect(items, |k, v| int_of(k, v, dtype))?),
+		DType::I8 => TensorData::I8(collect(items, |k, v| int_of(k, v, dtype))?),
+		DType::I32 => TensorData::I32(collect(items, |k, v| int_of(k, v, dtype))?),
+		DType::I64 => TensorData::I64(collect(items, |k, v| int_of(k, v, dtype))?),
+		DType::Bool => TensorData::Bool(collect(items, bool_of)?),
+	};
+	Tensor::new(shape, data).map_err(|e| e.to_string())
+}

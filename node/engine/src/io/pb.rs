@@ -1,0 +1,134 @@
+//! ONNX `TensorProto` files (`.pb`), the format of ONNX's own test data.
+
+use verity_primitives::{
+	onnx::{Message, TensorProto},
+	tensor::{checked_numel, DType, Tensor, TensorData},
+};
+
+/// Supported dtypes, for messages.
+const SUPPORTED: &str = "float32, uint8, int8, int32, int64, bool";
+
+/// A readable name of an ONNX data type code.
+fn onnx_type_name(code: i32) -> &'static str {
+	match code {
+		0 => "undefined",
+		1 => "float32",
+		2 => "uint8",
+		3 => "int8",
+		4 => "uint16",
+		5 => "int16",
+		6 => "int32",
+		7 => "int64",
+		8 => "string",
+		9 => "bool",
+		10 => "float16",
+		11 => "float64",
+		12 => "uint32",
+		13 => "uint64",
+		14 => "complex64",
+		15 => "complex128",
+		16 => "bfloat16",
+		_ => "unknown",
+	}
+}
+
+/// The tensor in an encoded `TensorProto`.
+pub fn decode_pb(bytes: &[u8]) -> Result<Tensor, String> {
+	let t = TensorProto::decode(bytes).map_err(|e| format!("malformed TensorProto: {e}"))?;
+	if t.data_location == 1 {
+		return Err("the tensor's data is in an external file, which is not supported".into());
+	}
+	let dtype = DType::from_onnx(t.data_type).ok_or_else(|| {
+		format!(
+			"data type {} ({}) is not supported (supported: {SUPPORTED})",
+			t.data_type,
+			onnx_type_name(t.data_type)
+		)
+	})?;
+	let shape = t
+		.dims
+		.iter()
+		.map(|d| usize::try_from(*d).map_err(|_| format!("negative dimension {d} in {:?}", t.dims)))
+		.collect::<Result<Vec<usize>, _>>()?;
+	let n = checked_numel(&shape).map_err(|e| format!("shape {shape:?}: {e}"))?;
+	let data = if !t.raw_data.is_empty() {
+		let want = n * dtype.size();
+		if t.raw_data.len() != want {
+			return Err(format!(
+				"{} bytes of raw data where shape {shape:?} of {} needs {want}",
+				t.raw_data.len(),
+				dtype.name()
+			));
+		}
+		if dtype == DType::Bool {
+			if let Some(b) = t.raw_data.iter().find(|b| **b > 1) {
+				return Err(format!("bool byte {b} is neither 0 nor 1"));
+			}
+		}
+		TensorData::from_le_bytes(dtype, &t.raw_data).map_err(|e| e.to_string())?
+	} else {
+		match dtype {
+			DType::F32 => TensorData::F32(t.float_data),
+			DType::I64 => TensorData::I64(t.int64_data),
+			DType::I32 => TensorData::I32(t.int32_data),
+			DType::I8 => TensorData::I8(narrow(&t.int32_data, "int8")?),
+			DType::U8 => TensorData::U8(narrow(&t.int32_data, "uint8")?),
+			DType::Bool => TensorData::Bool(
+				t.int32_data
+					.iter()
+					.map(|v| match v {
+						0 => Ok(false),
+						1 => Ok(true),
+						v => Err(format!("bool element {v} is neither 0 nor 1")),
+					})
+					.collect::<Result<_, _>>()?,
+			),
+		}
+	};
+	if data.len() != n {
+		return Err(format!(
+			"{} elements where shape {shape:?} needs {n}",
+			data.len()
+		));
+	}
+	Tensor::new(shape, data).map_err(|e| e.to_string())
+}
+
+/// `int32_data` elements narrowed to a small integer type, refusing out-of-range values.
+fn narrow<T: TryFrom<i32>>(v: &[i32], name: &str) -> Result<Vec<T>, String> {
+	v.iter()
+		.map(|x| T::try_from(*x).map_err(|_| format!("element {x} is out of range for {name}")))
+		.collect()
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+	loop {
+		let byte = (v & 0x7f) as u8;
+		v >>= 7;
+		if v == 0 {
+			out.push(byte);
+			return;
+		}
+		out.push(byte | 0x80);
+	}
+}
+
+fn put_bytes(out: &mut Vec<u8>, field: u64, bytes: &[u8]) {
+	put_varint(out, (field << 3) | 2);
+	put_varint(out, bytes.len() as u64);
+	out.extend_from_slice(bytes);
+}
+
+/// `t` encoded as a `TensorProto` named `name`, data in `raw_data` (as ONNX's tools write).
+pub fn encode_pb(name: &str, t: &Tensor) -> Vec<u8> {
+	let mut out = Vec::new();
+	for d in t.shape() {
+		put_varint(&mut out, 1 << 3);
+		put_varint(&mut out, *d as u64);
+	}
+	put_varint(&mut out, 2 << 3);
+	put_varint(&mut out, t.dtype().onnx_code() as u64);
+	put_bytes(&mut out, 8, name.as_bytes());
+	put_bytes(&mut out, 9, &t.to_le_bytes());
+	out
+}

@@ -1,0 +1,23 @@
+//! Node-side inference for Verity.
+//!
+//! A model is loaded by two engines ([`LoadedModel::load`]): the canonical graph of
+//! `verity-primitives`, whose deterministic kernels and trace commitments are the committed
+//! answer, and tract, an optimising engine that is much faster. [`LoadedModel::run_both`]
+//! checks tract against the canonical answer within a documented tolerance
+//! ([`F32_ABS_TOLERANCE`], [`F32_REL_TOLERANCE`]) and reports any disagreement as an error.
+//!
+//! [`io`] reads input tensors from `.pb`, `.npy` and `.json` files, and [`InferCmd`] is the
+//! `infer` command built on all of it.
+
+mod convert;
+mod error;
+pub mod infer;
+pub mod io;
+mod model;
+mod run;
+
+pub use convert::{from_tract, to_tract};
+pub use error::EngineError;
+pub use infer::{infer, EngineChoice, InferCmd, InferReport};
+pub use model::{dtype_of_tract, tract_datum_type, LoadedModel, TractPlan};
+pub use run::{compare_outputs, f32_tolerance, BothRun, F32_ABS_TOLERANCE, F32_REL_TOLERANCE};

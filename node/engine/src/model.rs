@@ -1,0 +1,132 @@
+//! [`LoadedModel`]: one ONNX model imported by both engines.
+//!
+//! The canonical [`Graph`] is the committed answer; tract's optimised plan is the fast path
+//! that is checked against it. tract's input facts are fixed from the canonical graph's input
+//! types, so both engines see exactly the same static shapes.
+
+use std::sync::Arc;
+
+use tract_onnx::prelude::{
+	DatumType, Framework, InferenceFact, InferenceModelExt, IntoRunnable, TypedSimplePlan,
+};
+use verity_primitives::{graph::Graph, tensor::DType};
+
+use crate::EngineError;
+
+/// tract's optimised, runnable form of a model.
+pub type TractPlan = Arc<TypedSimplePlan>;
+
+/// A model imported by the canonical engine and (optionally) by tract.
+#[derive(Debug)]
+pub struct LoadedModel {
+	pub(crate) graph: Graph,
+	pub(crate) tract: Option<TractPlan>,
+}
+
+/// tract's datum type of a canonical dtype.
+pub fn tract_datum_type(dtype: DType) -> DatumType {
+	match dtype {
+		DType::F32 => DatumType::F32,
+		DType::U8 => DatumType::U8,
+		DType::I8 => DatumType::I8,
+		DType::I32 => DatumType::I32,
+		DType::I64 => DatumType::I64,
+		DType::Bool => DatumType::Bool,
+	}
+}
+
+/// The canonical dtype of a tract datum type (quantized types map to their integer storage);
+/// `None` for types Verity does not support.
+pub fn dtype_of_tract(dt: DatumType) -> Option<DType> {
+	Some(match dt.unquantized() {
+		DatumType::F32 => DType::F32,
+		DatumType::U8 => DType::U8,
+		DatumType::I8 => DType::I8,
+		DatumType::I32 => DType::I32,
+		DatumType::I64 => DType::I64,
+		DatumType::Bool => DType::Bool,
+		_ => return None,
+	})
+}
+
+/// One line from a tract error and its context chain.
+pub(crate) fn tract_message(e: impl core::fmt::Display) -> String {
+	format!("{e:#}").replace('\n', " ")
+}
+
+/// tract's optimised plan for `bytes`, with input `k` fixed to the canonical input type `k`.
+fn load_tract(bytes: &[u8], graph: &Graph) -> Result<TractPlan, String> {
+	let mut model = tract_onnx::onnx()
+		.model_for_read(&mut &bytes[..])
+		.map_err(tract_message)?;
+	let inputs = graph.input_types();
+	if model.inputs.len() != inputs.len() {
+		return Err(format!(
+			"tract sees {} graph inputs, the canonical graph {}",
+			model.inputs.len(),
+			inputs.len()
+		));
+	}
+	for (k, info) in inputs.iter().enumerate() {
+		let name = &model.node(model.inputs[k].node).name;
+		if *name != info.name {
+			return Err(format!(
+				"tract's input {k} is '{name}', the canonical graph's is '{}'",
+				info.name
+			));
+		}
+		let shape: Vec<usize> = info.shape.iter().map(|d| *d as usize).collect();
+		let fact = InferenceFact::dt_shape(tract_datum_type(info.dtype), shape);
+		model.set_input_fact(k, fact).map_err(tract_message)?;
+	}
+	let typed = model.into_optimized().map_err(tract_message)?;
+	if typed.outputs.len() != graph.outputs.len() {
+		return Err(format!(
+			"tract sees {} graph outputs, the canonical graph {}",
+			typed.outputs.len(),
+			graph.outputs.len()
+		));
+	}
+	typed.into_runnable().map_err(tract_message)
+}
+
+impl LoadedModel {
+	/// Imports ONNX `bytes` with the canonical importer and with tract (typed with the
+	/// canonical input types, optimised, made runnable). Either refusing is an error.
+	pub fn load(bytes: &[u8]) -> Result<LoadedModel, EngineError> {
+		let graph = Graph::from_onnx(bytes)?;
+		let tract = load_tract(bytes, &graph).map_err(EngineError::TractLoad)?;
+		Ok(LoadedModel {
+			graph,
+			tract: Some(tract),
+		})
+	}
+
+	/// Imports ONNX `bytes` with the canonical importer only; [`LoadedModel::run_tract`] then
+	/// fails with [`EngineError::NotLoaded`].
+	pub fn load_canonical(bytes: &[u8]) -> Result<LoadedModel, EngineError> {
+		Ok(LoadedModel {
+			graph: Graph::from_onnx(bytes)?,
+			tract: None,
+		})
+	}
+
+	/// The canonical graph.
+	pub fn graph(&self) -> &Graph {
+		&self.graph
+	}
+
+	/// tract's runnable plan, if loaded.
+	pub fn tract_plan(&self) -> Option<&TractPlan> {
+		self.tract.as_ref()
+	}
+
+	/// The names of the graph outputs, in order.
+	pub fn output_names(&self) -> Vec<String> {
+		self.graph
+			.output_types()
+			.iter()
+			.map(|v| v.name.clone())
+			.collect()
+	}
+}

@@ -1,0 +1,175 @@
+//! Running a [`LoadedModel`]: tract, the canonical engine, or both compared.
+
+use tract_onnx::prelude::{IntoTValue, TValue, TVec};
+use verity_primitives::{
+	graph::{Trace, TraceOptions},
+	tensor::{shape_string, Tensor, TensorData},
+};
+
+use crate::{
+	convert::{from_tract, to_tract},
+	model::tract_message,
+	EngineError, LoadedModel,
+};
+
+/// Absolute part of the f32 tolerance: element `k` agrees when
+/// `|tract - canonical| <= F32_ABS_TOLERANCE + F32_REL_TOLERANCE * |canonical|`.
+/// Integer and bool outputs must agree exactly; NaN agrees only with NaN, an infinity only
+/// with the same infinity.
+pub const F32_ABS_TOLERANCE: f64 = 1e-4;
+/// Relative part of the f32 tolerance (see [`F32_ABS_TOLERANCE`]).
+pub const F32_REL_TOLERANCE: f64 = 1e-4;
+
+/// The tolerance an f32 element whose canonical value is `expected` must meet.
+pub fn f32_tolerance(expected: f64) -> f64 {
+	F32_ABS_TOLERANCE + F32_REL_TOLERANCE * expected.abs()
+}
+
+/// The result of [`LoadedModel::run_both`].
+#[derive(Clone, Debug)]
+pub struct BothRun {
+	/// The canonical trace: the committed outputs and their commitments.
+	pub trace: Trace,
+	/// tract's outputs, in graph-output order.
+	pub tract_outputs: Vec<Tensor>,
+	/// The largest absolute difference over all output elements (0 when all agree exactly).
+	pub max_abs_diff: f64,
+}
+
+/// Element `k` of `t` as f64 (integers and bools converted exactly up to 2^53).
+fn element(t: &Tensor, k: usize) -> f64 {
+	match t.data() {
+		TensorData::F32(v) => v[k] as f64,
+		TensorData::U8(v) => v[k] as f64,
+		TensorData::I8(v) => v[k] as f64,
+		TensorData::I32(v) => v[k] as f64,
+		TensorData::I64(v) => v[k] as f64,
+		TensorData::Bool(v) => v[k] as u8 as f64,
+	}
+}
+
+/// The absolute difference of two elements and whether they agree.
+fn compare(canonical: f64, tract: f64, is_float: bool) -> (f64, bool, f64) {
+	if canonical.is_nan() || tract.is_nan() {
+		let both = canonical.is_nan() && tract.is_nan();
+		return (if both { 0.0 } else { f64::INFINITY }, both, 0.0);
+	}
+	if canonical.is_infinite() || tract.is_infinite() {
+		let same = canonical == tract;
+		return (if same { 0.0 } else { f64::INFINITY }, same, 0.0);
+	}
+	let diff = (canonical - tract).abs();
+	let tolerance = if is_float {
+		f32_tolerance(canonical)
+	} else {
+		0.0
+	};
+	(diff, diff <= tolerance, tolerance)
+}
+
+/// The largest absolute difference between `canonical` and `tract` outputs, or the first
+/// disagreement beyond the tolerance.
+pub fn compare_outputs(
+	names: &[String],
+	canonical: &[Tensor],
+	tract: &[Tensor],
+) -> Result<f64, EngineError> {
+	let describe = |t: &Tensor| format!("{} {}", t.dtype().name(), shape_string(t.shape()));
+	if canonical.len() != tract.len() {
+		return Err(EngineError::OutputType {
+			output: canonical.len().min(tract.len()),
+			canonical: format!("{} outputs", canonical.len()),
+			tract: format!("{} outputs", tract.len()),
+		});
+	}
+	let mut max_abs_diff = 0.0f64;
+	let mut first_bad = None;
+	for (o, (c, t)) in canonical.iter().zip(tract).enumerate() {
+		if c.dtype() != t.dtype() || c.shape() != t.shape() {
+			return Err(EngineError::OutputType {
+				output: o,
+				canonical: describe(c),
+				tract: describe(t),
+			});
+		}
+		let is_float = c.as_f32().is_ok();
+		for k in 0..c.len() {
+			let (ce, te) = (element(c, k), element(t, k));
+			let (diff, ok, tolerance) = compare(ce, te, is_float);
+			max_abs_diff = max_abs_diff.max(diff);
+			if !ok && first_bad.is_none() {
+				first_bad = Some((o, k, ce, te, tolerance));
+			}
+		}
+	}
+	match first_bad {
+		None => Ok(max_abs_diff),
+		Some((output, index, canonical, tract, tolerance)) => Err(EngineError::Mismatch {
+			output,
+			name: names.get(output).cloned().unwrap_or_default(),
+			index,
+			canonical,
+			tract,
+			tolerance,
+			max_abs_diff,
+		}),
+	}
+}
+
+impl LoadedModel {
+	/// Checks `inputs` against the graph inputs (count, dtype, shape): the graph's message.
+	pub fn check_inputs(&self, inputs: &[Tensor]) -> Result<(), EngineError> {
+		self.graph
+			.check_inputs(inputs)
+			.map_err(EngineError::BadInputs)
+	}
+
+	/// Runs tract's optimised plan on `inputs` (in graph-input order).
+	pub fn run_tract(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, EngineError> {
+		let plan = self.tract.as_ref().ok_or(EngineError::NotLoaded("tract"))?;
+		self.check_inputs(inputs)?;
+		let run_err = |cause: String| EngineError::Run {
+			engine: "tract",
+			cause,
+		};
+		let values: TVec<TValue> = inputs
+			.iter()
+			.map(|t| to_tract(t).map(|t| t.into_tvalue()))
+			.collect::<Result<_, _>>()
+			.map_err(run_err)?;
+		let outputs = plan.run(values).map_err(|e| run_err(tract_message(e)))?;
+		outputs
+			.iter()
+			.map(|t| from_tract(t).map_err(run_err))
+			.collect()
+	}
+
+	/// Runs the canonical engine on `inputs`: the committed outputs, every node's commitment
+	/// and the trace root (and every node's outputs when `keep_node_outputs`).
+	pub fn run_canonical(
+		&self,
+		inputs: &[Tensor],
+		keep_node_outputs: bool,
+	) -> Result<Trace, EngineError> {
+		self.check_inputs(inputs)?;
+		self.graph
+			.run(inputs, TraceOptions { keep_node_outputs })
+			.map_err(|cause| EngineError::Run {
+				engine: "canonical",
+				cause,
+			})
+	}
+
+	/// Runs both engines and compares every output element (see [`F32_ABS_TOLERANCE`]); a
+	/// difference beyond the tolerance is [`EngineError::Mismatch`], never a silent pick.
+	pub fn run_both(&self, inputs: &[Tensor]) -> Result<BothRun, EngineError> {
+		let trace = self.run_canonical(inputs, false)?;
+		let tract_outputs = self.run_tract(inputs)?;
+		let max_abs_diff = compare_outputs(&self.output_names(), &trace.outputs, &tract_outputs)?;
+		Ok(BothRun {
+			trace,
+			tract_outputs,
+			max_abs_diff,
+		})
+	}
+}

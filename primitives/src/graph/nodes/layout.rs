@@ -1,0 +1,331 @@
+//! Data layout and constants: Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat,
+//! Split, Slice, Gather, Expand, Tile, Pad, Constant, ConstantOfShape, Shape.
+
+use alloc::{collections::BTreeSet, format, vec, vec::Vec};
+
+use super::{as_u32, invalid, unsupported, Imported, In};
+use crate::{
+	graph::{
+		convert::Attrs,
+		import::Known,
+		shapes::{dim, norm_axis, reshape, slice_axis, IResult},
+	},
+	onnx::NodeProto,
+	ops::{broadcast_shapes, F32Bits, Op, ValueType},
+	tensor::{checked_numel, DType, Tensor, TensorData},
+};
+
+/// Imports a layout or constant node.
+pub(super) fn import(
+	node: &NodeProto,
+	label: &str,
+	inputs: &[Option<&Known>],
+	opset: i64,
+) -> IResult<Imported> {
+	let a = Attrs { node: label, list: &node.attribute };
+	let i = In { label, node, inputs };
+	let op_only = |op: Op, outputs: Vec<ValueType>| Ok(Imported::Op { op, kept: vec![0], outputs });
+	let f = |name: &str, d: f32| F32Bits::new(a.float(name, d));
+	match node.op_type.as_str() {
+		"Reshape" => {
+			let x = i.ty(0)?;
+			let spec = if opset < 5 { a.ints("shape").unwrap_or_default() } else { i.ints(1)? };
+			let shape = reshape(&x.shape, &spec, a.int("allowzero", 0) != 0, label)?;
+			op_only(Op::Reshape, vec![ValueType::new(x.dtype, shape)])
+		},
+		"Flatten" => {
+			let x = i.ty(0)?;
+			let r = x.shape.len();
+			let axis = if a.int("axis", 1) == r as i64 {
+				r
+			} else {
+				norm_axis(a.int("axis", 1), r, label)?
+			};
+			let shape = vec![x.shape[..axis].iter().product(), x.shape[axis..].iter().product()];
+			op_only(Op::Reshape, vec![ValueType::new(x.dtype, shape)])
+		},
+		"Squeeze" | "Unsqueeze" => {
+			let x = i.ty(0)?;
+			let axes = if opset >= 13 {
+				if i.has(1) {
+					Some(i.ints(1)?)
+				} else {
+					None
+				}
+			} else {
+				a.ints("axes")
+			};
+			let shape = if node.op_type == "Squeeze" {
+				match axes {
+					None => x.shape.iter().copied().filter(|d| *d != 1).collect(),
+					Some(axes) => {
+						let axes: BTreeSet<usize> = axes
+							.iter()
+							.map(|ax| norm_axis(*ax, x.shape.len(), label))
+							.collect::<IResult<_>>()?;
+						if axes.iter().any(|d| x.shape[*d] != 1) {
+							return Err(invalid(format!(
+								"{label}: squeezing a dimension that is not 1"
+							)));
+						}
+						x.shape
+							.iter()
+							.enumerate()
+							.filter(|(d, _)| !axes.contains(d))
+							.map(|(_, n)| *n)
+							.collect()
+					},
+				}
+			} else {
+				let axes = axes.ok_or_else(|| invalid(format!("{label}: no axes")))?;
+				let r = x.shape.len() + axes.len();
+				let axes: BTreeSet<usize> =
+					axes.iter().map(|ax| norm_axis(*ax, r, label)).collect::<IResult<_>>()?;
+				let mut src = x.shape.iter();
+				(0..r)
+					.map(|d| if axes.contains(&d) { 1 } else { src.next().copied().unwrap_or(1) })
+					.collect()
+			};
+			op_only(Op::Reshape, vec![ValueType::new(x.dtype, shape)])
+		},
+		"Transpose" => {
+			let x = i.ty(0)?;
+			let r = x.shape.len();
+			let perm: Vec<usize> = match a.ints("perm") {
+				Some(p) => p.iter().map(|v| norm_axis(*v, r, label)).collect::<IResult<_>>()?,
+				None => (0..r).rev().collect(),
+			};
+			let distinct: BTreeSet<usize> = perm.iter().copied().collect();
+			if perm.len() != r || distinct.len() != r {
+				return Err(invalid(format!("{label}: perm {perm:?} for rank {r}")));
+			}
+			let shape = perm.iter().map(|p| x.shape[*p]).collect();
+			op_only(Op::Transpose { perm: as_u32(&perm) }, vec![ValueType::new(x.dtype, shape)])
+		},
+		"Concat" => {
+			let n = node.input.len();
+			let first = i.ty(0)?;
+			let axis = norm_axis(a.int("axis", 0), first.shape.len(), label)?;
+			let mut shape = first.shape.clone();
+			shape[axis] = 0;
+			for k in 0..n {
+				let t = i.ty(k)?;
+				let compatible = t.dtype == first.dtype
+					&& t.shape.len() == first.shape.len()
+					&& t.shape
+						.iter()
+						.zip(&first.shape)
+						.enumerate()
+						.all(|(d, (x, y))| d == axis || x == y);
+				if !compatible {
+					return Err(invalid(format!(
+						"{label}: input {k} of shape {:?} does not fit",
+						t.shape
+					)));
+				}
+				shape[axis] += t.shape[axis];
+			}
+			Ok(Imported::Op {
+				op: Op::Concat { axis: axis as u32 },
+				kept: (0..n).collect(),
+				outputs: vec![ValueType::new(first.dtype, shape)],
+			})
+		},
+		"Split" => {
+			let x = i.ty(0)?;
+			let axis = norm_axis(a.int("axis", 0), x.shape.len(), label)?;
+			let n_out = node.output.len().max(1);
+			let given = if opset >= 13 {
+				if i.has(1) {
+					Some(i.ints(1)?)
+				} else {
+					None
+				}
+			} else {
+				a.ints("split")
+			};
+			let len = x.shape[axis];
+			let splits: Vec<usize> = match given {
+				Some(s) => s.iter().map(|v| dim(*v, label)).collect::<IResult<_>>()?,
+				None => {
+					let piece = len.div_ceil(n_out);
+					(0..n_out).map(|k| piece.min(len.saturating_sub(k * piece))).collect()
+				},
+			};
+			if splits.iter().sum::<usize>() != len || splits.len() != n_out {
+				return Err(invalid(format!("{label}: splits {splits:?} of {len}")));
+			}
+			let outputs = splits
+				.iter()
+				.map(|s| {
+					let mut shape = x.shape.clone();
+					shape[axis] = *s;
+					ValueType::new(x.dtype, shape)
+				})
+				.collect();
+			op_only(Op::Split { axis: axis as u32, splits: as_u32(&splits) }, outputs)
+		},
+		"Slice" => {
+			let x = i.ty(0)?;
+			let r = x.shape.len();
+			let (starts, ends, axes, steps) = if opset < 10 {
+				(
+					a.ints("starts").unwrap_or_default(),
+					a.ints("ends").unwrap_or_default(),
+					a.ints("axes"),
+					None,
+				)
+			} else {
+				(
+					i.ints(1)?,
+					i.ints(2)?,
+					if i.has(3) { Some(i.ints(3)?) } else { None },
+					if i.has(4) { Some(i.ints(4)?) } else { None },
+				)
+			};
+			let axes: Vec<i64> = axes.unwrap_or_else(|| (0..starts.len() as i64).collect());
+			let steps = steps.unwrap_or_else(|| vec![1; starts.len()]);
+			if ends.len() != starts.len()
+				|| axes.len() != starts.len()
+				|| steps.len() != starts.len()
+			{
+				return Err(invalid(format!(
+					"{label}: starts, ends, axes and steps differ in length"
+				)));
+			}
+			let mut st = vec![0i64; r];
+			let mut sp = vec![1i64; r];
+			let mut shape = x.shape.clone();
+			for k in 0..starts.len() {
+				let d = norm_axis(axes[k], r, label)?;
+				let (s, step, len) = slice_axis(x.shape[d], starts[k], ends[k], steps[k], label)?;
+				st[d] = s;
+				sp[d] = step;
+				shape[d] = len;
+			}
+			op_only(Op::Slice { starts: st, steps: sp }, vec![ValueType::new(x.dtype, shape)])
+		},
+		"Gather" => {
+			let (x, ind) = (i.ty(0)?, i.ty(1)?);
+			if !matches!(ind.dtype, DType::I32 | DType::I64) {
+				return Err(invalid(format!("{label}: indices must be int32 or int64")));
+			}
+			let axis = norm_axis(a.int("axis", 0), x.shape.len(), label)?;
+			let mut shape = x.shape[..axis].to_vec();
+			shape.extend(&ind.shape);
+			shape.extend(&x.shape[axis + 1..]);
+			Ok(Imported::Op {
+				op: Op::Gather { axis: axis as u32 },
+				kept: vec![0, 1],
+				outputs: vec![ValueType::new(x.dtype, shape)],
+			})
+		},
+		"Expand" => {
+			let x = i.ty(0)?;
+			let target: Vec<usize> =
+				i.ints(1)?.iter().map(|v| dim(*v, label)).collect::<IResult<_>>()?;
+			let shape = broadcast_shapes(&x.shape, &target).ok_or_else(|| {
+				invalid(format!("{label}: {:?} does not expand to {target:?}", x.shape))
+			})?;
+			op_only(Op::Expand, vec![ValueType::new(x.dtype, shape)])
+		},
+		"Tile" => {
+			let x = i.ty(0)?;
+			let reps = i.ints(1)?;
+			if reps.len() != x.shape.len() {
+				return Err(invalid(format!(
+					"{label}: {} repeats for rank {}",
+					reps.len(),
+					x.shape.len()
+				)));
+			}
+			let mut shape = Vec::new();
+			for (d, r) in x.shape.iter().zip(&reps) {
+				shape.push(
+					d.checked_mul(dim(*r, label)?)
+						.ok_or_else(|| invalid(format!("{label}: tile overflow")))?,
+				);
+			}
+			op_only(Op::Tile, vec![ValueType::new(x.dtype, shape)])
+		},
+		"Pad" => {
+			let x = i.ty(0)?;
+			let r = x.shape.len();
+			let mode = a.string("mode", "constant")?;
+			if mode != "constant" {
+				return Err(unsupported(format!("{label}: pad mode '{mode}'")));
+			}
+			let (pads, value) = if opset < 11 {
+				(a.ints("pads").unwrap_or_default(), f("value", 0.0))
+			} else {
+				(i.ints(1)?, i.float_scalar(2)?.unwrap_or_default())
+			};
+			let axes: Vec<usize> = if opset >= 18 && i.has(3) {
+				i.ints(3)?.iter().map(|ax| norm_axis(*ax, r, label)).collect::<IResult<_>>()?
+			} else {
+				(0..r).collect()
+			};
+			if pads.len() != 2 * axes.len() {
+				return Err(invalid(format!(
+					"{label}: {} pads for {} axes",
+					pads.len(),
+					axes.len()
+				)));
+			}
+			let mut begin = vec![0i64; r];
+			let mut shape = x.shape.clone();
+			for (k, d) in axes.iter().enumerate() {
+				begin[*d] = pads[k];
+				let n = x.shape[*d] as i64 + pads[k] + pads[k + axes.len()];
+				shape[*d] = dim(n, label)?;
+			}
+			op_only(Op::Pad { pads: begin, value }, vec![ValueType::new(x.dtype, shape)])
+		},
+		"Constant" => {
+			let t = if let Some(t) = a.tensor("value")? {
+				t
+			} else if a.has("value_float") {
+				Tensor::f32(vec![], vec![a.float("value_float", 0.0)])?
+			} else if let Some(v) = a.floats("value_floats") {
+				Tensor::f32(vec![v.len()], v)?
+			} else if a.has("value_int") {
+				Tensor::i64(vec![], vec![a.int("value_int", 0)])?
+			} else if let Some(v) = a.ints("value_ints") {
+				Tensor::i64(vec![v.len()], v)?
+			} else {
+				return Err(unsupported(format!(
+					"{label}: Constant without a tensor, float or int value"
+				)));
+			};
+			Ok(Imported::Constants(vec![t]))
+		},
+		"ConstantOfShape" => {
+			let shape: Vec<usize> =
+				i.ints(0)?.iter().map(|v| dim(*v, label)).collect::<IResult<_>>()?;
+			let n = checked_numel(&shape).map_err(|e| unsupported(format!("{label}: {e}")))?;
+			let value = a.tensor("value")?.unwrap_or(Tensor::f32(vec![1], vec![0.0])?);
+			if value.len() != 1 {
+				return Err(invalid(format!("{label}: value must have one element")));
+			}
+			let data = match value.data() {
+				TensorData::F32(v) => TensorData::F32(vec![v[0]; n]),
+				TensorData::I64(v) => TensorData::I64(vec![v[0]; n]),
+				TensorData::I32(v) => TensorData::I32(vec![v[0]; n]),
+				TensorData::I8(v) => TensorData::I8(vec![v[0]; n]),
+				TensorData::U8(v) => TensorData::U8(vec![v[0]; n]),
+				TensorData::Bool(v) => TensorData::Bool(vec![v[0]; n]),
+			};
+			Ok(Imported::Constants(vec![Tensor::new(shape, data)?]))
+		},
+		"Shape" => {
+			let x = i.ty(0)?;
+			let r = x.shape.len() as i64;
+			let clampi = |v: i64| (if v < 0 { v + r } else { v }).clamp(0, r) as usize;
+			let (s, e) = (clampi(a.int("start", 0)), clampi(a.int("end", r)));
+			let dims: Vec<i64> =
+				x.shape.get(s..e.max(s)).unwrap_or(&[]).iter().map(|d| *d as i64).collect();
+			Ok(Imported::Constants(vec![Tensor::i64(vec![dims.len()], dims)?]))
+		},
+		other => Err(unsupported(format!("{label}: op '{other}' is not supported"))),
+	}
+}

@@ -1,0 +1,567 @@
+//! One ONNX node → its canonical op and output types (or constants): arithmetic, linear
+//! algebra, convolution, pooling, normalisation, reductions and quantisation here; data
+//! layout and constants in [`layout`].
+
+mod layout;
+
+use alloc::{collections::BTreeSet, format, string::String, vec, vec::Vec};
+
+use super::{
+	convert::Attrs,
+	import::Known,
+	shapes::{dim, norm_axis, window_axis, IResult},
+	GraphError,
+};
+use crate::{
+	onnx::NodeProto,
+	ops::{
+		broadcast_shapes, BinaryOp, ConvAttrs, F32Bits, GemmAttrs, Op, PoolAttrs, PoolKind,
+		ReduceKind, UnaryOp, ValueType, VariadicOp,
+	},
+	tensor::{DType, Tensor, TensorData},
+};
+
+/// Per-spatial-axis strides, dilations and (begin, end) pads.
+type Spatial = (Vec<usize>, Vec<usize>, Vec<(usize, usize)>);
+
+fn invalid(s: String) -> GraphError {
+	GraphError::Invalid(s)
+}
+
+fn unsupported(s: String) -> GraphError {
+	GraphError::Unsupported(s)
+}
+
+/// A node as imported: either constants, or a canonical op.
+pub(super) enum Imported {
+	/// The node folds to these constants.
+	Constants(Vec<Tensor>),
+	/// The node stays, as this op.
+	Op {
+		/// The canonical op.
+		op: Op,
+		/// Which ONNX input positions stay inputs of the canonical node.
+		kept: Vec<usize>,
+		/// Output types.
+		outputs: Vec<ValueType>,
+	},
+}
+
+/// Access to one node's inputs while importing it.
+pub(super) struct In<'a> {
+	label: &'a str,
+	node: &'a NodeProto,
+	inputs: &'a [Option<&'a Known>],
+}
+
+impl<'a> In<'a> {
+	fn has(&self, i: usize) -> bool {
+		self.inputs.get(i).map(|k| k.is_some()).unwrap_or(false)
+	}
+
+	fn ty(&self, i: usize) -> IResult<&'a ValueType> {
+		self.inputs
+			.get(i)
+			.copied()
+			.flatten()
+			.map(|k| &k.ty)
+			.ok_or_else(|| invalid(format!("{}: input {i} is missing", self.label)))
+	}
+
+	fn constant(&self, i: usize) -> IResult<&'a Tensor> {
+		let name = self.node.input.get(i).map(|s| s.as_str()).unwrap_or("");
+		self.inputs.get(i).copied().flatten().and_then(|k| k.constant.as_ref()).ok_or_else(|| {
+			unsupported(format!("{}: input {i} ('{name}') must be a constant", self.label))
+		})
+	}
+
+	fn ints(&self, i: usize) -> IResult<Vec<i64>> {
+		self.constant(i)?
+			.to_i64_vec()
+			.ok_or_else(|| invalid(format!("{}: input {i} must hold integers", self.label)))
+	}
+
+	fn float_scalar(&self, i: usize) -> IResult<Option<F32Bits>> {
+		if !self.has(i) {
+			return Ok(None);
+		}
+		let t = self.constant(i)?;
+		match t.data() {
+			TensorData::F32(v) if v.len() == 1 => Ok(Some(F32Bits::new(v[0]))),
+			d => match t.to_i64_vec() {
+				Some(v) if v.len() == 1 => Ok(Some(F32Bits::new(v[0] as f32))),
+				_ => Err(invalid(format!(
+					"{}: input {i} must be a scalar ({:?})",
+					self.label,
+					d.dtype()
+				))),
+			},
+		}
+	}
+
+	fn out(&self) -> usize {
+		self.node.output.iter().filter(|o| !o.is_empty()).count()
+	}
+}
+
+fn same(t: &ValueType) -> Vec<ValueType> {
+	vec![t.clone()]
+}
+
+fn as_u32(v: &[usize]) -> Vec<u32> {
+	v.iter().map(|x| *x as u32).collect()
+}
+
+/// Imports one node: its canonical op and output types, or its constant outputs.
+pub(super) fn import_node(
+	node: &NodeProto,
+	label: &str,
+	inputs: &[Option<&Known>],
+	opset: i64,
+) -> IResult<Imported> {
+	let a = Attrs { node: label, list: &node.attribute };
+	let i = In { label, node, inputs };
+	let op_only = |op: Op, outputs: Vec<ValueType>| Ok(Imported::Op { op, kept: vec![0], outputs });
+	let unary = |u: UnaryOp| -> IResult<Imported> { op_only(Op::Unary(u), same(i.ty(0)?)) };
+	let f = |name: &str, d: f32| F32Bits::new(a.float(name, d));
+	match node.op_type.as_str() {
+		"Neg" => unary(UnaryOp::Neg),
+		"Abs" => unary(UnaryOp::Abs),
+		"Sqrt" => unary(UnaryOp::Sqrt),
+		"Exp" => unary(UnaryOp::Exp),
+		"Log" => unary(UnaryOp::Log),
+		"Relu" => unary(UnaryOp::Relu),
+		"Sigmoid" => unary(UnaryOp::Sigmoid),
+		"Tanh" => unary(UnaryOp::Tanh),
+		"Softplus" => unary(UnaryOp::Softplus),
+		"Sign" => unary(UnaryOp::Sign),
+		"LeakyRelu" => unary(UnaryOp::LeakyRelu { alpha: f("alpha", 0.01) }),
+		"Elu" => unary(UnaryOp::Elu { alpha: f("alpha", 1.0) }),
+		"Selu" => {
+			unary(UnaryOp::Selu { alpha: f("alpha", 1.673_263_2), gamma: f("gamma", 1.050_701) })
+		},
+		"HardSigmoid" => {
+			unary(UnaryOp::HardSigmoid { alpha: f("alpha", 0.2), beta: f("beta", 0.5) })
+		},
+		"Add" | "Sub" | "Mul" | "Div" | "Pow" | "PRelu" => {
+			let b = match node.op_type.as_str() {
+				"Add" => BinaryOp::Add,
+				"Sub" => BinaryOp::Sub,
+				"Mul" => BinaryOp::Mul,
+				"Div" => BinaryOp::Div,
+				"Pow" => BinaryOp::Pow,
+				_ => BinaryOp::PRelu,
+			};
+			let (x, y) = (i.ty(0)?, i.ty(1)?);
+			if b != BinaryOp::Pow && x.dtype != y.dtype {
+				return Err(invalid(format!("{label}: inputs of {:?} and {:?}", x.dtype, y.dtype)));
+			}
+			let shape = broadcast_shapes(&x.shape, &y.shape).ok_or_else(|| {
+				invalid(format!("{label}: shapes {:?} and {:?} do not broadcast", x.shape, y.shape))
+			})?;
+			if b == BinaryOp::PRelu && shape != x.shape {
+				return Err(invalid(format!("{label}: slope does not broadcast to the input")));
+			}
+			Ok(Imported::Op {
+				op: Op::Binary(b),
+				kept: vec![0, 1],
+				outputs: vec![ValueType::new(x.dtype, shape)],
+			})
+		},
+		"Sum" | "Max" | "Min" => {
+			let v = match node.op_type.as_str() {
+				"Sum" => VariadicOp::Sum,
+				"Max" => VariadicOp::Max,
+				_ => VariadicOp::Min,
+			};
+			let n = node.input.len();
+			if n == 0 || (0..n).any(|k| !i.has(k)) {
+				return Err(invalid(format!("{label}: needs at least one input")));
+			}
+			let first = i.ty(0)?;
+			let mut shape = first.shape.clone();
+			for k in 1..n {
+				let t = i.ty(k)?;
+				if t.dtype != first.dtype {
+					return Err(invalid(format!("{label}: mixed input types")));
+				}
+				shape = broadcast_shapes(&shape, &t.shape)
+					.ok_or_else(|| invalid(format!("{label}: shapes do not broadcast")))?;
+			}
+			Ok(Imported::Op {
+				op: Op::Variadic(v),
+				kept: (0..n).collect(),
+				outputs: vec![ValueType::new(first.dtype, shape)],
+			})
+		},
+		"Clip" => {
+			let (min, max) = if opset < 11 {
+				(a.has("min").then(|| f("min", 0.0)), a.has("max").then(|| f("max", 0.0)))
+			} else {
+				(i.float_scalar(1)?, i.float_scalar(2)?)
+			};
+			op_only(Op::Clip { min, max }, same(i.ty(0)?))
+		},
+		"Cast" => {
+			let to = DType::from_onnx(a.int("to", 0) as i32)
+				.ok_or_else(|| unsupported(format!("{label}: cast to type {}", a.int("to", 0))))?;
+			op_only(Op::Cast { to }, vec![ValueType::new(to, i.ty(0)?.shape.clone())])
+		},
+		"Identity" => op_only(Op::Identity, same(i.ty(0)?)),
+		"Dropout" => {
+			if i.out() > 1 {
+				return Err(unsupported(format!("{label}: the mask output is not supported")));
+			}
+			op_only(Op::Identity, same(i.ty(0)?))
+		},
+		"MatMul" | "MatMulInteger" => {
+			let shape = matmul_shape(&i.ty(0)?.shape, &i.ty(1)?.shape, label)?;
+			let (op, dtype, kept) = if node.op_type == "MatMul" {
+				(Op::MatMul, i.ty(0)?.dtype, vec![0, 1])
+			} else {
+				(Op::MatMulInteger, DType::I32, vec![0, 1, 2, 3])
+			};
+			Ok(Imported::Op { op, kept, outputs: vec![ValueType::new(dtype, shape)] })
+		},
+		"QLinearMatMul" => {
+			let shape = matmul_shape(&i.ty(0)?.shape, &i.ty(3)?.shape, label)?;
+			Ok(Imported::Op {
+				op: Op::QLinearMatMul,
+				kept: (0..8).collect(),
+				outputs: vec![ValueType::new(i.ty(7)?.dtype, shape)],
+			})
+		},
+		"Gemm" => {
+			let g = GemmAttrs {
+				alpha: f("alpha", 1.0),
+				beta: f("beta", 1.0),
+				trans_a: a.int("transA", 0) != 0,
+				trans_b: a.int("transB", 0) != 0,
+			};
+			let (x, w) = (&i.ty(0)?.shape, &i.ty(1)?.shape);
+			if x.len() != 2 || w.len() != 2 {
+				return Err(invalid(format!("{label}: Gemm needs 2-D inputs")));
+			}
+			let (m, k) = if g.trans_a { (x[1], x[0]) } else { (x[0], x[1]) };
+			let (k2, n) = if g.trans_b { (w[1], w[0]) } else { (w[0], w[1]) };
+			if k != k2 {
+				return Err(invalid(format!("{label}: inner dimensions {k} and {k2}")));
+			}
+			if i.has(2)
+				&& broadcast_shapes(&i.ty(2)?.shape, &[m, n]).as_deref() != Some(&[m, n][..])
+			{
+				return Err(invalid(format!("{label}: C does not broadcast to [{m}, {n}]")));
+			}
+			Ok(Imported::Op {
+				op: Op::Gemm(g),
+				kept: vec![0, 1, 2],
+				outputs: vec![ValueType::new(DType::F32, vec![m, n])],
+			})
+		},
+		"Conv" | "QLinearConv" => {
+			let q = node.op_type == "QLinearConv";
+			let (xi, wi) = if q { (0, 3) } else { (0, 1) };
+			let (x, w) = (&i.ty(xi)?.shape, &i.ty(wi)?.shape);
+			let (attrs, out_spatial) = conv_attrs(&a, x, w, label)?;
+			let group = attrs.group as usize;
+			if x[1] != w[1] * group || w[0] % group != 0 {
+				return Err(invalid(format!(
+					"{label}: channels {} vs weights {w:?}, group {group}",
+					x[1]
+				)));
+			}
+			let mut shape = vec![x[0], w[0]];
+			shape.extend(out_spatial);
+			let (op, kept, dtype) = if q {
+				(Op::QLinearConv(attrs), (0..9).collect(), i.ty(7)?.dtype)
+			} else {
+				(Op::Conv(attrs), vec![0, 1, 2], DType::F32)
+			};
+			Ok(Imported::Op { op, kept, outputs: vec![ValueType::new(dtype, shape)] })
+		},
+		"MaxPool" | "AveragePool" => {
+			if i.out() > 1 {
+				return Err(unsupported(format!("{label}: the Indices output is not supported")));
+			}
+			let kind = if node.op_type == "MaxPool" { PoolKind::Max } else { PoolKind::Average };
+			let (p, shape) = pool_attrs(&a, kind, &i.ty(0)?.shape, label)?;
+			op_only(Op::Pool(p), vec![ValueType::new(DType::F32, shape)])
+		},
+		"GlobalAveragePool" | "GlobalMaxPool" => {
+			let x = &i.ty(0)?.shape;
+			if x.len() < 3 {
+				return Err(invalid(format!("{label}: input of rank {}", x.len())));
+			}
+			let mut shape = x[..2].to_vec();
+			shape.extend(core::iter::repeat_n(1, x.len() - 2));
+			let kind =
+				if node.op_type == "GlobalMaxPool" { PoolKind::Max } else { PoolKind::Average };
+			op_only(Op::GlobalPool(kind), vec![ValueType::new(DType::F32, shape)])
+		},
+		"BatchNormalization" => {
+			if i.out() > 1 {
+				return Err(unsupported(format!("{label}: training outputs are not supported")));
+			}
+			let x = i.ty(0)?;
+			let c = x.shape.get(1).copied().unwrap_or(1);
+			for k in 1..5 {
+				if i.ty(k)?.numel() != c {
+					return Err(invalid(format!("{label}: input {k} does not have {c} elements")));
+				}
+			}
+			Ok(Imported::Op {
+				op: Op::BatchNorm { epsilon: f("epsilon", 1e-5) },
+				kept: (0..5).collect(),
+				outputs: same(x),
+			})
+		},
+		"LayerNormalization" => {
+			if i.out() > 1 {
+				return Err(unsupported(format!(
+					"{label}: Mean / InvStdDev outputs are not supported"
+				)));
+			}
+			let x = i.ty(0)?;
+			let axis = norm_axis(a.int("axis", -1), x.shape.len(), label)?;
+			Ok(Imported::Op {
+				op: Op::LayerNorm { axis: axis as u32, epsilon: f("epsilon", 1e-5) },
+				kept: vec![0, 1, 2],
+				outputs: same(x),
+			})
+		},
+		"Softmax" | "LogSoftmax" => {
+			let x = i.ty(0)?;
+			let default = if opset < 13 { 1 } else { -1 };
+			let axis = norm_axis(a.int("axis", default), x.shape.len(), label)?;
+			if opset < 13
+				&& axis + 1 != x.shape.len()
+				&& x.shape[axis + 1..].iter().any(|d| *d != 1)
+			{
+				return Err(unsupported(format!(
+					"{label}: opset < 13 softmax over a flattened axis {axis} of {:?}",
+					x.shape
+				)));
+			}
+			op_only(Op::Softmax { axis: axis as u32, log: node.op_type == "LogSoftmax" }, same(x))
+		},
+		"ReduceMean" | "ReduceSum" | "ReduceMax" => {
+			let kind = match node.op_type.as_str() {
+				"ReduceMean" => ReduceKind::Mean,
+				"ReduceSum" => ReduceKind::Sum,
+				_ => ReduceKind::Max,
+			};
+			let x = i.ty(0)?;
+			let axes_from_input = kind == ReduceKind::Sum && opset >= 13 || opset >= 18;
+			let axes = if axes_from_input {
+				if i.has(1) {
+					Some(i.ints(1)?)
+				} else {
+					None
+				}
+			} else {
+				a.ints("axes")
+			};
+			let keep = a.int("keepdims", 1) != 0;
+			let axes: Vec<usize> = match axes {
+				Some(v) if !v.is_empty() => v
+					.iter()
+					.map(|ax| norm_axis(*ax, x.shape.len(), label))
+					.collect::<IResult<_>>()?,
+				_ if a.int("noop_with_empty_axes", 0) != 0 => {
+					return op_only(Op::Identity, same(x))
+				},
+				_ => (0..x.shape.len()).collect(),
+			};
+			let axes: BTreeSet<usize> = axes.into_iter().collect();
+			let shape: Vec<usize> = x
+				.shape
+				.iter()
+				.enumerate()
+				.filter_map(|(d, n)| match (axes.contains(&d), keep) {
+					(true, true) => Some(1),
+					(true, false) => None,
+					(false, _) => Some(*n),
+				})
+				.collect();
+			op_only(
+				Op::Reduce { kind, axes: axes.iter().map(|d| *d as u32).collect(), keepdims: keep },
+				vec![ValueType::new(x.dtype, shape)],
+			)
+		},
+		"QuantizeLinear" | "DequantizeLinear" => {
+			let x = i.ty(0)?;
+			let axis = norm_axis(a.int("axis", 1), x.shape.len().max(1), label)? as u32;
+			if node.op_type == "QuantizeLinear" {
+				let dtype = if i.has(2) { i.ty(2)?.dtype } else { DType::U8 };
+				Ok(Imported::Op {
+					op: Op::QuantizeLinear { axis },
+					kept: vec![0, 1, 2],
+					outputs: vec![ValueType::new(dtype, x.shape.clone())],
+				})
+			} else {
+				Ok(Imported::Op {
+					op: Op::DequantizeLinear { axis },
+					kept: vec![0, 1, 2],
+					outputs: vec![ValueType::new(DType::F32, x.shape.clone())],
+				})
+			}
+		},
+		_ => layout::import(node, label, inputs, opset),
+	}
+}
+
+impl From<crate::tensor::TensorError> for GraphError {
+	fn from(e: crate::tensor::TensorError) -> Self {
+		GraphError::Invalid(e.to_string())
+	}
+}
+
+/// The output shape of NumPy matmul.
+fn matmul_shape(a: &[usize], b: &[usize], label: &str) -> IResult<Vec<usize>> {
+	if a.is_empty() || b.is_empty() {
+		return Err(invalid(format!("{label}: matmul of a scalar")));
+	}
+	let (ra, rb) = (a.len(), b.len());
+	let k = a[ra - 1];
+	let kb = if rb == 1 { b[0] } else { b[rb - 2] };
+	if k != kb {
+		return Err(invalid(format!("{label}: shapes {a:?} and {b:?} do not multiply")));
+	}
+	let batch_a = if ra > 2 { &a[..ra - 2] } else { &[][..] };
+	let batch_b = if rb > 2 { &b[..rb - 2] } else { &[][..] };
+	let mut shape = broadcast_shapes(batch_a, batch_b)
+		.ok_or_else(|| invalid(format!("{label}: batch dimensions of {a:?} and {b:?}")))?;
+	if ra > 1 {
+		shape.push(a[ra - 2]);
+	}
+	if rb > 1 {
+		shape.push(b[rb - 1]);
+	}
+	Ok(shape)
+}
+
+/// Per-spatial-axis attributes: strides, dilations, pads (begin, end).
+fn spatial(a: &Attrs, n: usize, label: &str) -> IResult<Spatial> {
+	let get = |name: &str| -> IResult<Vec<usize>> {
+		match a.ints(name) {
+			Some(v) if v.len() == n => v.iter().map(|x| dim(*x, label)).collect(),
+			Some(v) => {
+				Err(invalid(format!("{label}: '{name}' has {} values for {n} axes", v.len())))
+			},
+			None => Ok(vec![1; n]),
+		}
+	};
+	let strides = get("strides")?;
+	let dilations = get("dilations")?;
+	let pads = match a.ints("pads") {
+		Some(p) if p.len() == 2 * n => (0..n)
+			.map(|d| Ok((dim(p[d], label)?, dim(p[d + n], label)?)))
+			.collect::<IResult<_>>()?,
+		Some(p) => return Err(invalid(format!("{label}: {} pads for {n} axes", p.len()))),
+		None => vec![(0, 0); n],
+	};
+	Ok((strides, dilations, pads))
+}
+
+fn conv_attrs(
+	a: &Attrs,
+	x: &[usize],
+	w: &[usize],
+	label: &str,
+) -> IResult<(ConvAttrs, Vec<usize>)> {
+	if x.len() < 3 || x.len() > 4 || w.len() != x.len() {
+		return Err(unsupported(format!("{label}: only 1-D and 2-D convolutions ({x:?}, {w:?})")));
+	}
+	let n = x.len() - 2;
+	let (strides, dilations, pads) = spatial(a, n, label)?;
+	if let Some(k) = a.ints("kernel_shape") {
+		if k.iter().map(|v| *v as usize).ne(w[2..].iter().copied()) {
+			return Err(invalid(format!(
+				"{label}: kernel_shape {k:?} differs from the weights {w:?}"
+			)));
+		}
+	}
+	let auto_pad = a.string("auto_pad", "NOTSET")?;
+	let group = a.int("group", 1);
+	if group < 1 {
+		return Err(invalid(format!("{label}: group {group}")));
+	}
+	let mut out = Vec::new();
+	let mut pads_begin = Vec::new();
+	for d in 0..n {
+		let win = window_axis(
+			x[2 + d],
+			w[2 + d],
+			strides[d],
+			dilations[d],
+			pads[d],
+			&auto_pad,
+			false,
+			label,
+		)?;
+		out.push(win.out);
+		pads_begin.push(win.pad_begin);
+	}
+	Ok((
+		ConvAttrs {
+			strides: as_u32(&strides),
+			pads_begin: as_u32(&pads_begin),
+			dilations: as_u32(&dilations),
+			group: group as u32,
+		},
+		out,
+	))
+}
+
+fn pool_attrs(
+	a: &Attrs,
+	kind: PoolKind,
+	x: &[usize],
+	label: &str,
+) -> IResult<(PoolAttrs, Vec<usize>)> {
+	if x.len() < 3 {
+		return Err(invalid(format!("{label}: input of rank {}", x.len())));
+	}
+	let n = x.len() - 2;
+	let kernel: Vec<usize> = a
+		.ints("kernel_shape")
+		.ok_or_else(|| invalid(format!("{label}: no kernel_shape")))?
+		.iter()
+		.map(|v| dim(*v, label))
+		.collect::<IResult<_>>()?;
+	if kernel.len() != n {
+		return Err(invalid(format!("{label}: kernel_shape of {} axes for {n}", kernel.len())));
+	}
+	let (strides, dilations, pads) = spatial(a, n, label)?;
+	let auto_pad = a.string("auto_pad", "NOTSET")?;
+	let ceil = a.int("ceil_mode", 0) != 0;
+	let mut shape = x[..2].to_vec();
+	let (mut pb, mut pe) = (Vec::new(), Vec::new());
+	for d in 0..n {
+		let win = window_axis(
+			x[2 + d],
+			kernel[d],
+			strides[d],
+			dilations[d],
+			pads[d],
+			&auto_pad,
+			ceil,
+			label,
+		)?;
+		shape.push(win.out);
+		pb.push(win.pad_begin);
+		pe.push(win.pad_end);
+	}
+	Ok((
+		PoolAttrs {
+			kind,
+			kernel: as_u32(&kernel),
+			strides: as_u32(&strides),
+			pads_begin: as_u32(&pb),
+			pads_end: as_u32(&pe),
+			dilations: as_u32(&dilations),
+			count_include_pad: a.int("count_include_pad", 0) != 0,
+		},
+		shape,
+	))
+}
