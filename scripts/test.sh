@@ -16,6 +16,7 @@ stage() {
 }
 
 stage setup bash scripts/setup.sh
+stage "cargo fmt --check" cargo fmt --all -- --check
 stage build bash scripts/build.sh
 # Same profile and package set as the build, so nothing is compiled twice.
 stage "cargo test" cargo test --locked --profile "$VERITY_PROFILE" --workspace

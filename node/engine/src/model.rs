@@ -9,7 +9,10 @@ use std::sync::Arc;
 use tract_onnx::prelude::{
 	DatumType, Framework, InferenceFact, InferenceModelExt, IntoRunnable, TypedSimplePlan,
 };
-use verity_primitives::{graph::Graph, tensor::DType};
+use verity_primitives::{
+	graph::{Graph, PreparedGraph},
+	tensor::DType,
+};
 
 use crate::EngineError;
 
@@ -19,7 +22,8 @@ pub type TractPlan = Arc<TypedSimplePlan>;
 /// A model imported by the canonical engine and (optionally) by tract.
 #[derive(Debug)]
 pub struct LoadedModel {
-	pub(crate) graph: Graph,
+	/// The canonical graph with its constants decoded once.
+	pub(crate) prepared: PreparedGraph,
 	pub(crate) tract: Option<TractPlan>,
 }
 
@@ -90,30 +94,34 @@ fn load_tract(bytes: &[u8], graph: &Graph) -> Result<TractPlan, String> {
 	typed.into_runnable().map_err(tract_message)
 }
 
+/// Decodes the graph's constants once.
+fn prepare(graph: Graph) -> Result<PreparedGraph, EngineError> {
+	graph.prepare().map_err(|cause| EngineError::Run { engine: "canonical", cause })
+}
+
 impl LoadedModel {
 	/// Imports ONNX `bytes` with the canonical importer and with tract (typed with the
 	/// canonical input types, optimised, made runnable). Either refusing is an error.
 	pub fn load(bytes: &[u8]) -> Result<LoadedModel, EngineError> {
 		let graph = Graph::from_onnx(bytes)?;
 		let tract = load_tract(bytes, &graph).map_err(EngineError::TractLoad)?;
-		Ok(LoadedModel {
-			graph,
-			tract: Some(tract),
-		})
+		Ok(LoadedModel { prepared: prepare(graph)?, tract: Some(tract) })
 	}
 
 	/// Imports ONNX `bytes` with the canonical importer only; [`LoadedModel::run_tract`] then
 	/// fails with [`EngineError::NotLoaded`].
 	pub fn load_canonical(bytes: &[u8]) -> Result<LoadedModel, EngineError> {
-		Ok(LoadedModel {
-			graph: Graph::from_onnx(bytes)?,
-			tract: None,
-		})
+		Ok(LoadedModel { prepared: prepare(Graph::from_onnx(bytes)?)?, tract: None })
 	}
 
 	/// The canonical graph.
 	pub fn graph(&self) -> &Graph {
-		&self.graph
+		self.prepared.graph()
+	}
+
+	/// The canonical graph, ready to run.
+	pub fn prepared(&self) -> &PreparedGraph {
+		&self.prepared
 	}
 
 	/// tract's runnable plan, if loaded.
@@ -123,7 +131,7 @@ impl LoadedModel {
 
 	/// The names of the graph outputs, in order.
 	pub fn output_names(&self) -> Vec<String> {
-		self.graph
+		self.graph()
 			.output_types()
 			.iter()
 			.map(|v| v.name.clone())

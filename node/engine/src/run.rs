@@ -119,7 +119,7 @@ pub fn compare_outputs(
 impl LoadedModel {
 	/// Checks `inputs` against the graph inputs (count, dtype, shape): the graph's message.
 	pub fn check_inputs(&self, inputs: &[Tensor]) -> Result<(), EngineError> {
-		self.graph
+		self.graph()
 			.check_inputs(inputs)
 			.map_err(EngineError::BadInputs)
 	}
@@ -152,7 +152,7 @@ impl LoadedModel {
 		keep_node_outputs: bool,
 	) -> Result<Trace, EngineError> {
 		self.check_inputs(inputs)?;
-		self.graph
+		self.prepared
 			.run(inputs, TraceOptions { keep_node_outputs })
 			.map_err(|cause| EngineError::Run {
 				engine: "canonical",

@@ -1,12 +1,12 @@
 //! Running the canonical graph: the committed answer and its trace.
 
-use alloc::{format, string::String, vec::Vec};
+use alloc::{format, string::String, vec, vec::Vec};
 
-use super::{Graph, ValueId};
+use super::{Graph, Node, ValueId, ValueInfo};
 use crate::{
 	commitment::{commit_tensor, node_commitment, trace_root, TensorCommitment, H256},
-	ops::{self, NodeTypes, ValueType},
-	tensor::{shape_string, Tensor},
+	ops::{self, NodeTypes, Op, ValueType},
+	tensor::{shape_string, DType, Tensor},
 };
 
 /// What to keep of a run besides the outputs and commitments.
@@ -60,104 +60,166 @@ impl Graph {
 	/// Runs the graph with the canonical kernels and commits to every node's outputs.
 	/// (To run a model many times, [`Graph::prepare`] it once.)
 	pub fn run(&self, inputs: &[Tensor], options: TraceOptions) -> Result<Trace, String> {
-		self.prepare()?.run(inputs, options)
+		run(self, &self.nodes, &self.decode_constants()?, &[], inputs, options)
 	}
 
-	/// Decodes the constants once, for repeated runs.
-	pub fn prepare(&self) -> Result<PreparedGraph<'_>, String> {
-		let constants = self
-			.constants
+	/// Decodes the constants once and lays weights out for the fast paths, for repeated runs.
+	pub fn prepare(self) -> Result<PreparedGraph, String> {
+		let mut constants = self.decode_constants()?;
+		let (nodes, extra) = relayout(&self, &mut constants);
+		Ok(PreparedGraph { graph: self, nodes, constants, extra })
+	}
+
+	fn decode_constants(&self) -> Result<Vec<(ValueId, Tensor)>, String> {
+		self.constants
 			.iter()
 			.map(|(id, bytes)| {
 				bytes.to_tensor().map(|t| (*id, t)).map_err(|e| format!("constant {id}: {e}"))
 			})
-			.collect::<Result<Vec<_>, _>>()?;
-		Ok(PreparedGraph { graph: self, constants })
+			.collect()
 	}
 }
 
 /// A graph with its constants decoded, ready to run many times.
+///
+/// Preparing may change the *layout* of constant weights, never a result: a Gemm whose
+/// constant B is transposed gets a pre-transposed copy (same products, same order per output),
+/// so its fast path reads B row by row. Node ids and commitments are those of the graph.
 #[derive(Clone, Debug)]
-pub struct PreparedGraph<'a> {
-	graph: &'a Graph,
+pub struct PreparedGraph {
+	graph: Graph,
+	nodes: Vec<Node>,
 	constants: Vec<(ValueId, Tensor)>,
+	/// Types of the values preparing added (ids from `graph.values.len()` on).
+	extra: Vec<ValueInfo>,
 }
 
-impl PreparedGraph<'_> {
+/// Pre-transposes the constant B of every `transB` Gemm (see [`PreparedGraph`]).
+fn relayout(graph: &Graph, constants: &mut Vec<(ValueId, Tensor)>) -> (Vec<Node>, Vec<ValueInfo>) {
+	let mut nodes = graph.nodes.clone();
+	let mut extra = Vec::new();
+	for node in nodes.iter_mut() {
+		let Op::Gemm(g) = &mut node.op else { continue };
+		let Some(Some(b_id)) = node.inputs.get(1).copied() else { continue };
+		if !g.trans_b {
+			continue;
+		}
+		let Some(b) = constants.iter().find(|(id, _)| *id == b_id).map(|(_, t)| t) else {
+			continue;
+		};
+		let (Ok(data), [n, k]) = (b.as_f32(), b.shape()) else { continue };
+		let (n, k) = (*n, *k);
+		let t: Vec<f32> = (0..k * n).map(|i| data[(i % n) * k + i / n]).collect();
+		let Ok(bt) = Tensor::f32(vec![k, n], t) else { continue };
+		let id = (graph.values.len() + extra.len()) as ValueId;
+		let name = graph.value(b_id).map(|v| v.name.clone()).unwrap_or_default();
+		extra.push(ValueInfo {
+			name: format!("{name}^T"),
+			dtype: DType::F32,
+			shape: vec![k as u64, n as u64],
+		});
+		constants.push((id, bt));
+		node.inputs[1] = Some(id);
+		g.trans_b = false;
+	}
+	(nodes, extra)
+}
+
+impl PreparedGraph {
 	/// The graph.
 	pub fn graph(&self) -> &Graph {
-		self.graph
+		&self.graph
 	}
 
 	/// Runs the graph with the canonical kernels and commits to every node's outputs.
 	pub fn run(&self, inputs: &[Tensor], options: TraceOptions) -> Result<Trace, String> {
-		let graph = self.graph;
-		graph.check_inputs(inputs)?;
-		let mut values: Vec<Option<Tensor>> = Vec::with_capacity(graph.values.len());
-		values.resize(graph.values.len(), None);
-		for (id, t) in graph.inputs.iter().zip(inputs) {
-			set(&mut values, *id, t.clone())?;
-		}
-		for (id, t) in &self.constants {
-			set(&mut values, *id, t.clone())?;
-		}
-		let mut output_roots = Vec::with_capacity(graph.nodes.len());
-		let mut commitments = Vec::with_capacity(graph.nodes.len());
-		let mut node_outputs = Vec::new();
-		for (k, node) in graph.nodes.iter().enumerate() {
-			let in_types: Vec<Option<ValueType>> = node
-				.inputs
-				.iter()
-				.map(|v| v.and_then(|v| graph.value(v)).map(|i| i.value_type()))
-				.collect();
-			let out_types: Vec<ValueType> = node
-				.outputs
-				.iter()
-				.filter_map(|v| graph.value(*v))
-				.map(|i| i.value_type())
-				.collect();
-			let types = NodeTypes { inputs: &in_types, outputs: &out_types };
-			let refs: Vec<Option<&Tensor>> = node
-				.inputs
-				.iter()
-				.map(|v| v.and_then(|v| values.get(v as usize)).and_then(|t| t.as_ref()))
-				.collect();
-			let outs = ops::eval(&node.op, &types, &refs)
-				.map_err(|e| format!("node {k} ({}): {e}", node.onnx_op))?;
-			let commits: Vec<TensorCommitment> = outs.iter().map(commit_tensor).collect();
-			let roots: Vec<H256> = commits.iter().map(|c| c.root).collect();
-			commitments.push(node_commitment(k as u32, &roots));
-			output_roots.push(roots);
-			if options.keep_node_outputs {
-				node_outputs.push(outs.iter().cloned().zip(commits).collect());
-			}
-			for (v, t) in node.outputs.iter().zip(outs) {
-				set(&mut values, *v, t)?;
-			}
-		}
-		let outputs = graph
-			.outputs
-			.iter()
-			.map(|v| {
-				values
-					.get(*v as usize)
-					.cloned()
-					.flatten()
-					.ok_or_else(|| format!("output {v} missing"))
-			})
-			.collect::<Result<Vec<_>, _>>()?;
-		Ok(Trace {
-			outputs,
-			root: trace_root(&commitments),
-			output_roots,
-			commitments,
-			node_outputs,
-		})
+		run(&self.graph, &self.nodes, &self.constants, &self.extra, inputs, options)
 	}
 }
 
-fn set(values: &mut [Option<Tensor>], id: ValueId, t: Tensor) -> Result<(), String> {
+/// Runs `nodes` of `graph` with the decoded `constants` (and the types of `extra` values).
+fn run(
+	graph: &Graph,
+	nodes: &[Node],
+	constants: &[(ValueId, Tensor)],
+	extra: &[ValueInfo],
+	inputs: &[Tensor],
+	options: TraceOptions,
+) -> Result<Trace, String> {
+	graph.check_inputs(inputs)?;
+	let value = |v: ValueId| {
+		graph.value(v).or_else(|| extra.get((v as usize).checked_sub(graph.values.len())?))
+	};
+	// Inputs and constants are borrowed, node outputs owned: nothing is copied per run.
+	let n_values = graph.values.len() + extra.len();
+	let mut values: Vec<Slot> = Vec::with_capacity(n_values);
+	values.resize_with(n_values, || Slot::Empty);
+	for (id, t) in graph.inputs.iter().zip(inputs) {
+		set(&mut values, *id, Slot::Borrowed(t))?;
+	}
+	for (id, t) in constants {
+		set(&mut values, *id, Slot::Borrowed(t))?;
+	}
+	let mut output_roots = Vec::with_capacity(graph.nodes.len());
+	let mut commitments = Vec::with_capacity(graph.nodes.len());
+	let mut node_outputs = Vec::new();
+	for (k, node) in nodes.iter().enumerate() {
+		let in_types: Vec<Option<ValueType>> =
+			node.inputs.iter().map(|v| v.and_then(value).map(|i| i.value_type())).collect();
+		let out_types: Vec<ValueType> =
+			node.outputs.iter().filter_map(|v| value(*v)).map(|i| i.value_type()).collect();
+		let types = NodeTypes { inputs: &in_types, outputs: &out_types };
+		let refs: Vec<Option<&Tensor>> = node
+			.inputs
+			.iter()
+			.map(|v| v.and_then(|v| values.get(v as usize)).and_then(Slot::get))
+			.collect();
+		let outs = ops::eval(&node.op, &types, &refs)
+			.map_err(|e| format!("node {k} ({}): {e}", node.onnx_op))?;
+		let commits: Vec<TensorCommitment> = outs.iter().map(commit_tensor).collect();
+		let roots: Vec<H256> = commits.iter().map(|c| c.root).collect();
+		commitments.push(node_commitment(k as u32, &roots));
+		output_roots.push(roots);
+		if options.keep_node_outputs {
+			node_outputs.push(outs.iter().cloned().zip(commits).collect());
+		}
+		for (v, t) in node.outputs.iter().zip(outs) {
+			set(&mut values, *v, Slot::Owned(t))?;
+		}
+	}
+	let outputs = graph
+		.outputs
+		.iter()
+		.map(|v| {
+			values
+				.get(*v as usize)
+				.and_then(Slot::get)
+				.cloned()
+				.ok_or_else(|| format!("output {v} missing"))
+		})
+		.collect::<Result<Vec<_>, _>>()?;
+	Ok(Trace { outputs, root: trace_root(&commitments), output_roots, commitments, node_outputs })
+}
+
+/// A value during a run.
+enum Slot<'a> {
+	Empty,
+	Borrowed(&'a Tensor),
+	Owned(Tensor),
+}
+
+impl Slot<'_> {
+	fn get(&self) -> Option<&Tensor> {
+		match self {
+			Slot::Empty => None,
+			Slot::Borrowed(t) => Some(t),
+			Slot::Owned(t) => Some(t),
+		}
+	}
+}
+
+fn set<'a>(values: &mut [Slot<'a>], id: ValueId, t: Slot<'a>) -> Result<(), String> {
 	let slot = values.get_mut(id as usize).ok_or_else(|| format!("value {id} out of range"))?;
-	*slot = Some(t);
+	*slot = t;
 	Ok(())
 }

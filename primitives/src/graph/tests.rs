@@ -57,6 +57,19 @@ fn lenet_and_quantized_models_run() {
 }
 
 #[test]
+fn prepared_runs_equal_one_off_runs() {
+	// LeNet's Gemms read a transposed B, which preparing re-lays out.
+	let g = Graph::from_onnx(&zoo::lenet(3).unwrap()).unwrap();
+	let x = Tensor::f32(vec![1, 1, 28, 28], input(784, 9)).unwrap();
+	let once = g.run(core::slice::from_ref(&x), TraceOptions::default()).unwrap();
+	let prepared = g.clone().prepare().unwrap();
+	let again = prepared.run(&[x], TraceOptions::default()).unwrap();
+	assert_eq!(once.root, again.root);
+	assert_eq!(once.outputs, again.outputs);
+	assert_eq!(prepared.graph(), &g);
+}
+
+#[test]
 fn wrong_inputs_are_refused_with_a_clear_error() {
 	let g = Graph::from_onnx(&zoo::mlp(&[4, 2], 1).unwrap()).unwrap();
 	let bad = Tensor::f32(vec![1, 5], vec![0.0; 5]).unwrap();

@@ -118,6 +118,9 @@ pub fn lenet(seed: u64) -> Result<Vec<u8>, TensorError> {
 	Ok(b.build())
 }
 
+/// Scales are powers of two: then `x / scale` and tract's `x * (1 / scale)` are the same
+/// number, and tract agrees with the canonical QuantizeLinear (see `docs/determinism.md`).
+///
 /// An int8-quantized two-layer classifier on `[1, 64]` floats: QuantizeLinear →
 /// QLinearMatMul (64→32) → DequantizeLinear → Relu → QuantizeLinear → MatMulInteger (32→10)
 /// → Cast → Mul (scale) → output `y` of `[1, 10]`.
@@ -132,16 +135,16 @@ pub fn quantized_mlp(seed: u64) -> Result<Vec<u8>, TensorError> {
 	};
 	let f = |v: f32| Tensor::f32(vec![], vec![v]);
 	let zp_i8 = |v: i8| Tensor::new(vec![], TensorData::I8(vec![v]));
-	b.initializer("xs", f(0.02)?);
+	b.initializer("xs", f(1.0 / 64.0)?);
 	b.initializer("xz", zp_i8(0)?);
 	b.initializer("w1", i8s(&mut rng, &[64, 32])?);
-	b.initializer("w1s", f(0.01)?);
+	b.initializer("w1s", f(1.0 / 128.0)?);
 	b.initializer("w1z", zp_i8(0)?);
-	b.initializer("h1s", f(0.05)?);
+	b.initializer("h1s", f(1.0 / 16.0)?);
 	b.initializer("h1z", zp_i8(-3)?);
 	b.initializer("w2", i8s(&mut rng, &[32, 10])?);
 	b.initializer("w2z", zp_i8(0)?);
-	b.initializer("scale", f(0.0005)?);
+	b.initializer("scale", f(1.0 / 2048.0)?);
 	b.node("QuantizeLinear", &["x", "xs", "xz"], &["xq"], vec![]);
 	b.node(
 		"QLinearMatMul",

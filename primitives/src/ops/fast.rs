@@ -8,8 +8,11 @@
 use alloc::{vec, vec::Vec};
 
 use super::{
+	elementwise::{binary_f32, clip_f32, max_f32, unary_f32},
 	linalg::{gemm_dot, matmul_dot},
-	ConvAttrs, GemmAttrs, KResult, NodeTypes, Op,
+	nn::padded_window_size,
+	reduce::{softmax_at, softmax_stats},
+	strides, ConvAttrs, GemmAttrs, KResult, NodeTypes, Op, PoolAttrs, PoolKind,
 };
 use crate::tensor::{DType, Tensor};
 
@@ -20,6 +23,11 @@ pub(super) fn eval(
 	inputs: &[Option<&Tensor>],
 ) -> KResult<Option<Vec<Tensor>>> {
 	let out = types.output(0)?;
+	// Same data under a new shape, for every dtype.
+	if matches!(op, Op::Reshape | Op::Identity) {
+		let Some(x) = inputs.first().copied().flatten() else { return Ok(None) };
+		return Ok(Some(vec![Tensor::new(out.shape.clone(), x.data().clone())?]));
+	}
 	if out.dtype != DType::F32 {
 		return Ok(None);
 	}
@@ -50,8 +58,145 @@ pub(super) fn eval(
 			let y = conv2d(c, types, x, w, f(2))?;
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
+		Op::Unary(u) => {
+			let Some(x) = f(0) else { return Ok(None) };
+			let y = x.iter().map(|v| unary_f32(*u, *v)).collect();
+			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
+		},
+		Op::Clip { min, max } => {
+			let Some(x) = f(0) else { return Ok(None) };
+			let y = x.iter().map(|v| clip_f32(*v, *min, *max)).collect();
+			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
+		},
+		Op::Binary(b) => {
+			let (Some(x), Some(y)) = (f(0), f(1)) else { return Ok(None) };
+			let xs = broadcast_strides(&types.input(0)?.shape, &out.shape);
+			let ys = broadcast_strides(&types.input(1)?.shape, &out.shape);
+			let mut z = Vec::with_capacity(out.numel());
+			for_each_broadcast(&out.shape, &xs, &ys, |i, j| {
+				let (a, c) = (x.get(i).copied(), y.get(j).copied());
+				z.push(binary_f32(*b, a.unwrap_or(f32::NAN), c.unwrap_or(f32::NAN)))
+			});
+			Ok(Some(vec![Tensor::f32(out.shape.clone(), z)?]))
+		},
+		Op::Softmax { axis, log } => {
+			let Some(x) = f(0) else { return Ok(None) };
+			let y = softmax(x, &out.shape, *axis as usize, *log);
+			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
+		},
+		Op::Pool(p) => {
+			let Some(x) = f(0) else { return Ok(None) };
+			if types.input(0)?.shape.len() != 4 {
+				return Ok(None);
+			}
+			let y = pool2d(p, &types.input(0)?.shape, &out.shape, x)?;
+			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
+		},
 		_ => Ok(None),
 	}
+}
+
+/// Per output axis, the stride of an input broadcast to `out` (0 where it repeats).
+fn broadcast_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
+	let st = strides(shape);
+	let off = out.len() - shape.len().min(out.len());
+	(0..out.len())
+		.map(|d| match d.checked_sub(off) {
+			Some(k) if shape[k] != 1 => st[k],
+			_ => 0,
+		})
+		.collect()
+}
+
+/// Calls `f(flat index in x, flat index in y)` for every output element in row-major order.
+fn for_each_broadcast(out: &[usize], xs: &[usize], ys: &[usize], mut f: impl FnMut(usize, usize)) {
+	let n: usize = out.iter().product();
+	let mut idx = vec![0usize; out.len()];
+	let (mut i, mut j) = (0usize, 0usize);
+	for _ in 0..n {
+		f(i, j);
+		// Advance the odometer.
+		for d in (0..out.len()).rev() {
+			idx[d] += 1;
+			i += xs[d];
+			j += ys[d];
+			if idx[d] < out[d] {
+				break;
+			}
+			i -= xs[d] * out[d];
+			j -= ys[d] * out[d];
+			idx[d] = 0;
+		}
+	}
+}
+
+/// Softmax along `axis`: each row's statistics once, then every element of the row.
+fn softmax(x: &[f32], shape: &[usize], axis: usize, log: bool) -> Vec<f32> {
+	let len = shape.get(axis).copied().unwrap_or(1);
+	let inner: usize = shape.get(axis + 1..).map(|s| s.iter().product()).unwrap_or(1);
+	let outer: usize = shape.get(..axis).map(|s| s.iter().product()).unwrap_or(1);
+	let mut y = vec![0.0f32; x.len()];
+	for o in 0..outer {
+		for i in 0..inner {
+			let base = o * len * inner + i;
+			let row = (0..len).map(|k| x.get(base + k * inner).copied().unwrap_or(f32::NAN));
+			let (max, sum) = softmax_stats(row.clone());
+			for (k, v) in row.enumerate() {
+				if let Some(slot) = y.get_mut(base + k * inner) {
+					*slot = softmax_at(v, max, sum, log);
+				}
+			}
+		}
+	}
+	y
+}
+
+/// 2-D max / average pooling with the element definition's tap order and divisor.
+fn pool2d(p: &PoolAttrs, xs: &[usize], os: &[usize], x: &[f32]) -> KResult<Vec<f32>> {
+	if xs.len() != 4 || os.len() != 4 || x.len() != xs.iter().product::<usize>() {
+		return Err(super::KernelError::BadInput("pool operand shape".into()));
+	}
+	let (h, w) = (xs[2], xs[3]);
+	let (oh, ow) = (os[2], os[3]);
+	let at = |v: &[u32], i: usize, d: u32| v.get(i).copied().unwrap_or(d) as usize;
+	let (kh, kw) = (at(&p.kernel, 0, 1), at(&p.kernel, 1, 1));
+	let (sh, sw) = (at(&p.strides, 0, 1), at(&p.strides, 1, 1));
+	let (ph, pw) = (at(&p.pads_begin, 0, 0), at(&p.pads_begin, 1, 0));
+	let (dh, dw) = (at(&p.dilations, 0, 1), at(&p.dilations, 1, 1));
+	let mut y = Vec::with_capacity(os.iter().product());
+	for plane in x.chunks(h * w).take(os[0] * os[1]) {
+		for r in 0..oh {
+			for c in 0..ow {
+				let (mut max, mut sum, mut count) = (f32::NEG_INFINITY, 0.0f32, 0usize);
+				for i in 0..kh {
+					let Some(ih) = (r * sh + i * dh).checked_sub(ph).filter(|v| *v < h) else {
+						continue;
+					};
+					for j in 0..kw {
+						let Some(iw) = (c * sw + j * dw).checked_sub(pw).filter(|v| *v < w) else {
+							continue;
+						};
+						let v = plane[ih * w + iw];
+						max = max_f32(max, v);
+						sum += v;
+						count += 1;
+					}
+				}
+				y.push(match p.kind {
+					PoolKind::Max => max,
+					PoolKind::Average => {
+						let divisor = if p.count_include_pad {
+							padded_window_size(p, &xs[2..], &[r, c])
+						} else {
+							count
+						};
+						sum / divisor.max(1) as f32
+					},
+				});
+			}
+		}
+	}
+	Ok(y)
 }
 
 /// `rows x k` times `k x cols`, each output summed over `k` in order from zero: for each
@@ -193,6 +338,14 @@ fn conv2d(
 					for j in 0..kw {
 						let wv = wk[i * kw + j];
 						let cols = &col_map[j * ow..(j + 1) * ow];
+						// With stride 1 the valid columns are one contiguous run: vectorisable.
+						let run = if sw == 1 {
+							cols.iter().position(|c| c.is_some()).map(|lo| {
+								(lo, cols[lo..].iter().take_while(|c| c.is_some()).count())
+							})
+						} else {
+							None
+						};
 						for r in 0..oh {
 							let Some(ih) = (r * sh + i * dh).checked_sub(ph).filter(|v| *v < h)
 							else {
@@ -200,9 +353,17 @@ fn conv2d(
 							};
 							let xrow = &xc[ih * wd..(ih + 1) * wd];
 							let orow = &mut plane[r * ow..(r + 1) * ow];
-							for (o, col) in orow.iter_mut().zip(cols) {
-								if let Some(iw) = col {
-									*o += xrow[*iw] * wv;
+							if let Some((lo, n)) = run {
+								let start = cols[lo].unwrap_or(0);
+								let xs = &xrow[start..start + n];
+								for (o, xv) in orow[lo..lo + n].iter_mut().zip(xs) {
+									*o += *xv * wv;
+								}
+							} else {
+								for (o, col) in orow.iter_mut().zip(cols) {
+									if let Some(iw) = col {
+										*o += xrow[*iw] * wv;
+									}
 								}
 							}
 						}

@@ -218,7 +218,7 @@ pub(super) fn pool_element(
 }
 
 /// The taps of a window that fall within the padded input (for `count_include_pad`).
-fn padded_window_size(p: &PoolAttrs, spatial: &[usize], pos: &[usize]) -> usize {
+pub(super) fn padded_window_size(p: &PoolAttrs, spatial: &[usize], pos: &[usize]) -> usize {
 	let mut total = 1;
 	for d in 0..spatial.len() {
 		let s = p.strides.get(d).copied().unwrap_or(1) as i64;

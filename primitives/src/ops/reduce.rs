@@ -46,15 +46,26 @@ pub(super) fn softmax_element(
 /// Softmax (or log-softmax) of `values` at position `me`: max, then the sum of
 /// `exp(x - max)` in order, then `exp(x_me - max) / sum` (or `(x_me - max) - ln(sum)`).
 pub fn softmax_of(values: &[f32], me: usize, log: bool) -> f32 {
+	let (max, sum) = softmax_stats(values.iter().copied());
+	softmax_at(values.get(me).copied().unwrap_or(f32::NAN), max, sum, log)
+}
+
+/// The max of a row and the sum of `exp(x - max)`, both in order.
+pub fn softmax_stats(values: impl Iterator<Item = f32> + Clone) -> (f32, f32) {
 	let mut max = f32::NEG_INFINITY;
-	for v in values {
-		max = max_f32(max, *v);
+	for v in values.clone() {
+		max = max_f32(max, v);
 	}
 	let mut sum = 0.0f32;
 	for v in values {
-		sum += libm::expf(*v - max);
+		sum += libm::expf(v - max);
 	}
-	let x = values.get(me).copied().unwrap_or(f32::NAN) - max;
+	(max, sum)
+}
+
+/// One softmax (or log-softmax) output from its row's [`softmax_stats`].
+pub fn softmax_at(v: f32, max: f32, sum: f32, log: bool) -> f32 {
+	let x = v - max;
 	if log {
 		x - libm::logf(sum)
 	} else {

@@ -4,7 +4,13 @@
 
 mod layout;
 
-use alloc::{collections::BTreeSet, format, string::String, vec, vec::Vec};
+use alloc::{
+	collections::BTreeSet,
+	format,
+	string::{String, ToString},
+	vec,
+	vec::Vec,
+};
 
 use super::{
 	convert::Attrs,
