@@ -321,6 +321,11 @@ fn conv2d(
 	if x.len() != n_b * c_in * h * wd || w.len() != m_out * cg * kh * kw {
 		return Err(super::KernelError::BadInput("Conv operand sizes".into()));
 	}
+	if w.iter().all(|v| v.is_finite()) {
+		let geom =
+			ConvGeom { n_b, c_in, h, wd, m_out, cg, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, group };
+		return Ok(conv2d_im2col(&geom, x, w, bias));
+	}
 	let mut y = vec![0.0f32; n_b * m_out * oh * ow];
 	// For each output column and kernel column: the input column, if inside.
 	let col_map: Vec<Option<usize>> = (0..kw)
@@ -377,4 +382,77 @@ fn conv2d(
 		}
 	}
 	Ok(y)
+}
+
+/// The sizes of a 2-D convolution.
+struct ConvGeom {
+	n_b: usize,
+	c_in: usize,
+	h: usize,
+	wd: usize,
+	m_out: usize,
+	cg: usize,
+	kh: usize,
+	kw: usize,
+	oh: usize,
+	ow: usize,
+	sh: usize,
+	sw: usize,
+	ph: usize,
+	pw: usize,
+	dh: usize,
+	dw: usize,
+	group: usize,
+}
+
+/// 2-D convolution as one matrix product per (batch, group): the patch matrix holds, for
+/// each tap `(ci, i, j)` in the element definition's order and each output position, the
+/// input value, or 0 where the tap falls in the padding. With finite weights a 0 product
+/// changes no sum (sums start at +0, and `s + ±0 == s` for every `s` they can reach), so
+/// adding it equals skipping it and each output is the element definition's sum, in order.
+fn conv2d_im2col(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
+	let k = g.cg * g.kh * g.kw;
+	let npos = g.oh * g.ow;
+	let per_group = (g.m_out / g.group).max(1);
+	let mut patches = vec![0.0f32; k * npos];
+	let mut y = vec![0.0f32; g.n_b * g.m_out * npos];
+	let inside = |o: usize, t: usize, s: usize, d: usize, p: usize, n: usize| {
+		(o * s + t * d).checked_sub(p).filter(|v| *v < n)
+	};
+	for n in 0..g.n_b {
+		for grp in 0..g.group {
+			for ci in 0..g.cg {
+				let c = n * g.c_in + grp * g.cg + ci;
+				let xc = &x[c * g.h * g.wd..(c + 1) * g.h * g.wd];
+				for i in 0..g.kh {
+					for j in 0..g.kw {
+						let tap = (ci * g.kh + i) * g.kw + j;
+						let row = &mut patches[tap * npos..(tap + 1) * npos];
+						for r in 0..g.oh {
+							let ih = inside(r, i, g.sh, g.dh, g.ph, g.h);
+							for col in 0..g.ow {
+								let iw = inside(col, j, g.sw, g.dw, g.pw, g.wd);
+								row[r * g.ow + col] = match (ih, iw) {
+									(Some(ih), Some(iw)) => xc[ih * g.wd + iw],
+									_ => 0.0,
+								};
+							}
+						}
+					}
+				}
+			}
+			let w_g = &w[grp * per_group * k..(grp + 1) * per_group * k];
+			let first = n * g.m_out + grp * per_group;
+			let out = &mut y[first * npos..(first + per_group) * npos];
+			matmul_block(w_g, k, 1, &patches, k, npos, per_group, out);
+		}
+		if let Some(b) = bias {
+			for m in 0..g.m_out {
+				let bv = b.get(m).copied().unwrap_or(0.0);
+				let plane = &mut y[(n * g.m_out + m) * npos..(n * g.m_out + m + 1) * npos];
+				plane.iter_mut().for_each(|o| *o += bv);
+			}
+		}
+	}
+	y
 }

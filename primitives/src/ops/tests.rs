@@ -241,6 +241,14 @@ fn conv_known_answer_and_variants() {
 	let c =
 		ConvAttrs { strides: vec![1, 2], pads_begin: vec![2, 1], dilations: vec![2, 1], group: 2 };
 	run(Op::Conv(c), &[x, w, b], out(DType::F32, &[2, 6, 6, 3]));
+	// A non-finite weight takes the row-wise path, which skips padded taps: still the definition.
+	let x = f(&[1, 1, 4, 4], &ramp(16, 0.5));
+	let mut wv = ramp(9, 0.5);
+	wv[0] = f32::INFINITY;
+	let c =
+		ConvAttrs { strides: vec![1, 1], pads_begin: vec![1, 1], dilations: vec![1, 1], group: 1 };
+	let y = run(Op::Conv(c), &[x, f(&[1, 1, 3, 3], &wv), None], out(DType::F32, &[1, 1, 4, 4]));
+	assert!(vals(&y[0])[0].is_finite(), "the padded tap of the infinite weight is skipped");
 	// 1-D.
 	let x = f(&[1, 2, 7], &ramp(14, 0.3));
 	let w = f(&[3, 2, 2], &ramp(12, 0.2));
