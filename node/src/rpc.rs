@@ -42,9 +42,10 @@ where
 	let mut module = RpcModule::new(());
 	let FullDeps { client, pool } = deps;
 
-	module.merge(SystemApiServer::<_, AccountId, Nonce>::into_rpc(
-		System::new(client.clone(), pool),
-	))?;
+	module.merge(SystemApiServer::<_, AccountId, Nonce>::into_rpc(System::new(
+		client.clone(),
+		pool,
+	)))?;
 	module.merge(TransactionPaymentApiServer::<
 		<Block as BlockT>::Hash,
 		RuntimeDispatchInfo<Balance>,

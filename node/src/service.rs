@@ -42,10 +42,7 @@ pub type Service = sc_service::PartialComponents<
 /// Inherent data providers for a block on top of `parent`: the timestamp and Aura's slot.
 fn inherent_providers(
 	slot_duration: sp_consensus_aura::SlotDuration,
-) -> (
-	sp_consensus_aura::inherents::InherentDataProvider,
-	sp_timestamp::InherentDataProvider,
-) {
+) -> (sp_consensus_aura::inherents::InherentDataProvider, sp_timestamp::InherentDataProvider) {
 	let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
 	let slot = sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
 		*timestamp,
@@ -78,9 +75,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 	let client = Arc::new(client);
 
 	let telemetry = telemetry.map(|(worker, telemetry)| {
-		task_manager
-			.spawn_handle()
-			.spawn("telemetry", None, worker.run());
+		task_manager.spawn_handle().spawn("telemetry", None, worker.run());
 		telemetry
 	});
 
@@ -221,9 +216,7 @@ pub fn new_full<
 		task_manager.spawn_handle().spawn(
 			"offchain-workers-runner",
 			"offchain-worker",
-			offchain_workers
-				.run(client.clone(), task_manager.spawn_handle())
-				.boxed(),
+			offchain_workers.run(client.clone(), task_manager.spawn_handle()).boxed(),
 		);
 	}
 
@@ -238,10 +231,7 @@ pub fn new_full<
 		let client = client.clone();
 		let pool = transaction_pool.clone();
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps {
-				client: client.clone(),
-				pool: pool.clone(),
-			};
+			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};
@@ -296,18 +286,12 @@ pub fn new_full<
 		)?;
 
 		// Block authoring is essential: if it fails, the node stops.
-		task_manager
-			.spawn_essential_handle()
-			.spawn_blocking("aura", Some("block-authoring"), aura);
+		task_manager.spawn_essential_handle().spawn_blocking("aura", Some("block-authoring"), aura);
 	}
 
 	if enable_grandpa {
 		// Only an authority votes; it needs the keystore for that.
-		let keystore = if role.is_authority() {
-			Some(keystore_container.keystore())
-		} else {
-			None
-		};
+		let keystore = if role.is_authority() { Some(keystore_container.keystore()) } else { None };
 
 		let grandpa_config = sc_consensus_grandpa::Config {
 			gossip_duration: Duration::from_millis(333),

@@ -46,14 +46,8 @@ impl Node {
 			.expect("verity-node starts");
 		let log = Arc::new(Mutex::new(Vec::new()));
 		for out in [
-			child
-				.stdout
-				.take()
-				.map(|s| Box::new(s) as Box<dyn Read + Send>),
-			child
-				.stderr
-				.take()
-				.map(|s| Box::new(s) as Box<dyn Read + Send>),
+			child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+			child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
 		]
 		.into_iter()
 		.flatten()
@@ -67,12 +61,7 @@ impl Node {
 				}
 			});
 		}
-		Node {
-			child: Some(child),
-			log,
-			rpc_port,
-			prometheus_port,
-		}
+		Node { child: Some(child), log, rpc_port, prometheus_port }
 	}
 
 	/// The last `n` lines the node printed.
@@ -118,9 +107,7 @@ impl Node {
 	/// Sends SIGTERM and waits up to `timeout` for the node to exit; returns its status.
 	pub fn stop(&mut self, timeout: Duration) -> Option<ExitStatus> {
 		let mut child = self.child.take()?;
-		let _ = Command::new("kill")
-			.args(["-TERM", &child.id().to_string()])
-			.status();
+		let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
 		let start = Instant::now();
 		while start.elapsed() < timeout {
 			if let Ok(Some(status)) = child.try_wait() {
@@ -152,8 +139,7 @@ pub fn header_number(header: &serde_json::Value) -> Option<u64> {
 /// A plain HTTP/1.1 POST of a JSON body to 127.0.0.1:`port`; returns the response body.
 pub fn http_post(port: u16, path: &str, body: &str) -> Result<String, String> {
 	let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-	s.set_read_timeout(Some(Duration::from_secs(10)))
-		.map_err(|e| e.to_string())?;
+	s.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
 	let req = format!(
 		"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
 		body.len()
@@ -165,8 +151,7 @@ pub fn http_post(port: u16, path: &str, body: &str) -> Result<String, String> {
 /// A plain HTTP/1.1 GET from 127.0.0.1:`port`; returns the response body.
 pub fn http_get(port: u16, path: &str) -> Result<String, String> {
 	let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-	s.set_read_timeout(Some(Duration::from_secs(10)))
-		.map_err(|e| e.to_string())?;
+	s.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
 	let req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
 	s.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
 	read_body(s)
@@ -178,15 +163,9 @@ fn read_body(mut s: TcpStream) -> Result<String, String> {
 	let text = String::from_utf8_lossy(&raw);
 	let (head, body) = text.split_once("\r\n\r\n").ok_or("no HTTP header end")?;
 	if !head.starts_with("HTTP/1.1 200") {
-		return Err(format!(
-			"HTTP status: {}",
-			head.lines().next().unwrap_or("")
-		));
+		return Err(format!("HTTP status: {}", head.lines().next().unwrap_or("")));
 	}
-	if head
-		.to_ascii_lowercase()
-		.contains("transfer-encoding: chunked")
-	{
+	if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
 		return Ok(dechunk(body));
 	}
 	Ok(body.to_string())

@@ -68,7 +68,8 @@ fn bad_model_or_input_exits_non_zero_with_one_line() {
 		(&bad_model, &good, "malformed ONNX protobuf"),
 		(&model, &wrong_shape, "expected f32 [1, 16]"),
 	] {
-		let out = bin().args(["infer", "--model"]).arg(m).arg("--input").arg(i).output().expect("runs");
+		let out =
+			bin().args(["infer", "--model"]).arg(m).arg("--input").arg(i).output().expect("runs");
 		assert!(!out.status.success());
 		let err = String::from_utf8_lossy(&out.stderr);
 		let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();

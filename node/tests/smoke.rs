@@ -12,17 +12,10 @@ fn dev_node_produces_and_finalizes_blocks() {
 	let mut node = Node::start(&["--dev", "--tmp"]);
 
 	let best = node.wait_for(Duration::from_secs(60), |n| {
-		let best = n
-			.rpc("chain_getHeader", json!([]))
-			.ok()
-			.as_ref()
-			.and_then(header_number)?;
+		let best = n.rpc("chain_getHeader", json!([])).ok().as_ref().and_then(header_number)?;
 		let fin_hash = n.rpc("chain_getFinalizedHead", json!([])).ok()?;
-		let fin = n
-			.rpc("chain_getHeader", json!([fin_hash]))
-			.ok()
-			.as_ref()
-			.and_then(header_number)?;
+		let fin =
+			n.rpc("chain_getHeader", json!([fin_hash])).ok().as_ref().and_then(header_number)?;
 		(best >= 3 && fin >= 1).then_some((best, fin))
 	});
 	assert!(
@@ -31,32 +24,19 @@ fn dev_node_produces_and_finalizes_blocks() {
 		node.log_tail(40)
 	);
 
-	let chain = node
-		.rpc("system_chain", json!([]))
-		.expect("system_chain answers");
+	let chain = node.rpc("system_chain", json!([])).expect("system_chain answers");
 	assert_eq!(chain, json!("Verity Development"));
-	let props = node
-		.rpc("system_properties", json!([]))
-		.expect("system_properties answers");
+	let props = node.rpc("system_properties", json!([])).expect("system_properties answers");
 	assert_eq!(props["tokenSymbol"], json!("VRT"));
 	// The payment and nonce RPCs of this node are mounted.
-	let methods = node
-		.rpc("rpc_methods", json!([]))
-		.expect("rpc_methods answers");
+	let methods = node.rpc("rpc_methods", json!([])).expect("rpc_methods answers");
 	let names = methods["methods"].as_array().cloned().unwrap_or_default();
-	for m in [
-		"system_accountNextIndex",
-		"payment_queryInfo",
-		"state_getMetadata",
-	] {
+	for m in ["system_accountNextIndex", "payment_queryInfo", "state_getMetadata"] {
 		assert!(names.contains(&json!(m)), "RPC method {m} is missing");
 	}
 
 	let metrics = http_get(node.prometheus_port, "/metrics").expect("Prometheus answers");
-	assert!(
-		metrics.contains("substrate_block_height"),
-		"no block height metric"
-	);
+	assert!(metrics.contains("substrate_block_height"), "no block height metric");
 
 	let status = node.stop(Duration::from_secs(30));
 	assert!(

@@ -43,10 +43,11 @@ fn dev_genesis_endows_alice_and_makes_her_authority_and_sudo() {
 /// RFC 7386 merge, as the genesis builder applies presets.
 pub(crate) fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	match (base, patch) {
-		(serde_json::Value::Object(b), serde_json::Value::Object(p)) =>
+		(serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
 			for (k, v) in p {
 				merge(b.entry(k).or_insert(serde_json::Value::Null), v);
-			},
+			}
+		},
 		(b, p) => *b = p,
 	}
 }

@@ -59,9 +59,6 @@ fn bench(name: &str, bytes: &[u8]) {
 
 fn main() {
 	println!("median of {RUNS} runs after {WARMUP} warm-up runs");
-	bench(
-		"mlp 784-256-128-10",
-		&zoo::mlp(&[784, 256, 128, 10], 1).expect("mlp"),
-	);
+	bench("mlp 784-256-128-10", &zoo::mlp(&[784, 256, 128, 10], 1).expect("mlp"));
 	bench("lenet", &zoo::lenet(1).expect("lenet"));
 }

@@ -74,17 +74,12 @@ impl fmt::Display for EngineError {
 			EngineError::TractLoad(e) => write!(f, "tract could not load the model: {e}"),
 			EngineError::Input { path, cause } => {
 				write!(f, "input file '{}': {cause}", path.display())
-			}
+			},
 			EngineError::BadInputs(e) => write!(f, "inputs do not fit the model: {e}"),
 			EngineError::Run { engine, cause } => write!(f, "{engine} run failed: {cause}"),
-			EngineError::OutputType {
-				output,
-				canonical,
-				tract,
-			} => write!(
-				f,
-				"output {output}: canonical gives {canonical}, tract gives {tract}"
-			),
+			EngineError::OutputType { output, canonical, tract } => {
+				write!(f, "output {output}: canonical gives {canonical}, tract gives {tract}")
+			},
 			EngineError::Mismatch {
 				output,
 				name,

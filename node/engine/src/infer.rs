@@ -81,7 +81,7 @@ pub fn infer(
 				nodes,
 				max_abs_diff: None,
 			}
-		}
+		},
 		EngineChoice::Tract => InferReport {
 			outputs: named(model.run_tract(inputs)?),
 			trace_root: None,
@@ -96,7 +96,7 @@ pub fn infer(
 				nodes,
 				max_abs_diff: Some(both.max_abs_diff),
 			}
-		}
+		},
 	})
 }
 
@@ -165,17 +165,9 @@ pub const TEXT_MAX_ELEMENTS: usize = 64;
 
 fn elements_text(t: &Tensor) -> String {
 	fn list<T: std::fmt::Display>(v: &[T]) -> String {
-		let shown: Vec<String> = v
-			.iter()
-			.take(TEXT_MAX_ELEMENTS)
-			.map(|x| x.to_string())
-			.collect();
+		let shown: Vec<String> = v.iter().take(TEXT_MAX_ELEMENTS).map(|x| x.to_string()).collect();
 		let more = v.len().saturating_sub(TEXT_MAX_ELEMENTS);
-		let tail = if more > 0 {
-			format!(", ... ({more} more)")
-		} else {
-			String::new()
-		};
+		let tail = if more > 0 { format!(", ... ({more} more)") } else { String::new() };
 		format!("[{}{tail}]", shown.join(", "))
 	}
 	match t.data() {

@@ -60,9 +60,7 @@ pub(crate) fn tract_message(e: impl core::fmt::Display) -> String {
 
 /// tract's optimised plan for `bytes`, with input `k` fixed to the canonical input type `k`.
 fn load_tract(bytes: &[u8], graph: &Graph) -> Result<TractPlan, String> {
-	let mut model = tract_onnx::onnx()
-		.model_for_read(&mut &bytes[..])
-		.map_err(tract_message)?;
+	let mut model = tract_onnx::onnx().model_for_read(&mut &bytes[..]).map_err(tract_message)?;
 	let inputs = graph.input_types();
 	if model.inputs.len() != inputs.len() {
 		return Err(format!(
@@ -131,10 +129,6 @@ impl LoadedModel {
 
 	/// The names of the graph outputs, in order.
 	pub fn output_names(&self) -> Vec<String> {
-		self.graph()
-			.output_types()
-			.iter()
-			.map(|v| v.name.clone())
-			.collect()
+		self.graph().output_types().iter().map(|v| v.name.clone()).collect()
 	}
 }

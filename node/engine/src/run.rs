@@ -59,11 +59,7 @@ fn compare(canonical: f64, tract: f64, is_float: bool) -> (f64, bool, f64) {
 		return (if same { 0.0 } else { f64::INFINITY }, same, 0.0);
 	}
 	let diff = (canonical - tract).abs();
-	let tolerance = if is_float {
-		f32_tolerance(canonical)
-	} else {
-		0.0
-	};
+	let tolerance = if is_float { f32_tolerance(canonical) } else { 0.0 };
 	(diff, diff <= tolerance, tolerance)
 }
 
@@ -119,29 +115,21 @@ pub fn compare_outputs(
 impl LoadedModel {
 	/// Checks `inputs` against the graph inputs (count, dtype, shape): the graph's message.
 	pub fn check_inputs(&self, inputs: &[Tensor]) -> Result<(), EngineError> {
-		self.graph()
-			.check_inputs(inputs)
-			.map_err(EngineError::BadInputs)
+		self.graph().check_inputs(inputs).map_err(EngineError::BadInputs)
 	}
 
 	/// Runs tract's optimised plan on `inputs` (in graph-input order).
 	pub fn run_tract(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, EngineError> {
 		let plan = self.tract.as_ref().ok_or(EngineError::NotLoaded("tract"))?;
 		self.check_inputs(inputs)?;
-		let run_err = |cause: String| EngineError::Run {
-			engine: "tract",
-			cause,
-		};
+		let run_err = |cause: String| EngineError::Run { engine: "tract", cause };
 		let values: TVec<TValue> = inputs
 			.iter()
 			.map(|t| to_tract(t).map(|t| t.into_tvalue()))
 			.collect::<Result<_, _>>()
 			.map_err(run_err)?;
 		let outputs = plan.run(values).map_err(|e| run_err(tract_message(e)))?;
-		outputs
-			.iter()
-			.map(|t| from_tract(t).map_err(run_err))
-			.collect()
+		outputs.iter().map(|t| from_tract(t).map_err(run_err)).collect()
 	}
 
 	/// Runs the canonical engine on `inputs`: the committed outputs, every node's commitment
@@ -154,10 +142,7 @@ impl LoadedModel {
 		self.check_inputs(inputs)?;
 		self.prepared
 			.run(inputs, TraceOptions { keep_node_outputs })
-			.map_err(|cause| EngineError::Run {
-				engine: "canonical",
-				cause,
-			})
+			.map_err(|cause| EngineError::Run { engine: "canonical", cause })
 	}
 
 	/// Runs both engines and compares every output element (see [`F32_ABS_TOLERANCE`]); a
@@ -166,10 +151,6 @@ impl LoadedModel {
 		let trace = self.run_canonical(inputs, false)?;
 		let tract_outputs = self.run_tract(inputs)?;
 		let max_abs_diff = compare_outputs(&self.output_names(), &trace.outputs, &tract_outputs)?;
-		Ok(BothRun {
-			trace,
-			tract_outputs,
-			max_abs_diff,
-		})
+		Ok(BothRun { trace, tract_outputs, max_abs_diff })
 	}
 }

@@ -12,9 +12,7 @@ fn max_diff(name: &str, bytes: &[u8], scale: f32, runs: u64) -> f64 {
 	let mut worst = 0.0f64;
 	for seed in 0..runs {
 		let inputs = random_inputs(&model, 100 + seed, scale);
-		let both = model
-			.run_both(&inputs)
-			.unwrap_or_else(|e| panic!("{name} seed {seed}: {e}"));
+		let both = model.run_both(&inputs).unwrap_or_else(|e| panic!("{name} seed {seed}: {e}"));
 		assert_eq!(both.trace.outputs.len(), both.tract_outputs.len());
 		worst = worst.max(both.max_abs_diff);
 	}
@@ -64,10 +62,7 @@ fn trace_root_is_deterministic_across_runs_and_threads() {
 	}
 	// A fresh import gives the same root too.
 	let reloaded = LoadedModel::load_canonical(&mlp_bytes()).unwrap();
-	assert_eq!(
-		reloaded.run_canonical(&inputs, false).unwrap().root,
-		first.root
-	);
+	assert_eq!(reloaded.run_canonical(&inputs, false).unwrap().root, first.root);
 
 	let roots: Vec<_> = std::thread::scope(|s| {
 		let handles: Vec<_> = (0..4)
@@ -117,10 +112,7 @@ fn canonical_only_model_refuses_tract() {
 	let model = LoadedModel::load_canonical(&mlp_bytes()).unwrap();
 	let inputs = random_inputs(&model, 1, 1.0);
 	assert!(model.run_canonical(&inputs, false).is_ok());
-	assert_eq!(
-		model.run_tract(&inputs),
-		Err(EngineError::NotLoaded("tract"))
-	);
+	assert_eq!(model.run_tract(&inputs), Err(EngineError::NotLoaded("tract")));
 }
 
 #[test]
@@ -139,19 +131,11 @@ fn mismatches_are_errors_with_the_numbers() {
 	assert!((d - 0.01).abs() < 1e-5, "{d}");
 	let bad = vec![Tensor::f32(vec![3], vec![1.0, 100.0, -2.001]).unwrap()];
 	match compare_outputs(&names, &c, &bad).unwrap_err() {
-		EngineError::Mismatch {
-			output,
-			name,
-			index,
-			canonical,
-			tract,
-			max_abs_diff,
-			..
-		} => {
+		EngineError::Mismatch { output, name, index, canonical, tract, max_abs_diff, .. } => {
 			assert_eq!((output, name.as_str(), index), (0, "y", 2));
 			assert_eq!((canonical, tract as f32), (-2.0, -2.001f32));
 			assert!((max_abs_diff - 0.001).abs() < 1e-6);
-		}
+		},
 		e => panic!("{e:?}"),
 	}
 	// NaN agrees only with NaN.
@@ -161,20 +145,11 @@ fn mismatches_are_errors_with_the_numbers() {
 	// Integers must agree exactly.
 	let i = vec![Tensor::i64(vec![2], vec![5, 6]).unwrap()];
 	let j = vec![Tensor::i64(vec![2], vec![5, 7]).unwrap()];
-	assert!(matches!(
-		compare_outputs(&names, &i, &j),
-		Err(EngineError::Mismatch { index: 1, .. })
-	));
+	assert!(matches!(compare_outputs(&names, &i, &j), Err(EngineError::Mismatch { index: 1, .. })));
 	// Dtype or shape differences are their own error.
 	let b = vec![Tensor::new(vec![2], TensorData::I32(vec![5, 6])).unwrap()];
-	assert!(matches!(
-		compare_outputs(&names, &i, &b),
-		Err(EngineError::OutputType { .. })
-	));
+	assert!(matches!(compare_outputs(&names, &i, &b), Err(EngineError::OutputType { .. })));
 	let s = vec![Tensor::i64(vec![1, 2], vec![5, 6]).unwrap()];
 	let e = compare_outputs(&names, &i, &s).unwrap_err();
-	assert_eq!(
-		e.to_string(),
-		"output 0: canonical gives i64 [2], tract gives i64 [1, 2]"
-	);
+	assert_eq!(e.to_string(), "output 0: canonical gives i64 [2], tract gives i64 [1, 2]");
 }

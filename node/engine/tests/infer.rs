@@ -24,9 +24,7 @@ fn json_report_has_the_documented_shape() {
 	let inputs = random_inputs(&model, 5, 1.0);
 	let trace = model.run_canonical(&inputs, false).unwrap();
 
-	let both = infer(&model, &inputs, EngineChoice::Both)
-		.unwrap()
-		.to_json();
+	let both = infer(&model, &inputs, EngineChoice::Both).unwrap().to_json();
 	let obj = both.as_object().unwrap();
 	let mut keys: Vec<&str> = obj.keys().map(|k| k.as_str()).collect();
 	keys.sort();
@@ -40,24 +38,16 @@ fn json_report_has_the_documented_shape() {
 	assert_eq!(out["dtype"], "f32");
 	assert_eq!(out["shape"], serde_json::json!([1, 10]));
 	// The printed outputs are the canonical ones, bit for bit.
-	let data: Vec<f32> = out["data"]
-		.as_array()
-		.unwrap()
-		.iter()
-		.map(|x| x.as_f64().unwrap() as f32)
-		.collect();
+	let data: Vec<f32> =
+		out["data"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
 	assert_eq!(data, trace.outputs[0].as_f32().unwrap());
 
-	let canonical = infer(&model, &inputs, EngineChoice::Canonical)
-		.unwrap()
-		.to_json();
+	let canonical = infer(&model, &inputs, EngineChoice::Canonical).unwrap().to_json();
 	assert_eq!(canonical["trace_root"], both["trace_root"]);
 	assert_eq!(canonical["outputs"], both["outputs"]);
 	assert!(canonical.get("max_abs_diff").is_none());
 
-	let tract = infer(&model, &inputs, EngineChoice::Tract)
-		.unwrap()
-		.to_json();
+	let tract = infer(&model, &inputs, EngineChoice::Tract).unwrap().to_json();
 	let keys: Vec<&String> = tract.as_object().unwrap().keys().collect();
 	assert_eq!(keys, ["outputs"]);
 	assert_eq!(tract["outputs"][0]["shape"], serde_json::json!([1, 10]));
@@ -86,10 +76,7 @@ fn json_text_is_one_line_in_key_order() {
 	r.outputs[0].1 =
 		verity_primitives::tensor::Tensor::f32(vec![3], vec![f32::NAN, f32::INFINITY, -1.5])
 			.unwrap();
-	assert_eq!(
-		r.to_json()["outputs"][0]["data"],
-		serde_json::json!(["NaN", "inf", -1.5])
-	);
+	assert_eq!(r.to_json()["outputs"][0]["data"], serde_json::json!(["NaN", "inf", -1.5]));
 	let text = report.to_text();
 	assert!(text.contains("output 0 'y': f32 [1, 10]"), "{text}");
 	assert!(text.contains("trace root: 0x"), "{text}");
@@ -131,10 +118,7 @@ fn command_line_runs_from_files() {
 	])
 	.unwrap();
 	assert_eq!(canonical.infer.engine, EngineChoice::Canonical);
-	assert_eq!(
-		canonical.infer.infer().unwrap().trace_root,
-		direct.trace_root
-	);
+	assert_eq!(canonical.infer.infer().unwrap().trace_root, direct.trace_root);
 	assert!(Cli::try_parse_from(["infer", "--model", "m", "--engine", "fast"]).is_err());
 
 	// Too few inputs: the graph's message.
@@ -147,10 +131,6 @@ fn command_line_runs_from_files() {
 	// A missing model file names the file.
 	let mut missing = cli.infer.clone();
 	missing.model = dir.join("nope.onnx");
-	assert!(missing
-		.infer()
-		.unwrap_err()
-		.to_string()
-		.contains("nope.onnx"));
+	assert!(missing.infer().unwrap_err().to_string().contains("nope.onnx"));
 	std::fs::remove_dir_all(dir).unwrap();
 }

@@ -13,17 +13,9 @@ use verity_primitives::tensor::{Tensor, TensorData};
 
 fn samples() -> Vec<Tensor> {
 	vec![
-		Tensor::f32(
-			vec![2, 3],
-			vec![1.0, -2.5, 0.1, f32::MIN_POSITIVE, 3.4e38, -0.0],
-		)
-		.unwrap(),
+		Tensor::f32(vec![2, 3], vec![1.0, -2.5, 0.1, f32::MIN_POSITIVE, 3.4e38, -0.0]).unwrap(),
 		Tensor::f32(vec![], vec![std::f32::consts::PI]).unwrap(),
-		Tensor::f32(
-			vec![4],
-			vec![f32::INFINITY, f32::NEG_INFINITY, 1e-45, 16777217.0],
-		)
-		.unwrap(),
+		Tensor::f32(vec![4], vec![f32::INFINITY, f32::NEG_INFINITY, 1e-45, 16777217.0]).unwrap(),
 		Tensor::new(vec![3], TensorData::U8(vec![0, 7, 255])).unwrap(),
 		Tensor::new(vec![1, 3], TensorData::I8(vec![-128, 0, 127])).unwrap(),
 		Tensor::new(vec![2], TensorData::I32(vec![i32::MIN, i32::MAX])).unwrap(),
@@ -49,9 +41,8 @@ fn every_format_round_trips_every_dtype() {
 	}
 	// Random f32s survive the JSON text exactly.
 	let mut rng = verity_primitives::onnx::zoo::Rng::new(9);
-	let v: Vec<f32> = (0..10_000)
-		.map(|_| f32::from_bits(rng.next_u64() as u32 & 0x7f7f_ffff))
-		.collect();
+	let v: Vec<f32> =
+		(0..10_000).map(|_| f32::from_bits(rng.next_u64() as u32 & 0x7f7f_ffff)).collect();
 	let t = Tensor::f32(vec![v.len()], v).unwrap();
 	let path = dir.join("random.json");
 	io::write_tensor(&path, "x", &t).unwrap();
@@ -78,10 +69,7 @@ fn npy_layout_is_numpy_s() {
 	for x in [5i64, -6, 7] {
 		v2.extend_from_slice(&x.to_le_bytes());
 	}
-	assert_eq!(
-		io::npy::decode_npy(&v2).unwrap(),
-		Tensor::i64(vec![3], vec![5, -6, 7]).unwrap()
-	);
+	assert_eq!(io::npy::decode_npy(&v2).unwrap(), Tensor::i64(vec![3], vec![5, -6, 7]).unwrap());
 }
 
 /// Writes `bytes` to `name` in `dir` and returns the error message of reading it.
@@ -111,26 +99,17 @@ fn bad_files_give_clear_errors() {
 		("a.npy", b"hello".to_vec(), "bad magic"),
 		(
 			"f8.npy",
-			npy_with_header(
-				"{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }",
-				&[0; 8],
-			),
+			npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", &[0; 8]),
 			"dtype '<f8' is not supported",
 		),
 		(
 			"be.npy",
-			npy_with_header(
-				"{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }",
-				&[0; 4],
-			),
+			npy_with_header("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", &[0; 4]),
 			"dtype '>f4' is not supported",
 		),
 		(
 			"fortran.npy",
-			npy_with_header(
-				"{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }",
-				&[0; 4],
-			),
+			npy_with_header("{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }", &[0; 4]),
 			"fortran_order True is not supported",
 		),
 		(
@@ -156,29 +135,14 @@ fn bad_files_give_clear_errors() {
 		),
 		(
 			"bool.npy",
-			npy_with_header(
-				"{'descr': '|b1', 'fortran_order': False, 'shape': (1,), }",
-				&[2],
-			),
+			npy_with_header("{'descr': '|b1', 'fortran_order': False, 'shape': (1,), }", &[2]),
 			"bool byte 2",
 		),
-		(
-			"v9.npy",
-			b"\x93NUMPY\x09\x00\x00\x00".to_vec(),
-			"format version 9.0",
-		),
-		(
-			"trunc.npy",
-			b"\x93NUMPY\x01\x00\xff\x00{".to_vec(),
-			"truncated",
-		),
+		("v9.npy", b"\x93NUMPY\x09\x00\x00\x00".to_vec(), "format version 9.0"),
+		("trunc.npy", b"\x93NUMPY\x01\x00\xff\x00{".to_vec(), "truncated"),
 		("garbage.pb", vec![0xff; 5], "malformed TensorProto"),
 		// data_type 11 (float64), dims [1].
-		(
-			"f64.pb",
-			vec![0x08, 0x01, 0x10, 0x0b],
-			"data type 11 (float64) is not supported",
-		),
+		("f64.pb", vec![0x08, 0x01, 0x10, 0x0b], "data type 11 (float64) is not supported"),
 		// data_type 1, dims [2], raw_data of 4 bytes.
 		(
 			"raw.pb",
@@ -188,18 +152,12 @@ fn bad_files_give_clear_errors() {
 		// data_type 1, dims [-1].
 		(
 			"neg.pb",
-			vec![
-				0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x10, 0x01,
-			],
+			vec![0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x10, 0x01],
 			"negative dimension -1",
 		),
 		// data_location EXTERNAL.
 		("ext.pb", vec![0x10, 0x01, 0x70, 0x01], "external file"),
-		(
-			"bad.json",
-			b"{\"dtype\": \"f32\", ".to_vec(),
-			"malformed JSON",
-		),
+		("bad.json", b"{\"dtype\": \"f32\", ".to_vec(), "malformed JSON"),
 		(
 			"f64.json",
 			br#"{"dtype":"f64","shape":[1],"data":[1]}"#.to_vec(),
@@ -225,11 +183,7 @@ fn bad_files_give_clear_errors() {
 			br#"{"dtype":"i64","shape":[1],"data":[1.5]}"#.to_vec(),
 			"data[0] = 1.5 is not a i64 integer",
 		),
-		(
-			"noshape.json",
-			br#"{"dtype":"f32","data":[1]}"#.to_vec(),
-			"missing array field 'shape'",
-		),
+		("noshape.json", br#"{"dtype":"f32","data":[1]}"#.to_vec(), "missing array field 'shape'"),
 		(
 			"negshape.json",
 			br#"{"dtype":"f32","shape":[-1],"data":[]}"#.to_vec(),
@@ -258,10 +212,7 @@ fn bad_files_give_clear_errors() {
 fn pb_typed_fields_are_read() {
 	// dims [2], data_type 7 (int64), int64_data packed [3, 4].
 	let b = [0x08, 0x02, 0x10, 0x07, 0x3a, 0x02, 0x03, 0x04];
-	assert_eq!(
-		io::pb::decode_pb(&b).unwrap(),
-		Tensor::i64(vec![2], vec![3, 4]).unwrap()
-	);
+	assert_eq!(io::pb::decode_pb(&b).unwrap(), Tensor::i64(vec![2], vec![3, 4]).unwrap());
 	// dims [2], data_type 3 (int8), int32_data [-1 (10-byte varint), 5].
 	let mut b = vec![0x08, 0x02, 0x10, 0x03, 0x28];
 	b.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
@@ -270,9 +221,7 @@ fn pb_typed_fields_are_read() {
 	assert_eq!(t.data(), &TensorData::I8(vec![-1, 5]));
 	// dims [1], data_type 2 (uint8), int32_data [300]: out of range.
 	let b = [0x08, 0x01, 0x10, 0x02, 0x28, 0xac, 0x02];
-	assert!(io::pb::decode_pb(&b)
-		.unwrap_err()
-		.contains("out of range for uint8"));
+	assert!(io::pb::decode_pb(&b).unwrap_err().contains("out of range for uint8"));
 }
 
 #[test]
@@ -288,9 +237,6 @@ fn wrong_input_files_give_the_graph_error() {
 		e,
 		"inputs do not fit the model: input 0 ('x'): expected f32 [1, 784], got f32 [784]"
 	);
-	assert_eq!(
-		TensorFormat::of_path(Path::new("A.NPY")).unwrap(),
-		TensorFormat::Npy
-	);
+	assert_eq!(TensorFormat::of_path(Path::new("A.NPY")).unwrap(), TensorFormat::Npy);
 	std::fs::remove_dir_all(dir).unwrap();
 }

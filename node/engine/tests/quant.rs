@@ -36,37 +36,20 @@ fn quantize_linear_ties_differ_and_are_reported() {
 	let x = vec![2.45f32, 1.45, 0.97, 0.3];
 	let inputs = vec![Tensor::f32(vec![1, 4], x.clone()).unwrap()];
 
-	let canonical = model
-		.run_canonical(&inputs, false)
-		.unwrap()
-		.outputs
-		.remove(0);
+	let canonical = model.run_canonical(&inputs, false).unwrap().outputs.remove(0);
 	let tract = model.run_tract(&inputs).unwrap().remove(0);
 	// The ONNX definition, in f32: x / scale, rounded half to even.
-	let spec: Vec<i8> = x
-		.iter()
-		.map(|x| (x / 0.02f32).round_ties_even() as i8)
-		.collect();
-	let recip: Vec<i8> = x
-		.iter()
-		.map(|x| (x * 0.02f32.recip()).round_ties_even() as i8)
-		.collect();
+	let spec: Vec<i8> = x.iter().map(|x| (x / 0.02f32).round_ties_even() as i8).collect();
+	let recip: Vec<i8> = x.iter().map(|x| (x * 0.02f32.recip()).round_ties_even() as i8).collect();
 	assert_eq!(spec, [123, 73, 49, 15]);
 	assert_eq!(recip, [122, 72, 48, 15]);
 	assert_eq!(canonical.data(), &TensorData::I8(spec));
 	assert_eq!(tract.data(), &TensorData::I8(recip));
 
 	match model.run_both(&inputs).unwrap_err() {
-		EngineError::Mismatch {
-			output: 0,
-			index: 0,
-			canonical,
-			tract,
-			max_abs_diff,
-			..
-		} => {
+		EngineError::Mismatch { output: 0, index: 0, canonical, tract, max_abs_diff, .. } => {
 			assert_eq!((canonical, tract, max_abs_diff), (123.0, 122.0, 1.0));
-		}
+		},
 		e => panic!("{e:?}"),
 	}
 }
@@ -91,9 +74,7 @@ fn quantized_zoo_model_agrees_within_tolerance() {
 #[test]
 fn qlinear_matmul_agrees_exactly() {
 	let mut rng = Rng::new(1);
-	let w: Vec<i8> = (0..64 * 32)
-		.map(|_| (rng.next_u64() % 255) as i64 as i8)
-		.collect();
+	let w: Vec<i8> = (0..64 * 32).map(|_| (rng.next_u64() % 255) as i64 as i8).collect();
 	let mut b = ModelBuilder::new("qmm", 13);
 	b.input("xq", DType::I8, &[1, 64]);
 	b.initializer("xs", f32s(0.02));
@@ -103,12 +84,7 @@ fn qlinear_matmul_agrees_exactly() {
 	b.initializer("wz", i8s(0));
 	b.initializer("ys", f32s(0.05));
 	b.initializer("yz", i8s(-3));
-	b.node(
-		"QLinearMatMul",
-		&["xq", "xs", "xz", "w", "ws", "wz", "ys", "yz"],
-		&["y"],
-		vec![],
-	);
+	b.node("QLinearMatMul", &["xq", "xs", "xz", "w", "ws", "wz", "ys", "yz"], &["y"], vec![]);
 	b.output("y");
 	let model = LoadedModel::load(&b.build()).unwrap();
 	let mut r = Rng::new(5);

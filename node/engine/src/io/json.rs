@@ -83,13 +83,9 @@ fn collect<T>(
 /// The tensor in JSON `bytes`; other keys (e.g. an output's `name`) are ignored.
 pub fn decode_json(bytes: &[u8]) -> Result<Tensor, String> {
 	let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("malformed JSON: {e}"))?;
-	let obj = v
-		.as_object()
-		.ok_or("expected an object with dtype, shape and data")?;
-	let dtype_name = obj
-		.get("dtype")
-		.and_then(Value::as_str)
-		.ok_or("missing string field 'dtype'")?;
+	let obj = v.as_object().ok_or("expected an object with dtype, shape and data")?;
+	let dtype_name =
+		obj.get("dtype").and_then(Value::as_str).ok_or("missing string field 'dtype'")?;
 	let dtype = DType::from_name(dtype_name).ok_or_else(|| {
 		format!("dtype '{dtype_name}' is not supported (supported: f32 u8 i8 i32 i64 bool)")
 	})?;
@@ -105,10 +101,7 @@ pub fn decode_json(bytes: &[u8]) -> Result<Tensor, String> {
 		})
 		.collect::<Result<Vec<usize>, _>>()?;
 	let n = checked_numel(&shape).map_err(|e| format!("shape {shape:?}: {e}"))?;
-	let items = obj
-		.get("data")
-		.and_then(Value::as_array)
-		.ok_or("missing array field 'data'")?;
+	let items = obj.get("data").and_then(Value::as_array).ok_or("missing array field 'data'")?;
 	if items.len() != n {
 		return Err(format!(
 			"'data' has {} elements where shape {shape:?} needs {n} (data is flat, row-major)",

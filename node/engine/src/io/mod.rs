@@ -29,34 +29,22 @@ pub enum TensorFormat {
 impl TensorFormat {
 	/// The format of `path` by its (case-insensitive) extension.
 	pub fn of_path(path: &Path) -> Result<TensorFormat, EngineError> {
-		let ext = path
-			.extension()
-			.and_then(|e| e.to_str())
-			.map(str::to_ascii_lowercase);
+		let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
 		match ext.as_deref() {
 			Some("pb") => Ok(TensorFormat::Pb),
 			Some("npy") => Ok(TensorFormat::Npy),
 			Some("json") => Ok(TensorFormat::Json),
-			_ => Err(input_error(
-				path,
-				"unknown extension (expected .pb, .npy or .json)",
-			)),
+			_ => Err(input_error(path, "unknown extension (expected .pb, .npy or .json)")),
 		}
 	}
 }
 
 fn input_error(path: &Path, cause: impl Into<String>) -> EngineError {
-	EngineError::Input {
-		path: path.to_path_buf(),
-		cause: cause.into(),
-	}
+	EngineError::Input { path: path.to_path_buf(), cause: cause.into() }
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> EngineError {
-	EngineError::Io {
-		path: path.to_path_buf(),
-		cause: e.to_string(),
-	}
+	EngineError::Io { path: path.to_path_buf(), cause: e.to_string() }
 }
 
 /// The bytes of `path`.
@@ -101,16 +89,8 @@ pub fn write_tensor(path: &Path, name: &str, t: &Tensor) -> Result<(), EngineErr
 }
 
 /// The key order of the `--json` output; other keys follow in sorted order.
-pub const JSON_KEY_ORDER: &[&str] = &[
-	"outputs",
-	"name",
-	"dtype",
-	"shape",
-	"data",
-	"trace_root",
-	"nodes",
-	"max_abs_diff",
-];
+pub const JSON_KEY_ORDER: &[&str] =
+	&["outputs", "name", "dtype", "shape", "data", "trace_root", "nodes", "max_abs_diff"];
 
 /// Compact JSON text of `v`, object keys in [`JSON_KEY_ORDER`] (numbers as serde_json prints
 /// them, which read back to the same value).
@@ -131,14 +111,9 @@ fn write_json(v: &Value, out: &mut String) {
 				write_json(item, out);
 			}
 			out.push(']');
-		}
+		},
 		Value::Object(map) => {
-			let rank = |k: &str| {
-				JSON_KEY_ORDER
-					.iter()
-					.position(|o| *o == k)
-					.unwrap_or(usize::MAX)
-			};
+			let rank = |k: &str| JSON_KEY_ORDER.iter().position(|o| *o == k).unwrap_or(usize::MAX);
 			let mut keys: Vec<&String> = map.keys().collect();
 			keys.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
 			out.push('{');
@@ -151,7 +126,7 @@ fn write_json(v: &Value, out: &mut String) {
 				write_json(&map[key], out);
 			}
 			out.push('}');
-		}
+		},
 		scalar => out.push_str(&scalar.to_string()),
 	}
 }

@@ -70,7 +70,7 @@ impl Parser<'_> {
 			Some(x) if x == c => {
 				self.pos += 1;
 				Ok(())
-			}
+			},
 			Some(x) => Err(format!(
 				"header: expected '{}' at byte {}, found '{}'",
 				c as char, self.pos, x as char
@@ -94,7 +94,7 @@ impl Parser<'_> {
 			out.push(item(self)?);
 			match self.peek() {
 				Some(b',') => self.pos += 1,
-				Some(c) if c == close => {}
+				Some(c) if c == close => {},
 				_ => return Err(format!("header: expected ',' or '{}'", close as char)),
 			}
 		}
@@ -128,15 +128,15 @@ impl Parser<'_> {
 				let text = String::from_utf8_lossy(&self.s[start..self.pos]).into_owned();
 				self.pos += 1;
 				Ok(Py::Str(text))
-			}
+			},
 			Some(b'(') => {
 				self.pos += 1;
 				Ok(Py::Tuple(self.items(b')', Self::value)?))
-			}
+			},
 			Some(b'[') => {
 				self.pos += 1;
 				Ok(Py::List(self.items(b']', Self::value)?))
-			}
+			},
 			Some(b'{') => {
 				self.pos += 1;
 				let pairs = self.items(b'}', |p| {
@@ -145,22 +145,21 @@ impl Parser<'_> {
 					Ok((k, p.value()?))
 				})?;
 				Ok(Py::Dict(pairs))
-			}
+			},
 			Some(c) if c.is_ascii_digit() => {
 				let start = self.pos;
 				while self.pos < self.s.len() && self.s[self.pos].is_ascii_digit() {
 					self.pos += 1;
 				}
 				let text = core::str::from_utf8(&self.s[start..self.pos]).unwrap_or("");
-				let v = text
-					.parse::<u64>()
-					.map_err(|_| format!("header: integer {text} too large"))?;
+				let v =
+					text.parse::<u64>().map_err(|_| format!("header: integer {text} too large"))?;
 				// Python 2 long suffix.
 				if self.s.get(self.pos) == Some(&b'L') {
 					self.pos += 1;
 				}
 				Ok(Py::Int(v))
-			}
+			},
 			Some(c) if c.is_ascii_alphabetic() => {
 				let start = self.pos;
 				while self.pos < self.s.len() && self.s[self.pos].is_ascii_alphanumeric() {
@@ -170,12 +169,9 @@ impl Parser<'_> {
 					b"True" => Ok(Py::Bool(true)),
 					b"False" => Ok(Py::Bool(false)),
 					b"None" => Ok(Py::None),
-					w => Err(format!(
-						"header: unexpected word '{}'",
-						String::from_utf8_lossy(w)
-					)),
+					w => Err(format!("header: unexpected word '{}'", String::from_utf8_lossy(w))),
 				}
-			}
+			},
 			Some(c) => Err(format!("header: unexpected character '{}'", c as char)),
 		}
 	}
@@ -183,17 +179,10 @@ impl Parser<'_> {
 
 /// The header dict's `(descr, fortran_order, shape)`.
 fn parse_header(text: &[u8]) -> Result<(Py, Py, Py), String> {
-	let mut p = Parser {
-		s: text,
-		pos: 0,
-		depth: 0,
-	};
+	let mut p = Parser { s: text, pos: 0, depth: 0 };
 	let dict = p.value()?;
 	if p.peek().is_some() {
-		return Err(format!(
-			"header: unexpected text after the dict at byte {}",
-			p.pos
-		));
+		return Err(format!("header: unexpected text after the dict at byte {}", p.pos));
 	}
 	let Py::Dict(pairs) = dict else {
 		return Err("header is not a dict".into());
@@ -204,7 +193,7 @@ fn parse_header(text: &[u8]) -> Result<(Py, Py, Py), String> {
 			Py::Str(k) if k == "descr" => descr = Some(v),
 			Py::Str(k) if k == "fortran_order" => fortran = Some(v),
 			Py::Str(k) if k == "shape" => shape = Some(v),
-			_ => {}
+			_ => {},
 		}
 	}
 	match (descr, fortran, shape) {
@@ -221,10 +210,9 @@ pub fn decode_npy(bytes: &[u8]) -> Result<Tensor, String> {
 	let (major, minor) = (bytes[6], bytes[7]);
 	let (header_len, start) = match major {
 		1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10usize),
-		2 | 3 if bytes.len() >= 12 => (
-			u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
-			12,
-		),
+		2 | 3 if bytes.len() >= 12 => {
+			(u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12)
+		},
 		2 | 3 => return Err("truncated header".into()),
 		_ => return Err(format!("unsupported .npy format version {major}.{minor}")),
 	};
@@ -239,7 +227,7 @@ pub fn decode_npy(bytes: &[u8]) -> Result<Tensor, String> {
 		_ => return Err("structured dtypes are not supported".into()),
 	};
 	match fortran {
-		Py::Bool(false) => {}
+		Py::Bool(false) => {},
 		Py::Bool(true) => return Err("fortran_order True is not supported (save C order)".into()),
 		_ => return Err("'fortran_order' is not a bool".into()),
 	}

@@ -86,10 +86,7 @@ pub fn decode_pb(bytes: &[u8]) -> Result<Tensor, String> {
 		}
 	};
 	if data.len() != n {
-		return Err(format!(
-			"{} elements where shape {shape:?} needs {n}",
-			data.len()
-		));
+		return Err(format!("{} elements where shape {shape:?} needs {n}", data.len()));
 	}
 	Tensor::new(shape, data).map_err(|e| e.to_string())
 }
