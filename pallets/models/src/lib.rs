@@ -1,0 +1,514 @@
+//! # Models pallet
+//!
+//! ONNX models on chain. A model owner registers the model's bytes, in one extrinsic
+//! ([`Pallet::register`]) or in chunks ([`Pallet::begin_upload`], [`Pallet::upload_chunk`],
+//! [`Pallet::finish_upload`]) when they do not fit one. The runtime decodes and checks the
+//! bytes with the canonical importer of `verity-primitives` (supported ops, opset, static
+//! shapes, limits), so only models every validator agrees on are accepted. The model id is
+//! the blake2-256 hash of the bytes; registering the same bytes twice is an error.
+//!
+//! The bytes stay in storage, chunked, for executors' nodes to load; the owner holds a
+//! deposit per byte ([`Config::DepositPerByte`]) until the model is removed. An owner can
+//! deprecate a model (no new jobs) and remove it once no job is open. Other pallets use
+//! models through the [`ModelRegistry`] trait.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod types;
+pub mod weights;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use alloc::vec::Vec;
+use frame_support::{dispatch::DispatchResult, pallet_prelude::*, BoundedVec};
+use sp_runtime::DispatchError;
+use verity_primitives::graph::Graph;
+
+/// What other pallets (inference, disputes) need of a model.
+pub trait ModelRegistry<AccountId, Balance> {
+	/// The owner, price and input specs of an active model, or why it cannot take a job.
+	fn usable(
+		id: &ModelId,
+	) -> Result<(AccountId, Balance, BoundedVec<IoSpec, MaxIo>), DispatchError>;
+	/// Counts a job opened on the model (it cannot be removed while jobs are open).
+	fn job_opened(id: &ModelId) -> DispatchResult;
+	/// Counts a job closed (finalized or refunded).
+	fn job_closed(id: &ModelId);
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::traits::{
+		fungible::{Inspect, Mutate, MutateHold},
+		tokens::Precision,
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::traits::Saturating;
+
+	/// The balance type of the currency.
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+	/// A model as stored.
+	pub type ModelInfoOf<T> = ModelInfo<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+		<T as Config>::MaxNameLen,
+	>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the pallet.
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency deposits are held in.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ Mutate<Self::AccountId>;
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// Deposit held per byte of model.
+		#[pallet::constant]
+		type DepositPerByte: Get<BalanceOf<Self>>;
+		/// Deposit held per model or upload, whatever its size.
+		#[pallet::constant]
+		type DepositBase: Get<BalanceOf<Self>>;
+		/// Largest model, in bytes (at most `verity_primitives::limits::MAX_MODEL_BYTES`).
+		#[pallet::constant]
+		type MaxModelBytes: Get<u32>;
+		/// Size of one stored chunk of model bytes, and the most one `upload_chunk` carries.
+		#[pallet::constant]
+		type ChunkBytes: Get<u32>;
+		/// Largest model registered in one `register` extrinsic.
+		#[pallet::constant]
+		type MaxInlineBytes: Get<u32>;
+		/// Longest model name.
+		#[pallet::constant]
+		type MaxNameLen: Get<u32>;
+		/// Weights of the dispatchables.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why the pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The storage deposit of a model or an upload.
+		ModelDeposit,
+	}
+
+	/// Registered models.
+	#[pallet::storage]
+	pub type Models<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, ModelInfoOf<T>>;
+
+	/// Model bytes (of registered models and of uploads in progress), by chunk index.
+	#[pallet::storage]
+	pub type ModelBytes<T: Config> =
+		StorageDoubleMap<_, Identity, ModelId, Twox64Concat, u32, BoundedVec<u8, T::ChunkBytes>>;
+
+	/// Uploads in progress, by the id the finished model will have.
+	#[pallet::storage]
+	pub type Uploads<T: Config> =
+		StorageMap<_, Identity, ModelId, Upload<T::AccountId, BalanceOf<T>>>;
+
+	/// Events.
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A model was registered.
+		ModelRegistered {
+			/// Its id.
+			model: ModelId,
+			/// Its owner.
+			owner: T::AccountId,
+			/// Its size in bytes.
+			size: u32,
+			/// Nodes of its canonical graph.
+			nodes: u32,
+		},
+		/// An upload started.
+		UploadStarted {
+			/// The id the model will have.
+			model: ModelId,
+			/// The uploader.
+			owner: T::AccountId,
+			/// Announced size.
+			size: u32,
+		},
+		/// An upload was cancelled and its deposit released.
+		UploadCancelled {
+			/// The id the model would have had.
+			model: ModelId,
+		},
+		/// A model was deprecated: no new jobs.
+		ModelDeprecated {
+			/// Its id.
+			model: ModelId,
+		},
+		/// A model's royalty changed.
+		PriceChanged {
+			/// Its id.
+			model: ModelId,
+			/// The new royalty per inference.
+			price: BalanceOf<T>,
+		},
+		/// A model was removed and its deposit released.
+		ModelRemoved {
+			/// Its id.
+			model: ModelId,
+		},
+	}
+
+	/// Errors.
+	#[pallet::error]
+	pub enum Error<T> {
+		/// These bytes are already registered as a model.
+		AlreadyRegistered,
+		/// An upload of these bytes is already in progress.
+		UploadInProgress,
+		/// The model is larger than `MaxModelBytes`.
+		TooLarge,
+		/// A model of zero bytes.
+		Empty,
+		/// No such model.
+		UnknownModel,
+		/// No such upload.
+		UnknownUpload,
+		/// Only the owner may do this.
+		NotOwner,
+		/// The chunk index is past the announced size.
+		BadChunkIndex,
+		/// The chunk's length does not fit its index and the announced size.
+		BadChunkLength,
+		/// This chunk was already uploaded.
+		ChunkAlreadyUploaded,
+		/// Not every chunk has arrived.
+		UploadIncomplete,
+		/// The uploaded bytes do not hash to the announced model id.
+		HashMismatch,
+		/// The bytes are not a well-formed ONNX protobuf.
+		MalformedModel,
+		/// The model uses something outside what Verity supports (op, opset, dtype, ...).
+		UnsupportedModel,
+		/// The model's graph is invalid (cycles, dangling names, shapes that do not fit).
+		InvalidModel,
+		/// The model has more inputs or outputs than `MaxIo`.
+		TooManyIo,
+		/// The model is deprecated.
+		Deprecated,
+		/// The model still has open jobs.
+		OpenJobs,
+		/// Too many open jobs to count (overflow).
+		Overflow,
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Registers a model whose ONNX `bytes` fit one extrinsic.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register(bytes.len() as u32))]
+		pub fn register(
+			origin: OriginFor<T>,
+			bytes: BoundedVec<u8, T::MaxInlineBytes>,
+			name: BoundedVec<u8, T::MaxNameLen>,
+			version: u32,
+			price: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let id = Self::model_id(&bytes);
+			ensure!(!Models::<T>::contains_key(id), Error::<T>::AlreadyRegistered);
+			ensure!(!Uploads::<T>::contains_key(id), Error::<T>::UploadInProgress);
+			let size = Self::check_size(bytes.len())?;
+			let graph = Self::import(&bytes)?;
+			let deposit = Self::deposit_for(size);
+			T::Currency::hold(&HoldReason::ModelDeposit.into(), &who, deposit)?;
+			Self::store_bytes(&id, &bytes)?;
+			Self::insert_model(id, who, name, version, price, deposit, size, &graph)
+		}
+
+		/// Starts a chunked upload of `size` bytes hashing to `model`; holds the deposit.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::begin_upload())]
+		pub fn begin_upload(origin: OriginFor<T>, model: ModelId, size: u32) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(!Models::<T>::contains_key(model), Error::<T>::AlreadyRegistered);
+			ensure!(!Uploads::<T>::contains_key(model), Error::<T>::UploadInProgress);
+			let size = Self::check_size(size as usize)?;
+			let deposit = Self::deposit_for(size);
+			T::Currency::hold(&HoldReason::ModelDeposit.into(), &who, deposit)?;
+			Uploads::<T>::insert(model, Upload { owner: who.clone(), size, received: 0, deposit });
+			Self::deposit_event(Event::UploadStarted { model, owner: who, size });
+			Ok(())
+		}
+
+		/// Adds chunk `index` (of `ChunkBytes` bytes; the last may be shorter) to an upload.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::upload_chunk(data.len() as u32))]
+		pub fn upload_chunk(
+			origin: OriginFor<T>,
+			model: ModelId,
+			index: u32,
+			data: BoundedVec<u8, T::ChunkBytes>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut upload = Uploads::<T>::get(model).ok_or(Error::<T>::UnknownUpload)?;
+			ensure!(upload.owner == who, Error::<T>::NotOwner);
+			let chunk = T::ChunkBytes::get();
+			let chunks = upload.size.div_ceil(chunk);
+			ensure!(index < chunks, Error::<T>::BadChunkIndex);
+			let expected = if index + 1 == chunks { upload.size - index * chunk } else { chunk };
+			ensure!(data.len() as u32 == expected, Error::<T>::BadChunkLength);
+			ensure!(!ModelBytes::<T>::contains_key(model, index), Error::<T>::ChunkAlreadyUploaded);
+			ModelBytes::<T>::insert(model, index, data);
+			upload.received += 1;
+			Uploads::<T>::insert(model, upload);
+			Ok(())
+		}
+
+		/// Checks the uploaded bytes (hash, ONNX, canonical graph) and registers the model.
+		/// A model that fails the checks stays uploaded; `cancel_upload` releases it.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::finish_upload(T::MaxModelBytes::get()))]
+		pub fn finish_upload(
+			origin: OriginFor<T>,
+			model: ModelId,
+			name: BoundedVec<u8, T::MaxNameLen>,
+			version: u32,
+			price: BalanceOf<T>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let upload = Uploads::<T>::get(model).ok_or(Error::<T>::UnknownUpload)?;
+			ensure!(upload.owner == who, Error::<T>::NotOwner);
+			ensure!(
+				upload.received == upload.size.div_ceil(T::ChunkBytes::get()),
+				Error::<T>::UploadIncomplete
+			);
+			let bytes = Self::read_bytes(&model, upload.size)?;
+			ensure!(Self::model_id(&bytes) == model, Error::<T>::HashMismatch);
+			let graph = Self::import(&bytes)?;
+			Uploads::<T>::remove(model);
+			Self::insert_model(
+				model,
+				who,
+				name,
+				version,
+				price,
+				upload.deposit,
+				upload.size,
+				&graph,
+			)?;
+			Ok(Some(T::WeightInfo::finish_upload(upload.size)).into())
+		}
+
+		/// Cancels an upload: deletes its chunks and releases its deposit.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::cancel_upload(T::MaxModelBytes::get().div_ceil(T::ChunkBytes::get())))]
+		pub fn cancel_upload(origin: OriginFor<T>, model: ModelId) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let upload = Uploads::<T>::get(model).ok_or(Error::<T>::UnknownUpload)?;
+			ensure!(upload.owner == who, Error::<T>::NotOwner);
+			let chunks = Self::delete_bytes(&model, upload.size);
+			Self::release(&who, upload.deposit)?;
+			Uploads::<T>::remove(model);
+			Self::deposit_event(Event::UploadCancelled { model });
+			Ok(Some(T::WeightInfo::cancel_upload(chunks)).into())
+		}
+
+		/// Deprecates a model: it takes no new jobs.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::deprecate())]
+		pub fn deprecate(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Models::<T>::try_mutate(model, |m| {
+				let m = m.as_mut().ok_or(Error::<T>::UnknownModel)?;
+				ensure!(m.owner == who, Error::<T>::NotOwner);
+				m.status = ModelStatus::Deprecated;
+				Ok::<_, DispatchError>(())
+			})?;
+			Self::deposit_event(Event::ModelDeprecated { model });
+			Ok(())
+		}
+
+		/// Sets a model's royalty per inference (for jobs submitted from now on).
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::deprecate())]
+		pub fn set_price(
+			origin: OriginFor<T>,
+			model: ModelId,
+			price: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Models::<T>::try_mutate(model, |m| {
+				let m = m.as_mut().ok_or(Error::<T>::UnknownModel)?;
+				ensure!(m.owner == who, Error::<T>::NotOwner);
+				m.price = price;
+				Ok::<_, DispatchError>(())
+			})?;
+			Self::deposit_event(Event::PriceChanged { model, price });
+			Ok(())
+		}
+
+		/// Removes a model with no open job: deletes its bytes and releases its deposit.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::remove(T::MaxModelBytes::get().div_ceil(T::ChunkBytes::get())))]
+		pub fn remove(origin: OriginFor<T>, model: ModelId) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let m = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(m.owner == who, Error::<T>::NotOwner);
+			ensure!(m.open_jobs == 0, Error::<T>::OpenJobs);
+			let chunks = Self::delete_bytes(&model, m.size);
+			Self::release(&who, m.deposit)?;
+			Models::<T>::remove(model);
+			Self::deposit_event(Event::ModelRemoved { model });
+			Ok(Some(T::WeightInfo::remove(chunks)).into())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The id of a model's bytes.
+		pub fn model_id(bytes: &[u8]) -> ModelId {
+			verity_primitives::commitment::hash(bytes)
+		}
+
+		/// The deposit for a model of `size` bytes.
+		pub fn deposit_for(size: u32) -> BalanceOf<T> {
+			T::DepositBase::get()
+				.saturating_add(T::DepositPerByte::get().saturating_mul(size.into()))
+		}
+
+		/// The bytes of a registered model (for nodes and RPC), if complete.
+		pub fn model_bytes(model: &ModelId) -> Option<Vec<u8>> {
+			let m = Models::<T>::get(model)?;
+			Self::read_bytes(model, m.size).ok()
+		}
+
+		fn check_size(len: usize) -> Result<u32, DispatchError> {
+			ensure!(len > 0, Error::<T>::Empty);
+			let max =
+				T::MaxModelBytes::get().min(verity_primitives::limits::MAX_MODEL_BYTES as u32);
+			ensure!(len <= max as usize, Error::<T>::TooLarge);
+			Ok(len as u32)
+		}
+
+		fn import(bytes: &[u8]) -> Result<Graph, DispatchError> {
+			use verity_primitives::graph::GraphError;
+			Graph::from_onnx(bytes).map_err(|e| {
+				match e {
+					GraphError::Decode(_) => Error::<T>::MalformedModel,
+					GraphError::TooLarge(_) => Error::<T>::TooLarge,
+					GraphError::Unsupported(_) => Error::<T>::UnsupportedModel,
+					GraphError::Invalid(_) => Error::<T>::InvalidModel,
+				}
+				.into()
+			})
+		}
+
+		fn store_bytes(model: &ModelId, bytes: &[u8]) -> DispatchResult {
+			for (i, chunk) in bytes.chunks(T::ChunkBytes::get().max(1) as usize).enumerate() {
+				let chunk: BoundedVec<u8, T::ChunkBytes> =
+					chunk.to_vec().try_into().map_err(|_| Error::<T>::BadChunkLength)?;
+				ModelBytes::<T>::insert(model, i as u32, chunk);
+			}
+			Ok(())
+		}
+
+		fn read_bytes(model: &ModelId, size: u32) -> Result<Vec<u8>, DispatchError> {
+			let chunks = size.div_ceil(T::ChunkBytes::get().max(1));
+			let mut bytes = Vec::with_capacity(size as usize);
+			for i in 0..chunks {
+				let chunk = ModelBytes::<T>::get(model, i).ok_or(Error::<T>::UploadIncomplete)?;
+				bytes.extend_from_slice(&chunk);
+			}
+			Ok(bytes)
+		}
+
+		/// Deletes a model's chunks; returns how many there were.
+		fn delete_bytes(model: &ModelId, size: u32) -> u32 {
+			let chunks = size.div_ceil(T::ChunkBytes::get().max(1));
+			for i in 0..chunks {
+				ModelBytes::<T>::remove(model, i);
+			}
+			chunks
+		}
+
+		fn release(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+			T::Currency::release(
+				&HoldReason::ModelDeposit.into(),
+				who,
+				amount,
+				Precision::BestEffort,
+			)
+			.map(|_| ())
+		}
+
+		#[allow(clippy::too_many_arguments)]
+		fn insert_model(
+			model: ModelId,
+			owner: T::AccountId,
+			name: BoundedVec<u8, T::MaxNameLen>,
+			version: u32,
+			price: BalanceOf<T>,
+			deposit: BalanceOf<T>,
+			size: u32,
+			graph: &Graph,
+		) -> DispatchResult {
+			let spec = |vs: Vec<&verity_primitives::graph::ValueInfo>| {
+				let specs: Vec<IoSpec> = vs.into_iter().map(IoSpec::from_value).collect();
+				BoundedVec::<IoSpec, MaxIo>::try_from(specs).map_err(|_| Error::<T>::TooManyIo)
+			};
+			let info = ModelInfo {
+				owner: owner.clone(),
+				name,
+				version,
+				price,
+				deposit,
+				size,
+				nodes: graph.nodes.len() as u32,
+				inputs: spec(graph.input_types())?,
+				outputs: spec(graph.output_types())?,
+				status: ModelStatus::Active,
+				open_jobs: 0,
+				registered_at: frame_system::Pallet::<T>::block_number(),
+			};
+			let nodes = info.nodes;
+			Models::<T>::insert(model, info);
+			Self::deposit_event(Event::ModelRegistered { model, owner, size, nodes });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
+		fn usable(
+			id: &ModelId,
+		) -> Result<(T::AccountId, BalanceOf<T>, BoundedVec<IoSpec, MaxIo>), DispatchError> {
+			let m = Models::<T>::get(id).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(m.status == ModelStatus::Active, Error::<T>::Deprecated);
+			Ok((m.owner, m.price, m.inputs))
+		}
+
+		fn job_opened(id: &ModelId) -> DispatchResult {
+			Models::<T>::try_mutate(id, |m| {
+				let m = m.as_mut().ok_or(Error::<T>::UnknownModel)?;
+				m.open_jobs = m.open_jobs.checked_add(1).ok_or(Error::<T>::Overflow)?;
+				Ok(())
+			})
+		}
+
+		fn job_closed(id: &ModelId) {
+			Models::<T>::mutate(id, |m| {
+				if let Some(m) = m {
+					m.open_jobs = m.open_jobs.saturating_sub(1);
+				}
+			});
+		}
+	}
+}

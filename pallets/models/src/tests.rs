@@ -1,0 +1,241 @@
+//! Unit tests of the models pallet against the mock runtime.
+
+use crate::{
+	mock::*, Error, Event, HoldReason, ModelBytes, ModelRegistry, ModelStatus, Models, Uploads,
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+	BoundedVec,
+};
+use verity_primitives::{
+	onnx::{builder::ModelBuilder, zoo},
+	tensor::DType,
+};
+
+fn mlp() -> Vec<u8> {
+	zoo::mlp(&[16, 8, 4], 1).unwrap()
+}
+
+fn bounded<S: frame_support::traits::Get<u32>>(b: &[u8]) -> BoundedVec<u8, S> {
+	b.to_vec().try_into().unwrap()
+}
+
+fn held(who: u64) -> Balance {
+	Balances::balance_on_hold(&RuntimeHoldReason::VerityModels(HoldReason::ModelDeposit), &who)
+}
+
+fn register(who: u64, bytes: &[u8]) -> sp_runtime::DispatchResult {
+	VerityModels::register(RuntimeOrigin::signed(who), bounded(bytes), bounded(b"mlp"), 1, 10)
+}
+
+#[test]
+fn register_stores_the_model_and_holds_its_deposit() {
+	new_test_ext().execute_with(|| {
+		let bytes = mlp();
+		assert_ok!(register(ALICE, &bytes));
+		let id = VerityModels::model_id(&bytes);
+		let m = Models::<Test>::get(id).unwrap();
+		assert_eq!(m.owner, ALICE);
+		assert_eq!(m.size as usize, bytes.len());
+		assert_eq!(m.nodes, 5);
+		assert_eq!(m.inputs[0].dtype, DType::F32);
+		assert_eq!(m.inputs[0].shape.to_vec(), vec![1, 16]);
+		assert_eq!(m.outputs[0].shape.to_vec(), vec![1, 4]);
+		assert_eq!(m.status, ModelStatus::Active);
+		let deposit = 100 + bytes.len() as u64;
+		assert_eq!(m.deposit, deposit);
+		assert_eq!(held(ALICE), deposit);
+		assert_eq!(Balances::balance(&ALICE), 1_000_000 - deposit);
+		assert_eq!(VerityModels::model_bytes(&id), Some(bytes.clone()));
+		System::assert_last_event(
+			Event::ModelRegistered { model: id, owner: ALICE, size: bytes.len() as u32, nodes: 5 }
+				.into(),
+		);
+		assert_eq!(VerityModels::usable(&id).map(|(o, p, _)| (o, p)), Ok((ALICE, 10)));
+	});
+}
+
+#[test]
+fn the_same_bytes_twice_are_refused() {
+	new_test_ext().execute_with(|| {
+		let bytes = mlp();
+		assert_ok!(register(ALICE, &bytes));
+		assert_noop!(register(BOB, &bytes), Error::<Test>::AlreadyRegistered);
+		assert_eq!(held(BOB), 0);
+	});
+}
+
+#[test]
+fn bad_models_are_refused_and_nothing_is_held() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(register(ALICE, b"\xff\xff\xff garbage"), Error::<Test>::MalformedModel);
+		let mut b = ModelBuilder::new("m", 13);
+		b.input("x", DType::F32, &[2]).node("FancyOp", &["x"], &["y"], vec![]).output("y");
+		assert_noop!(register(ALICE, &b.build()), Error::<Test>::UnsupportedModel);
+		let mut b = ModelBuilder::new("m", 13);
+		b.input("x", DType::F32, &[2]).node("Relu", &["nope"], &["y"], vec![]).output("y");
+		assert_noop!(register(ALICE, &b.build()), Error::<Test>::InvalidModel);
+		assert_noop!(register(ALICE, b""), Error::<Test>::Empty);
+		assert_eq!(held(ALICE), 0);
+		// Charlie cannot pay the deposit.
+		assert!(register(CHARLIE, &mlp()).is_err());
+		assert_eq!(Models::<Test>::iter().count(), 0);
+		assert_eq!(ModelBytes::<Test>::iter().count(), 0);
+	});
+}
+
+fn upload_all(who: u64, id: crate::ModelId, bytes: &[u8]) {
+	let chunks: Vec<&[u8]> = bytes.chunks(256).collect();
+	// Out of order on purpose.
+	for i in (0..chunks.len()).rev() {
+		assert_ok!(VerityModels::upload_chunk(
+			RuntimeOrigin::signed(who),
+			id,
+			i as u32,
+			bounded(chunks[i])
+		));
+	}
+}
+
+#[test]
+fn chunked_upload_registers_the_same_model() {
+	new_test_ext().execute_with(|| {
+		let bytes = zoo::quantized_mlp(1).unwrap();
+		assert!(bytes.len() > 256 * 4);
+		let id = VerityModels::model_id(&bytes);
+		assert_ok!(VerityModels::begin_upload(
+			RuntimeOrigin::signed(ALICE),
+			id,
+			bytes.len() as u32
+		));
+		let deposit = 100 + bytes.len() as u64;
+		assert_eq!(held(ALICE), deposit);
+		assert_noop!(
+			VerityModels::finish_upload(RuntimeOrigin::signed(ALICE), id, bounded(b"q"), 1, 0),
+			Error::<Test>::UploadIncomplete
+		);
+		upload_all(ALICE, id, &bytes);
+		assert_ok!(VerityModels::finish_upload(
+			RuntimeOrigin::signed(ALICE),
+			id,
+			bounded(b"q"),
+			1,
+			0
+		));
+		assert!(Uploads::<Test>::get(id).is_none());
+		assert_eq!(VerityModels::model_bytes(&id), Some(bytes));
+		assert_eq!(held(ALICE), deposit);
+		assert_eq!(Models::<Test>::get(id).unwrap().deposit, deposit);
+	});
+}
+
+#[test]
+fn upload_chunks_are_checked() {
+	new_test_ext().execute_with(|| {
+		let bytes = zoo::quantized_mlp(1).unwrap();
+		let id = VerityModels::model_id(&bytes);
+		let size = bytes.len() as u32;
+		let last = size.div_ceil(256) - 1;
+		let chunk =
+			|i: u32| bounded(&bytes[(i * 256) as usize..((i + 1) * 256).min(size) as usize]);
+		assert_noop!(
+			VerityModels::upload_chunk(RuntimeOrigin::signed(ALICE), id, 0, chunk(0)),
+			Error::<Test>::UnknownUpload
+		);
+		assert_ok!(VerityModels::begin_upload(RuntimeOrigin::signed(ALICE), id, size));
+		assert_noop!(
+			VerityModels::begin_upload(RuntimeOrigin::signed(BOB), id, size),
+			Error::<Test>::UploadInProgress
+		);
+		assert_noop!(
+			VerityModels::upload_chunk(RuntimeOrigin::signed(BOB), id, 0, chunk(0)),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			VerityModels::upload_chunk(RuntimeOrigin::signed(ALICE), id, last + 1, chunk(0)),
+			Error::<Test>::BadChunkIndex
+		);
+		assert_noop!(
+			VerityModels::upload_chunk(RuntimeOrigin::signed(ALICE), id, last, chunk(0)),
+			Error::<Test>::BadChunkLength
+		);
+		assert_ok!(VerityModels::upload_chunk(RuntimeOrigin::signed(ALICE), id, 0, chunk(0)));
+		assert_noop!(
+			VerityModels::upload_chunk(RuntimeOrigin::signed(ALICE), id, 0, chunk(0)),
+			Error::<Test>::ChunkAlreadyUploaded
+		);
+		assert_noop!(
+			VerityModels::begin_upload(
+				RuntimeOrigin::signed(ALICE),
+				VerityModels::model_id(b"x"),
+				1 << 20
+			),
+			Error::<Test>::TooLarge
+		);
+	});
+}
+
+#[test]
+fn bytes_that_do_not_hash_to_the_announced_id_are_refused() {
+	new_test_ext().execute_with(|| {
+		let bytes = mlp();
+		let wrong_id = VerityModels::model_id(b"something else");
+		assert_ok!(VerityModels::begin_upload(
+			RuntimeOrigin::signed(ALICE),
+			wrong_id,
+			bytes.len() as u32
+		));
+		upload_all(ALICE, wrong_id, &bytes);
+		assert_noop!(
+			VerityModels::finish_upload(
+				RuntimeOrigin::signed(ALICE),
+				wrong_id,
+				bounded(b"m"),
+				1,
+				0
+			),
+			Error::<Test>::HashMismatch
+		);
+		// Cancelling releases everything.
+		assert_ok!(VerityModels::cancel_upload(RuntimeOrigin::signed(ALICE), wrong_id));
+		assert_eq!(held(ALICE), 0);
+		assert_eq!(Balances::balance(&ALICE), 1_000_000);
+		assert_eq!(ModelBytes::<Test>::iter().count(), 0);
+		System::assert_last_event(Event::UploadCancelled { model: wrong_id }.into());
+	});
+}
+
+#[test]
+fn deprecate_and_remove_follow_the_owner_and_open_jobs() {
+	new_test_ext().execute_with(|| {
+		let bytes = mlp();
+		let id = VerityModels::model_id(&bytes);
+		assert_ok!(register(ALICE, &bytes));
+		assert_noop!(
+			VerityModels::deprecate(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			VerityModels::set_price(RuntimeOrigin::signed(BOB), id, 5),
+			Error::<Test>::NotOwner
+		);
+		assert_ok!(VerityModels::set_price(RuntimeOrigin::signed(ALICE), id, 5));
+		assert_eq!(Models::<Test>::get(id).unwrap().price, 5);
+		assert_ok!(<VerityModels as ModelRegistry<_, _>>::job_opened(&id));
+		assert_noop!(
+			VerityModels::remove(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::OpenJobs
+		);
+		assert_ok!(VerityModels::deprecate(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(VerityModels::usable(&id).err(), Some(Error::<Test>::Deprecated.into()));
+		<VerityModels as ModelRegistry<_, _>>::job_closed(&id);
+		assert_noop!(VerityModels::remove(RuntimeOrigin::signed(BOB), id), Error::<Test>::NotOwner);
+		assert_ok!(VerityModels::remove(RuntimeOrigin::signed(ALICE), id));
+		assert!(Models::<Test>::get(id).is_none());
+		assert_eq!(ModelBytes::<Test>::iter().count(), 0);
+		assert_eq!(held(ALICE), 0);
+		assert_eq!(Balances::balance(&ALICE), 1_000_000);
+		assert_eq!(VerityModels::usable(&id).err(), Some(Error::<Test>::UnknownModel.into()));
+	});
+}
