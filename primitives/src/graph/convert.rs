@@ -67,6 +67,7 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
 /// A readable name of an ONNX data type code.
 pub fn onnx_type_name(code: i32) -> &'static str {
 	match code {
+		0 => "undefined",
 		1 => "float32",
 		2 => "uint8",
 		3 => "int8",
@@ -80,6 +81,8 @@ pub fn onnx_type_name(code: i32) -> &'static str {
 		11 => "float64",
 		12 => "uint32",
 		13 => "uint64",
+		14 => "complex64",
+		15 => "complex128",
 		16 => "bfloat16",
 		_ => "unknown",
 	}

@@ -42,6 +42,13 @@ pub(super) struct Known {
 	pub(super) constant: Option<Tensor>,
 }
 
+impl Known {
+	/// A constant value: its type is the tensor's.
+	fn constant(t: Tensor) -> Known {
+		Known { ty: ValueType::new(t.dtype(), t.shape().to_vec()), constant: Some(t) }
+	}
+}
+
 pub(super) fn import(bytes: &[u8]) -> Result<Graph, GraphError> {
 	if bytes.len() > MAX_MODEL_BYTES {
 		return Err(GraphError::TooLarge(bytes.len()));
@@ -150,15 +157,7 @@ pub(super) fn import(bytes: &[u8]) -> Result<Graph, GraphError> {
 		let imported = import_node(node, &label, &inputs, opset)?;
 		let (op, kept, out_types) = match imported {
 			Imported::Constants(ts) => {
-				bind_outputs(
-					&mut known,
-					node,
-					&label,
-					ts.into_iter().map(|t| {
-						let ty = ValueType::new(t.dtype(), t.shape().to_vec());
-						Known { ty, constant: Some(t) }
-					}),
-				)?;
+				bind_outputs(&mut known, node, &label, ts.into_iter().map(Known::constant))?;
 				continue;
 			},
 			Imported::Op { op, kept, outputs } => (op, kept, outputs),
@@ -177,15 +176,7 @@ pub(super) fn import(bytes: &[u8]) -> Result<Graph, GraphError> {
 				kept_inputs.iter().map(|k| k.and_then(|k| k.constant.as_ref())).collect();
 			let types = NodeTypes { inputs: &in_types, outputs: &out_types };
 			let ts = ops::eval(&op, &types, &refs).map_err(|e| invalid(format!("{label}: {e}")))?;
-			bind_outputs(
-				&mut known,
-				node,
-				&label,
-				ts.into_iter().map(|t| {
-					let ty = ValueType::new(t.dtype(), t.shape().to_vec());
-					Known { ty, constant: Some(t) }
-				}),
-			)?;
+			bind_outputs(&mut known, node, &label, ts.into_iter().map(Known::constant))?;
 			continue;
 		}
 		let input_names: Vec<Option<String>> =

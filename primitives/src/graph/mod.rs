@@ -17,6 +17,7 @@ use alloc::{string::String, vec::Vec};
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
 
+pub use convert::onnx_type_name;
 pub use exec::{PreparedGraph, Trace, TraceOptions};
 
 use crate::{

@@ -7,7 +7,8 @@ use alloc::{string::String, vec::Vec};
 
 use crate::tensor::{DType, Tensor};
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+/// Appends `v` as a protobuf varint.
+pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
 	loop {
 		let byte = (v & 0x7f) as u8;
 		v >>= 7;

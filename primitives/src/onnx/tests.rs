@@ -4,18 +4,7 @@ use alloc::{string::String, vec, vec::Vec};
 
 use super::{wire::read_varint, *};
 
-/// Appends `v` as a varint.
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-	loop {
-		let byte = (v & 0x7f) as u8;
-		v >>= 7;
-		if v == 0 {
-			out.push(byte);
-			return;
-		}
-		out.push(byte | 0x80);
-	}
-}
+use super::builder::put_varint;
 
 /// A message under construction.
 #[derive(Clone, Default)]

@@ -1,36 +1,13 @@
 //! ONNX `TensorProto` files (`.pb`), the format of ONNX's own test data.
 
 use verity_primitives::{
-	onnx::{Message, TensorProto},
+	graph::onnx_type_name,
+	onnx::{builder::put_varint, Message, TensorProto},
 	tensor::{checked_numel, DType, Tensor, TensorData},
 };
 
 /// Supported dtypes, for messages.
 const SUPPORTED: &str = "float32, uint8, int8, int32, int64, bool";
-
-/// A readable name of an ONNX data type code.
-fn onnx_type_name(code: i32) -> &'static str {
-	match code {
-		0 => "undefined",
-		1 => "float32",
-		2 => "uint8",
-		3 => "int8",
-		4 => "uint16",
-		5 => "int16",
-		6 => "int32",
-		7 => "int64",
-		8 => "string",
-		9 => "bool",
-		10 => "float16",
-		11 => "float64",
-		12 => "uint32",
-		13 => "uint64",
-		14 => "complex64",
-		15 => "complex128",
-		16 => "bfloat16",
-		_ => "unknown",
-	}
-}
 
 /// The tensor in an encoded `TensorProto`.
 pub fn decode_pb(bytes: &[u8]) -> Result<Tensor, String> {
@@ -96,18 +73,6 @@ fn narrow<T: TryFrom<i32>>(v: &[i32], name: &str) -> Result<Vec<T>, String> {
 	v.iter()
 		.map(|x| T::try_from(*x).map_err(|_| format!("element {x} is out of range for {name}")))
 		.collect()
-}
-
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-	loop {
-		let byte = (v & 0x7f) as u8;
-		v >>= 7;
-		if v == 0 {
-			out.push(byte);
-			return;
-		}
-		out.push(byte | 0x80);
-	}
 }
 
 fn put_bytes(out: &mut Vec<u8>, field: u64, bytes: &[u8]) {
