@@ -13,8 +13,8 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 use verity_runtime::{apis::RuntimeApi, opaque::Block};
 
-/// Host functions the runtime may call: Substrate's own.
-pub type HostFunctions = sp_io::SubstrateHostFunctions;
+/// Host functions the runtime may call: Substrate's own and Verity's inference functions.
+pub type HostFunctions = (sp_io::SubstrateHostFunctions, verity_io::inference::HostFunctions);
 
 /// The full client of this node.
 pub type FullClient =
@@ -199,7 +199,14 @@ pub fn new_full<
 			gap_sync_body_policy: None,
 		})?;
 
+	let executor = crate::executor::Executor::new(
+		config.data_path.join("verity").join("traces"),
+		config.prometheus_registry(),
+	)
+	.map_err(|e| ServiceError::Other(format!("inference engine: {e}")))?;
+
 	if config.offchain_worker.enabled {
+		let engine = executor.clone();
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -211,7 +218,10 @@ pub fn new_full<
 				)),
 				network_provider: Arc::new(network.clone()),
 				enable_http_requests: false,
-				custom_extensions: |_| vec![],
+				// The inference engine, for the host functions the executor's worker calls.
+				custom_extensions: move |_| {
+					vec![Box::new(verity_io::InferenceExt::new(engine.clone())) as Box<_>]
+				},
 			})?;
 		task_manager.spawn_handle().spawn(
 			"offchain-workers-runner",
@@ -231,7 +241,11 @@ pub fn new_full<
 		let client = client.clone();
 		let pool = transaction_pool.clone();
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				executor: executor.clone(),
+			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};

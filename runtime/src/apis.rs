@@ -17,10 +17,13 @@ use sp_runtime::{
 use sp_session::OpaqueGeneratedSessionKeys;
 use sp_version::RuntimeVersion;
 
+use pallet_verity_inference::JobId;
+use pallet_verity_models::ModelId;
+
 use super::{
-	genesis_config_presets, opaque::SessionKeys, AccountId, Aura, Balance, Block, Executive,
-	Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, System,
-	TransactionPayment, VERSION,
+	genesis_config_presets, opaque::SessionKeys, views, AccountId, Aura, Balance, Block,
+	BlockNumber, Executive, Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -185,6 +188,28 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl verity_runtime_api::VerityApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn model(id: ModelId) -> Option<views::Model> {
+			views::model(id)
+		}
+
+		fn models(after: Option<ModelId>, limit: u32) -> Vec<views::Model> {
+			views::models(after, limit)
+		}
+
+		fn model_bytes(id: ModelId) -> Option<Vec<u8>> {
+			views::model_bytes(id)
+		}
+
+		fn job(id: JobId) -> Option<views::Job> {
+			views::job(id)
+		}
+
+		fn account_jobs(who: AccountId, after: Option<JobId>, limit: u32) -> Vec<views::Job> {
+			views::account_jobs(who, after, limit)
 		}
 	}
 

@@ -1,6 +1,6 @@
 //! Genesis presets: `development` (Alice alone) and `local_testnet` (Alice, Bob, Charlie).
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{AccountId, BalancesConfig, InferenceConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -12,11 +12,15 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 /// What each endowed account starts with: a million VRT.
 pub const ENDOWMENT: crate::Balance = 1_000_000 * UNIT;
 
+/// Bond of the executors registered at genesis (every initial authority).
+pub const GENESIS_EXECUTOR_BOND: crate::Balance = 1_000 * UNIT;
+
 /// A genesis with the given authorities, endowed accounts and sudo key.
 fn testnet_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
+	executors: Vec<(AccountId, crate::Balance)>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -29,6 +33,7 @@ fn testnet_genesis(
 			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		inference: InferenceConfig { executors },
 	})
 }
 
@@ -45,16 +50,17 @@ fn authority_keys(who: Sr25519Keyring, ed: Ed25519Keyring) -> (AuraId, GrandpaId
 	(who.public().into(), ed.public().into())
 }
 
-/// The `development` preset: Alice authors and finalizes alone.
+/// The `development` preset: Alice authors, finalizes and executes jobs alone.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
 		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		executors(&[Sr25519Keyring::Alice]),
 	)
 }
 
-/// The `local_testnet` preset: Alice, Bob and Charlie are authorities.
+/// The `local_testnet` preset: Alice, Bob and Charlie are authorities and executors.
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
 		vec![
@@ -64,7 +70,14 @@ pub fn local_config_genesis() -> Value {
 		],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		executors(&[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]),
 	)
+}
+
+/// Executors bonded at genesis. Their `vrty` key is their account key, which `--dev`,
+/// `--alice`, `--bob`, ... put in the node's keystore.
+fn executors(who: &[Sr25519Keyring]) -> Vec<(AccountId, crate::Balance)> {
+	who.iter().map(|k| (k.to_account_id(), GENESIS_EXECUTOR_BOND)).collect()
 }
 
 /// The JSON patch of the preset `id`, if there is one.

@@ -18,6 +18,7 @@ pub mod configs;
 pub mod genesis_config_presets;
 #[cfg(test)]
 mod tests;
+mod views;
 
 use sp_runtime::{
 	generic, impl_opaque_keys,
@@ -47,12 +48,15 @@ pub mod opaque {
 	pub type BlockId = generic::BlockId<Block>;
 
 	impl_opaque_keys! {
-		/// The session keys of a validator: its Aura and GRANDPA keys.
+		/// The session keys of a validator: its Aura and GRANDPA keys, and its executor key
+		/// (the account its node's off-chain worker posts inference results from).
 		pub struct SessionKeys {
 			/// Block authoring key.
 			pub aura: super::Aura,
 			/// Finality voting key.
 			pub grandpa: super::Grandpa,
+			/// Executor key (`vrty`): signs `Inference.post_results`.
+			pub verity: pallet_verity_inference::crypto::Public,
 		}
 	}
 }
@@ -184,4 +188,10 @@ mod runtime {
 
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
+
+	#[runtime::pallet_index(7)]
+	pub type Models = pallet_verity_models;
+
+	#[runtime::pallet_index(8)]
+	pub type Inference = pallet_verity_inference;
 }

@@ -3,6 +3,7 @@
 use std::{fmt, path::PathBuf};
 
 use verity_primitives::graph::GraphError;
+use verity_tensor_files::FileError;
 
 /// Why the engine could not load a model, read an input or produce an answer.
 ///
@@ -105,5 +106,14 @@ impl std::error::Error for EngineError {}
 impl From<GraphError> for EngineError {
 	fn from(e: GraphError) -> Self {
 		EngineError::Model(e)
+	}
+}
+
+impl From<FileError> for EngineError {
+	fn from(e: FileError) -> Self {
+		match e {
+			FileError::Io { path, cause } => EngineError::Io { path, cause },
+			FileError::Input { path, cause } => EngineError::Input { path, cause },
+		}
 	}
 }

@@ -18,6 +18,9 @@ extern crate alloc;
 pub mod types;
 pub mod weights;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -34,14 +37,23 @@ use verity_primitives::graph::Graph;
 
 /// What other pallets (inference, disputes) need of a model.
 pub trait ModelRegistry<AccountId, Balance> {
-	/// The owner, price and input specs of an active model, or why it cannot take a job.
-	fn usable(
-		id: &ModelId,
-	) -> Result<(AccountId, Balance, BoundedVec<IoSpec, MaxIo>), DispatchError>;
+	/// The terms of an active model, or why it cannot take a job.
+	fn usable(id: &ModelId) -> Result<ModelTerms<AccountId, Balance>, DispatchError>;
+	/// The terms of a registered model, active or deprecated.
+	fn terms(id: &ModelId) -> Option<ModelTerms<AccountId, Balance>>;
+	/// The ONNX bytes of a registered model.
+	fn bytes(id: &ModelId) -> Option<Vec<u8>>;
 	/// Counts a job opened on the model (it cannot be removed while jobs are open).
 	fn job_opened(id: &ModelId) -> DispatchResult;
 	/// Counts a job closed (finalized or refunded).
 	fn job_closed(id: &ModelId);
+	/// Registers `bytes` as a model of `owner`, with no deposit (benchmarks of other pallets).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_for_benchmark(
+		owner: &AccountId,
+		bytes: Vec<u8>,
+		price: Balance,
+	) -> Result<ModelId, DispatchError>;
 }
 
 #[frame_support::pallet]
@@ -487,12 +499,18 @@ pub mod pallet {
 	}
 
 	impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
-		fn usable(
-			id: &ModelId,
-		) -> Result<(T::AccountId, BalanceOf<T>, BoundedVec<IoSpec, MaxIo>), DispatchError> {
+		fn usable(id: &ModelId) -> Result<ModelTerms<T::AccountId, BalanceOf<T>>, DispatchError> {
 			let m = Models::<T>::get(id).ok_or(Error::<T>::UnknownModel)?;
 			ensure!(m.status == ModelStatus::Active, Error::<T>::Deprecated);
-			Ok((m.owner, m.price, m.inputs))
+			Ok(m.into())
+		}
+
+		fn terms(id: &ModelId) -> Option<ModelTerms<T::AccountId, BalanceOf<T>>> {
+			Models::<T>::get(id).map(Into::into)
+		}
+
+		fn bytes(id: &ModelId) -> Option<Vec<u8>> {
+			Self::model_bytes(id)
 		}
 
 		fn job_opened(id: &ModelId) -> DispatchResult {
@@ -501,6 +519,22 @@ pub mod pallet {
 				m.open_jobs = m.open_jobs.checked_add(1).ok_or(Error::<T>::Overflow)?;
 				Ok(())
 			})
+		}
+
+		#[cfg(feature = "runtime-benchmarks")]
+		fn register_for_benchmark(
+			owner: &T::AccountId,
+			bytes: Vec<u8>,
+			price: BalanceOf<T>,
+		) -> Result<ModelId, DispatchError> {
+			let id = Self::model_id(&bytes);
+			let size = Self::check_size(bytes.len())?;
+			let graph = Self::import(&bytes)?;
+			Self::store_bytes(&id, &bytes)?;
+			let name = BoundedVec::truncate_from(b"benchmark".to_vec());
+			let deposit = sp_runtime::traits::Zero::zero();
+			Self::insert_model(id, owner.clone(), name, 1, price, deposit, size, &graph)?;
+			Ok(id)
 		}
 
 		fn job_closed(id: &ModelId) {

@@ -52,7 +52,7 @@ fn register_stores_the_model_and_holds_its_deposit() {
 			Event::ModelRegistered { model: id, owner: ALICE, size: bytes.len() as u32, nodes: 5 }
 				.into(),
 		);
-		assert_eq!(VerityModels::usable(&id).map(|(o, p, _)| (o, p)), Ok((ALICE, 10)));
+		assert_eq!(VerityModels::usable(&id).map(|t| (t.owner, t.price)), Ok((ALICE, 10)));
 	});
 }
 

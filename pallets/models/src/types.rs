@@ -103,3 +103,32 @@ pub struct Upload<AccountId, Balance> {
 	/// The deposit held for the announced size.
 	pub deposit: Balance,
 }
+
+/// What a job needs to know of its model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelTerms<AccountId, Balance> {
+	/// Receives the royalty.
+	pub owner: AccountId,
+	/// Royalty per inference.
+	pub price: Balance,
+	/// Nodes of the canonical graph.
+	pub nodes: u32,
+	/// Graph inputs, in order.
+	pub inputs: BoundedVec<IoSpec, MaxIo>,
+	/// Graph outputs, in order.
+	pub outputs: BoundedVec<IoSpec, MaxIo>,
+}
+
+impl<AccountId, Balance, BlockNumber, MaxNameLen: frame_support::traits::Get<u32>>
+	From<ModelInfo<AccountId, Balance, BlockNumber, MaxNameLen>> for ModelTerms<AccountId, Balance>
+{
+	fn from(m: ModelInfo<AccountId, Balance, BlockNumber, MaxNameLen>) -> Self {
+		ModelTerms {
+			owner: m.owner,
+			price: m.price,
+			nodes: m.nodes,
+			inputs: m.inputs,
+			outputs: m.outputs,
+		}
+	}
+}

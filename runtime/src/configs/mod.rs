@@ -1,5 +1,9 @@
 //! The configuration of every pallet in the runtime.
 
+mod offchain;
+mod verity;
+pub use verity::{ParentHashRandomness, MAX_MODEL_BYTES};
+
 use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,

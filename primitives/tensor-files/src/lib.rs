@@ -1,19 +1,25 @@
-//! Tensor files in and JSON out.
+//! Tensor files in and JSON out, without an inference engine.
 //!
-//! Input tensors are read from ONNX `TensorProto` files (`.pb`, as in ONNX's test data),
-//! NumPy files (`.npy`) or JSON files (`.json`), chosen by extension. Every bad file gives an
-//! [`EngineError`] naming the file and the cause; nothing here panics on bad input.
+//! Tensors are read from and written to ONNX `TensorProto` files (`.pb`, as in ONNX's test
+//! data), NumPy files (`.npy`) or JSON files (`.json`), chosen by extension. Every bad file
+//! gives a [`FileError`] naming the file and the cause; nothing here panics on bad input.
+//!
+//! The node's engine (`verity_engine::io`) and the `verity` command-line tool both read their
+//! input tensors through this crate.
 
+mod error;
 pub mod json;
 pub mod npy;
 pub mod pb;
+#[cfg(test)]
+mod tests;
+
+pub use error::FileError;
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use verity_primitives::tensor::Tensor;
-
-use crate::EngineError;
 
 /// The format of a tensor file, from its extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,7 +34,7 @@ pub enum TensorFormat {
 
 impl TensorFormat {
 	/// The format of `path` by its (case-insensitive) extension.
-	pub fn of_path(path: &Path) -> Result<TensorFormat, EngineError> {
+	pub fn of_path(path: &Path) -> Result<TensorFormat, FileError> {
 		let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
 		match ext.as_deref() {
 			Some("pb") => Ok(TensorFormat::Pb),
@@ -39,16 +45,16 @@ impl TensorFormat {
 	}
 }
 
-fn input_error(path: &Path, cause: impl Into<String>) -> EngineError {
-	EngineError::Input { path: path.to_path_buf(), cause: cause.into() }
+fn input_error(path: &Path, cause: impl Into<String>) -> FileError {
+	FileError::Input { path: path.to_path_buf(), cause: cause.into() }
 }
 
-fn io_error(path: &Path, e: std::io::Error) -> EngineError {
-	EngineError::Io { path: path.to_path_buf(), cause: e.to_string() }
+fn io_error(path: &Path, e: std::io::Error) -> FileError {
+	FileError::Io { path: path.to_path_buf(), cause: e.to_string() }
 }
 
 /// The bytes of `path`.
-pub fn read_file(path: &Path) -> Result<Vec<u8>, EngineError> {
+pub fn read_file(path: &Path) -> Result<Vec<u8>, FileError> {
 	std::fs::read(path).map_err(|e| io_error(path, e))
 }
 
@@ -71,19 +77,19 @@ pub fn encode_tensor(format: TensorFormat, name: &str, t: &Tensor) -> Vec<u8> {
 }
 
 /// Reads the tensor in `path`, its format chosen by extension.
-pub fn read_tensor(path: &Path) -> Result<Tensor, EngineError> {
+pub fn read_tensor(path: &Path) -> Result<Tensor, FileError> {
 	let format = TensorFormat::of_path(path)?;
 	let bytes = read_file(path)?;
 	decode_tensor(format, &bytes).map_err(|cause| input_error(path, cause))
 }
 
 /// Reads every tensor in `paths`, in order.
-pub fn read_tensors(paths: &[PathBuf]) -> Result<Vec<Tensor>, EngineError> {
+pub fn read_tensors(paths: &[PathBuf]) -> Result<Vec<Tensor>, FileError> {
 	paths.iter().map(|p| read_tensor(p)).collect()
 }
 
 /// Writes `t` to `path` in the format of its extension.
-pub fn write_tensor(path: &Path, name: &str, t: &Tensor) -> Result<(), EngineError> {
+pub fn write_tensor(path: &Path, name: &str, t: &Tensor) -> Result<(), FileError> {
 	let format = TensorFormat::of_path(path)?;
 	std::fs::write(path, encode_tensor(format, name, t)).map_err(|e| io_error(path, e))
 }

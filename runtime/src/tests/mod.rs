@@ -1,6 +1,9 @@
-//! Runtime-level tests: metadata, version and genesis.
+//! Runtime-level tests: metadata, version and genesis; models and jobs through the real
+//! runtime (`jobs`).
 
 use super::*;
+
+mod jobs;
 
 #[test]
 fn metadata_is_served_at_the_newest_stable_versions() {
@@ -19,7 +22,7 @@ fn version_and_constants() {
 }
 
 #[test]
-fn dev_genesis_endows_alice_and_makes_her_authority_and_sudo() {
+fn dev_genesis_endows_alice_and_makes_her_authority_sudo_and_executor() {
 	use sp_keyring::Sr25519Keyring::Alice;
 	let patch = genesis_config_presets::development_config_genesis();
 	let mut base = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serializable");
@@ -27,9 +30,14 @@ fn dev_genesis_endows_alice_and_makes_her_authority_and_sudo() {
 	let config: RuntimeGenesisConfig = serde_json::from_value(base).expect("valid genesis");
 	let mut ext = sp_io::TestExternalities::new(config.build_storage().expect("storage builds"));
 	ext.execute_with(|| {
+		let bond = genesis_config_presets::GENESIS_EXECUTOR_BOND;
 		assert_eq!(
 			pallet_balances::Pallet::<Runtime>::free_balance(Alice.to_account_id()),
-			genesis_config_presets::ENDOWMENT
+			genesis_config_presets::ENDOWMENT - bond
+		);
+		assert_eq!(
+			pallet_verity_inference::ActiveExecutors::<Runtime>::get().to_vec(),
+			vec![(Alice.to_account_id(), bond)]
 		);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Alice.to_account_id()));
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);

@@ -1,0 +1,72 @@
+//! The runtime events the tool reads, decoded by field name from the runtime's metadata.
+
+use subxt::{events::DecodeAsEvent, ext::scale_decode, utils::AccountId32, utils::H256};
+
+use crate::{chain::Events, error::CliError};
+
+/// `Models.ModelRegistered`: a model was registered.
+#[derive(Clone, Debug, PartialEq, Eq, scale_decode::DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct ModelRegistered {
+	/// Its id, the blake2-256 hash of its bytes.
+	pub model: H256,
+	/// Who registered it.
+	pub owner: AccountId32,
+	/// Its size in bytes.
+	pub size: u32,
+	/// Nodes of its canonical graph.
+	pub nodes: u32,
+}
+
+impl DecodeAsEvent for ModelRegistered {
+	fn is_event(pallet: &str, event: &str) -> bool {
+		pallet == "Models" && event == "ModelRegistered"
+	}
+}
+
+/// `Inference.JobSubmitted`: a job was submitted; its fee and royalty are held.
+#[derive(Clone, Debug, PartialEq, Eq, scale_decode::DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct JobSubmitted {
+	/// The job's id.
+	pub job: u64,
+	/// The model.
+	pub model: H256,
+	/// Who pays.
+	pub submitter: AccountId32,
+	/// Execution fee.
+	pub fee: u128,
+	/// Royalty for the model's owner.
+	pub royalty: u128,
+}
+
+impl DecodeAsEvent for JobSubmitted {
+	fn is_event(pallet: &str, event: &str) -> bool {
+		pallet == "Inference" && event == "JobSubmitted"
+	}
+}
+
+/// `Inference.ExecutorRegistered`: an executor joined the assignment set.
+#[derive(Clone, Debug, PartialEq, Eq, scale_decode::DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct ExecutorRegistered {
+	/// The executor.
+	pub who: AccountId32,
+	/// Its bond.
+	pub bond: u128,
+}
+
+impl DecodeAsEvent for ExecutorRegistered {
+	fn is_event(pallet: &str, event: &str) -> bool {
+		pallet == "Inference" && event == "ExecutorRegistered"
+	}
+}
+
+/// The first event `E` (named `name` in messages) among an extrinsic's events.
+pub fn find<E: DecodeAsEvent>(events: &Events, name: &str) -> Result<E, CliError> {
+	match events.find_first::<E>() {
+		Some(Ok(e)) => Ok(e),
+		Some(Err(e)) => Err(CliError::Chain(format!("cannot decode event {name}: {e}"))),
+		None => Err(CliError::Chain(format!("the extrinsic emitted no {name} event"))),
+	}
+}

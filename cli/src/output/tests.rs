@@ -1,0 +1,104 @@
+//! Unit tests of the text and JSON output.
+
+use serde_json::{json, Value};
+
+use super::*;
+
+fn model() -> Value {
+	json!({
+		"model_id": "0xaa", "owner": "5Alice", "name": "mlp", "version": 2, "price": "10",
+		"deposit": "1000", "size": 3406, "nodes": 7,
+		"inputs": [{"name": "x", "dtype": "f32", "shape": [1, 16]}],
+		"outputs": [{"name": "y", "dtype": "f32", "shape": [1, 10]}],
+		"status": "Active", "open_jobs": 0, "registered_at": 5, "job_cost": "4010"
+	})
+}
+
+fn job(status: &str) -> Value {
+	json!({
+		"job_id": 3, "status": status, "model": "0xaa", "submitter": "5Bob", "executor": "5Eve",
+		"model_owner": "5Alice", "fee": "4000", "royalty": "10", "attempts": 1,
+		"submitted_at": 5, "due": 15,
+		"trace_root": if status == "Assigned" { Value::Null } else { json!("0xbeef") },
+		"nodes": 7, "executed_at": 8,
+		"inputs": [{"name": "x", "dtype": "i64", "shape": [2], "data": [1, -2]}],
+		"outputs": if status == "Assigned" { Value::Null } else {
+			json!([{"name": "y", "dtype": "f32", "shape": [2], "data": [0.5, "NaN"]}])
+		}
+	})
+}
+
+#[test]
+fn json_is_the_object_on_one_line() {
+	let m = model();
+	let line = json_line(&m);
+	assert!(!line.contains('\n'));
+	assert_eq!(serde_json::from_str::<Value>(&line).unwrap(), m);
+}
+
+#[test]
+fn fields_render_strings_bare_and_absent_as_dash() {
+	let m = model();
+	assert_eq!(field(&m, "name"), "mlp");
+	assert_eq!(field(&m, "size"), "3406");
+	assert_eq!(field(&m, "missing"), "-");
+	assert_eq!(field(&json!({"x": null}), "x"), "-");
+	assert_eq!(u128_field(&m, "job_cost").unwrap(), 4010);
+	let big = json!({"fee": u128::MAX.to_string()});
+	assert_eq!(u128_field(&big, "fee").unwrap(), u128::MAX);
+	assert_eq!(u128_field(&json!({"fee": 12}), "fee").unwrap(), 12);
+	let e = u128_field(&json!({"fee": "1.5"}), "fee").unwrap_err();
+	assert_eq!(e.to_string(), "field 'fee' is not an amount: 1.5");
+	assert!(u128_field(&json!({"fee": -1}), "fee").is_err());
+	assert!(u128_field(&m, "nothing").is_err());
+}
+
+#[test]
+fn model_text_shows_every_field_and_the_io_specs() {
+	let text = model_text(&model());
+	let lines: Vec<&str> = text.lines().collect();
+	assert_eq!(lines[0], "model        0xaa");
+	assert_eq!(lines[1], "name         mlp (version 2)");
+	assert!(lines.contains(&"size         3406 bytes, 7 nodes"), "{text}");
+	assert!(lines.contains(&"price        10 (job cost 4010)"), "{text}");
+	assert!(lines.contains(&"input 0      x: f32 [1, 16]"), "{text}");
+	assert!(lines.contains(&"output 0     y: f32 [1, 10]"), "{text}");
+}
+
+#[test]
+fn models_table_aligns_columns() {
+	let mut second = model();
+	second["model_id"] = json!("0xbbbbbbbb");
+	second["name"] = json!("lenet");
+	let table = models_table(&[model(), second]);
+	let lines: Vec<&str> = table.lines().collect();
+	assert_eq!(lines.len(), 3);
+	assert_eq!(lines[0], "MODEL       NAME   VERSION  STATUS  NODES  JOB COST");
+	assert_eq!(lines[1], "0xaa        mlp    2        Active  7      4010");
+	assert_eq!(lines[2], "0xbbbbbbbb  lenet  2        Active  7      4010");
+	assert_eq!(models_table(&[]), "no models");
+}
+
+#[test]
+fn job_text_shows_status_result_and_tensors() {
+	let text = job_text(&job("Finalized"));
+	assert!(text.starts_with("job          3\nstatus       Finalized (attempt 1)\n"), "{text}");
+	assert!(text.contains("fee          4000 (royalty 10 to 5Alice)"), "{text}");
+	assert!(text.contains("executed     block 8: trace root 0xbeef (7 nodes)"), "{text}");
+	assert!(text.contains("input 0 'x': i64 [2]\n  [1, -2]"), "{text}");
+	assert!(text.contains("output 0 'y': f32 [2]\n  [0.5, NaN]"), "{text}");
+	// Before execution there is no result to show.
+	let text = job_text(&job("Assigned"));
+	assert!(!text.contains("trace root") && !text.contains("output"), "{text}");
+}
+
+#[test]
+fn long_tensors_are_cut_in_text() {
+	let data: Vec<u32> = (0..100).collect();
+	let t = json!({"name": "z", "dtype": "u8", "shape": [100], "data": data});
+	let mut j = job("Executed");
+	j["outputs"] = json!([t]);
+	let text = job_text(&j);
+	let line = text.lines().last().unwrap();
+	assert!(line.starts_with("  [0, 1, 2,") && line.ends_with("62, 63, ... (36 more)]"), "{line}");
+}

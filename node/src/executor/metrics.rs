@@ -1,0 +1,60 @@
+//! Prometheus metrics of the executor.
+
+use substrate_prometheus_endpoint::{
+	exponential_buckets, register, Counter, Gauge, Histogram, HistogramOpts, PrometheusError,
+	Registry, U64,
+};
+
+/// The executor's metrics.
+pub struct Metrics {
+	/// Jobs executed (tract and canonical agreed, trace recorded).
+	pub jobs_executed: Counter<U64>,
+	/// Jobs the engine refused or failed.
+	pub job_failures: Counter<U64>,
+	/// Jobs where tract disagreed with the canonical engine beyond the tolerance.
+	pub engine_mismatches: Counter<U64>,
+	/// Wall time of one inference (both engines), in seconds.
+	pub inference_seconds: Histogram,
+	/// Models loaded in memory.
+	pub models_cached: Gauge<U64>,
+}
+
+impl Metrics {
+	/// Registers the metrics in `registry`.
+	pub fn register(registry: &Registry) -> Result<Metrics, PrometheusError> {
+		Ok(Metrics {
+			jobs_executed: register(
+				Counter::new("verity_jobs_executed_total", "Inference jobs executed by this node")?,
+				registry,
+			)?,
+			job_failures: register(
+				Counter::new(
+					"verity_job_failures_total",
+					"Inference jobs this node failed to execute",
+				)?,
+				registry,
+			)?,
+			engine_mismatches: register(
+				Counter::new(
+					"verity_engine_mismatches_total",
+					"Jobs where tract disagreed with the canonical engine beyond the tolerance",
+				)?,
+				registry,
+			)?,
+			inference_seconds: register(
+				Histogram::with_opts(
+					HistogramOpts::new(
+						"verity_inference_seconds",
+						"Time of one inference (tract and the canonical traced run)",
+					)
+					.buckets(exponential_buckets(0.0001, 4.0, 10)?),
+				)?,
+				registry,
+			)?,
+			models_cached: register(
+				Gauge::new("verity_models_cached", "Models loaded in this node's cache")?,
+				registry,
+			)?,
+		})
+	}
+}

@@ -1,0 +1,168 @@
+//! The node's inference engine, behind Verity's host functions and RPC methods.
+//!
+//! [`Executor`] is a cheap handle (clone it freely) on a cache of loaded models, the store of
+//! trace records of the jobs this node executed, and the Prometheus metrics. The off-chain
+//! worker reaches it through the `verity-io` host functions ([`InferenceBackend`]); the RPC
+//! methods call it directly for `dryRun` and trace data.
+
+mod cache;
+mod metrics;
+mod traces;
+
+pub use traces::{TraceRecord, TraceStore};
+
+use std::{path::PathBuf, sync::Arc, time::Instant};
+
+use cache::ModelCache;
+use metrics::Metrics;
+use parking_lot::Mutex;
+use substrate_prometheus_endpoint::Registry;
+use verity_engine::{BothRun, LoadedModel};
+use verity_io::{InferenceBackend, InferenceOutput};
+use verity_primitives::{
+	commitment::{hash, H256},
+	tensor::{Tensor, TensorBytes},
+};
+
+/// Loaded models kept in memory.
+const CACHED_MODELS: usize = 8;
+
+/// The node's inference engine.
+#[derive(Clone)]
+pub struct Executor {
+	models: Arc<Mutex<ModelCache>>,
+	traces: Arc<TraceStore>,
+	metrics: Option<Arc<Metrics>>,
+}
+
+impl Executor {
+	/// An engine keeping trace records in `trace_dir`, reporting to `registry` if given.
+	pub fn new(trace_dir: PathBuf, registry: Option<&Registry>) -> Result<Executor, String> {
+		let metrics = match registry {
+			Some(r) => Some(Arc::new(Metrics::register(r).map_err(|e| e.to_string())?)),
+			None => None,
+		};
+		Ok(Executor {
+			models: Arc::new(Mutex::new(ModelCache::new(CACHED_MODELS))),
+			traces: Arc::new(TraceStore::open(trace_dir)?),
+			metrics,
+		})
+	}
+
+	/// A loaded model, if cached.
+	pub fn model(&self, id: &H256) -> Option<Arc<LoadedModel>> {
+		self.models.lock().get(id)
+	}
+
+	/// Loads a model from its ONNX bytes (which must hash to `id`) into the cache.
+	pub fn load(&self, id: H256, bytes: &[u8]) -> Result<Arc<LoadedModel>, String> {
+		if hash(bytes) != id {
+			return Err(format!("the bytes of model {id:?} do not hash to its id"));
+		}
+		let model = Arc::new(LoadedModel::load(bytes).map_err(|e| e.to_string())?);
+		let cached = self.models.lock().insert(id, model.clone());
+		if let Some(m) = &self.metrics {
+			m.models_cached.set(cached as u64);
+		}
+		Ok(model)
+	}
+
+	/// Runs tract and the canonical engine on `inputs` and compares them.
+	pub fn run(&self, model: &LoadedModel, inputs: &[TensorBytes]) -> Result<BothRun, String> {
+		let tensors = to_tensors(inputs)?;
+		let start = Instant::now();
+		let run = model.run_both(&tensors).map_err(|e| e.to_string());
+		if let Some(m) = &self.metrics {
+			m.inference_seconds.observe(start.elapsed().as_secs_f64());
+		}
+		run
+	}
+
+	/// The trace records of executed jobs.
+	pub fn traces(&self) -> &TraceStore {
+		&self.traces
+	}
+
+	/// Runs a job: the canonical traced run is what gets committed; tract runs beside it as a
+	/// cross-check, and a difference beyond the tolerance is logged and counted
+	/// (`verity_engine_mismatches_total`), never hidden, but does not stop the canonical
+	/// result (which is what a dispute checks) from being posted.
+	fn execute_job(
+		&self,
+		job: u64,
+		model_id: H256,
+		inputs: Vec<TensorBytes>,
+	) -> Result<InferenceOutput, String> {
+		let model =
+			self.model(&model_id).ok_or_else(|| format!("model {model_id:?} not loaded"))?;
+		let tensors = to_tensors(&inputs)?;
+		let start = Instant::now();
+		let trace = model.run_canonical(&tensors, false).map_err(|e| e.to_string())?;
+		let check = model.run_tract(&tensors).and_then(|tract| {
+			verity_engine::compare_outputs(&model.output_names(), &trace.outputs, &tract)
+		});
+		if let Some(m) = &self.metrics {
+			m.inference_seconds.observe(start.elapsed().as_secs_f64());
+		}
+		if let Err(e) = check {
+			log::warn!(target: "verity", "job {job}: tract disagrees with the canonical engine: {e}");
+			if let Some(m) = &self.metrics {
+				m.engine_mismatches.inc();
+			}
+		}
+		let nodes = trace.commitments.len() as u32;
+		self.traces.store(&TraceRecord {
+			job,
+			model: model_id,
+			inputs,
+			trace_root: trace.root,
+			commitments: trace.commitments,
+			output_roots: trace.output_roots,
+		})?;
+		Ok(InferenceOutput {
+			outputs: trace.outputs.iter().map(Tensor::to_bytes).collect(),
+			trace_root: trace.root,
+			nodes,
+		})
+	}
+}
+
+/// The tensors of their wire forms.
+fn to_tensors(inputs: &[TensorBytes]) -> Result<Vec<Tensor>, String> {
+	inputs
+		.iter()
+		.enumerate()
+		.map(|(k, t)| t.to_tensor().map_err(|e| format!("input {k}: {e}")))
+		.collect()
+}
+
+impl InferenceBackend for Executor {
+	fn has_model(&self, id: &H256) -> bool {
+		self.models.lock().contains(id)
+	}
+
+	fn load_model(&mut self, id: H256, bytes: &[u8]) -> Result<(), Vec<u8>> {
+		self.load(id, bytes).map(|_| ()).map_err(String::into_bytes)
+	}
+
+	fn execute(
+		&mut self,
+		job: u64,
+		model: H256,
+		inputs: Vec<TensorBytes>,
+	) -> Result<InferenceOutput, Vec<u8>> {
+		let result = self.execute_job(job, model, inputs);
+		match (&result, &self.metrics) {
+			(Ok(_), Some(m)) => m.jobs_executed.inc(),
+			(Err(_), Some(m)) => m.job_failures.inc(),
+			_ => {},
+		}
+		match &result {
+			Ok(out) => {
+				log::info!(target: "verity", "executed job {job}: trace root {:?}", out.trace_root)
+			},
+			Err(e) => log::warn!(target: "verity", "job {job} failed: {e}"),
+		}
+		result.map_err(String::into_bytes)
+	}
+}

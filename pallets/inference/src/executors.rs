@@ -1,0 +1,158 @@
+//! Executors: bonds, the assignment set and stake-weighted selection.
+
+use crate::{pallet::*, types::*};
+use codec::Encode;
+use frame_support::{
+	dispatch::DispatchResult,
+	ensure,
+	traits::{
+		fungible::MutateHold,
+		tokens::{Fortitude, Precision},
+		Get, Randomness,
+	},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{
+	traits::{Saturating, UniqueSaturatedInto, Zero},
+	DispatchError,
+};
+
+impl<T: Config> Pallet<T> {
+	/// Holds `bond` and adds `who` to the assignment set.
+	pub(crate) fn do_register_executor(who: &T::AccountId, bond: BalanceOf<T>) -> DispatchResult {
+		ensure!(!Executors::<T>::contains_key(who), Error::<T>::AlreadyExecutor);
+		ensure!(bond >= T::MinExecutorBond::get(), Error::<T>::BondTooLow);
+		ActiveExecutors::<T>::try_mutate(|set| set.try_push((who.clone(), bond)))
+			.map_err(|_| Error::<T>::TooManyExecutors)?;
+		T::Currency::hold(&HoldReason::ExecutorBond.into(), who, bond)?;
+		Executors::<T>::insert(
+			who,
+			ExecutorInfo { bond, status: ExecutorStatus::Active, open_jobs: 0 },
+		);
+		Self::deposit_event(Event::ExecutorRegistered { who: who.clone(), bond });
+		Ok(())
+	}
+
+	/// Takes `who` out of the assignment set and starts its unbonding delay.
+	pub(crate) fn do_unregister_executor(who: &T::AccountId) -> DispatchResult {
+		let mut info = Executors::<T>::get(who).ok_or(Error::<T>::NotExecutor)?;
+		ensure!(info.status == ExecutorStatus::Active, Error::<T>::NotExecutor);
+		let unlocks_at = Self::leave(who, &mut info);
+		Executors::<T>::insert(who, info);
+		Self::deposit_event(Event::ExecutorLeaving { who: who.clone(), unlocks_at });
+		Ok(())
+	}
+
+	/// Releases the bond of an executor whose delay has passed and whose jobs are final.
+	pub(crate) fn do_withdraw_bond(who: &T::AccountId) -> DispatchResult {
+		let info = Executors::<T>::get(who).ok_or(Error::<T>::NotExecutor)?;
+		let ExecutorStatus::Leaving(unlocks_at) = info.status else {
+			return Err(Error::<T>::StillActive.into());
+		};
+		ensure!(frame_system::Pallet::<T>::block_number() >= unlocks_at, Error::<T>::Unbonding);
+		ensure!(info.open_jobs == 0, Error::<T>::OpenJobs);
+		T::Currency::release(
+			&HoldReason::ExecutorBond.into(),
+			who,
+			info.bond,
+			Precision::BestEffort,
+		)?;
+		Executors::<T>::remove(who);
+		Assigned::<T>::remove(who);
+		Self::deposit_event(Event::ExecutorWithdrawn { who: who.clone(), bond: info.bond });
+		Ok(())
+	}
+
+	/// Removes `who` from the assignment set; returns the block its bond unlocks at.
+	fn leave(who: &T::AccountId, info: &mut ExecutorOf<T>) -> BlockNumberFor<T> {
+		ActiveExecutors::<T>::mutate(|set| set.retain(|(a, _)| a != who));
+		let unlocks_at =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingDelay::get());
+		info.status = ExecutorStatus::Leaving(unlocks_at);
+		unlocks_at
+	}
+
+	/// Burns `LatePenalty` of the bond of an executor that missed `job`'s deadline; an
+	/// executor whose bond falls below the minimum leaves the assignment set.
+	pub(crate) fn penalise_late(who: &T::AccountId, job: JobId) {
+		let Some(mut info) = Executors::<T>::get(who) else { return };
+		let amount = T::LatePenalty::get() * info.bond;
+		let burnt = T::Currency::burn_held(
+			&HoldReason::ExecutorBond.into(),
+			who,
+			amount,
+			Precision::BestEffort,
+			Fortitude::Force,
+		)
+		.unwrap_or_else(|_| Zero::zero());
+		info.bond = info.bond.saturating_sub(burnt);
+		Self::deposit_event(Event::ExecutorPenalised { who: who.clone(), job, amount: burnt });
+		if info.status == ExecutorStatus::Active {
+			if info.bond < T::MinExecutorBond::get() {
+				let unlocks_at = Self::leave(who, &mut info);
+				Self::deposit_event(Event::ExecutorLeaving { who: who.clone(), unlocks_at });
+			} else {
+				ActiveExecutors::<T>::mutate(|set| {
+					if let Some(entry) = set.iter_mut().find(|(a, _)| a == who) {
+						entry.1 = info.bond;
+					}
+				});
+			}
+		}
+		Executors::<T>::insert(who, info);
+	}
+
+	/// Picks an active executor for `job`, weighted by bond, from the runtime's randomness.
+	/// Skips executors with a full queue and, when another one can take the job, `avoid`
+	/// (the executor that just missed its deadline).
+	pub(crate) fn select_executor(
+		job: JobId,
+		attempt: u32,
+		avoid: Option<&T::AccountId>,
+	) -> Result<T::AccountId, DispatchError> {
+		let set = ActiveExecutors::<T>::get();
+		let open = |a: &T::AccountId| {
+			(Assigned::<T>::decode_len(a).unwrap_or(0) as u32) < T::MaxAssigned::get()
+		};
+		let candidates: alloc::vec::Vec<(&T::AccountId, u128)> = set
+			.iter()
+			.filter(|(a, _)| open(a))
+			.map(|(a, bond)| (a, (*bond).unique_saturated_into()))
+			.collect();
+		let preferred: alloc::vec::Vec<(&T::AccountId, u128)> =
+			candidates.iter().filter(|(a, _)| Some(*a) != avoid).cloned().collect();
+		let pool = if preferred.is_empty() { candidates } else { preferred };
+		let total: u128 = pool.iter().fold(0u128, |s, (_, w)| s.saturating_add(*w));
+		ensure!(total > 0, Error::<T>::NoExecutor);
+		let (random, _) = T::Randomness::random(&(b"verity/assign", job, attempt).encode());
+		let seed = sp_io::hashing::blake2_256(&(random, job, attempt).encode());
+		let mut low = [0u8; 16];
+		low.copy_from_slice(&seed[..16]);
+		let mut point = u128::from_le_bytes(low) % total;
+		for (who, weight) in &pool {
+			if point < *weight {
+				return Ok((*who).clone());
+			}
+			point -= weight;
+		}
+		Err(Error::<T>::NoExecutor.into())
+	}
+
+	/// Counts a job opened (`true`) or closed for an executor.
+	pub(crate) fn count_job(who: &T::AccountId, opened: bool) {
+		Executors::<T>::mutate(who, |info| {
+			if let Some(info) = info {
+				info.open_jobs = if opened {
+					info.open_jobs.saturating_add(1)
+				} else {
+					info.open_jobs.saturating_sub(1)
+				};
+			}
+		});
+	}
+
+	/// The bond `who` has at stake, if it is an executor.
+	pub fn executor_bond(who: &T::AccountId) -> Option<BalanceOf<T>> {
+		Executors::<T>::get(who).map(|i| i.bond)
+	}
+}

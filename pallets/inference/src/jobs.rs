@@ -1,0 +1,361 @@
+//! Jobs: submission, results, and the per-block steps (deadline, finality, pruning).
+
+use crate::{dispute::*, pallet::*, types::*, weights::WeightInfo};
+use alloc::vec::Vec;
+use frame_support::{
+	dispatch::DispatchResult,
+	ensure,
+	traits::{
+		fungible::MutateHold,
+		tokens::{Fortitude, Precision, Restriction},
+		Get,
+	},
+	weights::Weight,
+	BoundedVec,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use pallet_verity_models::{IoSpec, ModelId, ModelRegistry};
+use sp_runtime::{
+	traits::{One, Saturating},
+	DispatchError,
+};
+
+/// How many blocks past its due block a new job's deadline may slip when queues are full.
+const SUBMIT_SLIP: u32 = 8;
+
+/// How many blocks past its due block a step of a job already in the system may slip.
+const STEP_SLIP: u32 = 256;
+
+impl<T: Config> Pallet<T> {
+	/// Checks, charges and assigns a new job.
+	pub(crate) fn do_submit(
+		who: T::AccountId,
+		model: ModelId,
+		inputs: TensorsOf<T>,
+		max_fee: BalanceOf<T>,
+	) -> DispatchResult {
+		let terms = T::Models::usable(&model)?;
+		let max = T::MaxTensorBytes::get() as u64;
+		let fits =
+			|s: &IoSpec| JobTensor::<T::MaxTensorBytes>::spec_bytes(s).is_some_and(|b| b <= max);
+		ensure!(
+			terms.inputs.iter().chain(terms.outputs.iter()).all(fits),
+			Error::<T>::ModelTooLarge
+		);
+		JobTensor::check_all(&inputs, &terms.inputs).map_err(|m| match m {
+			SpecMismatch::Count => Error::<T>::WrongInputCount,
+			SpecMismatch::DType => Error::<T>::WrongInputDtype,
+			SpecMismatch::Shape => Error::<T>::WrongInputShape,
+			SpecMismatch::Length => Error::<T>::WrongInputLength,
+			SpecMismatch::Value => Error::<T>::WrongInputValue,
+		})?;
+		let fee = Self::execution_fee(terms.nodes);
+		let royalty = terms.price;
+		ensure!(fee.saturating_add(royalty) <= max_fee, Error::<T>::MaxFeeTooLow);
+
+		let job = NextJobId::<T>::get();
+		let executor = Self::select_executor(job, 1, None)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let deadline = Self::schedule(
+			job,
+			now.saturating_add(T::ExecutionTimeout::get()),
+			T::MaxDuePerBlock::get() / 2,
+			SUBMIT_SLIP,
+		)?;
+		Assigned::<T>::try_mutate(&executor, |q| q.try_push(job))
+			.map_err(|_| Error::<T>::NoExecutor)?;
+		T::Currency::hold(&HoldReason::JobPayment.into(), &who, fee.saturating_add(royalty))?;
+		T::Models::job_opened(&model)?;
+		Self::count_job(&executor, true);
+
+		NextJobId::<T>::put(job.saturating_add(1));
+		JobInputs::<T>::insert(job, inputs);
+		AccountJobs::<T>::insert(&who, job, ());
+		Jobs::<T>::insert(
+			job,
+			Job {
+				submitter: who.clone(),
+				model,
+				model_owner: terms.owner,
+				executor: executor.clone(),
+				status: JobStatus::Assigned,
+				fee,
+				royalty,
+				attempts: 1,
+				submitted_at: now,
+				due: deadline,
+				execution: None,
+			},
+		);
+		Self::deposit_event(Event::JobSubmitted { job, model, submitter: who, fee, royalty });
+		Self::deposit_event(Event::JobAssigned { job, executor, attempt: 1, deadline });
+		Ok(())
+	}
+
+	/// The execution fee of a job on a model of `nodes` nodes.
+	pub fn execution_fee(nodes: u32) -> BalanceOf<T> {
+		T::BaseFee::get().saturating_add(T::FeePerNode::get().saturating_mul(nodes.into()))
+	}
+
+	/// Accepts the results of jobs assigned to `who`, all or none.
+	pub(crate) fn do_post_results(
+		who: &T::AccountId,
+		results: BoundedVec<JobResultOf<T>, T::MaxResultsPerCall>,
+	) -> DispatchResult {
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut seen = Vec::with_capacity(results.len());
+		for result in results {
+			ensure!(!seen.contains(&result.job), Error::<T>::DuplicateResult);
+			seen.push(result.job);
+			Self::accept_result(who, now, result)?;
+		}
+		Ok(())
+	}
+
+	fn accept_result(
+		who: &T::AccountId,
+		now: BlockNumberFor<T>,
+		result: JobResultOf<T>,
+	) -> DispatchResult {
+		let mut job = Jobs::<T>::get(result.job).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(&job.executor == who, Error::<T>::NotYourJob);
+		ensure!(job.status == JobStatus::Assigned && now < job.due, Error::<T>::NotAwaitingResult);
+		let terms = T::Models::terms(&job.model).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(result.nodes == terms.nodes, Error::<T>::WrongNodeCount);
+		JobTensor::check_all(&result.outputs, &terms.outputs).map_err(|m| match m {
+			SpecMismatch::Count => Error::<T>::WrongOutputCount,
+			SpecMismatch::DType => Error::<T>::WrongOutputDtype,
+			SpecMismatch::Shape => Error::<T>::WrongOutputShape,
+			SpecMismatch::Length => Error::<T>::WrongOutputLength,
+			SpecMismatch::Value => Error::<T>::WrongOutputValue,
+		})?;
+		let final_at =
+			Self::schedule_step(result.job, now.saturating_add(T::ChallengeWindow::get()))?;
+		// The deadline entry is spent: free its place for new jobs.
+		Due::<T>::mutate(job.due, |q| q.retain(|j| *j != result.job));
+		Assigned::<T>::mutate(who, |q| q.retain(|j| *j != result.job));
+		job.status = JobStatus::Executed;
+		job.due = final_at;
+		job.execution =
+			Some(Execution { trace_root: result.trace_root, nodes: result.nodes, at: now });
+		Jobs::<T>::insert(result.job, job);
+		JobOutputs::<T>::insert(result.job, result.outputs);
+		Self::deposit_event(Event::JobExecuted {
+			job: result.job,
+			executor: who.clone(),
+			trace_root: result.trace_root,
+			final_at,
+		});
+		Ok(())
+	}
+
+	/// Puts `job` in the queue of block `at` if it holds fewer than `fill` jobs, or of one of
+	/// the next `slip` blocks; returns the block chosen.
+	///
+	/// New jobs may fill queues only half ([`Self::do_submit`]); the steps of jobs already in
+	/// the system use the whole queue and slip further ([`Self::schedule_step`]), so a flood of
+	/// submissions cannot keep executors from posting results or jobs from finishing.
+	pub(crate) fn schedule(
+		job: JobId,
+		at: BlockNumberFor<T>,
+		fill: u32,
+		slip: u32,
+	) -> Result<BlockNumberFor<T>, DispatchError> {
+		let mut block = at;
+		for _ in 0..=slip {
+			let placed = Due::<T>::try_mutate(block, |q| {
+				if (q.len() as u32) < fill {
+					q.try_push(job).map_err(|_| ())
+				} else {
+					Err(())
+				}
+			});
+			if placed.is_ok() {
+				return Ok(block);
+			}
+			block = block.saturating_add(One::one());
+		}
+		Err(Error::<T>::Congested.into())
+	}
+
+	/// Schedules a step of a job already in the system (window end, new deadline, pruning).
+	pub(crate) fn schedule_step(
+		job: JobId,
+		at: BlockNumberFor<T>,
+	) -> Result<BlockNumberFor<T>, DispatchError> {
+		Self::schedule(job, at, T::MaxDuePerBlock::get(), STEP_SLIP)
+	}
+
+	/// Runs the steps due in block `now`; returns their weight.
+	pub(crate) fn process_due(now: BlockNumberFor<T>) -> Weight {
+		let due = Due::<T>::take(now);
+		let count = due.len() as u32;
+		for job in due {
+			Self::step(job, now);
+		}
+		T::WeightInfo::process_due(count)
+	}
+
+	/// One job's step at its due block. Stale entries (a job that moved on) are skipped.
+	fn step(id: JobId, now: BlockNumberFor<T>) {
+		let Some(job) = Jobs::<T>::get(id) else { return };
+		if job.due != now {
+			return;
+		}
+		match job.status {
+			JobStatus::Assigned => Self::time_out(id, job, now),
+			JobStatus::Executed if T::Disputes::holds(id) => {},
+			JobStatus::Executed => Self::finalize(id, job, now),
+			JobStatus::Finalized | JobStatus::Refunded => Self::prune(id, &job.submitter),
+		}
+	}
+
+	/// The executor missed the deadline: penalise it, then reassign or refund the job.
+	fn time_out(id: JobId, mut job: JobOf<T>, now: BlockNumberFor<T>) {
+		let late = job.executor.clone();
+		Assigned::<T>::mutate(&late, |q| q.retain(|j| *j != id));
+		Self::count_job(&late, false);
+		Self::penalise_late(&late, id);
+		if job.attempts < T::MaxAttempts::get() {
+			let attempt = job.attempts.saturating_add(1);
+			let reassigned = Self::select_executor(id, attempt, Some(&late)).and_then(|next| {
+				let deadline =
+					Self::schedule_step(id, now.saturating_add(T::ExecutionTimeout::get()))?;
+				Assigned::<T>::try_mutate(&next, |q| q.try_push(id))
+					.map_err(|_| Error::<T>::NoExecutor)?;
+				Ok((next, deadline))
+			});
+			if let Ok((next, deadline)) = reassigned {
+				Self::count_job(&next, true);
+				job.executor = next.clone();
+				job.attempts = attempt;
+				job.due = deadline;
+				Jobs::<T>::insert(id, job);
+				Self::deposit_event(Event::JobAssigned {
+					job: id,
+					executor: next,
+					attempt,
+					deadline,
+				});
+				return;
+			}
+		}
+		Self::refund(id, job, now);
+	}
+
+	/// Gives the submitter everything back and closes the job.
+	fn refund(id: JobId, mut job: JobOf<T>, now: BlockNumberFor<T>) {
+		let held = job.fee.saturating_add(job.royalty);
+		let _ = T::Currency::release(
+			&HoldReason::JobPayment.into(),
+			&job.submitter,
+			held,
+			Precision::BestEffort,
+		);
+		T::Models::job_closed(&job.model);
+		job.status = JobStatus::Refunded;
+		let submitter = job.submitter.clone();
+		Self::deposit_event(Event::JobRefunded { job: id, submitter: submitter.clone() });
+		match Self::schedule_prune(id, now) {
+			Some(at) => {
+				job.due = at;
+				Jobs::<T>::insert(id, job);
+			},
+			None => Self::prune(id, &submitter),
+		}
+	}
+
+	/// Pays the executor and the model owner from the submitter's hold; closes the job.
+	pub(crate) fn finalize(id: JobId, mut job: JobOf<T>, now: BlockNumberFor<T>) {
+		let reason = HoldReason::JobPayment.into();
+		let pay = |to: &T::AccountId, amount: BalanceOf<T>| {
+			T::Currency::transfer_on_hold(
+				&reason,
+				&job.submitter,
+				to,
+				amount,
+				Precision::Exact,
+				Restriction::Free,
+				Fortitude::Force,
+			)
+		};
+		// A payment that cannot be made (it should not happen: both recipients hold funds that
+		// keep their accounts alive) goes back to the submitter rather than staying held.
+		for (to, amount) in [(&job.executor, job.fee), (&job.model_owner, job.royalty)] {
+			if let Err(e) = pay(to, amount) {
+				log::error!(target: "verity", "job {id}: payment not made, returned: {e:?}");
+				let _ =
+					T::Currency::release(&reason, &job.submitter, amount, Precision::BestEffort);
+			}
+		}
+		Self::count_job(&job.executor, false);
+		T::Models::job_closed(&job.model);
+		job.status = JobStatus::Finalized;
+		let (executor, fee, royalty) = (job.executor.clone(), job.fee, job.royalty);
+		let submitter = job.submitter.clone();
+		Self::deposit_event(Event::JobFinalized { job: id, executor, fee, royalty });
+		match Self::schedule_prune(id, now) {
+			Some(at) => {
+				job.due = at;
+				Jobs::<T>::insert(id, job);
+			},
+			None => Self::prune(id, &submitter),
+		}
+	}
+
+	/// Schedules pruning after the retention period. If even `STEP_SLIP` blocks of queues are
+	/// full, the job is pruned now rather than kept forever (its events stay).
+	fn schedule_prune(id: JobId, now: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
+		Self::schedule_step(id, now.saturating_add(T::Retention::get())).ok()
+	}
+
+	/// Deletes a finished job.
+	fn prune(id: JobId, submitter: &T::AccountId) {
+		Jobs::<T>::remove(id);
+		JobInputs::<T>::remove(id);
+		JobOutputs::<T>::remove(id);
+		AccountJobs::<T>::remove(submitter, id);
+		sp_io::offchain_index::clear(&crate::offchain::local_key(id));
+		Self::deposit_event(Event::JobPruned { job: id });
+	}
+
+	/// A job with its inputs and outputs (for the runtime API).
+	pub fn job_with_data(id: JobId) -> Option<JobData<T>> {
+		let job = Jobs::<T>::get(id)?;
+		let inputs = JobInputs::<T>::get(id).unwrap_or_default();
+		Some((job, inputs, JobOutputs::<T>::get(id)))
+	}
+
+	/// Up to `limit` job ids of `who`, after `after` (exclusive) when given, in key order.
+	pub fn jobs_of(who: &T::AccountId, after: Option<JobId>, limit: u32) -> Vec<JobId> {
+		let iter = match after {
+			Some(last) => AccountJobs::<T>::iter_key_prefix_from(
+				who,
+				AccountJobs::<T>::hashed_key_for(who, last),
+			),
+			None => AccountJobs::<T>::iter_key_prefix(who),
+		};
+		iter.take(limit as usize).collect()
+	}
+}
+
+impl<T: Config> JobSettlement<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+	fn executed(job: JobId) -> Option<ExecutedJob<T::AccountId, BlockNumberFor<T>>> {
+		let j = Jobs::<T>::get(job)?;
+		let execution = j.execution?;
+		(j.status == JobStatus::Executed).then_some(ExecutedJob {
+			executor: j.executor,
+			model: j.model,
+			trace_root: execution.trace_root,
+			nodes: execution.nodes,
+			window_end: j.due,
+		})
+	}
+
+	fn executor_upheld(job: JobId) -> DispatchResult {
+		let j = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(j.status == JobStatus::Executed, Error::<T>::NotAwaitingResult);
+		Self::finalize(job, j, frame_system::Pallet::<T>::block_number());
+		Ok(())
+	}
+}

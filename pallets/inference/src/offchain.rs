@@ -1,0 +1,198 @@
+//! The executor's off-chain worker.
+//!
+//! In every block the worker looks at the jobs assigned to the executor keys in the node's
+//! keystore, runs each one once through the `verity-io` host functions (the node loads the
+//! model from chain state into its cache the first time), keeps the result in the node's
+//! persistent off-chain storage and posts the results in one signed `post_results`.
+//!
+//! A job is executed at most once per node: a `Running` mark taken with compare-and-set keeps
+//! the workers of later blocks off it, and the stored result is what gets posted again when the
+//! first transaction did not make it into a block. A batch holds at most
+//! `MaxResultsPerCall` results and 1 MiB; jobs whose deadline is too close are skipped. A node that stopped in the middle of a job
+//! finds the mark on restart and leaves the job to time out, unless the mark is older than the
+//! execution timeout (the job was reassigned to it since): then it runs it again. Records are
+//! deleted through off-chain indexing when the job is pruned (nodes run with
+//! `--enable-offchain-indexing true`, which `verity-node` turns on for executors).
+
+use crate::{pallet::*, types::*};
+use alloc::{format, string::String, vec::Vec};
+use codec::{Decode, Encode};
+use frame_support::{traits::Get, BoundedVec};
+use frame_system::{
+	offchain::{AppCrypto, SendSignedTransaction, Signer},
+	pallet_prelude::BlockNumberFor,
+};
+use pallet_verity_models::ModelRegistry;
+use sp_runtime::{
+	offchain::storage::{MutateStorageError, StorageRetrievalError, StorageValueRef},
+	traits::{IdentifyAccount, One, Saturating},
+	RuntimeAppPublic,
+};
+
+/// Blocks after which a posted result that is still awaited is posted again.
+const REPOST_AFTER: u32 = 3;
+
+/// Most bytes of results in one `post_results`: well inside a block's normal-class length.
+const MAX_BATCH_BYTES: usize = 1024 * 1024;
+
+/// Prefix of this node's per-job records in off-chain storage.
+const LOCAL_PREFIX: &[u8] = b"verity/inference/job/";
+
+/// This node's record of one job.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum LocalJob<BlockNumber> {
+	/// Being executed since this block.
+	Running(BlockNumber),
+	/// Executed; the encoded result, and the block it was last posted in (if it was).
+	Done(Vec<u8>, Option<BlockNumber>),
+	/// The engine refused the job (the error text); it will time out here.
+	Failed(Vec<u8>),
+}
+
+/// Runs the worker for block `now`.
+pub fn run<T: Config>(now: BlockNumberFor<T>) {
+	type KeyOf<T> = <<T as Config>::AuthorityId as AppCrypto<
+		<T as frame_system::offchain::SigningTypes>::Public,
+		<T as frame_system::offchain::SigningTypes>::Signature,
+	>>::RuntimeAppPublic;
+	type GenericOf<T> = <<T as Config>::AuthorityId as AppCrypto<
+		<T as frame_system::offchain::SigningTypes>::Public,
+		<T as frame_system::offchain::SigningTypes>::Signature,
+	>>::GenericPublic;
+
+	for key in KeyOf::<T>::all() {
+		let generic: GenericOf<T> = key.into();
+		let public: T::Public = generic.into();
+		let account = public.clone().into_account();
+		let mut batch = Vec::new();
+		let mut bytes = 0usize;
+		for job in Assigned::<T>::get(&account).iter().copied() {
+			if batch.len() as u32 >= T::MaxResultsPerCall::get() {
+				break;
+			}
+			// A result sent now lands in the next block at the earliest: it must be before
+			// the deadline, or it would only fail.
+			let in_time =
+				Jobs::<T>::get(job).is_some_and(|j| j.due > now.saturating_add(One::one()));
+			if !in_time {
+				continue;
+			}
+			let Some(result) = result_to_post::<T>(job, now) else { continue };
+			let size = result.encoded_size();
+			if !batch.is_empty() && bytes + size > MAX_BATCH_BYTES {
+				// Posted with the next block's batch.
+				break;
+			}
+			bytes += size;
+			batch.push(result);
+		}
+		if batch.is_empty() {
+			continue;
+		}
+		for result in &batch {
+			let key = local_key(result.job);
+			StorageValueRef::persistent(&key).set(&LocalJob::Done(result.encode(), Some(now)));
+		}
+		let jobs: Vec<JobId> = batch.iter().map(|r| r.job).collect();
+		let results: BoundedVec<JobResultOf<T>, T::MaxResultsPerCall> =
+			BoundedVec::truncate_from(batch);
+		let sent = Signer::<T, T::AuthorityId>::any_account()
+			.with_filter(alloc::vec![public])
+			.send_signed_transaction(|_| Call::post_results { results: results.clone() });
+		match sent {
+			Some((_, Ok(()))) => log::info!(target: "verity", "posted results of jobs {jobs:?}"),
+			_ => log::warn!(target: "verity", "could not post results of jobs {jobs:?}"),
+		}
+	}
+}
+
+/// The off-chain storage key of this node's record of `job`.
+pub fn local_key(job: JobId) -> Vec<u8> {
+	[LOCAL_PREFIX, &job.encode()].concat()
+}
+
+/// The result of `job` to post now, executing the job if this node has not yet; `None` when
+/// another worker runs it, it failed here, or it was posted less than `REPOST_AFTER` ago.
+fn result_to_post<T: Config>(job: JobId, now: BlockNumberFor<T>) -> Option<JobResultOf<T>> {
+	let key = local_key(job);
+	let mut record = StorageValueRef::persistent(&key);
+	let timeout = T::ExecutionTimeout::get();
+	let repost: BlockNumberFor<T> = REPOST_AFTER.into();
+	// Take the job, unless another worker has it or it is done.
+	let taken =
+		record.mutate(|old: Result<Option<LocalJob<BlockNumberFor<T>>>, StorageRetrievalError>| {
+			match old {
+				Ok(None) | Err(_) => Ok(LocalJob::Running(now)),
+				Ok(Some(LocalJob::Running(since))) if now > since.saturating_add(timeout) => {
+					Ok(LocalJob::Running(now))
+				},
+				Ok(Some(other)) => Err(other),
+			}
+		});
+	match taken {
+		Ok(_) => {},
+		Err(MutateStorageError::ValueFunctionFailed(LocalJob::Done(encoded, posted))) => {
+			let due = posted.is_none_or(|at| now >= at.saturating_add(repost));
+			return due.then(|| JobResultOf::<T>::decode(&mut &encoded[..]).ok()).flatten();
+		},
+		Err(_) => return None,
+	}
+	match execute::<T>(job) {
+		Ok(result) => {
+			record.set(&LocalJob::<BlockNumberFor<T>>::Done(result.encode(), None));
+			Some(result)
+		},
+		Err(Failure::Transient(e)) => {
+			log::info!(target: "verity", "job {job}: not executed yet: {e}");
+			record.clear();
+			None
+		},
+		Err(Failure::Permanent(e)) => {
+			log::warn!(target: "verity", "job {job}: not executed: {e}");
+			record.set(&LocalJob::<BlockNumberFor<T>>::Failed(e.into_bytes()));
+			None
+		},
+	}
+}
+
+/// Why a job was not executed.
+enum Failure {
+	/// Worth another try in the next block (the model left the node's cache meanwhile).
+	Transient(String),
+	/// The job cannot be executed here.
+	Permanent(String),
+}
+
+/// Runs `job` through the node's engine.
+fn execute<T: Config>(job: JobId) -> Result<JobResultOf<T>, Failure> {
+	let permanent = |e: &str| Failure::Permanent(e.into());
+	let info = Jobs::<T>::get(job).ok_or_else(|| permanent("unknown job"))?;
+	let inputs = JobInputs::<T>::get(job).ok_or_else(|| permanent("no inputs"))?;
+	if !verity_io::inference::has_model(info.model) {
+		let bytes =
+			T::Models::bytes(&info.model).ok_or_else(|| permanent("model bytes not in state"))?;
+		verity_io::inference::load_model(info.model, &bytes)
+			.map_err(|e| Failure::Permanent(text(e)))?;
+	}
+	let wire = inputs.iter().map(JobTensor::to_tensor_bytes).collect();
+	let out = verity_io::inference::execute(job, info.model, wire).map_err(|e| {
+		let evicted = e != verity_io::NO_ENGINE && !verity_io::inference::has_model(info.model);
+		if evicted {
+			Failure::Transient(text(e))
+		} else {
+			Failure::Permanent(text(e))
+		}
+	})?;
+	let outputs: Vec<_> = out
+		.outputs
+		.iter()
+		.map(JobTensor::from_tensor_bytes)
+		.collect::<Option<_>>()
+		.ok_or_else(|| permanent("an output exceeds MaxTensorBytes"))?;
+	let outputs = BoundedVec::try_from(outputs).map_err(|_| permanent("too many outputs"))?;
+	Ok(JobResult { job, outputs, trace_root: out.trace_root, nodes: out.nodes })
+}
+
+fn text(bytes: Vec<u8>) -> String {
+	format!("{}", String::from_utf8_lossy(&bytes))
+}

@@ -1,0 +1,161 @@
+//! Benchmarks of the models pallet: each dispatchable at the sizes its weight depends on.
+
+use super::*;
+use alloc::vec;
+use frame_benchmarking::v2::*;
+use frame_support::traits::fungible::Mutate;
+use frame_system::RawOrigin;
+use sp_runtime::traits::Bounded;
+use verity_primitives::onnx::zoo;
+
+/// A funded account.
+fn owner<T: Config>() -> T::AccountId {
+	let who: T::AccountId = account("owner", 0, 0);
+	let _ = T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+	who
+}
+
+/// A valid model of at most `b` bytes (`b` >= 1 KiB): an MLP whose weights take all but the
+/// ONNX framing.
+fn model_bytes(b: u32) -> Vec<u8> {
+	let width = (b.saturating_sub(512) / 4).max(64) as usize;
+	zoo::mlp(&[width, 1], 1).expect("the zoo builds MLPs")
+}
+
+/// Starts an upload of `bytes` by `who` and sends every chunk.
+fn upload<T: Config>(who: &T::AccountId, bytes: &[u8]) -> ModelId {
+	let id = Pallet::<T>::model_id(bytes);
+	Pallet::<T>::begin_upload(RawOrigin::Signed(who.clone()).into(), id, bytes.len() as u32)
+		.expect("a funded owner starts an upload");
+	for (i, chunk) in bytes.chunks(T::ChunkBytes::get() as usize).enumerate() {
+		Pallet::<T>::upload_chunk(
+			RawOrigin::Signed(who.clone()).into(),
+			id,
+			i as u32,
+			chunk.to_vec().try_into().expect("chunk-sized"),
+		)
+		.expect("every chunk fits");
+	}
+	id
+}
+
+fn name<T: Config>() -> BoundedVec<u8, T::MaxNameLen> {
+	BoundedVec::truncate_from(b"benchmark".to_vec())
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	/// Registering a model of `b` bytes in one extrinsic.
+	#[benchmark]
+	fn register(b: Linear<1_024, { T::MaxInlineBytes::get() }>) {
+		let who = owner::<T>();
+		let bytes = model_bytes(b);
+		let id = Pallet::<T>::model_id(&bytes);
+		assert!(bytes.len() as u32 <= b);
+		let bytes: BoundedVec<u8, T::MaxInlineBytes> =
+			bytes.try_into().map_err(|_| "too large").expect("within MaxInlineBytes");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), bytes, name::<T>(), 1, 1u32.into());
+
+		assert!(Models::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn begin_upload() {
+		let who = owner::<T>();
+		let id = ModelId::repeat_byte(1);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id, T::MaxModelBytes::get());
+
+		assert!(Uploads::<T>::contains_key(id));
+	}
+
+	/// One chunk of `b` bytes.
+	#[benchmark]
+	fn upload_chunk(b: Linear<1, { T::ChunkBytes::get() }>) {
+		let who = owner::<T>();
+		let id = ModelId::repeat_byte(1);
+		Pallet::<T>::begin_upload(RawOrigin::Signed(who.clone()).into(), id, b)
+			.expect("a funded owner starts an upload");
+		let data: BoundedVec<u8, T::ChunkBytes> =
+			vec![0u8; b as usize].try_into().expect("chunk-sized");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id, 0, data);
+
+		assert!(ModelBytes::<T>::contains_key(id, 0));
+	}
+
+	/// Checking and registering an uploaded model of `b` bytes.
+	#[benchmark]
+	fn finish_upload(b: Linear<1_024, { T::MaxModelBytes::get() }>) {
+		let who = owner::<T>();
+		let bytes = model_bytes(b);
+		let id = upload::<T>(&who, &bytes);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id, name::<T>(), 1, 1u32.into());
+
+		assert!(Models::<T>::contains_key(id));
+	}
+
+	/// Cancelling an upload of `c` chunks.
+	#[benchmark]
+	fn cancel_upload(c: Linear<1, { T::MaxModelBytes::get().div_ceil(T::ChunkBytes::get()) }>) {
+		let who = owner::<T>();
+		let bytes = vec![0u8; (c * T::ChunkBytes::get()) as usize];
+		let id = upload::<T>(&who, &bytes);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id);
+
+		assert!(!Uploads::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn deprecate() {
+		let who = owner::<T>();
+		let bytes = model_bytes(1_024);
+		let id = Pallet::<T>::model_id(&bytes);
+		Pallet::<T>::register(
+			RawOrigin::Signed(who.clone()).into(),
+			bytes.try_into().map_err(|_| "too large").expect("small"),
+			name::<T>(),
+			1,
+			1u32.into(),
+		)
+		.expect("valid");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id);
+
+		assert_eq!(Models::<T>::get(id).map(|m| m.status), Some(ModelStatus::Deprecated));
+	}
+
+	/// Removing a model of `c` chunks.
+	#[benchmark]
+	fn remove(c: Linear<1, { T::MaxModelBytes::get().div_ceil(T::ChunkBytes::get()) }>) {
+		let who = owner::<T>();
+		let bytes = model_bytes((c * T::ChunkBytes::get()).clamp(1_024, T::MaxModelBytes::get()));
+		let id = upload::<T>(&who, &bytes);
+		Pallet::<T>::finish_upload(
+			RawOrigin::Signed(who.clone()).into(),
+			id,
+			name::<T>(),
+			1,
+			1u32.into(),
+		)
+		.expect("valid");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id);
+
+		assert!(!Models::<T>::contains_key(id));
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,105 @@
+//! # Verity host functions
+//!
+//! The runtime's off-chain worker runs inference jobs through these functions; the node
+//! implements them with its engine (tract for the fast answer, the canonical traced run for
+//! the committed trace) and registers it as the [`InferenceExt`] extension of off-chain calls.
+//! Without the extension (block import, a node that is not an executor) every function reports
+//! [`NO_ENGINE`].
+//!
+//! The node is expected to keep models it was given with [`inference::load_model`] in a cache
+//! and the trace data of every executed job for as long as a dispute could need it.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use codec::{Decode, Encode};
+use scale_info::TypeInfo;
+#[cfg(not(substrate_runtime))]
+use sp_externalities::ExternalitiesExt;
+use sp_runtime_interface::{
+	pass_by::{
+		AllocateAndReturnByCodec, PassFatPointerAndDecode, PassFatPointerAndRead,
+		PassPointerAndReadCopy,
+	},
+	runtime_interface,
+};
+use verity_primitives::{commitment::H256, tensor::TensorBytes};
+
+/// The error text when the node has no inference engine for off-chain calls.
+pub const NO_ENGINE: &[u8] = b"this node has no inference engine";
+
+/// What an executed job produced.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct InferenceOutput {
+	/// The model's outputs, in order, as the canonical engine computed them.
+	pub outputs: Vec<TensorBytes>,
+	/// Root of the canonical trace.
+	pub trace_root: H256,
+	/// Nodes in the trace.
+	pub nodes: u32,
+}
+
+/// What the node provides to the host functions.
+#[cfg(not(substrate_runtime))]
+pub trait InferenceBackend: Send {
+	/// Whether model `id` is loaded.
+	fn has_model(&self, id: &H256) -> bool;
+	/// Loads (validates, prepares and caches) a model from its ONNX bytes.
+	fn load_model(&mut self, id: H256, bytes: &[u8]) -> Result<(), Vec<u8>>;
+	/// Runs `job` on a loaded model and keeps its trace data.
+	fn execute(
+		&mut self,
+		job: u64,
+		model: H256,
+		inputs: Vec<TensorBytes>,
+	) -> Result<InferenceOutput, Vec<u8>>;
+}
+
+#[cfg(not(substrate_runtime))]
+sp_externalities::decl_extension! {
+	/// The node's inference engine, registered for off-chain worker calls.
+	pub struct InferenceExt(alloc::boxed::Box<dyn InferenceBackend>);
+}
+
+#[cfg(not(substrate_runtime))]
+impl InferenceExt {
+	/// Wraps a backend.
+	pub fn new(backend: impl InferenceBackend + 'static) -> Self {
+		InferenceExt(alloc::boxed::Box::new(backend))
+	}
+}
+
+/// The host functions.
+#[runtime_interface]
+pub trait Inference {
+	/// Whether the node has model `id` loaded.
+	fn has_model(&mut self, id: PassPointerAndReadCopy<H256, 32>) -> bool {
+		self.extension::<InferenceExt>().is_some_and(|e| e.has_model(&id))
+	}
+
+	/// Loads model `id` from its ONNX bytes into the node's cache.
+	fn load_model(
+		&mut self,
+		id: PassPointerAndReadCopy<H256, 32>,
+		bytes: PassFatPointerAndRead<&[u8]>,
+	) -> AllocateAndReturnByCodec<Result<(), Vec<u8>>> {
+		match self.extension::<InferenceExt>() {
+			Some(e) => e.load_model(id, bytes),
+			None => Err(NO_ENGINE.to_vec()),
+		}
+	}
+
+	/// Runs `job` with `inputs` on loaded model `model`; the node keeps the trace data.
+	fn execute(
+		&mut self,
+		job: u64,
+		model: PassPointerAndReadCopy<H256, 32>,
+		inputs: PassFatPointerAndDecode<Vec<TensorBytes>>,
+	) -> AllocateAndReturnByCodec<Result<InferenceOutput, Vec<u8>>> {
+		match self.extension::<InferenceExt>() {
+			Some(e) => e.execute(job, model, inputs),
+			None => Err(NO_ENGINE.to_vec()),
+		}
+	}
+}

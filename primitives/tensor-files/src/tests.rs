@@ -1,0 +1,110 @@
+//! Unit tests: round trips through every format and the errors' kinds and text.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+use verity_primitives::tensor::{Tensor, TensorData};
+
+use super::*;
+
+fn samples() -> Vec<Tensor> {
+	vec![
+		Tensor::f32(vec![2, 2], vec![1.0, -2.5, f32::MIN_POSITIVE, -0.0]).unwrap(),
+		Tensor::f32(vec![3], vec![f32::INFINITY, f32::NEG_INFINITY, 1e-45]).unwrap(),
+		Tensor::new(vec![3], TensorData::U8(vec![0, 7, 255])).unwrap(),
+		Tensor::new(vec![1, 3], TensorData::I8(vec![-128, 0, 127])).unwrap(),
+		Tensor::new(vec![2], TensorData::I32(vec![i32::MIN, i32::MAX])).unwrap(),
+		Tensor::i64(vec![2, 1], vec![i64::MIN, i64::MAX]).unwrap(),
+		Tensor::new(vec![2], TensorData::Bool(vec![true, false])).unwrap(),
+		Tensor::f32(vec![], vec![0.5]).unwrap(),
+		Tensor::f32(vec![0, 3], vec![]).unwrap(),
+	]
+}
+
+/// A fresh empty directory under the system's temporary directory.
+fn temp_dir(name: &str) -> PathBuf {
+	let dir =
+		std::env::temp_dir().join(format!("verity-tensor-files-{}-{name}", std::process::id()));
+	let _ = std::fs::remove_dir_all(&dir);
+	std::fs::create_dir_all(&dir).unwrap();
+	dir
+}
+
+#[test]
+fn every_format_round_trips_every_dtype_in_memory() {
+	for t in samples() {
+		for format in [TensorFormat::Pb, TensorFormat::Npy, TensorFormat::Json] {
+			let bytes = encode_tensor(format, "x", &t);
+			let back = decode_tensor(format, &bytes).unwrap_or_else(|e| panic!("{format:?}: {e}"));
+			assert_eq!(back.shape(), t.shape(), "{format:?}");
+			// Bit-exact, including -0.0, denormals and infinities.
+			assert_eq!(back.to_le_bytes(), t.to_le_bytes(), "{format:?}");
+			assert_eq!(back.dtype(), t.dtype(), "{format:?}");
+		}
+	}
+}
+
+#[test]
+fn files_round_trip_by_extension() {
+	let dir = temp_dir("roundtrip");
+	let t = Tensor::f32(vec![1, 2], vec![0.25, -7.0]).unwrap();
+	let paths: Vec<PathBuf> =
+		["a.pb", "b.NPY", "c.json"].iter().map(|name| dir.join(name)).collect();
+	for path in &paths {
+		write_tensor(path, "x", &t).unwrap();
+	}
+	assert_eq!(read_tensors(&paths).unwrap(), vec![t.clone(), t.clone(), t]);
+	// The extension chose the format: the .npy file starts with NumPy's magic.
+	assert_eq!(&read_file(&paths[1]).unwrap()[..6], npy::NPY_MAGIC);
+	std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn formats_come_from_extensions() {
+	assert_eq!(TensorFormat::of_path(Path::new("x.Pb")).unwrap(), TensorFormat::Pb);
+	assert_eq!(TensorFormat::of_path(Path::new("A.NPY")).unwrap(), TensorFormat::Npy);
+	assert_eq!(TensorFormat::of_path(Path::new("d/x.json")).unwrap(), TensorFormat::Json);
+	let e = TensorFormat::of_path(Path::new("x.txt")).unwrap_err();
+	assert!(matches!(e, FileError::Input { .. }), "{e:?}");
+	assert_eq!(
+		e.to_string(),
+		"input file 'x.txt': unknown extension (expected .pb, .npy or .json)"
+	);
+	assert!(TensorFormat::of_path(Path::new("noext")).is_err());
+}
+
+#[test]
+fn bad_and_missing_files_name_the_file_in_one_line() {
+	let dir = temp_dir("errors");
+	let bad = dir.join("bad.json");
+	std::fs::write(&bad, br#"{"dtype":"f32","shape":[2],"data":[1]}"#).unwrap();
+	let e = read_tensor(&bad).unwrap_err();
+	assert!(matches!(e, FileError::Input { .. }), "{e:?}");
+	assert_eq!(e.path(), bad.as_path());
+	assert!(e.cause().contains("'data' has 1 elements where shape [2] needs 2"), "{e}");
+	let text = e.to_string();
+	assert!(text.starts_with("input file '") && text.contains("bad.json"), "{text}");
+	assert!(!text.contains('\n'), "{text}");
+
+	let missing = dir.join("missing.npy");
+	let e = read_tensor(&missing).unwrap_err();
+	assert!(matches!(e, FileError::Io { .. }), "{e:?}");
+	assert!(e.to_string().starts_with("file '") && e.to_string().contains("missing.npy"), "{e}");
+
+	// Writing into a directory that does not exist is an I/O error too.
+	let t = Tensor::f32(vec![1], vec![1.0]).unwrap();
+	let e = write_tensor(&dir.join("no/such/dir.npy"), "x", &t).unwrap_err();
+	assert!(matches!(e, FileError::Io { .. }), "{e:?}");
+	std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn json_string_orders_keys_and_stays_compact() {
+	let v = json!({"zeta": 1, "data": [1, 2], "name": "y", "outputs": [], "alpha": true});
+	assert_eq!(json_string(&v), r#"{"outputs":[],"name":"y","data":[1,2],"alpha":true,"zeta":1}"#);
+	let t = Tensor::f32(vec![2], vec![f32::NAN, 0.1]).unwrap();
+	assert_eq!(
+		json_string(&json::tensor_json(&t)),
+		r#"{"dtype":"f32","shape":[2],"data":["NaN",0.1]}"#
+	);
+}

@@ -1,0 +1,92 @@
+//! # Verity runtime API
+//!
+//! What the node's `verity_*` RPC methods and clients read from the chain: models with their
+//! specs and the cost of a job, jobs with their inputs and outputs, paged lists, and a model's
+//! ONNX bytes (for `dryRun` and for executors' nodes).
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use codec::{Codec, Decode, Encode};
+use pallet_verity_inference::{Job, JobId};
+use pallet_verity_models::{IoSpec, ModelId, ModelStatus};
+use scale_info::TypeInfo;
+use verity_primitives::tensor::TensorBytes;
+
+/// Most models one paged call returns.
+pub const MAX_PAGE: u32 = 100;
+
+/// Most jobs one paged call returns (a job carries its tensors, up to 2 MiB).
+pub const MAX_JOB_PAGE: u32 = 10;
+
+/// A registered model.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct ModelView<AccountId, Balance, BlockNumber> {
+	/// Its id (blake2-256 of the bytes).
+	pub id: ModelId,
+	/// Owner, paid the royalty.
+	pub owner: AccountId,
+	/// Human-readable name.
+	pub name: Vec<u8>,
+	/// Owner's version number.
+	pub version: u32,
+	/// Royalty per job.
+	pub price: Balance,
+	/// Storage deposit held from the owner.
+	pub deposit: Balance,
+	/// Size of the ONNX bytes.
+	pub size: u32,
+	/// Nodes of the canonical graph.
+	pub nodes: u32,
+	/// Graph inputs.
+	pub inputs: Vec<IoSpec>,
+	/// Graph outputs.
+	pub outputs: Vec<IoSpec>,
+	/// Active or deprecated.
+	pub status: ModelStatus,
+	/// Jobs not final yet.
+	pub open_jobs: u32,
+	/// Block of registration.
+	pub registered_at: BlockNumber,
+	/// What a job costs now: execution fee plus royalty (the least `max_fee` accepted).
+	pub job_cost: Balance,
+}
+
+/// A job with its tensors.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct JobView<AccountId, Balance, BlockNumber> {
+	/// Its id.
+	pub id: JobId,
+	/// The job as stored.
+	pub job: Job<AccountId, Balance, BlockNumber>,
+	/// Input tensors.
+	pub inputs: Vec<TensorBytes>,
+	/// Output tensors, once executed.
+	pub outputs: Option<Vec<TensorBytes>>,
+	/// The model's input names (empty if the model was removed since).
+	pub input_names: Vec<Vec<u8>>,
+	/// The model's output names (empty if the model was removed since).
+	pub output_names: Vec<Vec<u8>>,
+}
+
+sp_api::decl_runtime_apis! {
+	/// Models and jobs.
+	pub trait VerityApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		BlockNumber: Codec,
+	{
+		/// A model.
+		fn model(id: ModelId) -> Option<ModelView<AccountId, Balance, BlockNumber>>;
+		/// Up to `limit` (at most [`MAX_PAGE`]) models after `after`, in storage order.
+		fn models(after: Option<ModelId>, limit: u32) -> Vec<ModelView<AccountId, Balance, BlockNumber>>;
+		/// A model's ONNX bytes.
+		fn model_bytes(id: ModelId) -> Option<Vec<u8>>;
+		/// A job.
+		fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>>;
+		/// Up to `limit` (at most [`MAX_JOB_PAGE`]) jobs of `who` after job `after`, in storage order.
+		fn account_jobs(who: AccountId, after: Option<JobId>, limit: u32) -> Vec<JobView<AccountId, Balance, BlockNumber>>;
+	}
+}

@@ -1,0 +1,95 @@
+//! Verity's own pallets: models and inference, and the randomness that assigns jobs.
+
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, Randomness},
+};
+use sp_runtime::{
+	traits::{BlakeTwo256, Hash as _},
+	Perbill,
+};
+
+use super::super::{
+	Balance, Balances, BlockNumber, Hash, Models, Runtime, RuntimeHoldReason, System, DAYS,
+	MICRO_UNIT, MILLI_UNIT, UNIT,
+};
+
+/// Randomness for job assignment: the parent block's hash mixed with the subject.
+///
+/// Aura has no randomness of its own. The parent hash is unknown before the parent block is
+/// built, and the subject (job id and attempt) differs per job, so submitters cannot choose
+/// their executor in advance and executors cannot choose their jobs. It does not resist the
+/// author of the parent block, who can try different blocks (transaction sets) until a job
+/// lands where it likes, nor a submitter who watches the parent hash and times a submission
+/// to get a colluding executor: collusion is what the challenge game is there to catch.
+pub struct ParentHashRandomness;
+
+impl Randomness<Hash, BlockNumber> for ParentHashRandomness {
+	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
+		let parent = System::parent_hash();
+		let known_since = System::block_number().saturating_sub(1);
+		(BlakeTwo256::hash_of(&(subject, parent)), known_since)
+	}
+}
+
+parameter_types! {
+	/// Deposit per model, whatever its size.
+	pub const ModelDepositBase: Balance = 100 * MILLI_UNIT;
+	/// Deposit per byte of model: 1 UNIT per MiB, about.
+	pub const ModelDepositPerByte: Balance = MICRO_UNIT;
+	/// The least an executor bonds.
+	pub const MinExecutorBond: Balance = 100 * UNIT;
+	/// Burnt from a late executor's bond.
+	pub const LatePenalty: Perbill = Perbill::from_percent(1);
+	/// Execution fee of any job.
+	pub const BaseFee: Balance = 10 * MILLI_UNIT;
+	/// Execution fee per node of the model's canonical graph.
+	pub const FeePerNode: Balance = MILLI_UNIT;
+}
+
+/// Largest model: 8 MiB.
+pub const MAX_MODEL_BYTES: u32 = 8 * 1024 * 1024;
+
+impl pallet_verity_models::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type DepositPerByte = ModelDepositPerByte;
+	type DepositBase = ModelDepositBase;
+	type MaxModelBytes = ConstU32<MAX_MODEL_BYTES>;
+	/// 256 KiB chunks: an 8 MiB model is 32 `upload_chunk`s.
+	type ChunkBytes = ConstU32<{ 256 * 1024 }>;
+	/// Models up to 2 MiB fit one `register` (blocks are 5 MiB, 3.75 MiB for normal calls).
+	type MaxInlineBytes = ConstU32<{ 2 * 1024 * 1024 }>;
+	type MaxNameLen = ConstU32<64>;
+	type WeightInfo = ();
+}
+
+impl pallet_verity_inference::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type Randomness = ParentHashRandomness;
+	/// No dispute game yet: every window ends in finalization.
+	type Disputes = ();
+	type AuthorityId = pallet_verity_inference::crypto::ExecutorAuthId;
+	type MinExecutorBond = MinExecutorBond;
+	/// Longer than a job's life (timeouts plus window), so a leaving executor still answers
+	/// for its results.
+	type UnbondingDelay = ConstU32<100>;
+	/// One minute to post a result.
+	type ExecutionTimeout = ConstU32<10>;
+	/// One minute to challenge a result.
+	type ChallengeWindow = ConstU32<10>;
+	type MaxAttempts = ConstU32<3>;
+	type LatePenalty = LatePenalty;
+	type BaseFee = BaseFee;
+	type FeePerNode = FeePerNode;
+	/// Finished jobs stay readable for a day.
+	type Retention = ConstU32<DAYS>;
+	type MaxTensorBytes = ConstU32<{ 64 * 1024 }>;
+	type MaxExecutors = ConstU32<64>;
+	type MaxAssigned = ConstU32<256>;
+	type MaxDuePerBlock = ConstU32<256>;
+	type MaxResultsPerCall = ConstU32<64>;
+	type WeightInfo = ();
+}

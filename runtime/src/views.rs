@@ -1,0 +1,78 @@
+//! Models and jobs as the runtime API presents them.
+
+use alloc::vec::Vec;
+use pallet_verity_inference::{JobId, JobTensor};
+use pallet_verity_models::{IoSpec, ModelId};
+use verity_runtime_api::{JobView, ModelView, MAX_JOB_PAGE, MAX_PAGE};
+
+use super::{AccountId, Balance, BlockNumber, Runtime};
+
+type Models = pallet_verity_models::Models<Runtime>;
+type Inference = pallet_verity_inference::Pallet<Runtime>;
+
+/// A model as the API shows it.
+pub type Model = ModelView<AccountId, Balance, BlockNumber>;
+/// A job as the API shows it.
+pub type Job = JobView<AccountId, Balance, BlockNumber>;
+
+/// A model, with what a job on it costs now.
+pub fn model(id: ModelId) -> Option<Model> {
+	Models::get(id).map(|m| view(id, m))
+}
+
+/// Up to `limit` models after `after`.
+pub fn models(after: Option<ModelId>, limit: u32) -> Vec<Model> {
+	let limit = limit.min(MAX_PAGE) as usize;
+	let iter = match after {
+		Some(id) => Models::iter_from(Models::hashed_key_for(id)),
+		None => Models::iter(),
+	};
+	iter.take(limit).map(|(id, m)| view(id, m)).collect()
+}
+
+/// A model's ONNX bytes.
+pub fn model_bytes(id: ModelId) -> Option<Vec<u8>> {
+	pallet_verity_models::Pallet::<Runtime>::model_bytes(&id)
+}
+
+/// A job with its tensors and the names of its model's inputs and outputs.
+pub fn job(id: JobId) -> Option<Job> {
+	let (job, inputs, outputs) = Inference::job_with_data(id)?;
+	let names = |specs: &[IoSpec]| specs.iter().map(|s| s.name.to_vec()).collect::<Vec<_>>();
+	let (input_names, output_names) =
+		Models::get(job.model).map(|m| (names(&m.inputs), names(&m.outputs))).unwrap_or_default();
+	let wire = |ts: &[JobTensor<_>]| ts.iter().map(JobTensor::to_tensor_bytes).collect::<Vec<_>>();
+	Some(JobView {
+		id,
+		inputs: wire(&inputs),
+		outputs: outputs.map(|o| wire(&o)),
+		job,
+		input_names,
+		output_names,
+	})
+}
+
+/// Up to `limit` jobs of `who` after job `after`.
+pub fn account_jobs(who: AccountId, after: Option<JobId>, limit: u32) -> Vec<Job> {
+	Inference::jobs_of(&who, after, limit.min(MAX_JOB_PAGE)).into_iter().filter_map(job).collect()
+}
+
+fn view(id: ModelId, m: pallet_verity_models::ModelInfoOf<Runtime>) -> Model {
+	let job_cost = Inference::execution_fee(m.nodes).saturating_add(m.price);
+	ModelView {
+		id,
+		owner: m.owner,
+		name: m.name.to_vec(),
+		version: m.version,
+		price: m.price,
+		deposit: m.deposit,
+		size: m.size,
+		nodes: m.nodes,
+		inputs: m.inputs.to_vec(),
+		outputs: m.outputs.to_vec(),
+		status: m.status,
+		open_jobs: m.open_jobs,
+		registered_at: m.registered_at,
+		job_cost,
+	}
+}
