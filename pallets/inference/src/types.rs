@@ -66,9 +66,8 @@ impl<MaxBytes: frame_support::traits::Get<u32>> JobTensor<MaxBytes> {
 		if self.shape != spec.shape {
 			return Err(SpecMismatch::Shape);
 		}
-		let elements = self.shape.iter().try_fold(1u64, |n, d| n.checked_mul(*d as u64));
-		let bytes = elements.and_then(|n| n.checked_mul(self.dtype.size() as u64));
-		if bytes != Some(self.data.len() as u64) {
+		// Same dtype and shape as the spec: the spec's size is the tensor's.
+		if Self::spec_bytes(spec) != Some(self.data.len() as u64) {
 			return Err(SpecMismatch::Length);
 		}
 		if self.dtype == DType::Bool && self.data.iter().any(|b| *b > 1) {
