@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: sets the machine up, builds every test target once (release profile),
 # then runs every test of the workspace, including the node smoke test that starts the real
-# `verity-node --dev`. Prints the time of each stage; exits non-zero on the first failure.
+# `verity-node --dev` and the end-to-end test, and the pallets' benchmarks as tests. Prints the
+# time of each stage; exits non-zero on the first failure.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
@@ -21,5 +22,9 @@ stage "cargo fmt --check" cargo fmt --all -- --check
 # (`verity-node` and `verity`, whose integration tests run them) and the examples. A separate
 # `cargo build` would compile the runtime and the node a second time: dev-dependencies change
 # the features of a few shared crates, so test and non-test artifacts differ.
-stage build cargo test --locked --profile "$VERITY_PROFILE" --workspace --no-run
+stage build bash scripts/build.sh
 stage "cargo test" cargo test --locked --profile "$VERITY_PROFILE" --workspace
+# The pallets' benchmarks, run as unit tests against their mock runtimes: every benchmark's
+# setup and its asserted outcome (scripts/bench.sh measures them in the real runtime).
+stage "benchmark tests" cargo test --locked --profile "$VERITY_PROFILE" \
+  -p pallet-verity-models -p pallet-verity-inference --features runtime-benchmarks

@@ -73,7 +73,12 @@ pub fn model_text(m: &Value) -> String {
 		format!("name         {} (version {})", field(m, "name"), field(m, "version")),
 		format!("status       {}", field(m, "status")),
 		format!("owner        {}", field(m, "owner")),
-		format!("size         {} bytes, {} nodes", field(m, "size"), field(m, "nodes")),
+		format!(
+			"size         {} bytes, {} nodes ({} bytes of canonical graph)",
+			field(m, "size"),
+			field(m, "nodes"),
+			field(m, "graph_size")
+		),
 		format!("price        {} (job cost {})", field(m, "price"), field(m, "job_cost")),
 		format!("deposit      {}", field(m, "deposit")),
 		format!("open jobs    {}", field(m, "open_jobs")),

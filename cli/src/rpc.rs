@@ -39,6 +39,16 @@ pub async fn all_models(chain: &Chain) -> Result<Vec<Value>, CliError> {
 	}
 }
 
+/// The number of the node's best block (`chain_getHeader`).
+pub async fn best_number(chain: &Chain) -> Result<u64, CliError> {
+	let header = chain.request("chain_getHeader", rpc_params![]).await?;
+	header
+		.get("number")
+		.and_then(Value::as_str)
+		.and_then(|n| u64::from_str_radix(n.trim_start_matches("0x"), 16).ok())
+		.ok_or_else(|| CliError::rpc("chain_getHeader", "no block number in the header"))
+}
+
 /// The job `id`, or `None` if the chain has no such job (never had, or already pruned).
 pub async fn job(chain: &Chain, id: u64) -> Result<Option<Value>, CliError> {
 	let v = chain.request("verity_job", rpc_params![id]).await?;

@@ -89,12 +89,15 @@ async fn follow(
 	let mut blocks = chain.api.stream_best_blocks().await.map_err(CliError::chain)?;
 	while let Some(block) = blocks.next().await {
 		let block = block.map_err(CliError::chain)?;
+		// The stream starts at the last finalized block, but `verity_job` reads the best
+		// block's state: label each line with the best block read.
+		let at = rpc::best_number(chain).await?.max(block.number());
 		let job = match rpc::job(chain, id).await? {
 			Some(job) => job,
 			None if last.is_none() => return Err(CliError::Input(format!("unknown job {id}"))),
 			None => return Err(CliError::Job(format!("job {id} is no longer on chain"))),
 		};
-		if let Some(line) = change_line(block.number(), last.as_ref(), &job, json) {
+		if let Some(line) = change_line(at, last.as_ref(), &job, json) {
 			println!("{line}");
 		}
 		let now = Snapshot::of(&job);

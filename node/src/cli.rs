@@ -35,6 +35,11 @@ pub enum Subcommand {
 	/// Db meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
 
+	/// Benchmark the runtime's pallets (`benchmark pallet`); see `scripts/bench.sh`.
+	#[cfg(feature = "runtime-benchmarks")]
+	#[command(subcommand)]
+	Benchmark(frame_benchmarking_cli::BenchmarkCmd),
+
 	/// Run an ONNX model locally: the canonical engine (with its trace root), tract, or both.
 	Infer(verity_engine::InferCmd),
 }

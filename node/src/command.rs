@@ -105,6 +105,21 @@ pub fn run() -> sc_cli::Result<()> {
 				Ok((cmd.run(client, backend, Some(aux_revert)), task_manager))
 			})
 		},
+		#[cfg(feature = "runtime-benchmarks")]
+		Some(Subcommand::Benchmark(cmd)) => {
+			use frame_benchmarking_cli::BenchmarkCmd;
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| match cmd {
+				BenchmarkCmd::Pallet(cmd) => cmd
+					.run_with_spec::<sp_runtime::traits::HashingFor<Block>, verity_io::inference::HostFunctions>(
+						Some(config.chain_spec),
+					),
+				BenchmarkCmd::Machine(cmd) => {
+					cmd.run(&config, frame_benchmarking_cli::SUBSTRATE_REFERENCE_HARDWARE.clone())
+				},
+				_ => Err("only `benchmark pallet` and `benchmark machine` are supported".into()),
+			})
+		},
 		Some(Subcommand::Infer(cmd)) => {
 			// One clear line and a non-zero exit on a bad model or input.
 			if let Err(e) = cmd.run() {

@@ -11,13 +11,13 @@ use std::{
 	time::Duration,
 };
 
-use codec::Decode;
+use codec::{Decode, Encode};
 use common::Node;
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, H256};
 use sp_io::hashing;
 use sp_keyring::Sr25519Keyring;
-use verity_primitives::onnx::zoo;
+use verity_primitives::{graph::Graph, onnx::zoo};
 use verity_runtime::{Balance, MICRO_UNIT, MILLI_UNIT, UNIT};
 
 /// Royalty of the test model.
@@ -135,7 +135,8 @@ fn register_submit_finalize_through_the_cli() {
 		(Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie);
 	let alice_before = balance(&node, alice);
 
-	// Bob registers the model; his deposit is 0.1 UNIT + 1 µUNIT per byte, held.
+	// Bob registers the model; his deposit is 0.1 UNIT + 1 µUNIT per byte of ONNX and of
+	// canonical graph (its SCALE structure without the constants' data, plus that data), held.
 	let bob_before = balance(&node, bob);
 	let price = PRICE.to_string();
 	let out = verity(
@@ -147,7 +148,12 @@ fn register_submit_finalize_through_the_cli() {
 		ok_json(&out, "model register")["model_id"].as_str().expect("model_id").to_string();
 	assert_eq!(model_id, format!("0x{}", hex(&hashing::blake2_256(&bytes))));
 	let model = ok_json(&verity(&node, "//Bob", &["model", "show", &model_id]), "model show");
-	let deposit = 100 * MILLI_UNIT + MICRO_UNIT * bytes.len() as Balance;
+	let mut graph = Graph::from_onnx(&bytes).expect("the model is valid");
+	let data: usize = graph.constants.iter().map(|(_, t)| t.data.len()).sum();
+	graph.constants.iter_mut().for_each(|(_, t)| t.data.clear());
+	let graph_size = graph.encode().len() + data;
+	assert_eq!(model["graph_size"], json!(graph_size));
+	let deposit = 100 * MILLI_UNIT + MICRO_UNIT * (bytes.len() + graph_size) as Balance;
 	assert_eq!(amount(&model["deposit"]), deposit);
 	let bob_registered = balance(&node, bob);
 	assert_eq!(bob_registered.1, bob_before.1 + deposit, "Bob's deposit is held");

@@ -14,11 +14,14 @@ extern crate alloc;
 use alloc::vec::Vec;
 
 pub mod apis;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
 #[cfg(test)]
 mod tests;
 mod views;
+pub mod weights;
 
 use sp_runtime::{
 	generic, impl_opaque_keys,

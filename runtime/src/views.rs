@@ -67,6 +67,7 @@ fn view(id: ModelId, m: pallet_verity_models::ModelInfoOf<Runtime>) -> Model {
 		price: m.price,
 		deposit: m.deposit,
 		size: m.size,
+		graph_size: m.graph_size,
 		nodes: m.nodes,
 		inputs: m.inputs.to_vec(),
 		outputs: m.outputs.to_vec(),

@@ -7,7 +7,7 @@ use super::*;
 fn model() -> Value {
 	json!({
 		"model_id": "0xaa", "owner": "5Alice", "name": "mlp", "version": 2, "price": "10",
-		"deposit": "1000", "size": 3406, "nodes": 7,
+		"deposit": "1000", "size": 3406, "graph_size": 3390, "nodes": 7,
 		"inputs": [{"name": "x", "dtype": "f32", "shape": [1, 16]}],
 		"outputs": [{"name": "y", "dtype": "f32", "shape": [1, 10]}],
 		"status": "Active", "open_jobs": 0, "registered_at": 5, "job_cost": "4010"
@@ -59,7 +59,10 @@ fn model_text_shows_every_field_and_the_io_specs() {
 	let lines: Vec<&str> = text.lines().collect();
 	assert_eq!(lines[0], "model        0xaa");
 	assert_eq!(lines[1], "name         mlp (version 2)");
-	assert!(lines.contains(&"size         3406 bytes, 7 nodes"), "{text}");
+	assert!(
+		lines.contains(&"size         3406 bytes, 7 nodes (3390 bytes of canonical graph)"),
+		"{text}"
+	);
 	assert!(lines.contains(&"price        10 (job cost 4010)"), "{text}");
 	assert!(lines.contains(&"input 0      x: f32 [1, 16]"), "{text}");
 	assert!(lines.contains(&"output 0     y: f32 [1, 10]"), "{text}");

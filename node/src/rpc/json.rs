@@ -29,6 +29,7 @@ pub fn model(m: &ModelView<AccountId, Balance, BlockNumber>) -> Value {
 		"price": m.price.to_string(),
 		"deposit": m.deposit.to_string(),
 		"size": m.size,
+		"graph_size": m.graph_size,
 		"nodes": m.nodes,
 		"inputs": specs(&m.inputs),
 		"outputs": specs(&m.outputs),

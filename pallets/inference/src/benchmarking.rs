@@ -20,12 +20,26 @@ fn fund<T: Config>(who: &T::AccountId) {
 	let _ = T::Currency::set_balance(who, amount);
 }
 
-/// A registered executor.
+/// Empties the assignment set, so that a benchmark controls who takes jobs (a runtime's
+/// genesis may have registered executors already).
+fn empty_set<T: Config>() {
+	ActiveExecutors::<T>::kill();
+}
+
+/// A registered executor with the minimum bond.
 fn executor<T: Config>(index: u32) -> T::AccountId {
+	executor_bonded::<T>(index, 1)
+}
+
+/// A registered executor bonding `times` the minimum.
+fn executor_bonded<T: Config>(index: u32, times: u32) -> T::AccountId {
 	let who: T::AccountId = account("executor", index, 0);
 	fund::<T>(&who);
-	Inference::<T>::do_register_executor(&who, T::MinExecutorBond::get())
-		.expect("a funded account registers");
+	Inference::<T>::do_register_executor(
+		&who,
+		T::MinExecutorBond::get().saturating_mul(times.into()),
+	)
+	.expect("a funded account registers");
 	who
 }
 
@@ -86,12 +100,50 @@ fn result<T: Config>(job: JobId, outputs: usize, nodes: u32) -> JobResultOf<T> {
 	}
 }
 
+/// `n` jobs executed by one executor, in their challenge window.
+fn executed_jobs<T: Config>(n: u32) -> Vec<JobId> {
+	empty_set::<T>();
+	let who = executor::<T>(0);
+	let model = model::<T>(1, 2);
+	let nodes = T::Models::terms(&model).expect("registered").nodes;
+	let jobs = submit_jobs::<T>(model, 1, n);
+	for chunk in jobs.chunks(T::MaxResultsPerCall::get() as usize) {
+		let results: Vec<_> = chunk.iter().map(|j| result::<T>(*j, 2, nodes)).collect();
+		Inference::<T>::do_post_results(&who, results.try_into().expect("chunked"))
+			.expect("assigned to `who`");
+	}
+	jobs
+}
+
+/// Moves the next step of every job in `jobs` into one `Due` bucket (the latest of theirs),
+/// makes that block the current one and returns it.
+fn due_together<T: Config>(jobs: &[JobId]) -> BlockNumberFor<T> {
+	let now = frame_system::Pallet::<T>::block_number();
+	let at = jobs.iter().filter_map(|j| Jobs::<T>::get(j).map(|j| j.due)).max().unwrap_or(now);
+	for j in jobs {
+		if let Some(job) = Jobs::<T>::get(j) {
+			Due::<T>::mutate(job.due, |q| q.retain(|x| x != j));
+			Jobs::<T>::mutate(j, |job| {
+				if let Some(job) = job {
+					job.due = at;
+				}
+			});
+		}
+	}
+	let all: BoundedVec<JobId, T::MaxDuePerBlock> =
+		jobs.to_vec().try_into().expect("at most MaxDuePerBlock jobs");
+	Due::<T>::insert(at, all);
+	frame_system::Pallet::<T>::set_block_number(at);
+	at
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
 
 	#[benchmark]
 	fn register_executor() {
+		empty_set::<T>();
 		for i in 1..T::MaxExecutors::get() {
 			executor::<T>(i);
 		}
@@ -107,6 +159,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn unregister_executor() {
+		empty_set::<T>();
 		let who = executor::<T>(0);
 		for i in 1..T::MaxExecutors::get() {
 			executor::<T>(i);
@@ -115,11 +168,12 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 
-		assert!(!ActiveExecutors::<T>::get().iter().any(|(a, _)| a == &who));
+		assert!(!ActiveExecutors::<T>::get().iter().any(|e| e.who == who));
 	}
 
 	#[benchmark]
 	fn withdraw_bond() {
+		empty_set::<T>();
 		let who = executor::<T>(0);
 		Inference::<T>::do_unregister_executor(&who).expect("registered");
 		let later =
@@ -135,6 +189,7 @@ mod benchmarks {
 	/// Inputs of `b` bytes (up to `MaxTensorBytes`), with a full executor set to choose from.
 	#[benchmark]
 	fn submit(b: Linear<4, { T::MaxTensorBytes::get() }>) {
+		empty_set::<T>();
 		for i in 0..T::MaxExecutors::get() {
 			executor::<T>(i);
 		}
@@ -153,6 +208,7 @@ mod benchmarks {
 	/// `n` results, each with an output of `MaxTensorBytes`.
 	#[benchmark]
 	fn post_results(n: Linear<1, { T::MaxResultsPerCall::get().min(T::MaxAssigned::get()) }>) {
+		empty_set::<T>();
 		let who = executor::<T>(0);
 		let outputs = max_width::<T>();
 		let model = model::<T>(1, outputs);
@@ -169,21 +225,32 @@ mod benchmarks {
 			.all(|j| Jobs::<T>::get(j).map(|j| j.status) == Some(JobStatus::Executed)));
 	}
 
+	/// The per-block work: `n` jobs past their deadline in one block, each penalised and
+	/// reassigned, with a full executor set to choose from.
+	#[benchmark]
+	fn time_out_jobs(n: Linear<0, { T::MaxDuePerBlock::get().min(T::MaxAssigned::get()) }>) {
+		empty_set::<T>();
+		// Bonds that stay above the minimum through every penalty, so each job is reassigned.
+		for i in 0..T::MaxExecutors::get() {
+			executor_bonded::<T>(i, 100_000);
+		}
+		let model = model::<T>(1, 2);
+		let jobs = submit_jobs::<T>(model, 1, n);
+		let due = due_together::<T>(&jobs);
+
+		#[block]
+		{
+			Inference::<T>::on_initialize(due);
+		}
+
+		assert!(jobs.iter().all(|j| Jobs::<T>::get(j).map(|j| j.attempts) == Some(2)));
+	}
+
 	/// The per-block work: `n` jobs finalized in one block (paying executor and owner).
 	#[benchmark]
-	fn process_due(n: Linear<0, { T::MaxDuePerBlock::get().min(T::MaxAssigned::get()) }>) {
-		let who = executor::<T>(0);
-		let model = model::<T>(1, 2);
-		let nodes = T::Models::terms(&model).expect("registered").nodes;
-		let jobs = submit_jobs::<T>(model, 1, n);
-		let now = frame_system::Pallet::<T>::block_number();
-		for chunk in jobs.chunks(T::MaxResultsPerCall::get() as usize) {
-			let results: Vec<_> = chunk.iter().map(|j| result::<T>(*j, 2, nodes)).collect();
-			Inference::<T>::do_post_results(&who, results.try_into().expect("chunked"))
-				.expect("assigned to `who`");
-		}
-		let due: BlockNumberFor<T> = now.saturating_add(T::ChallengeWindow::get());
-		frame_system::Pallet::<T>::set_block_number(due);
+	fn finalize_jobs(n: Linear<0, { T::MaxDuePerBlock::get().min(T::MaxAssigned::get()) }>) {
+		let jobs = executed_jobs::<T>(n);
+		let due = due_together::<T>(&jobs);
 
 		#[block]
 		{
@@ -193,6 +260,22 @@ mod benchmarks {
 		assert!(jobs
 			.iter()
 			.all(|j| Jobs::<T>::get(j).map(|j| j.status) == Some(JobStatus::Finalized)));
+	}
+
+	/// The per-block work: `n` finished jobs pruned in one block.
+	#[benchmark]
+	fn prune_jobs(n: Linear<0, { T::MaxDuePerBlock::get().min(T::MaxAssigned::get()) }>) {
+		let jobs = executed_jobs::<T>(n);
+		let window_end = due_together::<T>(&jobs);
+		Inference::<T>::on_initialize(window_end);
+		let due = due_together::<T>(&jobs);
+
+		#[block]
+		{
+			Inference::<T>::on_initialize(due);
+		}
+
+		assert!(jobs.iter().all(|j| !Jobs::<T>::contains_key(j)));
 	}
 
 	impl_benchmark_test_suite!(Inference, crate::mock::new_test_ext(), crate::mock::Test);

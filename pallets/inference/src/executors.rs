@@ -22,8 +22,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_register_executor(who: &T::AccountId, bond: BalanceOf<T>) -> DispatchResult {
 		ensure!(!Executors::<T>::contains_key(who), Error::<T>::AlreadyExecutor);
 		ensure!(bond >= T::MinExecutorBond::get(), Error::<T>::BondTooLow);
-		ActiveExecutors::<T>::try_mutate(|set| set.try_push((who.clone(), bond)))
-			.map_err(|_| Error::<T>::TooManyExecutors)?;
+		ActiveExecutors::<T>::try_mutate(|set| {
+			set.try_push(ActiveExecutor { who: who.clone(), bond, queued: 0 })
+		})
+		.map_err(|_| Error::<T>::TooManyExecutors)?;
 		T::Currency::hold(&HoldReason::ExecutorBond.into(), who, bond)?;
 		Executors::<T>::insert(
 			who,
@@ -65,7 +67,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Removes `who` from the assignment set; returns the block its bond unlocks at.
 	fn leave(who: &T::AccountId, info: &mut ExecutorOf<T>) -> BlockNumberFor<T> {
-		ActiveExecutors::<T>::mutate(|set| set.retain(|(a, _)| a != who));
+		ActiveExecutors::<T>::mutate(|set| set.retain(|e| &e.who != who));
 		let unlocks_at =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingDelay::get());
 		info.status = ExecutorStatus::Leaving(unlocks_at);
@@ -93,8 +95,8 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::ExecutorLeaving { who: who.clone(), unlocks_at });
 			} else {
 				ActiveExecutors::<T>::mutate(|set| {
-					if let Some(entry) = set.iter_mut().find(|(a, _)| a == who) {
-						entry.1 = info.bond;
+					if let Some(entry) = set.iter_mut().find(|e| &e.who == who) {
+						entry.bond = info.bond;
 					}
 				});
 			}
@@ -111,13 +113,10 @@ impl<T: Config> Pallet<T> {
 		avoid: Option<&T::AccountId>,
 	) -> Result<T::AccountId, DispatchError> {
 		let set = ActiveExecutors::<T>::get();
-		let open = |a: &T::AccountId| {
-			(Assigned::<T>::decode_len(a).unwrap_or(0) as u32) < T::MaxAssigned::get()
-		};
 		let candidates: alloc::vec::Vec<(&T::AccountId, u128)> = set
 			.iter()
-			.filter(|(a, _)| open(a))
-			.map(|(a, bond)| (a, (*bond).unique_saturated_into()))
+			.filter(|e| e.queued < T::MaxAssigned::get())
+			.map(|e| (&e.who, e.bond.unique_saturated_into()))
 			.collect();
 		let preferred: alloc::vec::Vec<(&T::AccountId, u128)> =
 			candidates.iter().filter(|(a, _)| Some(*a) != avoid).cloned().collect();
@@ -136,6 +135,15 @@ impl<T: Config> Pallet<T> {
 			point -= weight;
 		}
 		Err(Error::<T>::NoExecutor.into())
+	}
+
+	/// Records that `who`'s `Assigned` queue now holds `queued` jobs (if it is active).
+	pub(crate) fn set_queued(who: &T::AccountId, queued: usize) {
+		ActiveExecutors::<T>::mutate(|set| {
+			if let Some(entry) = set.iter_mut().find(|e| &e.who == who) {
+				entry.queued = queued as u32;
+			}
+		});
 	}
 
 	/// Counts a job opened (`true`) or closed for an executor.

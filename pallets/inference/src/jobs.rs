@@ -62,8 +62,9 @@ impl<T: Config> Pallet<T> {
 			T::MaxDuePerBlock::get() / 2,
 			SUBMIT_SLIP,
 		)?;
-		Assigned::<T>::try_mutate(&executor, |q| q.try_push(job))
+		let queued = Assigned::<T>::try_mutate(&executor, |q| q.try_push(job).map(|_| q.len()))
 			.map_err(|_| Error::<T>::NoExecutor)?;
+		Self::set_queued(&executor, queued);
 		T::Currency::hold(&HoldReason::JobPayment.into(), &who, fee.saturating_add(royalty))?;
 		T::Models::job_opened(&model)?;
 		Self::count_job(&executor, true);
@@ -109,6 +110,7 @@ impl<T: Config> Pallet<T> {
 			seen.push(result.job);
 			Self::accept_result(who, now, result)?;
 		}
+		Self::set_queued(who, Assigned::<T>::decode_len(who).unwrap_or(0));
 		Ok(())
 	}
 
@@ -186,34 +188,61 @@ impl<T: Config> Pallet<T> {
 		Self::schedule(job, at, T::MaxDuePerBlock::get(), STEP_SLIP)
 	}
 
-	/// Runs the steps due in block `now`; returns their weight.
+	/// Runs the steps due in block `now`; returns their weight, each step priced by the
+	/// benchmark of its kind.
 	pub(crate) fn process_due(now: BlockNumberFor<T>) -> Weight {
-		let due = Due::<T>::take(now);
-		let count = due.len() as u32;
-		for job in due {
-			Self::step(job, now);
+		let (mut timeouts, mut finalized, mut other) = (0u32, 0u32, 0u32);
+		for job in Due::<T>::take(now) {
+			match Self::step(job, now) {
+				Step::TimedOut => timeouts += 1,
+				Step::Finalized => finalized += 1,
+				Step::Pruned | Step::Held | Step::Stale => other += 1,
+			}
 		}
-		T::WeightInfo::process_due(count)
+		T::WeightInfo::time_out_jobs(timeouts)
+			.saturating_add(T::WeightInfo::finalize_jobs(finalized))
+			.saturating_add(T::WeightInfo::prune_jobs(other))
+	}
+
+	/// The most a full `Due` bucket can cost: every job taking the costliest step.
+	pub fn max_due_weight() -> Weight {
+		let n = T::MaxDuePerBlock::get();
+		T::WeightInfo::time_out_jobs(n)
+			.max(T::WeightInfo::finalize_jobs(n))
+			.max(T::WeightInfo::prune_jobs(n))
 	}
 
 	/// One job's step at its due block. Stale entries (a job that moved on) are skipped.
-	fn step(id: JobId, now: BlockNumberFor<T>) {
-		let Some(job) = Jobs::<T>::get(id) else { return };
+	fn step(id: JobId, now: BlockNumberFor<T>) -> Step {
+		let Some(job) = Jobs::<T>::get(id) else { return Step::Stale };
 		if job.due != now {
-			return;
+			return Step::Stale;
 		}
 		match job.status {
-			JobStatus::Assigned => Self::time_out(id, job, now),
-			JobStatus::Executed if T::Disputes::holds(id) => {},
-			JobStatus::Executed => Self::finalize(id, job, now),
-			JobStatus::Finalized | JobStatus::Refunded => Self::prune(id, &job.submitter),
+			JobStatus::Assigned => {
+				Self::time_out(id, job, now);
+				Step::TimedOut
+			},
+			JobStatus::Executed if T::Disputes::holds(id) => Step::Held,
+			JobStatus::Executed => {
+				Self::finalize(id, job, now);
+				Step::Finalized
+			},
+			JobStatus::Finalized | JobStatus::Refunded => {
+				Self::prune(id, &job.submitter);
+				Step::Pruned
+			},
 		}
 	}
 
 	/// The executor missed the deadline: penalise it, then reassign or refund the job.
 	fn time_out(id: JobId, mut job: JobOf<T>, now: BlockNumberFor<T>) {
 		let late = job.executor.clone();
-		Assigned::<T>::mutate(&late, |q| q.retain(|j| *j != id));
+		let left = Assigned::<T>::mutate(&late, |q| {
+			q.retain(|j| *j != id);
+			q.len()
+		});
+		Self::set_queued(&late, left);
 		Self::count_job(&late, false);
 		Self::penalise_late(&late, id);
 		if job.attempts < T::MaxAttempts::get() {
@@ -221,8 +250,9 @@ impl<T: Config> Pallet<T> {
 			let reassigned = Self::select_executor(id, attempt, Some(&late)).and_then(|next| {
 				let deadline =
 					Self::schedule_step(id, now.saturating_add(T::ExecutionTimeout::get()))?;
-				Assigned::<T>::try_mutate(&next, |q| q.try_push(id))
+				let queued = Assigned::<T>::try_mutate(&next, |q| q.try_push(id).map(|_| q.len()))
 					.map_err(|_| Error::<T>::NoExecutor)?;
+				Self::set_queued(&next, queued);
 				Ok((next, deadline))
 			});
 			if let Ok((next, deadline)) = reassigned {
@@ -358,4 +388,18 @@ impl<T: Config> JobSettlement<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		Self::finalize(job, j, frame_system::Pallet::<T>::block_number());
 		Ok(())
 	}
+}
+
+/// What a due job's step did (it prices the step).
+enum Step {
+	/// Its deadline passed: penalised, reassigned or refunded.
+	TimedOut,
+	/// Its window ended: paid out.
+	Finalized,
+	/// Its retention ended: deleted.
+	Pruned,
+	/// A dispute holds it.
+	Held,
+	/// The entry was stale (the job moved on or is gone).
+	Stale,
 }

@@ -216,10 +216,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Executors<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, ExecutorOf<T>>;
 
-	/// The assignment set: active executors and their bonds.
+	/// The assignment set: active executors, their bonds and queue lengths.
 	#[pallet::storage]
-	pub type ActiveExecutors<T: Config> =
-		StorageValue<_, BoundedVec<(T::AccountId, BalanceOf<T>), T::MaxExecutors>, ValueQuery>;
+	pub type ActiveExecutors<T: Config> = StorageValue<
+		_,
+		BoundedVec<ActiveExecutor<T::AccountId, BalanceOf<T>>, T::MaxExecutors>,
+		ValueQuery,
+	>;
 
 	/// Jobs waiting for each executor's result.
 	#[pallet::storage]

@@ -53,6 +53,8 @@ impl pallet_verity_models::Config for Test {
 	type ChunkBytes = ConstU32<{ 64 * 1024 }>;
 	type MaxInlineBytes = ConstU32<{ 1024 * 1024 }>;
 	type MaxNameLen = ConstU32<32>;
+	type MaxConstants = ConstU32<64>;
+	type UploadLifetime = ConstU64<100>;
 	type WeightInfo = ();
 }
 
@@ -194,6 +196,16 @@ pub fn run_to(n: u64) {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		Inference::on_initialize(next);
+		assert_queues_counted();
+	}
+}
+
+/// The invariant selection relies on: every active executor's `queued` is the length of its
+/// `Assigned` queue.
+pub fn assert_queues_counted() {
+	for e in crate::ActiveExecutors::<Test>::get() {
+		let len = crate::Assigned::<Test>::decode_len(e.who).unwrap_or(0) as u32;
+		assert_eq!(e.queued, len, "queue of executor {} miscounted", e.who);
 	}
 }
 

@@ -93,6 +93,11 @@ fn setup_job() -> ModelId {
 	model
 }
 
+/// The assignment set as `(who, bond, queued)`.
+fn active() -> Vec<(u64, Balance, u32)> {
+	ActiveExecutors::<Test>::get().into_iter().map(|e| (e.who, e.bond, e.queued)).collect()
+}
+
 fn events() -> Vec<Event<Test>> {
 	System::events()
 		.into_iter()
@@ -109,7 +114,7 @@ mod executors {
 			assert_ok!(Inference::register_executor(RuntimeOrigin::signed(EXEC_A), 5_000));
 			assert_eq!(held(EXEC_A, HoldReason::ExecutorBond), 5_000);
 			assert_eq!(free(EXEC_A), START - 5_000);
-			assert_eq!(ActiveExecutors::<Test>::get().to_vec(), vec![(EXEC_A, 5_000)]);
+			assert_eq!(active(), vec![(EXEC_A, 5_000, 0)]);
 			assert!(events().contains(&Event::ExecutorRegistered { who: EXEC_A, bond: 5_000 }));
 		});
 	}
@@ -209,6 +214,30 @@ mod executors {
 
 mod submit {
 	use super::*;
+
+	#[test]
+	fn executors_with_full_queues_take_no_new_jobs() {
+		new_test_ext().execute_with(|| {
+			let model = setup_job();
+			// A's queue holds at most 8 (MaxAssigned): jobs 0..8 fill it.
+			for _ in 1..8 {
+				assert_ok!(Inference::submit(RuntimeOrigin::signed(DAPP), model, inputs(), 1_000));
+			}
+			assert_eq!(active(), vec![(EXEC_A, MIN_BOND, 8)]);
+			assert_noop!(
+				Inference::submit(RuntimeOrigin::signed(DAPP), model, inputs(), 1_000),
+				Error::<Test>::NoExecutor
+			);
+			// B joins: A's queue is full, so B gets the next job whatever the draw.
+			assert_ok!(Inference::register_executor(RuntimeOrigin::signed(EXEC_B), MIN_BOND));
+			assert_ok!(Inference::submit(RuntimeOrigin::signed(DAPP), model, inputs(), 1_000));
+			assert_eq!(Jobs::<Test>::get(8).unwrap().executor, EXEC_B);
+			// A posts two results: its queue has room again, and the count follows.
+			assert_ok!(post(EXEC_A, vec![result(0), result(1)]));
+			assert_eq!(active(), vec![(EXEC_A, MIN_BOND, 6), (EXEC_B, MIN_BOND, 1)]);
+			assert_queues_counted();
+		});
+	}
 
 	#[test]
 	fn holds_fee_and_royalty_and_assigns() {
@@ -463,7 +492,7 @@ mod lifecycle {
 			assert_eq!(held(EXEC_A, HoldReason::ExecutorBond), MIN_BOND - MIN_BOND / 10);
 			assert_eq!(Balances::total_issuance(), issuance - MIN_BOND / 10);
 			// A's bond is now below the minimum: it left the set.
-			assert_eq!(ActiveExecutors::<Test>::get().to_vec(), vec![(EXEC_B, 2 * MIN_BOND)]);
+			assert_eq!(active(), vec![(EXEC_B, 2 * MIN_BOND, 1)]);
 			let job = Jobs::<Test>::get(0).unwrap();
 			assert_eq!((job.executor, job.attempts, job.due), (EXEC_B, 2, 1 + 2 * TIMEOUT));
 			assert_eq!(Assigned::<Test>::get(EXEC_B).to_vec(), vec![0]);

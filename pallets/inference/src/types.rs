@@ -226,6 +226,19 @@ pub enum ExecutorStatus<BlockNumber> {
 	Leaving(BlockNumber),
 }
 
+/// An executor in the assignment set, with what selection needs to know without further reads.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct ActiveExecutor<AccountId, Balance> {
+	/// Its account.
+	pub who: AccountId,
+	/// Its bond (its weight in selection).
+	pub bond: Balance,
+	/// Jobs in its `Assigned` queue (it takes no new job when the queue is full).
+	pub queued: u32,
+}
+
 /// A registered executor.
 #[derive(
 	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,

@@ -1,9 +1,10 @@
 //! Weights of the inference pallet's dispatchables and per-block work.
 //!
-//! `()` holds hand-set, conservative bounds (the runtime uses them until the benchmarks in
-//! `benchmarking.rs` are run on reference hardware): `submit` reads every executor's queue
-//! length (up to 64) and up to 9 `Due` buckets; each due job is priced as the costliest step,
-//! a timeout (penalty, reselection, rescheduling).
+//! `()` holds hand-set, conservative bounds for tests and for runtimes that have not run the
+//! benchmarks of `benchmarking.rs` (Verity's runtime uses the generated
+//! `runtime/src/weights/pallet_verity_inference.rs`): `submit` reads up to 9 `Due` buckets;
+//! each due job is priced as the costliest step, a timeout (penalty, reselection,
+//! rescheduling).
 
 use frame_support::weights::{constants::RocksDbWeight, Weight};
 
@@ -19,8 +20,12 @@ pub trait WeightInfo {
 	fn submit(b: u32) -> Weight;
 	/// `post_results` with `n` results.
 	fn post_results(n: u32) -> Weight;
-	/// The per-block work of `n` due jobs (each the most expensive step: finalization).
-	fn process_due(n: u32) -> Weight;
+	/// The per-block work of `n` due jobs whose deadline passed (penalty, reassignment).
+	fn time_out_jobs(n: u32) -> Weight;
+	/// The per-block work of `n` due jobs whose window ended (payment).
+	fn finalize_jobs(n: u32) -> Weight;
+	/// The per-block work of `n` due jobs past retention (deletion), or held, or stale.
+	fn prune_jobs(n: u32) -> Weight;
 }
 
 impl WeightInfo for () {
@@ -38,14 +43,20 @@ impl WeightInfo for () {
 	}
 	fn submit(b: u32) -> Weight {
 		Weight::from_parts(120_000_000 + 2_000 * b as u64, 20_000 + b as u64)
-			.saturating_add(RocksDbWeight::get().reads_writes(8 + 64 + 9, 9))
+			.saturating_add(RocksDbWeight::get().reads_writes(8 + 9, 9))
 	}
 	fn post_results(n: u32) -> Weight {
 		Weight::from_parts(10_000_000 + 40_000_000 * n as u64, 4_000 + 20_000 * n as u64)
 			.saturating_add(RocksDbWeight::get().reads_writes(1 + 3 * n as u64, 1 + 4 * n as u64))
 	}
-	fn process_due(n: u32) -> Weight {
+	fn time_out_jobs(n: u32) -> Weight {
 		Weight::from_parts(5_000_000 + 100_000_000 * n as u64, 2_000 + 10_000 * n as u64)
 			.saturating_add(RocksDbWeight::get().reads_writes(1 + 80 * n as u64, 1 + 10 * n as u64))
+	}
+	fn finalize_jobs(n: u32) -> Weight {
+		Self::time_out_jobs(n)
+	}
+	fn prune_jobs(n: u32) -> Weight {
+		Self::time_out_jobs(n)
 	}
 }

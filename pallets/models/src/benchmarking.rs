@@ -15,11 +15,38 @@ fn owner<T: Config>() -> T::AccountId {
 	who
 }
 
-/// A valid model of at most `b` bytes (`b` >= 1 KiB): an MLP whose weights take all but the
-/// ONNX framing.
+/// Most ONNX bytes one canonical constant costs in [`model`]'s framing (measured: about 45).
+const BYTES_PER_CONSTANT: u32 = 128;
+
+/// The least model size the benchmarks use: room for `MaxConstants` constants.
+fn min_bytes<T: Config>() -> u32 {
+	T::MaxConstants::get().saturating_mul(BYTES_PER_CONSTANT).max(1_024)
+}
+
+/// A valid model of at most `b` bytes with `k` (rounded up to even, at least 2) constants:
+/// an MLP of `k / 2` layers whose first layer's weights take all but the ONNX framing.
+fn model(b: u32, k: u32) -> Vec<u8> {
+	let layers = (k.div_ceil(2)).max(1) as usize;
+	let sizes = |width: usize| {
+		let mut s = vec![width];
+		s.resize(layers + 1, 1);
+		s
+	};
+	let build = |width: u32| zoo::mlp(&sizes(width as usize), 1).expect("the zoo builds MLPs");
+	let framing = build(1).len() as u32;
+	let mut width = (b.saturating_sub(framing) / 4).max(1);
+	let mut bytes = build(width);
+	// Longer dims and lengths can add a few framing bytes: shrink until it fits.
+	while bytes.len() as u32 > b && width > 1 {
+		width = width.saturating_sub((bytes.len() as u32 - b).div_ceil(4)).max(1);
+		bytes = build(width);
+	}
+	bytes
+}
+
+/// A small valid model.
 fn model_bytes(b: u32) -> Vec<u8> {
-	let width = (b.saturating_sub(512) / 4).max(64) as usize;
-	zoo::mlp(&[width, 1], 1).expect("the zoo builds MLPs")
+	model(b, 2)
 }
 
 /// Starts an upload of `bytes` by `who` and sends every chunk.
@@ -47,11 +74,14 @@ fn name<T: Config>() -> BoundedVec<u8, T::MaxNameLen> {
 mod benchmarks {
 	use super::*;
 
-	/// Registering a model of `b` bytes in one extrinsic.
+	/// Registering a model of `b` bytes and `k` constants in one extrinsic.
 	#[benchmark]
-	fn register(b: Linear<1_024, { T::MaxInlineBytes::get() }>) {
+	fn register(
+		b: Linear<{ min_bytes::<T>() }, { T::MaxInlineBytes::get() }>,
+		k: Linear<2, { T::MaxConstants::get() }>,
+	) {
 		let who = owner::<T>();
-		let bytes = model_bytes(b);
+		let bytes = model(b, k);
 		let id = Pallet::<T>::model_id(&bytes);
 		assert!(bytes.len() as u32 <= b);
 		let bytes: BoundedVec<u8, T::MaxInlineBytes> =
@@ -60,7 +90,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), bytes, name::<T>(), 1, 1u32.into());
 
-		assert!(Models::<T>::contains_key(id));
+		assert!(Models::<T>::get(id).is_some_and(|m| m.constants >= k));
 	}
 
 	#[benchmark]
@@ -90,17 +120,21 @@ mod benchmarks {
 		assert!(ModelBytes::<T>::contains_key(id, 0));
 	}
 
-	/// Checking and registering an uploaded model of `b` bytes.
+	/// Checking and registering an uploaded model of `b` bytes and `k` constants.
 	#[benchmark]
-	fn finish_upload(b: Linear<1_024, { T::MaxModelBytes::get() }>) {
+	fn finish_upload(
+		b: Linear<{ min_bytes::<T>() }, { T::MaxModelBytes::get() }>,
+		k: Linear<2, { T::MaxConstants::get() }>,
+	) {
 		let who = owner::<T>();
-		let bytes = model_bytes(b);
+		let bytes = model(b, k);
+		assert!(bytes.len() as u32 <= b);
 		let id = upload::<T>(&who, &bytes);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), id, name::<T>(), 1, 1u32.into());
 
-		assert!(Models::<T>::contains_key(id));
+		assert!(Models::<T>::get(id).is_some_and(|m| m.constants >= k));
 	}
 
 	/// Cancelling an upload of `c` chunks.
@@ -112,6 +146,23 @@ mod benchmarks {
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), id);
+
+		assert!(!Uploads::<T>::contains_key(id));
+	}
+
+	/// Reaping an expired upload of `c` chunks.
+	#[benchmark]
+	fn reap_upload(c: Linear<1, { T::MaxModelBytes::get().div_ceil(T::ChunkBytes::get()) }>) {
+		let who = owner::<T>();
+		let bytes = vec![0u8; (c * T::ChunkBytes::get()) as usize];
+		let id = upload::<T>(&who, &bytes);
+		frame_system::Pallet::<T>::set_block_number(
+			frame_system::Pallet::<T>::block_number() + T::UploadLifetime::get(),
+		);
+		let reaper: T::AccountId = account("reaper", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(reaper), id);
 
 		assert!(!Uploads::<T>::contains_key(id));
 	}
@@ -136,11 +187,17 @@ mod benchmarks {
 		assert_eq!(Models::<T>::get(id).map(|m| m.status), Some(ModelStatus::Deprecated));
 	}
 
-	/// Removing a model of `c` chunks.
+	/// Removing a model of `c` chunks and `k` constants.
 	#[benchmark]
-	fn remove(c: Linear<1, { T::MaxModelBytes::get().div_ceil(T::ChunkBytes::get()) }>) {
+	fn remove(
+		c: Linear<
+			{ min_bytes::<T>().div_ceil(T::ChunkBytes::get()) },
+			{ T::MaxModelBytes::get().div_ceil(T::ChunkBytes::get()) },
+		>,
+		k: Linear<2, { T::MaxConstants::get() }>,
+	) {
 		let who = owner::<T>();
-		let bytes = model_bytes((c * T::ChunkBytes::get()).clamp(1_024, T::MaxModelBytes::get()));
+		let bytes = model((c * T::ChunkBytes::get()).min(T::MaxModelBytes::get()), k);
 		let id = upload::<T>(&who, &bytes);
 		Pallet::<T>::finish_upload(
 			RawOrigin::Signed(who.clone()).into(),
@@ -155,6 +212,7 @@ mod benchmarks {
 		_(RawOrigin::Signed(who), id);
 
 		assert!(!Models::<T>::contains_key(id));
+		assert_eq!(Constants::<T>::iter_prefix(id).count(), 0);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

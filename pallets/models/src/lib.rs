@@ -7,14 +7,19 @@
 //! shapes, limits), so only models every validator agrees on are accepted. The model id is
 //! the blake2-256 hash of the bytes; registering the same bytes twice is an error.
 //!
-//! The bytes stay in storage, chunked, for executors' nodes to load; the owner holds a
-//! deposit per byte ([`Config::DepositPerByte`]) until the model is removed. An owner can
-//! deprecate a model (no new jobs) and remove it once no job is open. Other pallets use
-//! models through the [`ModelRegistry`] trait.
+//! The bytes stay in storage, chunked, for executors' nodes to load. The canonical graph is
+//! stored beside them: its structure in [`Graphs`] and each constant (weights) in
+//! [`Constants`], so that a dispute re-executes one node reading only what that node needs.
+//! The owner holds a deposit per byte of both ([`Config::DepositPerByte`]) until the model
+//! is removed. An upload not finished within [`Config::UploadLifetime`] can be reaped by
+//! anyone, so nobody can reserve a model id for ever. An owner can deprecate a model (no new
+//! jobs) and remove it once no job is open. Other pallets use models through the
+//! [`ModelRegistry`] trait.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
+mod canonical;
 pub mod types;
 pub mod weights;
 
@@ -107,6 +112,12 @@ pub mod pallet {
 		/// Longest model name.
 		#[pallet::constant]
 		type MaxNameLen: Get<u32>;
+		/// Most constants (initializers and folded subgraphs) of a model's canonical graph.
+		#[pallet::constant]
+		type MaxConstants: Get<u32>;
+		/// Blocks an upload may stay unfinished before anyone may reap it.
+		#[pallet::constant]
+		type UploadLifetime: Get<BlockNumberFor<Self>>;
 		/// Weights of the dispatchables.
 		type WeightInfo: WeightInfo;
 	}
@@ -127,10 +138,20 @@ pub mod pallet {
 	pub type ModelBytes<T: Config> =
 		StorageDoubleMap<_, Identity, ModelId, Twox64Concat, u32, BoundedVec<u8, T::ChunkBytes>>;
 
+	/// The structure of each registered model's canonical graph ([`GraphBytes`]).
+	#[pallet::storage]
+	pub type Graphs<T: Config> = StorageMap<_, Identity, ModelId, GraphBytes>;
+
+	/// The data of each constant of a canonical graph, by model and value id (its dtype and
+	/// shape are in [`Graphs`]).
+	#[pallet::storage]
+	pub type Constants<T: Config> =
+		StorageDoubleMap<_, Identity, ModelId, Twox64Concat, u32, BoundedVec<u8, T::MaxModelBytes>>;
+
 	/// Uploads in progress, by the id the finished model will have.
 	#[pallet::storage]
 	pub type Uploads<T: Config> =
-		StorageMap<_, Identity, ModelId, Upload<T::AccountId, BalanceOf<T>>>;
+		StorageMap<_, Identity, ModelId, Upload<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>>;
 
 	/// Events.
 	#[pallet::event]
@@ -160,6 +181,13 @@ pub mod pallet {
 		UploadCancelled {
 			/// The id the model would have had.
 			model: ModelId,
+		},
+		/// An expired upload was reaped: its chunks deleted, its deposit released.
+		UploadReaped {
+			/// The id the model would have had.
+			model: ModelId,
+			/// Whose upload it was.
+			owner: T::AccountId,
 		},
 		/// A model was deprecated: no new jobs.
 		ModelDeprecated {
@@ -221,30 +249,38 @@ pub mod pallet {
 		OpenJobs,
 		/// Too many open jobs to count (overflow).
 		Overflow,
+		/// The canonical graph has more constants than `MaxConstants`.
+		TooManyConstants,
+		/// The canonical graph's structure or one of its constants exceeds the storage limits.
+		GraphTooLarge,
+		/// The upload has not expired yet.
+		UploadNotExpired,
 	}
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Registers a model whose ONNX `bytes` fit one extrinsic.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register(bytes.len() as u32))]
+		#[pallet::weight(T::WeightInfo::register(bytes.len() as u32, T::MaxConstants::get()))]
 		pub fn register(
 			origin: OriginFor<T>,
 			bytes: BoundedVec<u8, T::MaxInlineBytes>,
 			name: BoundedVec<u8, T::MaxNameLen>,
 			version: u32,
 			price: BalanceOf<T>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let id = Self::model_id(&bytes);
 			ensure!(!Models::<T>::contains_key(id), Error::<T>::AlreadyRegistered);
 			ensure!(!Uploads::<T>::contains_key(id), Error::<T>::UploadInProgress);
 			let size = Self::check_size(bytes.len())?;
-			let graph = Self::import(&bytes)?;
-			let deposit = Self::deposit_for(size);
+			let split = Self::import(&bytes)?;
+			let constants = split.constant_count();
+			let deposit = Self::deposit_for(size.saturating_add(split.stored_bytes()));
 			T::Currency::hold(&HoldReason::ModelDeposit.into(), &who, deposit)?;
 			Self::store_bytes(&id, &bytes)?;
-			Self::insert_model(id, who, name, version, price, deposit, size, &graph)
+			Self::insert_model(id, who, name, version, price, deposit, size, split)?;
+			Ok(Some(T::WeightInfo::register(size, constants)).into())
 		}
 
 		/// Starts a chunked upload of `size` bytes hashing to `model`; holds the deposit.
@@ -257,7 +293,12 @@ pub mod pallet {
 			let size = Self::check_size(size as usize)?;
 			let deposit = Self::deposit_for(size);
 			T::Currency::hold(&HoldReason::ModelDeposit.into(), &who, deposit)?;
-			Uploads::<T>::insert(model, Upload { owner: who.clone(), size, received: 0, deposit });
+			let expires =
+				frame_system::Pallet::<T>::block_number().saturating_add(T::UploadLifetime::get());
+			Uploads::<T>::insert(
+				model,
+				Upload { owner: who.clone(), size, received: 0, deposit, expires },
+			);
 			Self::deposit_event(Event::UploadStarted { model, owner: who, size });
 			Ok(())
 		}
@@ -289,7 +330,10 @@ pub mod pallet {
 		/// Checks the uploaded bytes (hash, ONNX, canonical graph) and registers the model.
 		/// A model that fails the checks stays uploaded; `cancel_upload` releases it.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::finish_upload(T::MaxModelBytes::get()))]
+		#[pallet::weight(T::WeightInfo::finish_upload(
+			T::MaxModelBytes::get(),
+			T::MaxConstants::get()
+		))]
 		pub fn finish_upload(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -306,19 +350,15 @@ pub mod pallet {
 			);
 			let bytes = Self::read_bytes(&model, upload.size)?;
 			ensure!(Self::model_id(&bytes) == model, Error::<T>::HashMismatch);
-			let graph = Self::import(&bytes)?;
+			let split = Self::import(&bytes)?;
+			let constants = split.constant_count();
+			// The deposit held at `begin_upload` covered the ONNX bytes; add the graph's.
+			let extra = T::DepositPerByte::get().saturating_mul(split.stored_bytes().into());
+			T::Currency::hold(&HoldReason::ModelDeposit.into(), &who, extra)?;
 			Uploads::<T>::remove(model);
-			Self::insert_model(
-				model,
-				who,
-				name,
-				version,
-				price,
-				upload.deposit,
-				upload.size,
-				&graph,
-			)?;
-			Ok(Some(T::WeightInfo::finish_upload(upload.size)).into())
+			let deposit = upload.deposit.saturating_add(extra);
+			Self::insert_model(model, who, name, version, price, deposit, upload.size, split)?;
+			Ok(Some(T::WeightInfo::finish_upload(upload.size, constants)).into())
 		}
 
 		/// Cancels an upload: deletes its chunks and releases its deposit.
@@ -333,6 +373,24 @@ pub mod pallet {
 			Uploads::<T>::remove(model);
 			Self::deposit_event(Event::UploadCancelled { model });
 			Ok(Some(T::WeightInfo::cancel_upload(chunks)).into())
+		}
+
+		/// Reaps an upload left unfinished past its expiry (anyone may): deletes its chunks
+		/// and releases its deposit to the uploader, freeing the model id.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::reap_upload(T::MaxModelBytes::get().div_ceil(T::ChunkBytes::get())))]
+		pub fn reap_upload(origin: OriginFor<T>, model: ModelId) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			let upload = Uploads::<T>::get(model).ok_or(Error::<T>::UnknownUpload)?;
+			ensure!(
+				frame_system::Pallet::<T>::block_number() >= upload.expires,
+				Error::<T>::UploadNotExpired
+			);
+			let chunks = Self::delete_bytes(&model, upload.size);
+			Self::release(&upload.owner, upload.deposit)?;
+			Uploads::<T>::remove(model);
+			Self::deposit_event(Event::UploadReaped { model, owner: upload.owner });
+			Ok(Some(T::WeightInfo::reap_upload(chunks)).into())
 		}
 
 		/// Deprecates a model: it takes no new jobs.
@@ -369,19 +427,24 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Removes a model with no open job: deletes its bytes and releases its deposit.
+		/// Removes a model with no open job: deletes its bytes and canonical graph and releases
+		/// its deposit.
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::remove(T::MaxModelBytes::get().div_ceil(T::ChunkBytes::get())))]
+		#[pallet::weight(T::WeightInfo::remove(
+			T::MaxModelBytes::get().div_ceil(T::ChunkBytes::get()),
+			T::MaxConstants::get(),
+		))]
 		pub fn remove(origin: OriginFor<T>, model: ModelId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let m = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
 			ensure!(m.owner == who, Error::<T>::NotOwner);
 			ensure!(m.open_jobs == 0, Error::<T>::OpenJobs);
 			let chunks = Self::delete_bytes(&model, m.size);
+			let constants = Self::delete_graph(&model, m.constants);
 			Self::release(&who, m.deposit)?;
 			Models::<T>::remove(model);
 			Self::deposit_event(Event::ModelRemoved { model });
-			Ok(Some(T::WeightInfo::remove(chunks)).into())
+			Ok(Some(T::WeightInfo::remove(chunks, constants)).into())
 		}
 	}
 
@@ -411,17 +474,16 @@ pub mod pallet {
 			Ok(len as u32)
 		}
 
-		fn import(bytes: &[u8]) -> Result<Graph, DispatchError> {
+		/// Decodes and checks ONNX bytes into the canonical graph and its storage form.
+		fn import(bytes: &[u8]) -> Result<canonical::SplitGraph<T>, DispatchError> {
 			use verity_primitives::graph::GraphError;
-			Graph::from_onnx(bytes).map_err(|e| {
-				match e {
-					GraphError::Decode(_) => Error::<T>::MalformedModel,
-					GraphError::TooLarge(_) => Error::<T>::TooLarge,
-					GraphError::Unsupported(_) => Error::<T>::UnsupportedModel,
-					GraphError::Invalid(_) => Error::<T>::InvalidModel,
-				}
-				.into()
-			})
+			let graph = Graph::from_onnx(bytes).map_err(|e| match e {
+				GraphError::Decode(_) => Error::<T>::MalformedModel,
+				GraphError::TooLarge(_) => Error::<T>::TooLarge,
+				GraphError::Unsupported(_) => Error::<T>::UnsupportedModel,
+				GraphError::Invalid(_) => Error::<T>::InvalidModel,
+			})?;
+			Self::split_graph(graph)
 		}
 
 		fn store_bytes(model: &ModelId, bytes: &[u8]) -> DispatchResult {
@@ -471,7 +533,7 @@ pub mod pallet {
 			price: BalanceOf<T>,
 			deposit: BalanceOf<T>,
 			size: u32,
-			graph: &Graph,
+			split: canonical::SplitGraph<T>,
 		) -> DispatchResult {
 			let spec = |vs: Vec<&verity_primitives::graph::ValueInfo>| {
 				let specs: Vec<IoSpec> = vs.into_iter().map(IoSpec::from_value).collect();
@@ -484,15 +546,18 @@ pub mod pallet {
 				price,
 				deposit,
 				size,
-				nodes: graph.nodes.len() as u32,
-				inputs: spec(graph.input_types())?,
-				outputs: spec(graph.output_types())?,
+				graph_size: split.stored_bytes(),
+				constants: split.constant_count(),
+				nodes: split.graph.nodes.len() as u32,
+				inputs: spec(split.graph.input_types())?,
+				outputs: spec(split.graph.output_types())?,
 				status: ModelStatus::Active,
 				open_jobs: 0,
 				registered_at: frame_system::Pallet::<T>::block_number(),
 			};
 			let nodes = info.nodes;
 			Models::<T>::insert(model, info);
+			Self::store_graph(&model, split);
 			Self::deposit_event(Event::ModelRegistered { model, owner, size, nodes });
 			Ok(())
 		}
@@ -529,11 +594,11 @@ pub mod pallet {
 		) -> Result<ModelId, DispatchError> {
 			let id = Self::model_id(&bytes);
 			let size = Self::check_size(bytes.len())?;
-			let graph = Self::import(&bytes)?;
+			let split = Self::import(&bytes)?;
 			Self::store_bytes(&id, &bytes)?;
 			let name = BoundedVec::truncate_from(b"benchmark".to_vec());
 			let deposit = sp_runtime::traits::Zero::zero();
-			Self::insert_model(id, owner.clone(), name, 1, price, deposit, size, &graph)?;
+			Self::insert_model(id, owner.clone(), name, 1, price, deposit, size, split)?;
 			Ok(id)
 		}
 

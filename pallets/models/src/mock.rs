@@ -1,7 +1,10 @@
 //! A test runtime: System, Balances and the models pallet.
 
 use crate as pallet_models;
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64},
+};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -44,6 +47,8 @@ impl pallet_models::Config for Test {
 	type ChunkBytes = ConstU32<256>;
 	type MaxInlineBytes = ConstU32<{ 16 * 1024 }>;
 	type MaxNameLen = ConstU32<32>;
+	type MaxConstants = ConstU32<64>;
+	type UploadLifetime = ConstU64<100>;
 	type WeightInfo = ();
 }
 

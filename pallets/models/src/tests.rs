@@ -1,14 +1,17 @@
 //! Unit tests of the models pallet against the mock runtime.
 
 use crate::{
-	mock::*, Error, Event, HoldReason, ModelBytes, ModelRegistry, ModelStatus, Models, Uploads,
+	mock::*, Constants, Error, Event, Graphs, HoldReason, ModelBytes, ModelRegistry, ModelStatus,
+	Models, Uploads,
 };
+use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::fungible::{Inspect, InspectHold},
 	BoundedVec,
 };
 use verity_primitives::{
+	graph::Graph,
 	onnx::{builder::ModelBuilder, zoo},
 	tensor::DType,
 };
@@ -25,8 +28,24 @@ fn held(who: u64) -> Balance {
 	Balances::balance_on_hold(&RuntimeHoldReason::VerityModels(HoldReason::ModelDeposit), &who)
 }
 
+/// Bytes the canonical graph of `bytes` takes in storage: its SCALE encoding with the
+/// constants' data left out, plus that data.
+fn graph_bytes(bytes: &[u8]) -> u64 {
+	let mut graph = Graph::from_onnx(bytes).unwrap();
+	let data: usize = graph.constants.iter().map(|(_, t)| t.data.len()).sum();
+	graph.constants.iter_mut().for_each(|(_, t)| t.data.clear());
+	(graph.encode().len() + data) as u64
+}
+
+/// The deposit for a model: base + per byte of ONNX and of canonical graph.
+fn deposit_of(bytes: &[u8]) -> u64 {
+	100 + bytes.len() as u64 + graph_bytes(bytes)
+}
+
 fn register(who: u64, bytes: &[u8]) -> sp_runtime::DispatchResult {
 	VerityModels::register(RuntimeOrigin::signed(who), bounded(bytes), bounded(b"mlp"), 1, 10)
+		.map(|_| ())
+		.map_err(|e| e.error)
 }
 
 #[test]
@@ -43,7 +62,8 @@ fn register_stores_the_model_and_holds_its_deposit() {
 		assert_eq!(m.inputs[0].shape.to_vec(), vec![1, 16]);
 		assert_eq!(m.outputs[0].shape.to_vec(), vec![1, 4]);
 		assert_eq!(m.status, ModelStatus::Active);
-		let deposit = 100 + bytes.len() as u64;
+		let deposit = deposit_of(&bytes);
+		assert!(deposit > 100 + 2 * bytes.len() as u64 - 400, "weights are stored twice");
 		assert_eq!(m.deposit, deposit);
 		assert_eq!(held(ALICE), deposit);
 		assert_eq!(Balances::balance(&ALICE), 1_000_000 - deposit);
@@ -53,6 +73,77 @@ fn register_stores_the_model_and_holds_its_deposit() {
 				.into(),
 		);
 		assert_eq!(VerityModels::usable(&id).map(|t| (t.owner, t.price)), Ok((ALICE, 10)));
+	});
+}
+
+#[test]
+fn the_canonical_graph_is_stored_beside_the_bytes() {
+	new_test_ext().execute_with(|| {
+		let bytes = mlp();
+		assert_ok!(register(ALICE, &bytes));
+		let id = VerityModels::model_id(&bytes);
+		let graph = Graph::from_onnx(&bytes).unwrap();
+		let m = Models::<Test>::get(id).unwrap();
+		// Two layers: two weights and two biases, each in its own entry.
+		assert_eq!(m.constants, 4);
+		assert_eq!(Constants::<Test>::iter_prefix(id).count(), 4);
+		assert_eq!(m.graph_size as u64, graph_bytes(&bytes));
+		for (v, t) in &graph.constants {
+			assert_eq!(Constants::<Test>::get(id, v).unwrap().to_vec(), t.data);
+		}
+		assert!(Graphs::<Test>::get(id).unwrap().len() < 1_000, "the structure has no weights");
+		assert_eq!(VerityModels::canonical_graph(&id), Some(graph));
+	});
+}
+
+#[test]
+fn a_graph_with_too_many_constants_is_refused() {
+	new_test_ext().execute_with(|| {
+		// 33 layers: 66 constants, over the mock's 64.
+		let bytes = zoo::mlp(&[2; 34], 1).unwrap();
+		assert_noop!(register(ALICE, &bytes), Error::<Test>::TooManyConstants);
+		assert_eq!(held(ALICE), 0);
+		let bytes = zoo::mlp(&[2; 33], 1).unwrap();
+		assert_ok!(register(ALICE, &bytes));
+	});
+}
+
+#[test]
+fn an_expired_upload_can_be_reaped_by_anyone() {
+	new_test_ext().execute_with(|| {
+		let bytes = mlp();
+		let id = VerityModels::model_id(&bytes);
+		assert_ok!(VerityModels::begin_upload(
+			RuntimeOrigin::signed(ALICE),
+			id,
+			bytes.len() as u32
+		));
+		assert_ok!(VerityModels::upload_chunk(
+			RuntimeOrigin::signed(ALICE),
+			id,
+			0,
+			bounded(&bytes[..256])
+		));
+		// Alice's upload blocks Bob's registration of the same bytes until it expires.
+		assert_noop!(register(BOB, &bytes), Error::<Test>::UploadInProgress);
+		System::set_block_number(100);
+		assert_noop!(
+			VerityModels::reap_upload(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::UploadNotExpired
+		);
+		System::set_block_number(101);
+		assert_ok!(VerityModels::reap_upload(RuntimeOrigin::signed(BOB), id));
+		System::assert_last_event(Event::UploadReaped { model: id, owner: ALICE }.into());
+		assert!(Uploads::<Test>::get(id).is_none());
+		assert_eq!(ModelBytes::<Test>::iter().count(), 0);
+		assert_eq!(held(ALICE), 0);
+		assert_eq!(Balances::balance(&ALICE), 1_000_000);
+		assert_noop!(
+			VerityModels::reap_upload(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::UnknownUpload
+		);
+		assert_ok!(register(BOB, &bytes));
+		assert_eq!(Models::<Test>::get(id).unwrap().owner, BOB);
 	});
 }
 
@@ -109,8 +200,7 @@ fn chunked_upload_registers_the_same_model() {
 			id,
 			bytes.len() as u32
 		));
-		let deposit = 100 + bytes.len() as u64;
-		assert_eq!(held(ALICE), deposit);
+		assert_eq!(held(ALICE), 100 + bytes.len() as u64);
 		assert_noop!(
 			VerityModels::finish_upload(RuntimeOrigin::signed(ALICE), id, bounded(b"q"), 1, 0),
 			Error::<Test>::UploadIncomplete
@@ -124,9 +214,12 @@ fn chunked_upload_registers_the_same_model() {
 			0
 		));
 		assert!(Uploads::<Test>::get(id).is_none());
-		assert_eq!(VerityModels::model_bytes(&id), Some(bytes));
+		// finish_upload adds the canonical graph's part of the deposit.
+		let deposit = deposit_of(&bytes);
 		assert_eq!(held(ALICE), deposit);
 		assert_eq!(Models::<Test>::get(id).unwrap().deposit, deposit);
+		assert_eq!(VerityModels::canonical_graph(&id), Graph::from_onnx(&bytes).ok());
+		assert_eq!(VerityModels::model_bytes(&id), Some(bytes));
 	});
 }
 
@@ -234,6 +327,8 @@ fn deprecate_and_remove_follow_the_owner_and_open_jobs() {
 		assert_ok!(VerityModels::remove(RuntimeOrigin::signed(ALICE), id));
 		assert!(Models::<Test>::get(id).is_none());
 		assert_eq!(ModelBytes::<Test>::iter().count(), 0);
+		assert_eq!(Graphs::<Test>::iter().count(), 0);
+		assert_eq!(Constants::<Test>::iter().count(), 0);
 		assert_eq!(held(ALICE), 0);
 		assert_eq!(Balances::balance(&ALICE), 1_000_000);
 		assert_eq!(VerityModels::usable(&id).err(), Some(Error::<Test>::UnknownModel.into()));

@@ -11,6 +11,13 @@ pub type ModelId = verity_primitives::commitment::H256;
 /// Most graph inputs or outputs of a model.
 pub type MaxIo = ConstU32<16>;
 
+/// Largest SCALE encoding of a canonical graph's structure (everything but constants' data).
+pub type MaxGraphBytes = ConstU32<{ 1024 * 1024 }>;
+
+/// A canonical graph's structure as stored: the SCALE-encoded
+/// [`verity_primitives::graph::Graph`] with every constant's data left empty.
+pub type GraphBytes = BoundedVec<u8, MaxGraphBytes>;
+
 /// The dtype and static shape of one graph input or output.
 #[derive(
 	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
@@ -75,6 +82,10 @@ pub struct ModelInfo<AccountId, Balance, BlockNumber, MaxNameLen: frame_support:
 	pub deposit: Balance,
 	/// Size of the ONNX bytes.
 	pub size: u32,
+	/// Bytes of the stored canonical graph (structure and constants).
+	pub graph_size: u32,
+	/// Constants of the canonical graph.
+	pub constants: u32,
 	/// Nodes of the canonical graph.
 	pub nodes: u32,
 	/// Graph inputs, in order.
@@ -93,7 +104,7 @@ pub struct ModelInfo<AccountId, Balance, BlockNumber, MaxNameLen: frame_support:
 #[derive(
 	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
 )]
-pub struct Upload<AccountId, Balance> {
+pub struct Upload<AccountId, Balance, BlockNumber> {
 	/// Who uploads (and will own the model).
 	pub owner: AccountId,
 	/// Total size announced.
@@ -102,6 +113,8 @@ pub struct Upload<AccountId, Balance> {
 	pub received: u32,
 	/// The deposit held for the announced size.
 	pub deposit: Balance,
+	/// From this block on anyone may reap the unfinished upload (`reap_upload`).
+	pub expires: BlockNumber,
 }
 
 /// What a job needs to know of its model.

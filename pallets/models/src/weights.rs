@@ -1,26 +1,32 @@
 //! Weights of the models pallet's dispatchables.
 //!
-//! Hand-set, conservative estimates until `frame-benchmarking` measures them: each bounds the
-//! work by the size it depends on (bytes hashed, decoded and stored; chunks deleted).
+//! `()` holds hand-set, conservative estimates for tests and for runtimes that have not run the
+//! benchmarks (Verity's runtime uses the generated `runtime/src/weights/pallet_verity_models.rs`):
+//! each bounds the work by the sizes it depends on (bytes hashed, decoded and stored; chunks
+//! and constants written or deleted).
 
 use frame_support::weights::{constants::RocksDbWeight, Weight};
 
 /// Weight functions of the pallet.
 pub trait WeightInfo {
-	/// `register` of `b` bytes: hash, decode, canonicalise, hold, store.
-	fn register(b: u32) -> Weight;
+	/// `register` of `b` bytes whose canonical graph has `k` constants: hash, decode,
+	/// canonicalise, hold, store.
+	fn register(b: u32, k: u32) -> Weight;
 	/// `begin_upload`.
 	fn begin_upload() -> Weight;
 	/// `upload_chunk` of `b` bytes.
 	fn upload_chunk(b: u32) -> Weight;
-	/// `finish_upload` of a model of `b` bytes: read, hash, decode, canonicalise.
-	fn finish_upload(b: u32) -> Weight;
+	/// `finish_upload` of a model of `b` bytes and `k` constants: read, hash, decode,
+	/// canonicalise, store the graph.
+	fn finish_upload(b: u32, k: u32) -> Weight;
 	/// `cancel_upload` deleting `c` chunks.
 	fn cancel_upload(c: u32) -> Weight;
+	/// `reap_upload` deleting `c` chunks.
+	fn reap_upload(c: u32) -> Weight;
 	/// `deprecate` / `set_price`.
 	fn deprecate() -> Weight;
-	/// `remove` deleting `c` chunks.
-	fn remove(c: u32) -> Weight;
+	/// `remove` deleting `c` chunks and `k` constants.
+	fn remove(c: u32, k: u32) -> Weight;
 }
 
 /// Picoseconds per byte hashed, decoded and canonicalised (a generous bound).
@@ -29,9 +35,11 @@ const PS_PER_BYTE: u64 = 20_000;
 const PROOF_PER_BYTE: u64 = 1;
 
 impl WeightInfo for () {
-	fn register(b: u32) -> Weight {
+	fn register(b: u32, k: u32) -> Weight {
 		Weight::from_parts(50_000_000 + PS_PER_BYTE * b as u64, 10_000 + PROOF_PER_BYTE * b as u64)
-			.saturating_add(RocksDbWeight::get().reads_writes(3, 3 + (b as u64 / 65_536) + 1))
+			.saturating_add(
+				RocksDbWeight::get().reads_writes(3, 4 + (b as u64 / 65_536) + 1 + k as u64),
+			)
 	}
 	fn begin_upload() -> Weight {
 		Weight::from_parts(30_000_000, 8_000)
@@ -41,20 +49,25 @@ impl WeightInfo for () {
 		Weight::from_parts(20_000_000 + 1_000 * b as u64, 4_000 + PROOF_PER_BYTE * b as u64)
 			.saturating_add(RocksDbWeight::get().reads_writes(2, 2))
 	}
-	fn finish_upload(b: u32) -> Weight {
+	fn finish_upload(b: u32, k: u32) -> Weight {
 		Weight::from_parts(50_000_000 + PS_PER_BYTE * b as u64, 10_000 + PROOF_PER_BYTE * b as u64)
-			.saturating_add(RocksDbWeight::get().reads_writes(3 + (b as u64 / 65_536) + 1, 3))
+			.saturating_add(
+				RocksDbWeight::get().reads_writes(3 + (b as u64 / 65_536) + 1, 4 + k as u64),
+			)
 	}
 	fn cancel_upload(c: u32) -> Weight {
 		Weight::from_parts(30_000_000, 8_000)
 			.saturating_add(RocksDbWeight::get().reads_writes(3, 3 + c as u64))
 	}
+	fn reap_upload(c: u32) -> Weight {
+		Self::cancel_upload(c)
+	}
 	fn deprecate() -> Weight {
 		Weight::from_parts(20_000_000, 4_000)
 			.saturating_add(RocksDbWeight::get().reads_writes(1, 1))
 	}
-	fn remove(c: u32) -> Weight {
+	fn remove(c: u32, k: u32) -> Weight {
 		Weight::from_parts(30_000_000, 8_000)
-			.saturating_add(RocksDbWeight::get().reads_writes(3, 3 + c as u64))
+			.saturating_add(RocksDbWeight::get().reads_writes(3, 4 + c as u64 + k as u64))
 	}
 }

@@ -37,6 +37,8 @@ pub struct ModelView<AccountId, Balance, BlockNumber> {
 	pub deposit: Balance,
 	/// Size of the ONNX bytes.
 	pub size: u32,
+	/// Bytes of the stored canonical graph (structure and constants).
+	pub graph_size: u32,
 	/// Nodes of the canonical graph.
 	pub nodes: u32,
 	/// Graph inputs.

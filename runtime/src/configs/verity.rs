@@ -61,7 +61,11 @@ impl pallet_verity_models::Config for Runtime {
 	/// Models up to 2 MiB fit one `register` (blocks are 5 MiB, 3.75 MiB for normal calls).
 	type MaxInlineBytes = ConstU32<{ 2 * 1024 * 1024 }>;
 	type MaxNameLen = ConstU32<64>;
-	type WeightInfo = ();
+	/// Weights and biases of up to 512 layers; `remove` deletes them in one call.
+	type MaxConstants = ConstU32<1024>;
+	/// An unfinished upload can be reaped after a day, so no one can squat a model id.
+	type UploadLifetime = ConstU32<DAYS>;
+	type WeightInfo = crate::weights::pallet_verity_models::WeightInfo<Runtime>;
 }
 
 impl pallet_verity_inference::Config for Runtime {
@@ -91,5 +95,5 @@ impl pallet_verity_inference::Config for Runtime {
 	type MaxAssigned = ConstU32<256>;
 	type MaxDuePerBlock = ConstU32<256>;
 	type MaxResultsPerCall = ConstU32<64>;
-	type WeightInfo = ();
+	type WeightInfo = crate::weights::pallet_verity_inference::WeightInfo<Runtime>;
 }

@@ -63,7 +63,14 @@ fn a_job_from_submit_to_finalized() {
 		));
 		let model = Models::model_id(&bytes);
 		let view = views::model(model).expect("registered");
-		assert_eq!(reserved(Bob), 100 * MILLI_UNIT + MICRO_UNIT * bytes.len() as Balance);
+		// The deposit covers the ONNX bytes and the stored canonical graph.
+		assert!(view.graph_size as usize > bytes.len() - 300, "the weights are stored");
+		let stored = (bytes.len() + view.graph_size as usize) as Balance;
+		assert_eq!(reserved(Bob), 100 * MILLI_UNIT + MICRO_UNIT * stored);
+		assert_eq!(
+			Models::canonical_graph(&model),
+			verity_primitives::graph::Graph::from_onnx(&bytes).ok()
+		);
 		assert_eq!(view.job_cost, 10 * MILLI_UNIT + MILLI_UNIT * view.nodes as Balance + price);
 
 		let tensor = JobTensor::from_tensor_bytes(&input().to_bytes()).expect("fits");
@@ -155,12 +162,33 @@ fn per_block_work_and_batches_fit_in_a_block() {
 		.get(frame_support::dispatch::DispatchClass::Normal)
 		.max_extrinsic
 		.expect("a limit");
-	let due: u32 = <C as pallet_verity_inference::Config>::MaxDuePerBlock::get();
 	let batch: u32 = <C as pallet_verity_inference::Config>::MaxResultsPerCall::get();
-	// The worst case, every due job timing out with the hand-set (RocksDB-priced) weights,
-	// leaves half the block to extrinsics.
-	assert!(W::process_due(due).all_lte(max / 2), "a full queue takes half a block at most");
+	// The worst case, every due job taking the costliest step, leaves half the block to
+	// extrinsics.
+	assert!(
+		Inference::max_due_weight().all_lte(max / 2),
+		"a full queue takes half a block at most"
+	);
 	assert!(W::post_results(batch).all_lte(normal), "a full batch fits one extrinsic");
 	let max_tensor: u32 = <C as pallet_verity_inference::Config>::MaxTensorBytes::get();
 	assert!(W::submit(max_tensor * 16).all_lte(normal), "the largest submit fits one extrinsic");
+}
+
+#[test]
+fn the_largest_models_fit_in_a_block() {
+	use pallet_verity_models::WeightInfo as _;
+	type M = <Runtime as pallet_verity_models::Config>::WeightInfo;
+	type C = Runtime;
+	let normal = configs::RuntimeBlockWeights::get()
+		.get(frame_support::dispatch::DispatchClass::Normal)
+		.max_extrinsic
+		.expect("a limit");
+	let inline: u32 = <C as pallet_verity_models::Config>::MaxInlineBytes::get();
+	let max_bytes: u32 = <C as pallet_verity_models::Config>::MaxModelBytes::get();
+	let chunks = max_bytes.div_ceil(<C as pallet_verity_models::Config>::ChunkBytes::get());
+	let constants: u32 = <C as pallet_verity_models::Config>::MaxConstants::get();
+	assert!(M::register(inline, constants).all_lte(normal), "the largest register fits");
+	assert!(M::finish_upload(max_bytes, constants).all_lte(normal), "the largest finish fits");
+	assert!(M::remove(chunks, constants).all_lte(normal), "removing the largest model fits");
+	assert!(M::cancel_upload(chunks).all_lte(normal), "cancelling the largest upload fits");
 }

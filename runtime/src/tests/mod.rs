@@ -35,9 +35,10 @@ fn dev_genesis_endows_alice_and_makes_her_authority_sudo_and_executor() {
 			pallet_balances::Pallet::<Runtime>::free_balance(Alice.to_account_id()),
 			genesis_config_presets::ENDOWMENT - bond
 		);
+		let set = pallet_verity_inference::ActiveExecutors::<Runtime>::get();
 		assert_eq!(
-			pallet_verity_inference::ActiveExecutors::<Runtime>::get().to_vec(),
-			vec![(Alice.to_account_id(), bond)]
+			set.iter().map(|e| (e.who.clone(), e.bond, e.queued)).collect::<Vec<_>>(),
+			vec![(Alice.to_account_id(), bond, 0)]
 		);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Alice.to_account_id()));
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
