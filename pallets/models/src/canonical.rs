@@ -69,10 +69,9 @@ impl<T: Config> Pallet<T> {
 		Some(graph)
 	}
 
-	/// Deletes a model's canonical graph; returns how many constants it had.
-	pub(crate) fn delete_graph(model: &ModelId, constants: u32) -> u32 {
+	/// Deletes a model's canonical graph and its `constants` constants.
+	pub(crate) fn delete_graph(model: &ModelId, constants: u32) {
 		Graphs::<T>::remove(model);
 		let _ = Constants::<T>::clear_prefix(model, constants, None);
-		constants
 	}
 }

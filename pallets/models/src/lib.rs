@@ -440,11 +440,11 @@ pub mod pallet {
 			ensure!(m.owner == who, Error::<T>::NotOwner);
 			ensure!(m.open_jobs == 0, Error::<T>::OpenJobs);
 			let chunks = Self::delete_bytes(&model, m.size);
-			let constants = Self::delete_graph(&model, m.constants);
+			Self::delete_graph(&model, m.constants);
 			Self::release(&who, m.deposit)?;
 			Models::<T>::remove(model);
 			Self::deposit_event(Event::ModelRemoved { model });
-			Ok(Some(T::WeightInfo::remove(chunks, constants)).into())
+			Ok(Some(T::WeightInfo::remove(chunks, m.constants)).into())
 		}
 	}
 
