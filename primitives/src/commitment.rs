@@ -62,7 +62,8 @@ pub fn chunk_count(len: usize) -> usize {
 
 /// The element range of chunk `index` in a tensor of `len` elements.
 pub fn chunk_range(len: usize, index: usize) -> core::ops::Range<usize> {
-	let start = (index * CHUNK_ELEMENTS).min(len);
+	// Saturating: a wrapped product would name another chunk on wasm32 only.
+	let start = index.saturating_mul(CHUNK_ELEMENTS).min(len);
 	start..(start + CHUNK_ELEMENTS).min(len)
 }
 

@@ -5,6 +5,7 @@
 extern crate alloc;
 
 pub mod commitment;
+pub mod cost;
 pub mod graph;
 pub mod limits;
 pub mod onnx;

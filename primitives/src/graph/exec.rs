@@ -160,6 +160,21 @@ fn run(
 	for (id, t) in constants {
 		set(&mut values, *id, Slot::Borrowed(t))?;
 	}
+	// The last node reading each value: an intermediate is dropped right after it, so a run
+	// holds what the cost model's peak live memory counts (graph outputs are kept).
+	let mut last_use: Vec<Option<usize>> = vec![None; n_values];
+	for (k, node) in nodes.iter().enumerate() {
+		for v in node.inputs.iter().flatten() {
+			if let Some(slot) = last_use.get_mut(*v as usize) {
+				*slot = Some(k);
+			}
+		}
+	}
+	for v in &graph.outputs {
+		if let Some(slot) = last_use.get_mut(*v as usize) {
+			*slot = None;
+		}
+	}
 	let mut output_roots = Vec::with_capacity(graph.nodes.len());
 	let mut commitments = Vec::with_capacity(graph.nodes.len());
 	let mut node_outputs = Vec::new();
@@ -185,6 +200,13 @@ fn run(
 		}
 		for (v, t) in node.outputs.iter().zip(outs) {
 			set(&mut values, *v, Slot::Owned(t))?;
+		}
+		for v in node.inputs.iter().flatten() {
+			if last_use.get(*v as usize).copied().flatten() == Some(k) {
+				if let Some(slot @ Slot::Owned(_)) = values.get_mut(*v as usize) {
+					*slot = Slot::Empty;
+				}
+			}
 		}
 	}
 	let outputs = graph

@@ -15,7 +15,8 @@ use super::{
 	Graph, GraphError, Node, ValueId, ValueInfo, MAX_OPSET, MIN_OPSET,
 };
 use crate::{
-	limits::{MAX_MODEL_BYTES, MAX_NODES, MAX_NODE_IO},
+	cost::{node_cost, numel, within, Budget, Limit, NodeCost},
+	limits::{MAX_FOLD_ELEMENTS, MAX_MODEL_BYTES, MAX_NODES, MAX_NODE_IO},
 	onnx::{decode_model, DimValue, NodeProto},
 	ops::{self, NodeTypes, Op, ValueType},
 	tensor::{checked_numel, DType, Tensor},
@@ -23,9 +24,6 @@ use crate::{
 
 /// A canonical node before value ids are assigned: ONNX op, op, input and output names.
 type PendingNode = (String, Op, Vec<Option<String>>, Vec<String>);
-
-/// Constant subgraphs are folded when their outputs hold at most this many elements.
-const FOLD_LIMIT: usize = 1 << 16;
 
 fn invalid(s: String) -> GraphError {
 	GraphError::Invalid(s)
@@ -49,7 +47,37 @@ impl Known {
 	}
 }
 
-pub(super) fn import(bytes: &[u8]) -> Result<Graph, GraphError> {
+/// What folding has spent so far, against the budget.
+struct FoldMeter<'a> {
+	budget: &'a Budget,
+	work: u64,
+	bytes: u64,
+}
+
+impl FoldMeter<'_> {
+	/// Charges `work` and `bytes` of folding node `label`, or refuses it.
+	fn charge(&mut self, label: &str, work: u64, bytes: u64) -> IResult<()> {
+		self.work = self.work.saturating_add(work);
+		self.bytes = self.bytes.saturating_add(bytes);
+		within(Limit::FoldWork, self.work, self.budget).map_err(|e| over(label, e))?;
+		within(Limit::FoldBytes, self.bytes, self.budget).map_err(|e| over(label, e))
+	}
+}
+
+/// The error of `label` breaking a limit.
+fn over(label: &str, (limit, cost, max): (Limit, u64, u64)) -> GraphError {
+	GraphError::OverBudget { node: label.into(), limit, cost, max }
+}
+
+/// Checks one node's memory before anything runs it, and returns its cost.
+fn check_node(label: &str, op: &Op, types: &NodeTypes, budget: &Budget) -> IResult<NodeCost> {
+	let cost = node_cost(op, types).ok_or_else(|| over(label, (Limit::Overflow, 0, 0)))?;
+	let memory = cost.memory().ok_or_else(|| over(label, (Limit::Overflow, 0, 0)))?;
+	within(Limit::NodeMemory, memory, budget).map_err(|e| over(label, e))?;
+	Ok(cost)
+}
+
+pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<Graph, GraphError> {
 	if bytes.len() > MAX_MODEL_BYTES {
 		return Err(GraphError::TooLarge(bytes.len()));
 	}
@@ -73,6 +101,7 @@ pub(super) fn import(bytes: &[u8]) -> Result<Graph, GraphError> {
 		)));
 	}
 
+	let mut fold = FoldMeter { budget, work: 0, bytes: 0 };
 	let mut known: BTreeMap<String, Known> = BTreeMap::new();
 	let mut initializer_order = Vec::new();
 	for t in &graph.initializer {
@@ -157,6 +186,10 @@ pub(super) fn import(bytes: &[u8]) -> Result<Graph, GraphError> {
 		let imported = import_node(node, &label, &inputs, opset)?;
 		let (op, kept, out_types) = match imported {
 			Imported::Constants(ts) => {
+				for t in &ts {
+					let bytes = (t.len() as u64).saturating_mul(t.dtype().size() as u64);
+					fold.charge(&label, t.len() as u64, bytes)?;
+				}
 				bind_outputs(&mut known, node, &label, ts.into_iter().map(Known::constant))?;
 				continue;
 			},
@@ -168,17 +201,23 @@ pub(super) fn import(bytes: &[u8]) -> Result<Graph, GraphError> {
 		let kept_inputs: Vec<Option<&Known>> =
 			kept.iter().map(|k| inputs.get(*k).copied().flatten()).collect();
 		let all_const = kept_inputs.iter().all(|k| k.map(|k| k.constant.is_some()).unwrap_or(true));
-		let small = out_types.iter().map(ValueType::numel).sum::<usize>() <= FOLD_LIMIT;
+		let in_types: Vec<Option<ValueType>> =
+			kept_inputs.iter().map(|k| k.map(|k| k.ty.clone())).collect();
+		let types = NodeTypes { inputs: &in_types, outputs: &out_types };
+		// Costed from the static types before anything is evaluated.
+		let cost = check_node(&label, &op, &types, budget)?;
+		let out_elems = out_types.iter().try_fold(0u64, |n, t| n.checked_add(numel(&t.shape)?));
+		let small = out_elems.is_some_and(|n| n <= MAX_FOLD_ELEMENTS as u64);
 		if all_const && small {
-			let in_types: Vec<Option<ValueType>> =
-				kept_inputs.iter().map(|k| k.map(|k| k.ty.clone())).collect();
+			fold.charge(&label, cost.work, cost.output_bytes)?;
 			let refs: Vec<Option<&Tensor>> =
 				kept_inputs.iter().map(|k| k.and_then(|k| k.constant.as_ref())).collect();
-			let types = NodeTypes { inputs: &in_types, outputs: &out_types };
 			let ts = ops::eval(&op, &types, &refs).map_err(|e| invalid(format!("{label}: {e}")))?;
 			bind_outputs(&mut known, node, &label, ts.into_iter().map(Known::constant))?;
 			continue;
 		}
+		// A node that stays can be disputed: its one step must be cheap for the runtime.
+		within(Limit::ChunkFanIn, cost.fan_in, budget).map_err(|e| over(&label, e))?;
 		let input_names: Vec<Option<String>> =
 			kept.iter().map(|k| node.input.get(*k).filter(|n| !n.is_empty()).cloned()).collect();
 		bind_outputs(
@@ -190,13 +229,22 @@ pub(super) fn import(bytes: &[u8]) -> Result<Graph, GraphError> {
 		kept_nodes.push((node.op_type.clone(), op, input_names, node.output.clone()));
 	}
 
-	assemble(
+	let graph = assemble(
 		&known,
 		&graph_inputs,
 		&initializer_order,
 		kept_nodes,
 		&graph.output.iter().map(|o| o.name.clone()).collect::<Vec<_>>(),
-	)
+	)?;
+	// The whole run: total work and peak live memory.
+	graph.cost(budget).map_err(|e| {
+		let node = match e.node.and_then(|k| graph.nodes.get(k as usize).map(|n| (k, n))) {
+			Some((k, n)) => format!("node {k} ({})", n.onnx_op),
+			None => "model".into(),
+		};
+		GraphError::OverBudget { node, limit: e.limit, cost: e.cost, max: e.max }
+	})?;
+	Ok(graph)
 }
 
 /// Records the outputs of `node`; a name already defined is an error.

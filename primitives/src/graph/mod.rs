@@ -21,6 +21,7 @@ pub use convert::onnx_type_name;
 pub use exec::{PreparedGraph, Trace, TraceOptions};
 
 use crate::{
+	cost::{Budget, Limit},
 	ops::{Op, ValueType},
 	tensor::{DType, TensorBytes},
 };
@@ -90,6 +91,17 @@ pub enum GraphError {
 	Unsupported(String),
 	/// The graph is malformed (cycles, dangling or duplicate names, bad shapes).
 	Invalid(String),
+	/// A node, or the whole model, costs more than the budget allows (see [`crate::cost`]).
+	OverBudget {
+		/// The node (ONNX name and op, or canonical index), or `model` for a whole-model limit.
+		node: String,
+		/// The limit broken.
+		limit: Limit,
+		/// What the node or model would cost.
+		cost: u64,
+		/// The budget's value.
+		max: u64,
+	},
 }
 
 impl core::fmt::Display for GraphError {
@@ -103,6 +115,14 @@ impl core::fmt::Display for GraphError {
 			),
 			GraphError::Unsupported(e) => write!(f, "unsupported model: {e}"),
 			GraphError::Invalid(e) => write!(f, "invalid model: {e}"),
+			GraphError::OverBudget { node, limit: Limit::Overflow, .. } => {
+				write!(f, "over budget: {node}: a cost overflows 64 bits")
+			},
+			GraphError::OverBudget { node, limit, cost, max } => write!(
+				f,
+				"over budget: {node}: {} {cost} exceeds the budget of {max}",
+				limit.name()
+			),
 		}
 	}
 }
@@ -111,9 +131,16 @@ impl core::fmt::Display for GraphError {
 impl std::error::Error for GraphError {}
 
 impl Graph {
-	/// Decodes, checks and canonicalises ONNX model bytes.
+	/// Decodes, checks and canonicalises ONNX model bytes within [`Budget::DEFAULT`].
 	pub fn from_onnx(bytes: &[u8]) -> Result<Graph, GraphError> {
-		import::import(bytes)
+		import::import(bytes, &Budget::DEFAULT)
+	}
+
+	/// Decodes, checks and canonicalises ONNX model bytes; refuses a model that breaks
+	/// `budget` (folding at import, any node, or one run as a whole) with
+	/// [`GraphError::OverBudget`] naming the node and the limit.
+	pub fn from_onnx_within(bytes: &[u8], budget: &Budget) -> Result<Graph, GraphError> {
+		import::import(bytes, budget)
 	}
 
 	/// The types of the graph inputs, in order.

@@ -3,6 +3,7 @@
 use alloc::{format, string::String, vec, vec::Vec};
 
 use super::GraphError;
+use crate::limits::MAX_DIM;
 
 /// Shorthand for import results.
 pub type IResult<T> = Result<T, GraphError>;
@@ -21,9 +22,19 @@ pub fn norm_axis(axis: i64, rank: usize, node: &str) -> IResult<usize> {
 	Ok(a as usize)
 }
 
-/// A non-negative dimension from an ONNX integer.
+/// A non-negative dimension (size, pad, stride, dilation, kernel) from an ONNX integer, at
+/// most [`MAX_DIM`]: then a product of two fits in 64 bits, and the checks below refuse the
+/// same models on every target (a `usize` is 32 bits in the wasm runtime).
 pub fn dim(v: i64, node: &str) -> IResult<usize> {
-	usize::try_from(v).map_err(|_| invalid(format!("{node}: negative size {v}")))
+	if v < 0 {
+		return Err(invalid(format!("{node}: negative size {v}")));
+	}
+	if v as u64 > MAX_DIM {
+		return Err(GraphError::Unsupported(format!(
+			"{node}: size {v} exceeds the limit of {MAX_DIM}"
+		)));
+	}
+	usize::try_from(v).map_err(|_| invalid(format!("{node}: size {v}")))
 }
 
 /// Padding and output size of one spatial axis of a windowed op.
@@ -52,13 +63,26 @@ pub fn window_axis(
 	if stride == 0 || dilation == 0 || kernel == 0 {
 		return Err(invalid(format!("{node}: zero kernel, stride or dilation")));
 	}
-	let span = dilation * (kernel - 1) + 1;
+	if input == 0 {
+		return Err(invalid(format!("{node}: window over an empty dimension")));
+	}
+	// Every operand is at most MAX_DIM (checked by `dim` and the tensor limits), so no
+	// product of two overflows u64; all arithmetic is checked anyway and never in usize.
+	let overflow = || GraphError::Unsupported(format!("{node}: window arithmetic overflows"));
+	let (input, kernel, stride, dilation) =
+		(input as u64, kernel as u64, stride as u64, dilation as u64);
+	let span =
+		dilation.checked_mul(kernel - 1).and_then(|s| s.checked_add(1)).ok_or_else(overflow)?;
 	let (pb, pe) = match auto_pad {
-		"NOTSET" | "" => pads,
+		"NOTSET" | "" => (pads.0 as u64, pads.1 as u64),
 		"VALID" => (0, 0),
 		"SAME_UPPER" | "SAME_LOWER" => {
 			let out = input.div_ceil(stride);
-			let total = ((out.saturating_sub(1)) * stride + span).saturating_sub(input);
+			let total = (out - 1)
+				.checked_mul(stride)
+				.and_then(|s| s.checked_add(span))
+				.ok_or_else(overflow)?
+				.saturating_sub(input);
 			if auto_pad == "SAME_UPPER" {
 				(total / 2, total - total / 2)
 			} else {
@@ -67,22 +91,31 @@ pub fn window_axis(
 		},
 		other => return Err(GraphError::Unsupported(format!("{node}: auto_pad '{other}'"))),
 	};
-	let padded = input + pb + pe;
+	let padded = input.checked_add(pb).and_then(|p| p.checked_add(pe)).ok_or_else(overflow)?;
 	if padded < span {
 		return Err(invalid(format!("{node}: window {span} larger than padded input {padded}")));
 	}
 	let mut out =
 		if ceil_mode { (padded - span).div_ceil(stride) + 1 } else { (padded - span) / stride + 1 };
 	// With ceil_mode, a last window starting in the end padding is dropped.
-	if ceil_mode && (out - 1) * stride >= input + pb {
+	if ceil_mode && (out - 1).checked_mul(stride).ok_or_else(overflow)? >= input + pb {
 		out -= 1;
 	}
-	Ok(AxisWindow { pad_begin: pb, pad_end: pe, out })
+	let small = |v: u64| {
+		if v > MAX_DIM {
+			return Err(GraphError::Unsupported(format!(
+				"{node}: window size {v} exceeds the limit of {MAX_DIM}"
+			)));
+		}
+		usize::try_from(v).map_err(|_| overflow())
+	};
+	Ok(AxisWindow { pad_begin: small(pb)?, pad_end: small(pe)?, out: small(out)? })
 }
 
 /// The output shape of Reshape(`input`, `spec`): 0 copies (unless `allow_zero`), -1 infers.
 pub fn reshape(input: &[usize], spec: &[i64], allow_zero: bool, node: &str) -> IResult<Vec<usize>> {
-	let total: usize = input.iter().product();
+	let cannot = || invalid(format!("{node}: cannot reshape {input:?} to {spec:?}"));
+	let total = crate::cost::numel(input).ok_or_else(cannot)?;
 	let mut out = vec![0usize; spec.len()];
 	let mut infer = None;
 	for (i, s) in spec.iter().enumerate() {
@@ -99,15 +132,16 @@ pub fn reshape(input: &[usize], spec: &[i64], allow_zero: bool, node: &str) -> I
 			s => dim(s, node)?,
 		};
 	}
-	let known: usize = out.iter().product();
+	// Checked in u64: a product that wraps must not match on one target and not another.
+	let known = crate::cost::numel(&out).ok_or_else(cannot)?;
 	if let Some(i) = infer {
 		if known == 0 || !total.is_multiple_of(known) {
-			return Err(invalid(format!("{node}: cannot reshape {input:?} to {spec:?}")));
+			return Err(cannot());
 		}
-		out[i] = total / known;
+		out[i] = usize::try_from(total / known).map_err(|_| cannot())?;
 	}
-	if out.iter().product::<usize>() != total {
-		return Err(invalid(format!("{node}: cannot reshape {input:?} to {spec:?}")));
+	if crate::cost::numel(&out) != Some(total) {
+		return Err(cannot());
 	}
 	Ok(out)
 }
@@ -122,6 +156,11 @@ pub fn slice_axis(
 ) -> IResult<(i64, i64, usize)> {
 	if step == 0 {
 		return Err(invalid(format!("{node}: slice step 0")));
+	}
+	if step.unsigned_abs() > MAX_DIM {
+		return Err(GraphError::Unsupported(format!(
+			"{node}: slice step {step} exceeds the limit of {MAX_DIM}"
+		)));
 	}
 	let n = dim_len as i64;
 	let fix = |v: i64| if v < 0 { v.saturating_add(n) } else { v };

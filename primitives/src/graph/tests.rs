@@ -197,3 +197,35 @@ fn random_mutations_never_panic() {
 		let _ = Graph::from_onnx(&m[..cut]);
 	}
 }
+
+/// Every adversarial model is refused with the named limit, or imports and runs.
+#[test]
+fn adversarial_corpus_is_refused_or_runs_within_budget() {
+	use crate::{
+		cost::Budget,
+		onnx::adversarial::{corpus, Expect},
+	};
+	for case in corpus().unwrap() {
+		let got = Graph::from_onnx(&case.bytes);
+		match (case.expect, &got) {
+			(Expect::OverBudget(limit), Err(GraphError::OverBudget { limit: l, .. })) => {
+				assert_eq!(*l, limit, "{}: {got:?}", case.name)
+			},
+			(Expect::Refused, Err(GraphError::Invalid(_) | GraphError::Unsupported(_))) => {},
+			(Expect::Runs, Ok(g)) => {
+				let cost = g.cost(&Budget::DEFAULT).expect("within budget");
+				assert!(cost.work > 0);
+				let inputs: Vec<Tensor> = g
+					.input_types()
+					.iter()
+					.map(|i| {
+						let ty = i.value_type();
+						Tensor::zeros(ty.dtype, ty.shape).unwrap()
+					})
+					.collect();
+				g.run(&inputs, TraceOptions::default()).expect("runs");
+			},
+			(want, got) => panic!("{}: expected {want:?}, got {got:?}", case.name),
+		}
+	}
+}

@@ -5,6 +5,7 @@
 //! Memory use is bounded by a constant factor of the input length, nesting by
 //! [`MAX_NESTING`] and the length of every repeated field by [`MAX_REPEATED`].
 
+pub mod adversarial;
 pub mod builder;
 pub mod proto;
 pub mod wire;

@@ -5,14 +5,15 @@
 //! reorders *independent* outputs so that the compiler can vectorise across them. The tests
 //! check that the bits equal the element definition.
 
-use alloc::{vec, vec::Vec};
+use alloc::{format, vec, vec::Vec};
 
 use super::{
+	broadcast_index,
 	elementwise::{binary_f32, clip_f32, max_f32, unary_f32},
 	linalg::{gemm_dot, matmul_dot},
 	nn::padded_window_size,
-	reduce::{softmax_at, softmax_stats},
-	strides, ConvAttrs, GemmAttrs, KResult, NodeTypes, Op, PoolAttrs, PoolKind,
+	reduce::{mean_and_inv_std, softmax_at, softmax_stats},
+	strides, unravel, ConvAttrs, GemmAttrs, KResult, NodeTypes, Op, PoolAttrs, PoolKind,
 };
 use crate::tensor::{DType, Tensor};
 
@@ -84,6 +85,26 @@ pub(super) fn eval(
 			let y = softmax(x, &out.shape, *axis as usize, *log);
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
+		Op::LayerNorm { axis, epsilon } => {
+			let (Some(x), Some(scale)) = (f(0), f(1)) else { return Ok(None) };
+			let bias = match types.inputs.get(2) {
+				Some(Some(_)) => match f(2) {
+					Some(b) => Some((b, types.input(2)?.shape.as_slice())),
+					None => return Ok(None),
+				},
+				_ => None,
+			};
+			let shape = &types.input(0)?.shape;
+			let y = layer_norm(
+				x,
+				shape,
+				*axis as usize,
+				epsilon.get(),
+				(scale, &types.input(1)?.shape),
+				bias,
+			)?;
+			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
+		},
 		Op::Pool(p) => {
 			let Some(x) = f(0) else { return Ok(None) };
 			if types.input(0)?.shape.len() != 4 {
@@ -94,6 +115,39 @@ pub(super) fn eval(
 		},
 		_ => Ok(None),
 	}
+}
+
+/// LayerNormalization: each row's mean and inverse deviation once (the same sums, in the same
+/// order, as the element definition computes them for every element of the row).
+fn layer_norm(
+	x: &[f32],
+	shape: &[usize],
+	axis: usize,
+	epsilon: f32,
+	scale: (&[f32], &[usize]),
+	bias: Option<(&[f32], &[usize])>,
+) -> KResult<Vec<f32>> {
+	let norm_shape = shape
+		.get(axis..)
+		.ok_or_else(|| super::KernelError::BadInput(format!("LayerNorm axis {axis}")))?;
+	let inner: usize = norm_shape.iter().product();
+	// Per position in a row: where its scale and bias are.
+	let at = |pos: usize, s: &[usize]| broadcast_index(&unravel(pos, norm_shape), s);
+	let scale_at: Vec<usize> = (0..inner).map(|p| at(p, scale.1)).collect();
+	let bias_at: Option<Vec<usize>> = bias.map(|(_, s)| (0..inner).map(|p| at(p, s)).collect());
+	let mut y = Vec::with_capacity(x.len());
+	for row in x.chunks(inner.max(1)) {
+		let (mean, inv) = mean_and_inv_std(row, epsilon);
+		for (pos, v) in row.iter().enumerate() {
+			let s = scale.0.get(scale_at[pos]).copied().unwrap_or(f32::NAN);
+			let mut out = (*v - mean) * inv * s;
+			if let (Some((b, _)), Some(bi)) = (bias, &bias_at) {
+				out += b.get(bi[pos]).copied().unwrap_or(f32::NAN);
+			}
+			y.push(out);
+		}
+	}
+	Ok(y)
 }
 
 /// Per output axis, the stride of an input broadcast to `out` (0 where it repeats).

@@ -160,7 +160,7 @@ struct Recording<'a> {
 impl Access for Recording<'_> {
 	fn get(&mut self, input: usize, index: usize) -> KResult<Scalar> {
 		let v = self.inner.get(input, index)?;
-		if self.seen.len() >= MAX_CHUNK_FAN_IN && !self.seen.contains_key(&(input, index)) {
+		if self.seen.len() as u64 >= MAX_CHUNK_FAN_IN && !self.seen.contains_key(&(input, index)) {
 			return Err(KernelError::FanInTooLarge);
 		}
 		self.seen.insert((input, index), v);
@@ -185,7 +185,11 @@ pub fn store(dtype: DType, v: Scalar) -> Scalar {
 		DType::I8 => Scalar::I(v.i() as i8 as i64),
 		DType::I32 => Scalar::I(v.i() as i32 as i64),
 		DType::I64 => Scalar::I(v.i()),
-		DType::Bool => Scalar::I((v.i() != 0) as i64),
+		// ONNX: any non-zero value (NaN included) is true; 0.5 is true, not truncated to 0.
+		DType::Bool => Scalar::I(match v {
+			Scalar::F(x) => (x != 0.0) as i64,
+			Scalar::I(x) => (x != 0) as i64,
+		}),
 	}
 }
 
@@ -197,7 +201,9 @@ pub fn tensor_from_scalars(ty: &ValueType, values: Vec<Scalar>) -> KResult<Tenso
 		DType::I8 => TensorData::I8(values.into_iter().map(|v| v.i() as i8).collect()),
 		DType::I32 => TensorData::I32(values.into_iter().map(|v| v.i() as i32).collect()),
 		DType::I64 => TensorData::I64(values.into_iter().map(Scalar::i).collect()),
-		DType::Bool => TensorData::Bool(values.into_iter().map(|v| v.i() != 0).collect()),
+		DType::Bool => TensorData::Bool(
+			values.into_iter().map(|v| store(DType::Bool, v) == Scalar::I(1)).collect(),
+		),
 	};
 	Ok(Tensor::new(ty.shape.clone(), data)?)
 }
@@ -333,7 +339,7 @@ pub fn eval_chunk(
 	chunk: usize,
 ) -> KResult<Vec<Scalar>> {
 	let ty = types.output(out)?;
-	if witness.len() > MAX_CHUNK_FAN_IN {
+	if witness.len() as u64 > MAX_CHUNK_FAN_IN {
 		return Err(KernelError::FanInTooLarge);
 	}
 	let mut acc = Sparse(witness);

@@ -78,7 +78,7 @@ pub(super) fn slice_element(
 		let s = starts.get(d).copied().unwrap_or(0);
 		let st = steps.get(d).copied().unwrap_or(1);
 		let i = s.saturating_add((*o as i64).saturating_mul(st));
-		if i < 0 || i as usize >= in_shape[d] {
+		if i < 0 || i >= in_shape[d] as i64 {
 			return Err(KernelError::IndexOutOfRange(format!("slice index {i} on axis {d}")));
 		}
 		in_idx.push(i as usize);
@@ -105,7 +105,8 @@ pub(super) fn gather_element(
 	if j < 0 {
 		j += n as i64;
 	}
-	if j < 0 || j as usize >= n {
+	// Compared in i64: `j as usize` would truncate on wasm32 only.
+	if j < 0 || j >= n as i64 {
 		return Err(KernelError::IndexOutOfRange(format!("gather index {j} of {n}")));
 	}
 	let mut in_idx: Vec<usize> = out_idx.get(..axis).ok_or_else(bad)?.to_vec();
@@ -154,7 +155,7 @@ pub(super) fn pad_element(
 	let mut in_idx = Vec::with_capacity(in_shape.len());
 	for (d, o) in out_idx.iter().enumerate() {
 		let i = *o as i64 - pads.get(d).copied().unwrap_or(0);
-		if i < 0 || i as usize >= in_shape[d] {
+		if i < 0 || i >= in_shape[d] as i64 {
 			return Ok(if types.input(0)?.dtype == crate::tensor::DType::F32 {
 				Scalar::F(value)
 			} else {

@@ -457,3 +457,36 @@ fn quantized_ops() {
 	// Integer sums 270, 370, 570, 670 scaled by 0.5 * 1 / 2, rounded half to even, + 5.
 	assert_eq!(y[0].to_i64_vec().unwrap(), vec![73, 97, 147, 173]);
 }
+
+#[test]
+fn cast_to_bool_is_true_for_any_non_zero() {
+	// ONNX: non-zero (fractions and NaN included) is true; truncating 0.5 to 0 would be false.
+	let x = f(&[4], &[0.5, 0.0, -0.25, f32::NAN]);
+	let y = run(Op::Cast { to: DType::Bool }, &[x], out(DType::Bool, &[4]));
+	assert_eq!(y[0].data(), &TensorData::Bool(vec![true, false, true, true]));
+}
+
+#[test]
+fn layer_norm_fast_path_equals_the_definition_with_broadcast_scale() {
+	let x = f(&[2, 2, 3], &[1.0, 2.0, 3.5, -1.0, 0.25, 8.0, 3.0, 3.0, 1.0, 0.0, -2.0, 5.0]);
+	let scale = f(&[3], &[1.0, 0.5, -2.0]);
+	let bias = f(&[2, 1], &[0.125, -1.0]);
+	// `run` compares the fast path with the element definition bit for bit.
+	let y = run(
+		Op::LayerNorm { axis: 1, epsilon: F32Bits::new(1e-5) },
+		&[x.clone(), scale.clone(), bias],
+		out(DType::F32, &[2, 2, 3]),
+	);
+	assert_eq!(y[0].len(), 12);
+	run(
+		Op::LayerNorm { axis: 2, epsilon: F32Bits::new(0.0) },
+		&[x, scale],
+		out(DType::F32, &[2, 2, 3]),
+	);
+}
+
+#[test]
+fn chunk_ranges_past_the_end_are_empty_on_every_target() {
+	assert_eq!(crate::commitment::chunk_range(10, usize::MAX), 10..10);
+	assert_eq!(crate::commitment::chunk_range(100, 1), 64..100);
+}

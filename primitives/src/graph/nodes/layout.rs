@@ -10,6 +10,7 @@ use crate::{
 		import::Known,
 		shapes::{dim, norm_axis, reshape, slice_axis, IResult},
 	},
+	limits::{MAX_DIM, MAX_FOLD_ELEMENTS},
 	onnx::NodeProto,
 	ops::{broadcast_shapes, F32Bits, Op, ValueType},
 	tensor::{checked_numel, DType, Tensor, TensorData},
@@ -241,10 +242,9 @@ pub(super) fn import(
 			}
 			let mut shape = Vec::new();
 			for (d, r) in x.shape.iter().zip(&reps) {
-				shape.push(
-					d.checked_mul(dim(*r, label)?)
-						.ok_or_else(|| invalid(format!("{label}: tile overflow")))?,
-				);
+				// In u64: a usize product would overflow on wasm32 only.
+				let n = (*d as u64).checked_mul(dim(*r, label)? as u64).unwrap_or(u64::MAX);
+				shape.push(dim(i64::try_from(n).unwrap_or(i64::MAX), label)?);
 			}
 			op_only(Op::Tile, vec![ValueType::new(x.dtype, shape)])
 		},
@@ -275,9 +275,14 @@ pub(super) fn import(
 			let mut begin = vec![0i64; r];
 			let mut shape = x.shape.clone();
 			for (k, d) in axes.iter().enumerate() {
-				begin[*d] = pads[k];
-				let n = x.shape[*d] as i64 + pads[k] + pads[k + axes.len()];
-				shape[*d] = dim(n, label)?;
+				let (pb, pe) = (pads[k], pads[k + axes.len()]);
+				if pb.unsigned_abs() > MAX_DIM || pe.unsigned_abs() > MAX_DIM {
+					return Err(unsupported(format!(
+						"{label}: pads {pb}, {pe} exceed the limit of {MAX_DIM}"
+					)));
+				}
+				begin[*d] = pb;
+				shape[*d] = dim(x.shape[*d] as i64 + pb + pe, label)?;
 			}
 			op_only(Op::Pad { pads: begin, value }, vec![ValueType::new(x.dtype, shape)])
 		},
@@ -303,6 +308,13 @@ pub(super) fn import(
 			let shape: Vec<usize> =
 				i.ints(0)?.iter().map(|v| dim(*v, label)).collect::<IResult<_>>()?;
 			let n = checked_numel(&shape).map_err(|e| unsupported(format!("{label}: {e}")))?;
+			// Refused before anything is allocated: a tiny attribute must not fill memory.
+			if n > MAX_FOLD_ELEMENTS {
+				return Err(unsupported(format!(
+					"{label}: ConstantOfShape of {n} elements exceeds the folding limit of \
+					 {MAX_FOLD_ELEMENTS}"
+				)));
+			}
 			let value = a.tensor("value")?.unwrap_or(Tensor::f32(vec![1], vec![0.0])?);
 			if value.len() != 1 {
 				return Err(invalid(format!("{label}: value must have one element")));

@@ -19,6 +19,7 @@ use super::{
 	GraphError,
 };
 use crate::{
+	limits::MAX_DIM,
 	onnx::NodeProto,
 	ops::{
 		broadcast_shapes, BinaryOp, ConvAttrs, F32Bits, GemmAttrs, Op, PoolAttrs, PoolKind,
@@ -270,7 +271,8 @@ pub(super) fn import_node(
 			let (x, w) = (&i.ty(xi)?.shape, &i.ty(wi)?.shape);
 			let (attrs, out_spatial) = conv_attrs(&a, x, w, label)?;
 			let group = attrs.group as usize;
-			if x[1] != w[1] * group || w[0] % group != 0 {
+			// In u64: `w[1] * group` would wrap on wasm32 only.
+			if x[1] as u64 != (w[1] as u64).saturating_mul(group as u64) || w[0] % group != 0 {
 				return Err(invalid(format!(
 					"{label}: channels {} vs weights {w:?}, group {group}",
 					x[1]
@@ -481,7 +483,8 @@ fn conv_attrs(
 	let n = x.len() - 2;
 	let (strides, dilations, pads) = spatial(a, n, label)?;
 	if let Some(k) = a.ints("kernel_shape") {
-		if k.iter().map(|v| *v as usize).ne(w[2..].iter().copied()) {
+		// Compared as i64: `as usize` would truncate on wasm32 only.
+		if k.iter().copied().ne(w[2..].iter().map(|d| *d as i64)) {
 			return Err(invalid(format!(
 				"{label}: kernel_shape {k:?} differs from the weights {w:?}"
 			)));
@@ -489,7 +492,7 @@ fn conv_attrs(
 	}
 	let auto_pad = a.string("auto_pad", "NOTSET")?;
 	let group = a.int("group", 1);
-	if group < 1 {
+	if group < 1 || group as u64 > MAX_DIM {
 		return Err(invalid(format!("{label}: group {group}")));
 	}
 	let mut out = Vec::new();

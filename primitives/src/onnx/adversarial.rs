@@ -1,0 +1,230 @@
+//! Adversarial models: each built to stall, exhaust or split the chain, and the outcome the
+//! cost model must give (refused at import, naming the limit, or imported and run within
+//! budget). The primitives' tests import them natively, the node's tests through
+//! `verity-node infer`, the wasm runtime and a real dev node.
+
+use alloc::{format, string::String, vec, vec::Vec};
+
+use super::builder::{Attr, ModelBuilder};
+use crate::{
+	cost::Limit,
+	tensor::{DType, Tensor, TensorError},
+};
+
+/// What importing an adversarial model must give.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+	/// Refused as over budget, breaking this limit.
+	OverBudget(Limit),
+	/// Refused as unsupported or invalid (an attribute out of range).
+	Refused,
+	/// Imported; one run on zero inputs finishes within the budget.
+	Runs,
+}
+
+/// One adversarial model.
+pub struct Case {
+	/// A file-name-like name.
+	pub name: &'static str,
+	/// What it tries.
+	pub attack: &'static str,
+	/// The ONNX bytes.
+	pub bytes: Vec<u8>,
+	/// The outcome required.
+	pub expect: Expect,
+}
+
+fn f32s(shape: &[usize], v: f32) -> Result<Tensor, TensorError> {
+	Tensor::f32(shape.to_vec(), vec![v; shape.iter().product()])
+}
+
+fn i64s(v: &[i64]) -> Result<Tensor, TensorError> {
+	Tensor::i64(vec![v.len()], v.to_vec())
+}
+
+/// `y` = the sum of `names`, as two Sum nodes of half each and an Add (a node reads at most
+/// 64 inputs).
+fn sum_of(b: &mut ModelBuilder, names: &[String]) {
+	let (lo, hi) = names.split_at(names.len() / 2);
+	let lo: Vec<&str> = lo.iter().map(|s| s.as_str()).collect();
+	let hi: Vec<&str> = hi.iter().map(|s| s.as_str()).collect();
+	b.node("Sum", &lo, &["s0"], vec![]);
+	b.node("Sum", &hi, &["s1"], vec![]);
+	b.node("Add", &["s0", "s1"], &["y"], vec![]);
+	b.output("y");
+}
+
+/// Every adversarial case.
+pub fn corpus() -> Result<Vec<Case>, TensorError> {
+	let mut out = Vec::new();
+	let mut case = |name, attack, b: &ModelBuilder, expect| {
+		out.push(Case { name, attack, bytes: b.build(), expect })
+	};
+
+	// A 2^32-wide pooling window over a folded constant.
+	let mut b = ModelBuilder::new("huge-pool-window", 17);
+	b.initializer("c", f32s(&[1, 1, 4], 1.0)?);
+	b.node(
+		"MaxPool",
+		&["c"],
+		&["y"],
+		vec![Attr::Ints("kernel_shape", vec![1 << 32]), Attr::Ints("pads", vec![1 << 32, 1 << 32])],
+	);
+	b.output("y");
+	case("huge-pool-window", "a 2^32-wide pooling window folded at import", &b, Expect::Refused);
+
+	// The widest window the attribute limit allows, folded: work far beyond the fold budget.
+	let mut b = ModelBuilder::new("wide-pool-fold", 17);
+	b.initializer("c", f32s(&[1, 1, 16], 1.0)?);
+	b.node(
+		"AveragePool",
+		&["c"],
+		&["y"],
+		vec![
+			Attr::Ints("kernel_shape", vec![1 << 22]),
+			Attr::Ints("pads", vec![1 << 21, 1 << 21]),
+			Attr::Int("count_include_pad", 1),
+		],
+	);
+	b.output("y");
+	case(
+		"wide-pool-fold",
+		"a 4-million-wide pooling window and pads folded at import",
+		&b,
+		Expect::OverBudget(Limit::FoldWork),
+	);
+
+	// LayerNormalization over a 65,536-wide constant row: quadratic by the element definition.
+	let mut b = ModelBuilder::new("layer-norm-fold", 17);
+	b.input("x", DType::F32, &[1, 1]);
+	b.initializer("row", f32s(&[1, 1 << 16], 0.5)?);
+	b.initializer("scale", f32s(&[1 << 16], 1.0)?);
+	b.node("LayerNormalization", &["row", "scale"], &["n"], vec![Attr::Int("axis", 1)]);
+	b.node("ReduceSum", &["n"], &["s"], vec![Attr::Int("keepdims", 1)]);
+	b.node("Add", &["x", "s"], &["y"], vec![]);
+	b.output("y");
+	case(
+		"layer-norm-fold",
+		"a quadratic reduction over a large constant row, folded at import",
+		&b,
+		Expect::Runs,
+	);
+
+	// The same row as a graph input: each disputed chunk would re-read the row 64 times.
+	let mut b = ModelBuilder::new("layer-norm-fan-in", 17);
+	b.input("x", DType::F32, &[1, 1 << 16]);
+	b.initializer("scale", f32s(&[1 << 16], 1.0)?);
+	b.node("LayerNormalization", &["x", "scale"], &["y"], vec![Attr::Int("axis", 1)]);
+	b.output("y");
+	case(
+		"layer-norm-fan-in",
+		"a reduction whose one-step re-execution reads millions of elements",
+		&b,
+		Expect::OverBudget(Limit::ChunkFanIn),
+	);
+
+	// ConstantOfShape: four million elements from a 3-byte attribute.
+	let mut b = ModelBuilder::new("constant-of-shape", 17);
+	b.initializer("shape", i64s(&[1 << 22])?);
+	b.node("ConstantOfShape", &["shape"], &["y"], vec![]);
+	b.output("y");
+	case("constant-of-shape", "a ConstantOfShape blow-up", &b, Expect::Refused);
+
+	// Many ConstantOfShape of the largest folded size: 32 MiB of constants from nothing.
+	let mut b = ModelBuilder::new("constant-of-shape-many", 17);
+	b.initializer("shape", i64s(&[1 << 16])?);
+	let names: Vec<String> = (0..80).map(|k| format!("c{k}")).collect();
+	for n in &names {
+		b.node("ConstantOfShape", &["shape"], &[n.as_str()], vec![]);
+	}
+	sum_of(&mut b, &names);
+	case(
+		"constant-of-shape-many",
+		"many folded ConstantOfShape filling memory at import",
+		&b,
+		Expect::OverBudget(Limit::FoldBytes),
+	);
+
+	// A tiny input expanded to 4 million elements and convolved with an 11x11 kernel.
+	let mut b = ModelBuilder::new("expand-conv", 17);
+	b.input("x", DType::F32, &[1, 1, 1, 1]);
+	b.initializer("shape", i64s(&[1, 16, 512, 512])?);
+	b.initializer("w", f32s(&[16, 16, 11, 11], 0.01)?);
+	b.node("Expand", &["x", "shape"], &["e"], vec![]);
+	b.node("Conv", &["e", "w"], &["y"], vec![]);
+	b.output("y");
+	case(
+		"expand-conv",
+		"a tiny input expanded and convolved with a large kernel",
+		&b,
+		Expect::OverBudget(Limit::NodeMemory),
+	);
+
+	// A grouped convolution whose group truncates to 1 in 32 bits.
+	let mut b = ModelBuilder::new("group-overflow", 17);
+	b.input("x", DType::F32, &[1, 2, 4, 4]);
+	b.initializer("w", f32s(&[2, 2, 1, 1], 1.0)?);
+	b.node("Conv", &["x", "w"], &["y"], vec![Attr::Int("group", (1 << 32) + 1)]);
+	b.output("y");
+	case("group-overflow", "a grouped conv whose group overflows 32 bits", &b, Expect::Refused);
+
+	// Gather with indices from the input: imported; a bad index is a run error, not a crash.
+	let mut b = ModelBuilder::new("gather-input", 17);
+	b.input("i", DType::I64, &[3]);
+	b.initializer("table", f32s(&[10, 4], 2.0)?);
+	b.node("Gather", &["table", "i"], &["y"], vec![Attr::Int("axis", 0)]);
+	b.output("y");
+	case("gather-input", "Gather indices taken from the input", &b, Expect::Runs);
+
+	// Pads of 2^40 on a constant pad.
+	let mut b = ModelBuilder::new("huge-pads", 17);
+	b.input("x", DType::F32, &[1, 4]);
+	b.initializer("pads", i64s(&[0, 1 << 40, 0, 1 << 40])?);
+	b.node("Pad", &["x", "pads"], &["y"], vec![]);
+	b.output("y");
+	case("huge-pads", "pads far beyond any tensor", &b, Expect::Refused);
+
+	// A Reshape whose target's element count wraps to the input's in 32 bits.
+	let mut b = ModelBuilder::new("reshape-wrap", 17);
+	b.input("x", DType::F32, &[1, 2]);
+	b.initializer("shape", i64s(&[65537, 65535, 2])?);
+	b.node("Reshape", &["x", "shape"], &["y"], vec![]);
+	b.output("y");
+	case("reshape-wrap", "a reshape whose size wraps in 32 bits", &b, Expect::Refused);
+
+	// Five 1024x1024 products: 10 G units of work, over the model budget.
+	let mut b = ModelBuilder::new("matmul-chain", 17);
+	b.input("x", DType::F32, &[1024, 1024]);
+	b.initializer("w", f32s(&[1024, 1024], 0.001)?);
+	let mut prev = String::from("x");
+	for k in 0..5 {
+		let next = format!("h{k}");
+		b.node("MatMul", &[prev.as_str(), "w"], &[next.as_str()], vec![]);
+		prev = next;
+	}
+	b.output(&prev);
+	case(
+		"matmul-chain",
+		"a model whose total work exceeds the budget",
+		&b,
+		Expect::OverBudget(Limit::ModelWork),
+	);
+
+	// 80 live 16 MiB intermediates read by one Sum: over a gigabyte alive at once.
+	let mut b = ModelBuilder::new("live-memory", 17);
+	b.input("x", DType::F32, &[1]);
+	b.initializer("shape", i64s(&[1 << 22])?);
+	let names: Vec<String> = (0..80).map(|k| format!("e{k}")).collect();
+	for n in &names {
+		b.node("Expand", &["x", "shape"], &[n.as_str()], vec![]);
+	}
+	sum_of(&mut b, &names);
+	case(
+		"live-memory",
+		"intermediates that are all alive at once",
+		&b,
+		Expect::OverBudget(Limit::PeakMemory),
+	);
+
+	Ok(out)
+}
