@@ -79,6 +79,12 @@ pub fn model_text(m: &Value) -> String {
 			field(m, "nodes"),
 			field(m, "graph_size")
 		),
+		format!(
+			"cost         {} units of work, {} bytes peak memory, one-step fan-in {}",
+			field(m, "work"),
+			field(m, "peak_memory"),
+			field(m, "max_fan_in")
+		),
 		format!("price        {} (job cost {})", field(m, "price"), field(m, "job_cost")),
 		format!("deposit      {}", field(m, "deposit")),
 		format!("open jobs    {}", field(m, "open_jobs")),

@@ -54,4 +54,9 @@ pub struct Cli {
 	/// Options for running the node.
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	/// Longest one canonical inference (a job, a dry run, a proof) may run, in seconds; a
+	/// model within the chain's budget finishes far sooner on a validator-class machine.
+	#[arg(long, default_value_t = 60, value_name = "SECONDS")]
+	pub verity_inference_timeout: u64,
 }

@@ -134,6 +134,7 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			let time_limit = std::time::Duration::from_secs(cli.verity_inference_timeout.max(1));
 			runner.run_node_until_exit(|mut config| async move {
 				// Pruned jobs delete this node's off-chain records of them through indexing.
 				config.offchain_worker.indexing_enabled = true;
@@ -143,10 +144,10 @@ pub fn run() -> sc_cli::Result<()> {
 							Block,
 							<Block as sp_runtime::traits::Block>::Hash,
 						>,
-					>(config)
+					>(config, time_limit)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, time_limit)
 							.map_err(sc_cli::Error::Service)
 					},
 				}

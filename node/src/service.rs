@@ -141,6 +141,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	inference_time_limit: std::time::Duration,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -202,6 +203,7 @@ pub fn new_full<
 	let executor = crate::executor::Executor::new(
 		config.data_path.join("verity").join("traces"),
 		config.prometheus_registry(),
+		inference_time_limit,
 	)
 	.map_err(|e| ServiceError::Other(format!("inference engine: {e}")))?;
 

@@ -5,14 +5,10 @@
 
 mod common;
 
-use std::{
-	path::{Path, PathBuf},
-	process::{Command, Output},
-	time::Duration,
-};
+use std::{path::Path, process::Command, time::Duration};
 
 use codec::{Decode, Encode};
-use common::Node;
+use common::{cli_path, ok_json, refused, verity, Node};
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, H256};
 use sp_io::hashing;
@@ -22,48 +18,6 @@ use verity_runtime::{Balance, MICRO_UNIT, MILLI_UNIT, UNIT};
 
 /// Royalty of the test model.
 const PRICE: Balance = 5 * MILLI_UNIT;
-
-/// The `verity` CLI, built next to `verity-node`.
-fn cli_path() -> PathBuf {
-	let node = PathBuf::from(env!("CARGO_BIN_EXE_verity-node"));
-	let cli = node.with_file_name("verity");
-	assert!(cli.exists(), "{} is missing: build the workspace first", cli.display());
-	cli
-}
-
-/// Runs `verity --url … --suri SURI --json ARGS`.
-fn verity(node: &Node, suri: &str, args: &[&str]) -> Output {
-	Command::new(cli_path())
-		.args(["--url", &format!("ws://127.0.0.1:{}", node.rpc_port), "--suri", suri, "--json"])
-		.args(args)
-		.output()
-		.expect("the CLI runs")
-}
-
-/// The JSON on the last line of a successful CLI run.
-fn ok_json(out: &Output, what: &str) -> Value {
-	assert!(
-		out.status.success(),
-		"{what} failed: {}{}",
-		String::from_utf8_lossy(&out.stderr),
-		String::from_utf8_lossy(&out.stdout)
-	);
-	let text = String::from_utf8_lossy(&out.stdout);
-	let last = text.lines().last().unwrap_or_default();
-	serde_json::from_str(last).unwrap_or_else(|e| panic!("{what}: bad JSON {last:?}: {e}"))
-}
-
-/// Asserts the CLI failed with one error line naming `error`.
-fn refused(out: &Output, error: &str) {
-	let stderr = String::from_utf8_lossy(&out.stderr);
-	assert!(
-		!out.status.success(),
-		"expected {error}, got success: {}",
-		String::from_utf8_lossy(&out.stdout)
-	);
-	assert!(stderr.contains(error), "expected {error}, got: {stderr}");
-	assert_eq!(stderr.trim().lines().count(), 1, "one error line: {stderr}");
-}
 
 /// Free and reserved (held) balance of `who`, read from `System.Account`.
 fn balance(node: &Node, who: Sr25519Keyring) -> (Balance, Balance) {

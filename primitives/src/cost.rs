@@ -8,7 +8,8 @@
 //!
 //! The units:
 //! - **work**: element reads plus one per output element written (a multiply-add reads two
-//!   elements: two units). It is what a full evaluation does, fast path or not.
+//!   elements: two units), plus one per output dimension for an element evaluated by its
+//!   definition (its index arithmetic). It is what a full evaluation does, fast path or not.
 //! - **memory**: bytes a node allocates while it runs: its outputs, and scratch such as the
 //!   im2col patch matrix of a convolution or the scalar buffer of an element-wise evaluation.
 //! - **fan-in**: the element reads of the worst 64-element output chunk of a node, by the
@@ -70,6 +71,15 @@ pub struct ModelCost {
 	pub peak_memory: u64,
 	/// The largest one-step fan-in of any node.
 	pub max_fan_in: u64,
+}
+
+/// What folding a model's constant subgraphs cost at import.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FoldCost {
+	/// Work of the folded nodes.
+	pub work: u64,
+	/// Bytes of the constants folding produced.
+	pub bytes: u64,
 }
 
 /// The limits a model must stay within: per node and per model.
@@ -226,6 +236,8 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 	let mut scratch = 0u64;
 	// Whether the full evaluation buffers every output as a scalar (no fast path).
 	let mut by_elements = true;
+	// Work units per element read (more than one where each read walks an index).
+	let mut read_cost = 1u64;
 	match op {
 		Op::Unary(_) | Op::Clip { .. } => {
 			reads = 1;
@@ -291,6 +303,8 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 			// Each output reads the elements reduced into it.
 			let n_in = numel(in_shape(0))?;
 			reads = n_in.checked_div(numel(&out0.shape)?.max(1))?.max(1);
+			// Each read unravels and ravels a multi-index of the input's rank.
+			read_cost = 1 + in_shape(0).len() as u64;
 		},
 		Op::Softmax { axis, .. } => {
 			let row = *in_shape(0).get(*axis as usize)? as u64;
@@ -313,7 +327,10 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 			}
 		},
 	}
-	let per_output = reads.checked_add(1)?;
+	// One unit per output written; by the element definition also one per output dimension
+	// (the index arithmetic of every element).
+	let index_work = if by_elements { out0.shape.len() as u64 } else { 0 };
+	let per_output = reads.checked_mul(read_cost)?.checked_add(1)?.checked_add(index_work)?;
 	let element_work = out_elems.checked_mul(per_output)?;
 	let work = fast_work.map(|w| w.min(element_work)).unwrap_or(element_work);
 	if by_elements {

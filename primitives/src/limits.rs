@@ -14,7 +14,7 @@ pub const MAX_TENSOR_ELEMENTS: usize = 4 * 1024 * 1024;
 pub const CHUNK_ELEMENTS: usize = 64;
 /// Most element reads of one output chunk of one node, by its element definition: bounds the
 /// runtime's one-step re-execution in a dispute (see [`crate::cost`] and `docs/cost.md`).
-pub const MAX_CHUNK_FAN_IN: u64 = 1 << 20;
+pub const MAX_CHUNK_FAN_IN: u64 = 1 << 17;
 /// Most work (element reads and writes, [`crate::cost`]) of one run of a model.
 pub const MAX_MODEL_WORK: u64 = 1 << 33;
 /// Most peak live memory of one run of a model, in bytes.
@@ -23,7 +23,7 @@ pub const MAX_PEAK_MEMORY: u64 = 1 << 30;
 pub const MAX_NODE_MEMORY: u64 = 256 << 20;
 /// Most work of the constant folding done when a model is imported (in the runtime, at
 /// registration): the registration weight covers this much.
-pub const MAX_FOLD_WORK: u64 = 1 << 24;
+pub const MAX_FOLD_WORK: u64 = 1 << 22;
 /// Most elements of one folded constant (a node whose inputs are all constants is evaluated
 /// at import when its outputs are at most this large, and stays a node otherwise).
 pub const MAX_FOLD_ELEMENTS: usize = 1 << 16;

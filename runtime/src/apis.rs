@@ -211,6 +211,12 @@ impl_runtime_apis! {
 		fn account_jobs(who: AccountId, after: Option<JobId>, limit: u32) -> Vec<views::Job> {
 			views::account_jobs(who, after, limit)
 		}
+
+		fn import_model(
+			onnx: Vec<u8>,
+		) -> Result<(verity_primitives::graph::Graph, verity_primitives::cost::ModelCost), Vec<u8>> {
+			views::import_model(&onnx)
+		}
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]

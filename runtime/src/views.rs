@@ -1,8 +1,13 @@
 //! Models and jobs as the runtime API presents them.
 
 use alloc::vec::Vec;
+use frame_support::traits::Get;
 use pallet_verity_inference::{JobId, JobTensor};
 use pallet_verity_models::{IoSpec, ModelId};
+use verity_primitives::{
+	cost::ModelCost,
+	graph::{Graph, GraphError},
+};
 use verity_runtime_api::{JobView, ModelView, MAX_JOB_PAGE, MAX_PAGE};
 
 use super::{AccountId, Balance, BlockNumber, Runtime};
@@ -52,13 +57,27 @@ pub fn job(id: JobId) -> Option<Job> {
 	})
 }
 
+/// The canonical graph of `onnx` and its cost within the chain's budget, or the import error.
+pub fn import_model(onnx: &[u8]) -> Result<(Graph, ModelCost), Vec<u8>> {
+	use alloc::string::ToString;
+	let budget = <Runtime as pallet_verity_models::Config>::Budget::get();
+	let too_large =
+		onnx.len() > <Runtime as pallet_verity_models::Config>::MaxModelBytes::get() as usize;
+	if too_large {
+		return Err(GraphError::TooLarge(onnx.len()).to_string().into_bytes());
+	}
+	let graph = Graph::from_onnx_within(onnx, &budget).map_err(|e| e.to_string().into_bytes())?;
+	let cost = graph.cost(&budget).map_err(|e| e.to_string().into_bytes())?;
+	Ok((graph, cost))
+}
+
 /// Up to `limit` jobs of `who` after job `after`.
 pub fn account_jobs(who: AccountId, after: Option<JobId>, limit: u32) -> Vec<Job> {
 	Inference::jobs_of(&who, after, limit.min(MAX_JOB_PAGE)).into_iter().filter_map(job).collect()
 }
 
 fn view(id: ModelId, m: pallet_verity_models::ModelInfoOf<Runtime>) -> Model {
-	let job_cost = Inference::execution_fee(m.nodes).saturating_add(m.price);
+	let job_cost = Inference::execution_fee(m.nodes, m.cost.work).saturating_add(m.price);
 	ModelView {
 		id,
 		owner: m.owner,
@@ -69,6 +88,7 @@ fn view(id: ModelId, m: pallet_verity_models::ModelInfoOf<Runtime>) -> Model {
 		size: m.size,
 		graph_size: m.graph_size,
 		nodes: m.nodes,
+		cost: m.cost,
 		inputs: m.inputs.to_vec(),
 		outputs: m.outputs.to_vec(),
 		status: m.status,

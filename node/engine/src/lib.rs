@@ -19,5 +19,5 @@ mod run;
 pub use convert::{from_tract, to_tract};
 pub use error::EngineError;
 pub use infer::{infer, EngineChoice, InferCmd, InferReport};
-pub use model::{dtype_of_tract, tract_datum_type, LoadedModel, TractPlan};
+pub use model::{dtype_of_tract, tract_datum_type, LoadedModel, TractPlan, DEFAULT_TIME_LIMIT};
 pub use run::{compare_outputs, f32_tolerance, BothRun, F32_ABS_TOLERANCE, F32_REL_TOLERANCE};

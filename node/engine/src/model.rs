@@ -25,7 +25,12 @@ pub struct LoadedModel {
 	/// The canonical graph with its constants decoded once.
 	pub(crate) prepared: PreparedGraph,
 	pub(crate) tract: Option<TractPlan>,
+	/// Longest a canonical run may take (checked before every node).
+	pub(crate) time_limit: std::time::Duration,
 }
+
+/// The default wall-time limit of one canonical run (`verity-node --verity-inference-timeout`).
+pub const DEFAULT_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// tract's datum type of a canonical dtype.
 pub fn tract_datum_type(dtype: DType) -> DatumType {
@@ -103,13 +108,27 @@ impl LoadedModel {
 	pub fn load(bytes: &[u8]) -> Result<LoadedModel, EngineError> {
 		let graph = Graph::from_onnx(bytes)?;
 		let tract = load_tract(bytes, &graph).map_err(EngineError::TractLoad)?;
-		Ok(LoadedModel { prepared: prepare(graph)?, tract: Some(tract) })
+		Ok(LoadedModel {
+			prepared: prepare(graph)?,
+			tract: Some(tract),
+			time_limit: DEFAULT_TIME_LIMIT,
+		})
 	}
 
 	/// Imports ONNX `bytes` with the canonical importer only; [`LoadedModel::run_tract`] then
 	/// fails with [`EngineError::NotLoaded`].
 	pub fn load_canonical(bytes: &[u8]) -> Result<LoadedModel, EngineError> {
-		Ok(LoadedModel { prepared: prepare(Graph::from_onnx(bytes)?)?, tract: None })
+		Ok(LoadedModel {
+			prepared: prepare(Graph::from_onnx(bytes)?)?,
+			tract: None,
+			time_limit: DEFAULT_TIME_LIMIT,
+		})
+	}
+
+	/// The same model with another wall-time limit for canonical runs.
+	pub fn with_time_limit(mut self, limit: std::time::Duration) -> Self {
+		self.time_limit = limit;
+		self
 	}
 
 	/// The canonical graph.

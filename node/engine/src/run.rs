@@ -140,8 +140,12 @@ impl LoadedModel {
 		keep_node_outputs: bool,
 	) -> Result<Trace, EngineError> {
 		self.check_inputs(inputs)?;
+		let start = std::time::Instant::now();
+		let limit = self.time_limit;
 		self.prepared
-			.run(inputs, TraceOptions { keep_node_outputs })
+			.run_until(inputs, TraceOptions { keep_node_outputs }, &mut |_| {
+				start.elapsed() <= limit
+			})
 			.map_err(|cause| EngineError::Run { engine: "canonical", cause })
 	}
 

@@ -11,7 +11,11 @@ mod traces;
 
 pub use traces::{TraceRecord, TraceStore};
 
-use std::{path::PathBuf, sync::Arc, time::Instant};
+use std::{
+	path::PathBuf,
+	sync::Arc,
+	time::{Duration, Instant},
+};
 
 use cache::ModelCache;
 use metrics::Metrics;
@@ -33,11 +37,17 @@ pub struct Executor {
 	models: Arc<Mutex<ModelCache>>,
 	traces: Arc<TraceStore>,
 	metrics: Option<Arc<Metrics>>,
+	/// Longest one canonical run may take.
+	time_limit: Duration,
 }
 
 impl Executor {
 	/// An engine keeping trace records in `trace_dir`, reporting to `registry` if given.
-	pub fn new(trace_dir: PathBuf, registry: Option<&Registry>) -> Result<Executor, String> {
+	pub fn new(
+		trace_dir: PathBuf,
+		registry: Option<&Registry>,
+		time_limit: Duration,
+	) -> Result<Executor, String> {
 		let metrics = match registry {
 			Some(r) => Some(Arc::new(Metrics::register(r).map_err(|e| e.to_string())?)),
 			None => None,
@@ -46,6 +56,7 @@ impl Executor {
 			models: Arc::new(Mutex::new(ModelCache::new(CACHED_MODELS))),
 			traces: Arc::new(TraceStore::open(trace_dir)?),
 			metrics,
+			time_limit,
 		})
 	}
 
@@ -54,12 +65,19 @@ impl Executor {
 		self.models.lock().get(id)
 	}
 
-	/// Loads a model from its ONNX bytes (which must hash to `id`) into the cache.
-	pub fn load(&self, id: H256, bytes: &[u8]) -> Result<Arc<LoadedModel>, String> {
+	/// Loads a model from its ONNX bytes (which must hash to `id`), without caching it (for
+	/// RPC calls, which must not evict the models of the executor's jobs).
+	pub fn load_uncached(&self, id: H256, bytes: &[u8]) -> Result<Arc<LoadedModel>, String> {
 		if hash(bytes) != id {
 			return Err(format!("the bytes of model {id:?} do not hash to its id"));
 		}
-		let model = Arc::new(LoadedModel::load(bytes).map_err(|e| e.to_string())?);
+		let model = LoadedModel::load(bytes).map_err(|e| e.to_string())?;
+		Ok(Arc::new(model.with_time_limit(self.time_limit)))
+	}
+
+	/// Loads a model from its ONNX bytes (which must hash to `id`) into the cache.
+	pub fn load(&self, id: H256, bytes: &[u8]) -> Result<Arc<LoadedModel>, String> {
+		let model = self.load_uncached(id, bytes)?;
 		let cached = self.models.lock().insert(id, model.clone());
 		if let Some(m) = &self.metrics {
 			m.models_cached.set(cached as u64);

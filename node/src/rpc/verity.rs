@@ -6,6 +6,7 @@ use jsonrpsee::{
 	core::RpcResult,
 	proc_macros::rpc,
 	types::{ErrorObject, ErrorObjectOwned},
+	Extensions,
 };
 use parking_lot::Mutex;
 use serde_json::{json, Value};
@@ -15,7 +16,6 @@ use sp_core::crypto::Ss58Codec;
 use verity_engine::{infer::hex_h256, io::json::decode_json, LoadedModel};
 use verity_primitives::{
 	commitment::{ChunkProof, MerklePath, NodeProof, H256},
-	graph::TraceOptions,
 	tensor::{Tensor, TensorBytes},
 };
 use verity_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
@@ -49,14 +49,16 @@ pub trait VerityApi {
 	) -> RpcResult<Vec<Value>>;
 
 	/// Runs a registered model on `inputs` (`[{"dtype","shape","data"}]`) on this node, with
-	/// tract and the canonical engine, without a transaction.
-	#[method(name = "dryRun")]
+	/// tract and the canonical engine, without a transaction. Unsafe: refused with
+	/// `--rpc-methods safe` (the default for an external RPC); runs on the blocking pool.
+	#[method(name = "dryRun", blocking, with_extensions)]
 	fn dry_run(&self, model: String, inputs: Vec<Value>) -> RpcResult<Value>;
 
 	/// This node's trace data of a job it executed: every node commitment; with `node`, that
 	/// node's proof against the trace root, and with `chunk` also the proof of chunk `chunk`
-	/// of its output `output` (default 0) against the node's output root.
-	#[method(name = "traceData")]
+	/// of its output `output` (default 0) against the node's output root. Unsafe, like
+	/// `dryRun` (a chunk proof re-executes the model).
+	#[method(name = "traceData", blocking, with_extensions)]
 	fn trace_data(
 		&self,
 		job: u64,
@@ -144,7 +146,8 @@ where
 			.ok_or_else(|| err(code::BUSY, "another dry run or proof is in progress"))
 	}
 
-	/// The loaded model `id`, loading it from chain state when not cached.
+	/// The loaded model `id`, loading it from chain state (without caching it) when the
+	/// executor has not cached it.
 	fn loaded(&self, id: H256) -> RpcResult<Arc<LoadedModel>> {
 		if let Some(m) = self.executor.model(&id) {
 			return Ok(m);
@@ -152,7 +155,7 @@ where
 		let bytes = self
 			.runtime(|api, at| api.model_bytes(at, id))?
 			.ok_or_else(|| err(code::NOT_FOUND, format!("unknown model {}", hex_h256(&id))))?;
-		self.executor.load(id, &bytes).map_err(|e| err(code::ENGINE, e))
+		self.executor.load_uncached(id, &bytes).map_err(|e| err(code::ENGINE, e))
 	}
 }
 
@@ -191,7 +194,8 @@ where
 		Ok(jobs.iter().map(json::job).collect())
 	}
 
-	fn dry_run(&self, model: String, inputs: Vec<Value>) -> RpcResult<Value> {
+	fn dry_run(&self, ext: &Extensions, model: String, inputs: Vec<Value>) -> RpcResult<Value> {
+		sc_rpc_api::check_if_safe(ext)?;
 		let id = parse_h256(&model)?;
 		let inputs: Vec<TensorBytes> = inputs
 			.iter()
@@ -218,11 +222,13 @@ where
 
 	fn trace_data(
 		&self,
+		ext: &Extensions,
 		job: u64,
 		node: Option<u32>,
 		output: Option<u32>,
 		chunk: Option<u32>,
 	) -> RpcResult<Value> {
+		sc_rpc_api::check_if_safe(ext)?;
 		let record = self.executor.traces().load(job).ok_or_else(|| {
 			err(code::NOT_FOUND, format!("this node holds no trace of job {job}"))
 		})?;
@@ -257,10 +263,8 @@ where
 			.iter()
 			.map(|t| t.to_tensor().map_err(|e| err(code::ENGINE, e.to_string())))
 			.collect::<Result<_, _>>()?;
-		let trace = model
-			.prepared()
-			.run(&inputs, TraceOptions { keep_node_outputs: true })
-			.map_err(|e| err(code::ENGINE, e))?;
+		let trace =
+			model.run_canonical(&inputs, true).map_err(|e| err(code::ENGINE, e.to_string()))?;
 		if trace.root != record.trace_root {
 			return Err(err(code::ENGINE, "re-execution gives another trace root"));
 		}

@@ -6,7 +6,7 @@ use std::{
 	io::{BufRead, BufReader, Read, Write},
 	net::{TcpListener, TcpStream},
 	path::PathBuf,
-	process::{Child, Command, ExitStatus, Stdio},
+	process::{Child, Command, ExitStatus, Output, Stdio},
 	sync::{Arc, Mutex},
 	thread,
 	time::{Duration, Instant},
@@ -182,4 +182,46 @@ fn dechunk(mut body: &str) -> String {
 		body = rest[n..].trim_start_matches("\r\n");
 	}
 	out
+}
+
+/// The `verity` CLI, built next to `verity-node`.
+pub fn cli_path() -> PathBuf {
+	let node = PathBuf::from(env!("CARGO_BIN_EXE_verity-node"));
+	let cli = node.with_file_name("verity");
+	assert!(cli.exists(), "{} is missing: build the workspace first", cli.display());
+	cli
+}
+
+/// Runs `verity --url … --suri SURI --json ARGS`.
+pub fn verity(node: &Node, suri: &str, args: &[&str]) -> Output {
+	Command::new(cli_path())
+		.args(["--url", &format!("ws://127.0.0.1:{}", node.rpc_port), "--suri", suri, "--json"])
+		.args(args)
+		.output()
+		.expect("the CLI runs")
+}
+
+/// The JSON on the last line of a successful CLI run.
+pub fn ok_json(out: &Output, what: &str) -> Value {
+	assert!(
+		out.status.success(),
+		"{what} failed: {}{}",
+		String::from_utf8_lossy(&out.stderr),
+		String::from_utf8_lossy(&out.stdout)
+	);
+	let text = String::from_utf8_lossy(&out.stdout);
+	let last = text.lines().last().unwrap_or_default();
+	serde_json::from_str(last).unwrap_or_else(|e| panic!("{what}: bad JSON {last:?}: {e}"))
+}
+
+/// Asserts the CLI failed with one error line naming `error`.
+pub fn refused(out: &Output, error: &str) {
+	let stderr = String::from_utf8_lossy(&out.stderr);
+	assert!(
+		!out.status.success(),
+		"expected {error}, got success: {}",
+		String::from_utf8_lossy(&out.stdout)
+	);
+	assert!(stderr.contains(error), "expected {error}, got: {stderr}");
+	assert_eq!(stderr.trim().lines().count(), 1, "one error line: {stderr}");
 }

@@ -15,6 +15,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_verity_models::{IoSpec, ModelId, ModelRegistry};
+use sp_runtime::SaturatedConversion;
 use sp_runtime::{
 	traits::{One, Saturating},
 	DispatchError,
@@ -49,7 +50,7 @@ impl<T: Config> Pallet<T> {
 			SpecMismatch::Length => Error::<T>::WrongInputLength,
 			SpecMismatch::Value => Error::<T>::WrongInputValue,
 		})?;
-		let fee = Self::execution_fee(terms.nodes);
+		let fee = Self::execution_fee(terms.nodes, terms.work);
 		let royalty = terms.price;
 		ensure!(fee.saturating_add(royalty) <= max_fee, Error::<T>::MaxFeeTooLow);
 
@@ -93,9 +94,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The execution fee of a job on a model of `nodes` nodes.
-	pub fn execution_fee(nodes: u32) -> BalanceOf<T> {
-		T::BaseFee::get().saturating_add(T::FeePerNode::get().saturating_mul(nodes.into()))
+	/// The execution fee of a job on a model of `nodes` nodes and `work` units of work:
+	/// `BaseFee + FeePerNode × nodes + FeePerMegaWork × ⌈work / 2^20⌉`.
+	pub fn execution_fee(nodes: u32, work: u64) -> BalanceOf<T> {
+		let mega_work: BalanceOf<T> = work.div_ceil(1 << 20).saturated_into();
+		T::BaseFee::get()
+			.saturating_add(T::FeePerNode::get().saturating_mul(nodes.into()))
+			.saturating_add(T::FeePerMegaWork::get().saturating_mul(mega_work))
 	}
 
 	/// Accepts the results of jobs assigned to `who`, all or none.

@@ -160,6 +160,10 @@ pub mod pallet {
 		/// Execution fee per node of the model's canonical graph.
 		#[pallet::constant]
 		type FeePerNode: Get<BalanceOf<Self>>;
+		/// Execution fee per 2^20 units of the model's work (`verity_primitives::cost`), rounded
+		/// up: a model that is slow to run costs its submitter accordingly.
+		#[pallet::constant]
+		type FeePerMegaWork: Get<BalanceOf<Self>>;
 		/// Blocks a finished job stays in storage.
 		#[pallet::constant]
 		type Retention: Get<BlockNumberFor<Self>>;

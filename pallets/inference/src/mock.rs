@@ -136,6 +136,8 @@ pub const RETENTION: u64 = 20;
 pub const BASE_FEE: Balance = 50;
 /// Fee per node of the test runtime.
 pub const FEE_PER_NODE: Balance = 2;
+/// Fee per 2^20 units of work of the test runtime.
+pub const FEE_PER_MEGA_WORK: Balance = 3;
 /// Minimum executor bond.
 pub const MIN_BOND: Balance = 1_000;
 
@@ -154,6 +156,7 @@ impl pallet_inference::Config for Test {
 	type LatePenalty = LatePenalty;
 	type BaseFee = ConstU64<BASE_FEE>;
 	type FeePerNode = ConstU64<FEE_PER_NODE>;
+	type FeePerMegaWork = ConstU64<FEE_PER_MEGA_WORK>;
 	type Retention = ConstU64<RETENTION>;
 	type MaxTensorBytes = ConstU32<{ 16 * 1024 }>;
 	type MaxExecutors = ConstU32<4>;

@@ -30,9 +30,19 @@ fn model_nodes() -> u32 {
 	Graph::from_onnx(&model_bytes()).unwrap().nodes.len() as u32
 }
 
+/// The execution fee of a job on the test model, computed from its graph independently of
+/// the pallet: base, per node, and per started 2^20 units of work.
+fn execution_fee() -> Balance {
+	let graph = Graph::from_onnx(&model_bytes()).unwrap();
+	let work = graph.cost(&verity_primitives::cost::Budget::DEFAULT).unwrap().work;
+	BASE_FEE
+		+ FEE_PER_NODE * model_nodes() as Balance
+		+ FEE_PER_MEGA_WORK * work.div_ceil(1 << 20) as Balance
+}
+
 /// The execution fee plus royalty of a job on the test model.
 fn job_cost() -> Balance {
-	BASE_FEE + FEE_PER_NODE * model_nodes() as Balance + PRICE
+	execution_fee() + PRICE
 }
 
 /// Registers the test model (owned by OWNER) and returns its id.
@@ -243,7 +253,7 @@ mod submit {
 	fn holds_fee_and_royalty_and_assigns() {
 		new_test_ext().execute_with(|| {
 			let model = setup_job();
-			let fee = BASE_FEE + FEE_PER_NODE * model_nodes() as Balance;
+			let fee = execution_fee();
 			assert_eq!(held(DAPP, HoldReason::JobPayment), fee + PRICE);
 			assert_eq!(free(DAPP), START - fee - PRICE);
 			let job = Jobs::<Test>::get(0).unwrap();
@@ -442,7 +452,7 @@ mod lifecycle {
 	fn finalization_pays_executor_and_owner_exactly() {
 		new_test_ext().execute_with(|| {
 			let model = setup_job();
-			let fee = BASE_FEE + FEE_PER_NODE * model_nodes() as Balance;
+			let fee = execution_fee();
 			let (dapp, exec, owner) = (free(DAPP), free(EXEC_A), free(OWNER));
 			assert_ok!(post(EXEC_A, vec![result(0)]));
 			run_to(WINDOW);

@@ -93,6 +93,22 @@ mod benchmarks {
 		assert!(Models::<T>::get(id).is_some_and(|m| m.constants >= k));
 	}
 
+	/// Registering the model whose import folds the most expensive work per unit the fold
+	/// budget allows (see `examples/fold.rs` of the primitives).
+	#[benchmark]
+	fn fold_worst() {
+		let who = owner::<T>();
+		let bytes = verity_primitives::onnx::adversarial::worst_fold().expect("the corpus builds");
+		let id = Pallet::<T>::model_id(&bytes);
+		let bytes: BoundedVec<u8, T::MaxInlineBytes> =
+			bytes.try_into().map_err(|_| "too large").expect("within MaxInlineBytes");
+
+		#[extrinsic_call]
+		register(RawOrigin::Signed(who), bytes, name::<T>(), 1, 1u32.into());
+
+		assert!(Models::<T>::contains_key(id));
+	}
+
 	#[benchmark]
 	fn begin_upload() {
 		let who = owner::<T>();

@@ -103,6 +103,10 @@ pub mod pallet {
 		/// Largest model, in bytes (at most `verity_primitives::limits::MAX_MODEL_BYTES`).
 		#[pallet::constant]
 		type MaxModelBytes: Get<u32>;
+		/// What running a model may cost (work, memory, one-step fan-in, folding at import):
+		/// registration refuses a model over it. The node runs models within the same budget.
+		#[pallet::constant]
+		type Budget: Get<verity_primitives::cost::Budget>;
 		/// Size of one stored chunk of model bytes, and the most one `upload_chunk` carries.
 		#[pallet::constant]
 		type ChunkBytes: Get<u32>;
@@ -241,6 +245,15 @@ pub mod pallet {
 		UnsupportedModel,
 		/// The model's graph is invalid (cycles, dangling names, shapes that do not fit).
 		InvalidModel,
+		/// One run of the model would exceed the work budget (`Budget::model_work`).
+		TooMuchWork,
+		/// One run, or one node, would exceed the memory budget (`peak_memory`, `node_memory`).
+		TooMuchMemory,
+		/// Re-executing one output chunk of a node in a dispute would read more elements than
+		/// `Budget::chunk_fan_in`.
+		FanInTooLarge,
+		/// Folding the model's constant subgraphs would exceed `fold_work` or `fold_bytes`.
+		TooMuchFolding,
 		/// The model has more inputs or outputs than `MaxIo`.
 		TooManyIo,
 		/// The model is deprecated.
@@ -261,7 +274,8 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Registers a model whose ONNX `bytes` fit one extrinsic.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register(bytes.len() as u32, T::MaxConstants::get()))]
+		#[pallet::weight(T::WeightInfo::register(bytes.len() as u32, T::MaxConstants::get())
+			.saturating_add(T::WeightInfo::fold_worst()))]
 		pub fn register(
 			origin: OriginFor<T>,
 			bytes: BoundedVec<u8, T::MaxInlineBytes>,
@@ -333,7 +347,8 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::finish_upload(
 			T::MaxModelBytes::get(),
 			T::MaxConstants::get()
-		))]
+		)
+		.saturating_add(T::WeightInfo::fold_worst()))]
 		pub fn finish_upload(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -448,6 +463,32 @@ pub mod pallet {
 		}
 	}
 
+	fn over_budget(e: verity_primitives::cost::CostError) -> verity_primitives::graph::GraphError {
+		verity_primitives::graph::GraphError::OverBudget {
+			node: Default::default(),
+			limit: e.limit,
+			cost: e.cost,
+			max: e.max,
+		}
+	}
+
+	/// The pallet error of an import error (`verity_import_model` gives the full message).
+	pub fn import_error<T: Config>(e: verity_primitives::graph::GraphError) -> Error<T> {
+		use verity_primitives::{cost::Limit, graph::GraphError};
+		match e {
+			GraphError::Decode(_) => Error::<T>::MalformedModel,
+			GraphError::TooLarge(_) => Error::<T>::TooLarge,
+			GraphError::Unsupported(_) => Error::<T>::UnsupportedModel,
+			GraphError::Invalid(_) => Error::<T>::InvalidModel,
+			GraphError::OverBudget { limit, .. } => match limit {
+				Limit::ModelWork | Limit::Overflow => Error::<T>::TooMuchWork,
+				Limit::PeakMemory | Limit::NodeMemory => Error::<T>::TooMuchMemory,
+				Limit::ChunkFanIn => Error::<T>::FanInTooLarge,
+				Limit::FoldWork | Limit::FoldBytes => Error::<T>::TooMuchFolding,
+			},
+		}
+	}
+
 	impl<T: Config> Pallet<T> {
 		/// The id of a model's bytes.
 		pub fn model_id(bytes: &[u8]) -> ModelId {
@@ -476,13 +517,8 @@ pub mod pallet {
 
 		/// Decodes and checks ONNX bytes into the canonical graph and its storage form.
 		fn import(bytes: &[u8]) -> Result<canonical::SplitGraph<T>, DispatchError> {
-			use verity_primitives::graph::GraphError;
-			let graph = Graph::from_onnx(bytes).map_err(|e| match e {
-				GraphError::Decode(_) => Error::<T>::MalformedModel,
-				GraphError::TooLarge(_) => Error::<T>::TooLarge,
-				GraphError::Unsupported(_) => Error::<T>::UnsupportedModel,
-				GraphError::Invalid(_) => Error::<T>::InvalidModel,
-			})?;
+			let graph =
+				Graph::from_onnx_within(bytes, &T::Budget::get()).map_err(import_error::<T>)?;
 			Self::split_graph(graph)
 		}
 
@@ -549,6 +585,10 @@ pub mod pallet {
 				graph_size: split.stored_bytes(),
 				constants: split.constant_count(),
 				nodes: split.graph.nodes.len() as u32,
+				cost: split
+					.graph
+					.cost(&T::Budget::get())
+					.map_err(|e| import_error::<T>(over_budget(e)))?,
 				inputs: spec(split.graph.input_types())?,
 				outputs: spec(split.graph.output_types())?,
 				status: ModelStatus::Active,

@@ -36,6 +36,7 @@ impl pallet_balances::Config for Test {
 parameter_types! {
 	pub const DepositPerByte: Balance = 1;
 	pub const DepositBase: Balance = 100;
+	pub const ModelBudget: verity_primitives::cost::Budget = verity_primitives::cost::Budget::DEFAULT;
 }
 
 impl pallet_models::Config for Test {
@@ -44,6 +45,7 @@ impl pallet_models::Config for Test {
 	type DepositPerByte = DepositPerByte;
 	type DepositBase = DepositBase;
 	type MaxModelBytes = ConstU32<{ 64 * 1024 }>;
+	type Budget = ModelBudget;
 	type ChunkBytes = ConstU32<256>;
 	type MaxInlineBytes = ConstU32<{ 16 * 1024 }>;
 	type MaxNameLen = ConstU32<32>;

@@ -3,7 +3,7 @@
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{traits::ConstU32, BoundedVec};
 use scale_info::TypeInfo;
-use verity_primitives::{graph::ValueInfo, tensor::DType};
+use verity_primitives::{cost::ModelCost, graph::ValueInfo, tensor::DType};
 
 /// A model's id: the blake2-256 hash of its ONNX bytes.
 pub type ModelId = verity_primitives::commitment::H256;
@@ -88,6 +88,8 @@ pub struct ModelInfo<AccountId, Balance, BlockNumber, MaxNameLen: frame_support:
 	pub constants: u32,
 	/// Nodes of the canonical graph.
 	pub nodes: u32,
+	/// What one run costs (work prices the job fee; see `verity_primitives::cost`).
+	pub cost: ModelCost,
 	/// Graph inputs, in order.
 	pub inputs: BoundedVec<IoSpec, MaxIo>,
 	/// Graph outputs, in order.
@@ -126,6 +128,8 @@ pub struct ModelTerms<AccountId, Balance> {
 	pub price: Balance,
 	/// Nodes of the canonical graph.
 	pub nodes: u32,
+	/// Work of one run (`verity_primitives::cost`).
+	pub work: u64,
 	/// Graph inputs, in order.
 	pub inputs: BoundedVec<IoSpec, MaxIo>,
 	/// Graph outputs, in order.
@@ -140,6 +144,7 @@ impl<AccountId, Balance, BlockNumber, MaxNameLen: frame_support::traits::Get<u32
 			owner: m.owner,
 			price: m.price,
 			nodes: m.nodes,
+			work: m.cost.work,
 			inputs: m.inputs,
 			outputs: m.outputs,
 		}

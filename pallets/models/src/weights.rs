@@ -27,6 +27,10 @@ pub trait WeightInfo {
 	fn deprecate() -> Weight;
 	/// `remove` deleting `c` chunks and `k` constants.
 	fn remove(c: u32, k: u32) -> Weight;
+	/// `register` of the model whose import folds the most work per unit the budget allows
+	/// (`verity_primitives::onnx::adversarial::worst_fold`): added to every registration's
+	/// weight, so that it covers the worst constant folding.
+	fn fold_worst() -> Weight;
 }
 
 /// Picoseconds per byte hashed, decoded and canonicalised (a generous bound).
@@ -69,5 +73,11 @@ impl WeightInfo for () {
 	fn remove(c: u32, k: u32) -> Weight {
 		Weight::from_parts(30_000_000, 8_000)
 			.saturating_add(RocksDbWeight::get().reads_writes(3, 4 + c as u64 + k as u64))
+	}
+
+	fn fold_worst() -> Weight {
+		// The whole fold budget at a generous 50 ns per unit of work, plus a small registration.
+		Weight::from_parts(50_000_000 + 50_000 * verity_primitives::limits::MAX_FOLD_WORK, 10_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(3, 8))
 	}
 }

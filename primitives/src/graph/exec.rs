@@ -60,7 +60,7 @@ impl Graph {
 	/// Runs the graph with the canonical kernels and commits to every node's outputs.
 	/// (To run a model many times, [`Graph::prepare`] it once.)
 	pub fn run(&self, inputs: &[Tensor], options: TraceOptions) -> Result<Trace, String> {
-		run(self, &self.nodes, &self.decode_constants()?, &[], inputs, options)
+		run(self, &self.nodes, &self.decode_constants()?, &[], inputs, options, &mut |_| true)
 	}
 
 	/// Decodes the constants once and lays weights out for the fast paths, for repeated runs.
@@ -133,7 +133,18 @@ impl PreparedGraph {
 
 	/// Runs the graph with the canonical kernels and commits to every node's outputs.
 	pub fn run(&self, inputs: &[Tensor], options: TraceOptions) -> Result<Trace, String> {
-		run(&self.graph, &self.nodes, &self.constants, &self.extra, inputs, options)
+		run(&self.graph, &self.nodes, &self.constants, &self.extra, inputs, options, &mut |_| true)
+	}
+
+	/// As [`PreparedGraph::run`], asking `keep_going(k)` before node `k`: a `false` stops the
+	/// run with an error (the node's wall-time limit).
+	pub fn run_until(
+		&self,
+		inputs: &[Tensor],
+		options: TraceOptions,
+		keep_going: &mut dyn FnMut(usize) -> bool,
+	) -> Result<Trace, String> {
+		run(&self.graph, &self.nodes, &self.constants, &self.extra, inputs, options, keep_going)
 	}
 }
 
@@ -145,6 +156,7 @@ fn run(
 	extra: &[ValueInfo],
 	inputs: &[Tensor],
 	options: TraceOptions,
+	keep_going: &mut dyn FnMut(usize) -> bool,
 ) -> Result<Trace, String> {
 	graph.check_inputs(inputs)?;
 	let value = |v: ValueId| {
@@ -179,6 +191,9 @@ fn run(
 	let mut commitments = Vec::with_capacity(graph.nodes.len());
 	let mut node_outputs = Vec::new();
 	for (k, node) in nodes.iter().enumerate() {
+		if !keep_going(k) {
+			return Err(format!("stopped before node {k} ({}): time limit", node.onnx_op));
+		}
 		let in_types: Vec<Option<ValueType>> =
 			node.inputs.iter().map(|v| v.and_then(value).map(|i| i.value_type())).collect();
 		let out_types: Vec<ValueType> =

@@ -15,7 +15,7 @@ use super::{
 	Graph, GraphError, Node, ValueId, ValueInfo, MAX_OPSET, MIN_OPSET,
 };
 use crate::{
-	cost::{node_cost, numel, within, Budget, Limit, NodeCost},
+	cost::{node_cost, numel, within, Budget, FoldCost, Limit, NodeCost},
 	limits::{MAX_FOLD_ELEMENTS, MAX_MODEL_BYTES, MAX_NODES, MAX_NODE_IO},
 	onnx::{decode_model, DimValue, NodeProto},
 	ops::{self, NodeTypes, Op, ValueType},
@@ -77,7 +77,7 @@ fn check_node(label: &str, op: &Op, types: &NodeTypes, budget: &Budget) -> IResu
 	Ok(cost)
 }
 
-pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<Graph, GraphError> {
+pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost), GraphError> {
 	if bytes.len() > MAX_MODEL_BYTES {
 		return Err(GraphError::TooLarge(bytes.len()));
 	}
@@ -244,7 +244,7 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<Graph, GraphError>
 		};
 		GraphError::OverBudget { node, limit: e.limit, cost: e.cost, max: e.max }
 	})?;
-	Ok(graph)
+	Ok((graph, FoldCost { work: fold.work, bytes: fold.bytes }))
 }
 
 /// Records the outputs of `node`; a name already defined is an error.

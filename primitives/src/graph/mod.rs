@@ -133,13 +133,21 @@ impl std::error::Error for GraphError {}
 impl Graph {
 	/// Decodes, checks and canonicalises ONNX model bytes within [`Budget::DEFAULT`].
 	pub fn from_onnx(bytes: &[u8]) -> Result<Graph, GraphError> {
-		import::import(bytes, &Budget::DEFAULT)
+		import::import(bytes, &Budget::DEFAULT).map(|(g, _)| g)
 	}
 
 	/// Decodes, checks and canonicalises ONNX model bytes; refuses a model that breaks
 	/// `budget` (folding at import, any node, or one run as a whole) with
 	/// [`GraphError::OverBudget`] naming the node and the limit.
 	pub fn from_onnx_within(bytes: &[u8], budget: &Budget) -> Result<Graph, GraphError> {
+		import::import(bytes, budget).map(|(g, _)| g)
+	}
+
+	/// As [`Graph::from_onnx_within`], also returning what folding constants cost.
+	pub fn from_onnx_metered(
+		bytes: &[u8],
+		budget: &Budget,
+	) -> Result<(Graph, crate::cost::FoldCost), GraphError> {
 		import::import(bytes, budget)
 	}
 

@@ -229,3 +229,43 @@ fn adversarial_corpus_is_refused_or_runs_within_budget() {
 		}
 	}
 }
+
+/// The default budget accepts an ImageNet-class CNN, and the cost of each node is what the
+/// node-level sums say.
+#[test]
+fn squeezenet_is_within_the_default_budget() {
+	use crate::cost::Budget;
+	let g = Graph::from_onnx(&zoo::squeezenet(1).unwrap()).expect("SqueezeNet imports");
+	let cost = g.cost(&Budget::DEFAULT).unwrap();
+	let sum: u64 = (0..g.nodes.len()).map(|k| g.node_cost(k).unwrap().work).sum();
+	assert_eq!(cost.work, sum);
+	// 0.35 G multiply-adds read two elements each: the work is of that order.
+	assert!(cost.work > 600_000_000 && cost.work < 2_000_000_000, "{}", cost.work);
+	assert!(cost.peak_memory < Budget::DEFAULT.peak_memory);
+	assert_eq!(g.output_types()[0].shape, vec![1, 1000]);
+}
+
+/// The fold-heavy models import within the default budget and spend most of its fold work:
+/// the registration benchmark built on them covers the worst folding.
+#[test]
+fn fold_heavy_models_use_most_of_the_fold_budget() {
+	use crate::{
+		cost::Budget,
+		onnx::adversarial::{fold_heavy, worst_fold},
+	};
+	for (name, bytes) in fold_heavy().unwrap() {
+		let (_, fold) = Graph::from_onnx_metered(&bytes, &Budget::DEFAULT)
+			.unwrap_or_else(|e| panic!("{name}: {e}"));
+		assert!(fold.work > Budget::DEFAULT.fold_work / 2, "{name}: {}", fold.work);
+		assert!(fold.bytes <= Budget::DEFAULT.fold_bytes, "{name}");
+	}
+	let worst = worst_fold().unwrap();
+	assert!(worst.len() < 1024, "small enough for any runtime's inline registration");
+	// One more unit of budget less refuses it: the cap is enforced, not advisory.
+	let (_, fold) = Graph::from_onnx_metered(&worst, &Budget::DEFAULT).unwrap();
+	let tight = Budget { fold_work: fold.work - 1, ..Budget::DEFAULT };
+	assert!(matches!(
+		Graph::from_onnx_within(&worst, &tight),
+		Err(GraphError::OverBudget { limit: crate::cost::Limit::FoldWork, .. })
+	));
+}

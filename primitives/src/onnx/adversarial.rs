@@ -130,12 +130,13 @@ pub fn corpus() -> Result<Vec<Case>, TensorError> {
 	b.output("y");
 	case("constant-of-shape", "a ConstantOfShape blow-up", &b, Expect::Refused);
 
-	// Many ConstantOfShape of the largest folded size: 32 MiB of constants from nothing.
+	// Many ConstantOfShape of the largest folded size: 20 MiB of int64 constants from nothing.
 	let mut b = ModelBuilder::new("constant-of-shape-many", 17);
 	b.initializer("shape", i64s(&[1 << 16])?);
-	let names: Vec<String> = (0..80).map(|k| format!("c{k}")).collect();
+	let names: Vec<String> = (0..40).map(|k| format!("c{k}")).collect();
+	let seven = Attr::Tensor("value", Tensor::i64(vec![1], vec![7])?);
 	for n in &names {
-		b.node("ConstantOfShape", &["shape"], &[n.as_str()], vec![]);
+		b.node("ConstantOfShape", &["shape"], &[n.as_str()], vec![seven.clone()]);
 	}
 	sum_of(&mut b, &names);
 	case(
@@ -227,4 +228,83 @@ pub fn corpus() -> Result<Vec<Case>, TensorError> {
 	);
 
 	Ok(out)
+}
+
+/// Models whose import folds constants up to the whole fold budget, each through another kind
+/// of kernel (by its element definition, the slowest per unit of work): the candidates for the
+/// worst folding a registration can do. `examples/fold.rs` times each; [`worst_fold`] is the
+/// slowest per unit.
+pub fn fold_heavy() -> Result<Vec<(&'static str, Vec<u8>)>, TensorError> {
+	let mut out = Vec::new();
+	// Rank-8 transposes of a 65,536-element constant, chained.
+	let mut b = ModelBuilder::new("fold-transpose", 17);
+	b.input("x", DType::F32, &[1]);
+	b.initializer("c0", f32s(&[2, 2, 2, 2, 4, 4, 8, 32], 0.5)?);
+	let perm = Attr::Ints("perm", vec![7, 6, 5, 4, 3, 2, 1, 0]);
+	for k in 0..5 {
+		let (i, o) = (format!("c{k}"), format!("c{}", k + 1));
+		b.node("Transpose", &[i.as_str()], &[o.as_str()], vec![perm.clone()]);
+	}
+	tail(&mut b, "c5");
+	out.push(("transpose", b.build()));
+	// 1-D convolutions (no fast path) of a constant, 1x1 kernels over 16 channels.
+	let mut b = ModelBuilder::new("fold-conv1d", 17);
+	b.input("x", DType::F32, &[1]);
+	b.initializer("c", f32s(&[1, 16, 1024], 0.5)?);
+	b.initializer("w", f32s(&[64, 16, 1], 0.25)?);
+	b.node("Conv", &["c", "w"], &["y0"], vec![]);
+	tail(&mut b, "y0");
+	out.push(("conv1d", b.build()));
+	// 1-D pooling (no fast path) with an 8-wide window.
+	// (The constant comes from a ConstantOfShape: the model stays a few hundred bytes.)
+	let mut b = ModelBuilder::new("fold-pool1d", 17);
+	b.input("x", DType::F32, &[1]);
+	b.initializer("shape", i64s(&[1, 1, 65536])?);
+	b.node("ConstantOfShape", &["shape"], &["c"], vec![]);
+	let attrs = vec![
+		Attr::Ints("kernel_shape", vec![8]),
+		Attr::Ints("pads", vec![4, 3]),
+		Attr::Int("count_include_pad", 1),
+	];
+	for k in 0..2 {
+		let o = format!("p{k}");
+		b.node("AveragePool", &["c"], &[o.as_str()], attrs.clone());
+	}
+	b.node("Add", &["p0", "p1"], &["p"], vec![]);
+	tail(&mut b, "p");
+	out.push(("pool1d", b.build()));
+	// Integer reductions over six of eight axes.
+	let mut b = ModelBuilder::new("fold-reduce", 17);
+	b.input("x", DType::F32, &[1]);
+	b.initializer("c", Tensor::i64(vec![2, 2, 2, 2, 4, 4, 8, 32], vec![3; 65536])?);
+	b.initializer("axes", i64s(&[1, 2, 3, 4, 5, 6])?);
+	for k in 0..6 {
+		let o = format!("r{k}");
+		b.node("ReduceSum", &["c", "axes"], &[o.as_str()], vec![]);
+	}
+	b.node("Sum", &["r0", "r1", "r2", "r3", "r4", "r5"], &["r"], vec![]);
+	// (Six reductions: about 3.5 M units with the per-read index work.)
+	b.node("Cast", &["r"], &["rf"], vec![Attr::Int("to", 1)]);
+	tail(&mut b, "rf");
+	out.push(("reduce", b.build()));
+	Ok(out)
+}
+
+/// `y = x + ReduceSum(folded)`: keeps one node, so the folded constant is used.
+fn tail(b: &mut ModelBuilder, folded: &str) {
+	b.node("ReduceSum", &[folded], &["s"], vec![Attr::Int("keepdims", 0)]);
+	b.node("Add", &["x", "s"], &["y"], vec![]);
+	b.output("y");
+}
+
+/// The fold-heavy model that is slowest per unit of fold work (1-D pooling by its element
+/// definition, 14 ns per unit natively against 7–11 for the others, measured with
+/// `cargo run --release -p verity-primitives --example fold`): the registration benchmark
+/// registers it, so the `register` weight covers the worst folding the budget allows.
+pub fn worst_fold() -> Result<Vec<u8>, TensorError> {
+	fold_heavy()?
+		.into_iter()
+		.find(|(name, _)| *name == "pool1d")
+		.map(|(_, b)| b)
+		.ok_or(TensorError::TooManyElements)
 }

@@ -161,3 +161,60 @@ pub fn quantized_mlp(seed: u64) -> Result<Vec<u8>, TensorError> {
 	b.output("y");
 	Ok(b.build())
 }
+
+/// SqueezeNet 1.1 (the ONNX model zoo's architecture, random weights) on `[1, 3, 224, 224]`:
+/// conv 64@3x3/2 → max pool 3/2 → fire ×2 → pool → fire ×2 → pool → fire ×4 → conv 1000@1x1
+/// → global average pool → flatten. Output `y` of `[1, 1000]`. An ImageNet-class CNN for the
+/// cost model's budget (`docs/cost.md`).
+pub fn squeezenet(seed: u64) -> Result<Vec<u8>, TensorError> {
+	let mut rng = Rng::new(seed);
+	let mut b = ModelBuilder::new("squeezenet-1.1", 13);
+	b.input("x", DType::F32, &[1, 3, 224, 224]);
+	let mut conv = |b: &mut ModelBuilder, x: &str, name: &str, c_in, c_out, k: usize, attrs| {
+		let (w, bias) = (format!("{name}_w"), format!("{name}_b"));
+		b.initializer(&w, weights(&mut rng, &[c_out, c_in, k, k], c_in * k * k)?);
+		b.initializer(&bias, weights(&mut rng, &[c_out], c_in * k * k)?);
+		let (c, r) = (format!("{name}_c"), format!("{name}_r"));
+		b.node("Conv", &[x, &w, &bias], &[&c], attrs);
+		b.node("Relu", &[&c], &[&r], vec![]);
+		Ok::<String, TensorError>(r)
+	};
+	let pool = |b: &mut ModelBuilder, x: &str, name: &str| {
+		let attrs = vec![
+			Attr::Ints("kernel_shape", vec![3, 3]),
+			Attr::Ints("strides", vec![2, 2]),
+			Attr::Int("ceil_mode", 1),
+		];
+		b.node("MaxPool", &[x], &[name], attrs);
+		String::from(name)
+	};
+	let stride2 = vec![Attr::Ints("strides", vec![2, 2])];
+	let mut x = conv(&mut b, "x", "conv1", 3, 64, 3, stride2)?;
+	x = pool(&mut b, &x, "pool1");
+	let fires: [(usize, usize, usize, bool); 8] = [
+		(64, 16, 64, false),
+		(128, 16, 64, true),
+		(128, 32, 128, false),
+		(256, 32, 128, true),
+		(256, 48, 192, false),
+		(384, 48, 192, false),
+		(384, 64, 256, false),
+		(512, 64, 256, false),
+	];
+	for (k, (c_in, s, e, pool_after)) in fires.into_iter().enumerate() {
+		let name = format!("fire{}", k + 2);
+		let sq = conv(&mut b, &x, &format!("{name}_s"), c_in, s, 1, vec![])?;
+		let e1 = conv(&mut b, &sq, &format!("{name}_e1"), s, e, 1, vec![])?;
+		let pad = vec![Attr::Ints("pads", vec![1, 1, 1, 1])];
+		let e3 = conv(&mut b, &sq, &format!("{name}_e3"), s, e, 3, pad)?;
+		let cat = format!("{name}_cat");
+		b.node("Concat", &[&e1, &e3], &[&cat], vec![Attr::Int("axis", 1)]);
+		x = if pool_after { pool(&mut b, &cat, &format!("{name}_pool")) } else { cat };
+	}
+	b.node("Dropout", &[&x], &["drop"], vec![]);
+	let c10 = conv(&mut b, "drop", "conv10", 512, 1000, 1, vec![])?;
+	b.node("GlobalAveragePool", &[&c10], &["gap"], vec![]);
+	b.node("Flatten", &["gap"], &["y"], vec![Attr::Int("axis", 1)]);
+	b.output("y");
+	Ok(b.build())
+}

@@ -48,23 +48,36 @@ fn kernel_offsets(kernel: &[usize]) -> Vec<Vec<usize>> {
 	(0..total).map(|i| unravel(i, kernel)).collect()
 }
 
+/// The static geometry a window walks: the input's strides and every kernel offset, computed
+/// once per element (not once per input channel).
+struct Taps {
+	xs: Vec<usize>,
+	offsets: Vec<Vec<usize>>,
+}
+
+impl Taps {
+	fn new(x_shape: &[usize], kernel: &[usize]) -> Taps {
+		Taps { xs: strides(x_shape), offsets: kernel_offsets(kernel) }
+	}
+}
+
 /// Calls `f(input flat index of x, kernel flat index)` for every in-bounds tap of channel `c`.
 #[allow(clippy::too_many_arguments)]
 fn for_each_tap(
 	x_shape: &[usize],
+	taps: &Taps,
 	n: usize,
 	c: usize,
 	pos: &[usize],
-	kernel: &[usize],
 	strides_: &[u32],
 	pads: &[u32],
 	dilations: &[u32],
 	mut f: impl FnMut(usize, usize) -> KResult<()>,
 ) -> KResult<()> {
-	let xs = strides(x_shape);
+	let xs = &taps.xs;
 	let spatial = &x_shape[2..];
 	let base = n * xs[0] + c * xs[1];
-	for (kflat, off) in kernel_offsets(kernel).iter().enumerate() {
+	for (kflat, off) in taps.offsets.iter().enumerate() {
 		let mut flat = base;
 		let mut inside = true;
 		for d in 0..spatial.len() {
@@ -102,15 +115,16 @@ pub(super) fn conv_element(
 	let g = win.c_out / per_group.max(1);
 	let kernel = &w[2..];
 	let ksize: usize = kernel.iter().product();
+	let taps = Taps::new(x, kernel);
 	let mut s = 0.0f32;
 	for ci in 0..cg {
 		let w_base = (win.c_out * cg + ci) * ksize;
 		for_each_tap(
 			x,
+			&taps,
 			win.n,
 			g * cg + ci,
 			&win.pos,
-			kernel,
 			&c.strides,
 			&c.pads_begin,
 			&c.dilations,
@@ -150,15 +164,16 @@ pub(super) fn qlinear_conv_element(
 	let zw = per_axis(types, 5, win.c_out, acc)?.map(Scalar::i).unwrap_or(0);
 	let sy = per_axis(types, 6, 0, acc)?.map(Scalar::f).unwrap_or(1.0);
 	let zy = per_axis(types, 7, 0, acc)?.map(Scalar::i).unwrap_or(0);
+	let taps = Taps::new(x, kernel);
 	let mut s = 0i64;
 	for ci in 0..cg {
 		let w_base = (win.c_out * cg + ci) * ksize;
 		for_each_tap(
 			x,
+			&taps,
 			win.n,
 			g * cg + ci,
 			&win.pos,
-			kernel,
 			&c.strides,
 			&c.pads_begin,
 			&c.dilations,
@@ -192,10 +207,10 @@ pub(super) fn pool_element(
 	let mut count = 0usize;
 	for_each_tap(
 		x,
+		&Taps::new(x, &kernel),
 		win.n,
 		win.c_out,
 		&win.pos,
-		&kernel,
 		&p.strides,
 		&p.pads_begin,
 		&p.dilations,

@@ -12,7 +12,7 @@ use codec::{Codec, Decode, Encode};
 use pallet_verity_inference::{Job, JobId};
 use pallet_verity_models::{IoSpec, ModelId, ModelStatus};
 use scale_info::TypeInfo;
-use verity_primitives::tensor::TensorBytes;
+use verity_primitives::{cost::ModelCost, graph::Graph, tensor::TensorBytes};
 
 /// Most models one paged call returns.
 pub const MAX_PAGE: u32 = 100;
@@ -41,6 +41,8 @@ pub struct ModelView<AccountId, Balance, BlockNumber> {
 	pub graph_size: u32,
 	/// Nodes of the canonical graph.
 	pub nodes: u32,
+	/// What one run costs: work (prices the fee), peak memory, largest one-step fan-in.
+	pub cost: ModelCost,
 	/// Graph inputs.
 	pub inputs: Vec<IoSpec>,
 	/// Graph outputs.
@@ -90,5 +92,9 @@ sp_api::decl_runtime_apis! {
 		fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>>;
 		/// Up to `limit` (at most [`MAX_JOB_PAGE`]) jobs of `who` after job `after`, in storage order.
 		fn account_jobs(who: AccountId, after: Option<JobId>, limit: u32) -> Vec<JobView<AccountId, Balance, BlockNumber>>;
+		/// What registering `onnx` would give, computed by the runtime itself: the canonical
+		/// graph and its cost within the chain's budget, or the import error in full (naming
+		/// the node and the limit a model breaks). Stores nothing.
+		fn import_model(onnx: Vec<u8>) -> Result<(Graph, ModelCost), Vec<u8>>;
 	}
 }

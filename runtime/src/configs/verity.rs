@@ -33,6 +33,11 @@ impl Randomness<Hash, BlockNumber> for ParentHashRandomness {
 }
 
 parameter_types! {
+	/// What one run of a model may cost; `docs/cost.md` gives the reasons for each limit.
+	pub const ModelBudget: verity_primitives::cost::Budget = verity_primitives::cost::Budget::DEFAULT;
+	/// Execution fee per 2^20 units of a model's work (about a millisecond of an executor's
+	/// core): a slow model costs its submitter what it costs executors.
+	pub const FeePerMegaWork: Balance = 10 * MICRO_UNIT;
 	/// Deposit per model, whatever its size.
 	pub const ModelDepositBase: Balance = 100 * MILLI_UNIT;
 	/// Deposit per byte of model: 1 UNIT per MiB, about.
@@ -56,6 +61,7 @@ impl pallet_verity_models::Config for Runtime {
 	type DepositPerByte = ModelDepositPerByte;
 	type DepositBase = ModelDepositBase;
 	type MaxModelBytes = ConstU32<MAX_MODEL_BYTES>;
+	type Budget = ModelBudget;
 	/// 256 KiB chunks: an 8 MiB model is 32 `upload_chunk`s.
 	type ChunkBytes = ConstU32<{ 256 * 1024 }>;
 	/// Models up to 2 MiB fit one `register` (blocks are 5 MiB, 3.75 MiB for normal calls).
@@ -88,6 +94,7 @@ impl pallet_verity_inference::Config for Runtime {
 	type LatePenalty = LatePenalty;
 	type BaseFee = BaseFee;
 	type FeePerNode = FeePerNode;
+	type FeePerMegaWork = FeePerMegaWork;
 	/// Finished jobs stay readable for a day.
 	type Retention = ConstU32<DAYS>;
 	type MaxTensorBytes = ConstU32<{ 64 * 1024 }>;
