@@ -177,7 +177,19 @@ fn register_submit_finalize_through_the_cli() {
 	let (job_fee, royalty) = (amount(&job["fee"]), amount(&job["royalty"]));
 	assert_eq!(royalty, PRICE);
 	let nodes = model["nodes"].as_u64().expect("nodes") as Balance;
-	assert_eq!(job_fee, 10 * MILLI_UNIT + MILLI_UNIT * nodes, "fee = base + per node");
+	// The model's work, computed here from the file, is what the chain reports and prices.
+	let work = Graph::from_onnx(&bytes)
+		.expect("imports")
+		.cost(&verity_primitives::cost::Budget::DEFAULT)
+		.expect("within budget")
+		.work;
+	assert_eq!(model["work"], json!(work));
+	let mega_work = work.div_ceil(1 << 20) as Balance;
+	assert_eq!(
+		job_fee,
+		10 * MILLI_UNIT + MILLI_UNIT * nodes + 10 * MICRO_UNIT * mega_work,
+		"fee = base + per node + per 2^20 units of work"
+	);
 	let charlie_submitted = balance(&node, charlie);
 	assert_eq!(charlie_submitted.1, charlie_refused.1 + job_fee + royalty);
 

@@ -228,6 +228,8 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 		largest_out = largest_out.max(n);
 	}
 	let f32_out = out0.dtype == DType::F32;
+	// The fast paths run only when every operand is f32 (else the element definition runs).
+	let all_f32 = f32_out && types.inputs.iter().flatten().all(|t| t.dtype == DType::F32);
 	// Element reads of one output element by the element definition.
 	let reads: u64;
 	// Work of a full evaluation when a fast path does less than the element definition.
@@ -241,9 +243,18 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 	match op {
 		Op::Unary(_) | Op::Clip { .. } => {
 			reads = 1;
-			by_elements = !f32_out;
+			by_elements = !all_f32;
 		},
-		Op::Cast { .. } | Op::Transpose { .. } | Op::Concat { .. } | Op::Split { .. } => reads = 1,
+		Op::Cast { .. } | Op::Transpose { .. } => reads = 1,
+		Op::Concat { .. } => {
+			reads = 1;
+			// Each element finds its input by walking the inputs.
+			read_cost = types.inputs.len().max(1) as u64;
+		},
+		Op::Split { .. } => {
+			reads = 1;
+			read_cost = types.outputs.len().max(1) as u64;
+		},
 		Op::Slice { .. } | Op::Expand | Op::Tile | Op::Pad { .. } => reads = 1,
 		Op::Identity | Op::Reshape => {
 			reads = 1;
@@ -251,7 +262,7 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 		},
 		Op::Binary(_) => {
 			reads = 2;
-			by_elements = !f32_out;
+			by_elements = !all_f32;
 		},
 		Op::Variadic(_) => reads = types.inputs.iter().flatten().count() as u64,
 		Op::MatMul | Op::MatMulInteger | Op::QLinearMatMul => {
@@ -262,13 +273,13 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 				_ => 6,
 			};
 			reads = k.checked_mul(2)?.checked_add(extra)?;
-			by_elements = !(matches!(op, Op::MatMul) && f32_out);
+			by_elements = !(matches!(op, Op::MatMul) && all_f32);
 		},
 		Op::Gemm(g) => {
 			let a = in_shape(0);
 			let k = *(if g.trans_a { a.first() } else { a.get(1) })? as u64;
 			reads = k.checked_mul(2)?.checked_add(1)?;
-			by_elements = !f32_out;
+			by_elements = !all_f32;
 		},
 		Op::Conv(_) | Op::QLinearConv(_) => {
 			let w = in_shape(if matches!(op, Op::Conv(_)) { 1 } else { 3 });
@@ -279,7 +290,7 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 			let ksize = product(w.get(2..)?)?;
 			let offsets = ksize.checked_mul(8 * (w.len() as u64 + 3))?;
 			let x = in_shape(0);
-			if matches!(op, Op::Conv(_)) && x.len() == 4 && f32_out {
+			if matches!(op, Op::Conv(_)) && x.len() == 4 && all_f32 {
 				// The fast path's im2col patch matrix: taps × output positions, f32.
 				let positions = product(out0.shape.get(2..)?)?;
 				scratch = taps.checked_mul(positions)?.checked_mul(4)?;
@@ -293,7 +304,7 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 			let ksum = p.kernel.iter().try_fold(0u64, |n, k| n.checked_add(*k as u64))?;
 			reads = ksize.checked_add(ksum)?;
 			scratch = ksize.checked_mul(8 * (p.kernel.len() as u64 + 3))?;
-			by_elements = !(in_shape(0).len() == 4 && f32_out);
+			by_elements = !(in_shape(0).len() == 4 && all_f32);
 		},
 		Op::GlobalPool(_) => reads = product(in_shape(0).get(2..)?)?,
 		Op::BatchNorm { .. } => reads = 5,
@@ -310,7 +321,7 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 			let row = *in_shape(0).get(*axis as usize)? as u64;
 			reads = row;
 			scratch = row.checked_mul(4)?;
-			if f32_out {
+			if all_f32 {
 				// max, sum of exponentials, one output: three passes over each row.
 				fast_work = Some(out_elems.checked_mul(4)?);
 				by_elements = false;
@@ -319,8 +330,9 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 		Op::LayerNorm { axis, .. } => {
 			let inner = product(in_shape(0).get(*axis as usize..)?)?;
 			reads = inner.checked_add(2)?;
-			scratch = inner.checked_mul(4)?;
-			if f32_out {
+			// A row of f32 and, in the fast path, two indices per position.
+			scratch = inner.checked_mul(20)?;
+			if all_f32 {
 				// mean, variance, then one output with scale and bias: the fast path.
 				fast_work = Some(out_elems.checked_mul(6)?);
 				by_elements = false;

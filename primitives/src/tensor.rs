@@ -150,17 +150,22 @@ impl core::fmt::Display for TensorError {
 	}
 }
 
-/// The number of elements of `shape`, checked against [`MAX_RANK`] and [`MAX_TENSOR_ELEMENTS`].
+/// The number of elements of `shape`, checked against [`MAX_RANK`] and [`MAX_TENSOR_ELEMENTS`]
+/// (the product of the dimensions with zeros counted as ones must be within it too).
 pub fn checked_numel(shape: &[usize]) -> Result<usize, TensorError> {
 	if shape.len() > MAX_RANK {
 		return Err(TensorError::RankTooLarge(shape.len()));
 	}
+	// Every dimension counts, a zero one as 1: an empty tensor cannot carry dimensions whose
+	// products later overflow (and wrap differently on wasm32 and x86_64).
 	let mut n: usize = 1;
+	let mut bound: usize = 1;
 	for &d in shape {
-		n = n.checked_mul(d).ok_or(TensorError::TooManyElements)?;
-		if n > MAX_TENSOR_ELEMENTS {
+		bound = bound.checked_mul(d.max(1)).ok_or(TensorError::TooManyElements)?;
+		if bound > MAX_TENSOR_ELEMENTS {
 			return Err(TensorError::TooManyElements);
 		}
+		n = n.saturating_mul(d);
 	}
 	Ok(n)
 }

@@ -140,8 +140,7 @@ pub type UncheckedExtrinsic =
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Runtime migrations beyond the pallets' own.
-#[allow(unused_parens)]
-type Migrations = ();
+type Migrations = (pallet_verity_models::migrations::MigrateV0ToV1<Runtime>,);
 
 /// Dispatches calls and runs block hooks.
 pub type Executive = frame_executive::Executive<

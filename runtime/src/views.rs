@@ -60,10 +60,10 @@ pub fn job(id: JobId) -> Option<Job> {
 /// The canonical graph of `onnx` and its cost within the chain's budget, or the import error.
 pub fn import_model(onnx: &[u8]) -> Result<(Graph, ModelCost), Vec<u8>> {
 	use alloc::string::ToString;
-	let budget = <Runtime as pallet_verity_models::Config>::Budget::get();
-	let too_large =
-		onnx.len() > <Runtime as pallet_verity_models::Config>::MaxModelBytes::get() as usize;
-	if too_large {
+	let budget: verity_primitives::cost::Budget =
+		<Runtime as pallet_verity_models::Config>::Budget::get();
+	let max_bytes: u32 = <Runtime as pallet_verity_models::Config>::MaxModelBytes::get();
+	if onnx.len() > max_bytes as usize {
 		return Err(GraphError::TooLarge(onnx.len()).to_string().into_bytes());
 	}
 	let graph = Graph::from_onnx_within(onnx, &budget).map_err(|e| e.to_string().into_bytes())?;

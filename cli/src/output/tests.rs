@@ -8,6 +8,7 @@ fn model() -> Value {
 	json!({
 		"model_id": "0xaa", "owner": "5Alice", "name": "mlp", "version": 2, "price": "10",
 		"deposit": "1000", "size": 3406, "graph_size": 3390, "nodes": 7,
+		"work": 471356, "peak_memory": 945928, "max_fan_in": 100416,
 		"inputs": [{"name": "x", "dtype": "f32", "shape": [1, 16]}],
 		"outputs": [{"name": "y", "dtype": "f32", "shape": [1, 10]}],
 		"status": "Active", "open_jobs": 0, "registered_at": 5, "job_cost": "4010"
@@ -64,6 +65,12 @@ fn model_text_shows_every_field_and_the_io_specs() {
 		"{text}"
 	);
 	assert!(lines.contains(&"price        10 (job cost 4010)"), "{text}");
+	assert!(
+		lines.contains(
+			&"cost         471356 units of work, 945928 bytes peak memory, one-step fan-in 100416"
+		),
+		"{text}"
+	);
 	assert!(lines.contains(&"input 0      x: f32 [1, 16]"), "{text}");
 	assert!(lines.contains(&"output 0     y: f32 [1, 10]"), "{text}");
 }

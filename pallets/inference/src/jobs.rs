@@ -136,10 +136,12 @@ impl<T: Config> Pallet<T> {
 			SpecMismatch::Length => Error::<T>::WrongOutputLength,
 			SpecMismatch::Value => Error::<T>::WrongOutputValue,
 		})?;
+		// The deadline entry is spent: free its place first. (Removed after scheduling, it
+		// would also remove the finality entry when both fall in the same block, and the job
+		// would never finish. A failed scheduling rolls the whole call back.)
+		Due::<T>::mutate(job.due, |q| q.retain(|j| *j != result.job));
 		let final_at =
 			Self::schedule_step(result.job, now.saturating_add(T::ChallengeWindow::get()))?;
-		// The deadline entry is spent: free its place for new jobs.
-		Due::<T>::mutate(job.due, |q| q.retain(|j| *j != result.job));
 		Assigned::<T>::mutate(who, |q| q.retain(|j| *j != result.job));
 		job.status = JobStatus::Executed;
 		job.due = final_at;

@@ -448,6 +448,24 @@ mod results {
 mod lifecycle {
 	use super::*;
 
+	/// A result whose challenge window ends in its own deadline block keeps exactly one `Due`
+	/// entry and finalizes (it used to lose both and stay Executed with its payment held).
+	#[test]
+	fn a_result_final_in_its_deadline_block_finalizes() {
+		new_test_ext().execute_with(|| {
+			setup_job();
+			let deadline = Jobs::<Test>::get(0).unwrap().due;
+			run_to(deadline - WINDOW);
+			assert_ok!(post(EXEC_A, vec![result(0)]));
+			let job = Jobs::<Test>::get(0).unwrap();
+			assert_eq!(job.due, deadline, "final at the old deadline block");
+			assert_eq!(Due::<Test>::get(deadline).iter().filter(|j| **j == 0).count(), 1);
+			run_to(deadline);
+			assert_eq!(Jobs::<Test>::get(0).unwrap().status, JobStatus::Finalized);
+			assert_eq!(held(DAPP, HoldReason::JobPayment), 0);
+		});
+	}
+
 	#[test]
 	fn finalization_pays_executor_and_owner_exactly() {
 		new_test_ext().execute_with(|| {

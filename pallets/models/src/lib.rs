@@ -20,6 +20,7 @@
 extern crate alloc;
 
 mod canonical;
+pub mod migrations;
 pub mod types;
 pub mod weights;
 
@@ -83,7 +84,11 @@ pub mod pallet {
 		<T as Config>::MaxNameLen,
 	>;
 
+	/// The storage layout version: 1 added `ModelInfo::cost` ([`crate::migrations`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of the pallet.

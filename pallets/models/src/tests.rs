@@ -334,3 +334,98 @@ fn deprecate_and_remove_follow_the_owner_and_open_jobs() {
 		assert_eq!(VerityModels::usable(&id).err(), Some(Error::<Test>::UnknownModel.into()));
 	});
 }
+
+/// Models over the budget are refused with the error of the limit they break, before
+/// anything is held or stored; a registered model records its cost.
+#[test]
+fn over_budget_models_are_refused_and_costs_recorded() {
+	use verity_primitives::{cost::Budget, onnx::adversarial::corpus};
+	new_test_ext().execute_with(|| {
+		let cases = corpus().unwrap();
+		let bytes_of = |name: &str| cases.iter().find(|c| c.name == name).unwrap().bytes.clone();
+		for (name, error) in [
+			("wide-pool-fold", Error::<Test>::TooMuchFolding),
+			("constant-of-shape-many", Error::<Test>::TooMuchFolding),
+			("huge-pool-window", Error::<Test>::UnsupportedModel),
+			("group-overflow", Error::<Test>::InvalidModel),
+			("reshape-wrap", Error::<Test>::InvalidModel),
+		] {
+			let bytes = bytes_of(name);
+			assert_noop!(
+				VerityModels::register(
+					RuntimeOrigin::signed(ALICE),
+					bounded(&bytes),
+					bounded(b"evil"),
+					1,
+					0
+				),
+				error
+			);
+		}
+		let bytes = mlp();
+		assert_ok!(VerityModels::register(
+			RuntimeOrigin::signed(ALICE),
+			bounded(&bytes),
+			bounded(b"mlp"),
+			1,
+			0
+		));
+		let m = Models::<Test>::get(VerityModels::model_id(&bytes)).unwrap();
+		let cost = Graph::from_onnx(&bytes).unwrap().cost(&Budget::DEFAULT).unwrap();
+		assert_eq!(m.cost, cost);
+		assert!(m.cost.work > 0 && m.cost.peak_memory > 0 && m.cost.max_fan_in > 0);
+	});
+}
+
+/// v0 → v1: a model stored without its cost gains it, computed from its stored graph; the
+/// storage version moves to 1 and a second run changes nothing.
+#[test]
+fn migration_v0_to_v1_adds_the_cost() {
+	use crate::migrations::{v1::ModelInfoV0, MigrateV0ToV1};
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	use verity_primitives::cost::Budget;
+	new_test_ext().execute_with(|| {
+		let bytes = mlp();
+		assert_ok!(VerityModels::register(
+			RuntimeOrigin::signed(ALICE),
+			bounded(&bytes),
+			bounded(b"mlp"),
+			1,
+			0
+		));
+		let id = VerityModels::model_id(&bytes);
+		let m = Models::<Test>::get(id).unwrap();
+		let v0 = ModelInfoV0::<_, _, _, <Test as crate::Config>::MaxNameLen> {
+			owner: m.owner,
+			name: m.name.clone(),
+			version: m.version,
+			price: m.price,
+			deposit: m.deposit,
+			size: m.size,
+			graph_size: m.graph_size,
+			constants: m.constants,
+			nodes: m.nodes,
+			inputs: m.inputs.clone(),
+			outputs: m.outputs.clone(),
+			status: m.status,
+			open_jobs: m.open_jobs,
+			registered_at: m.registered_at,
+		};
+		frame_support::storage::unhashed::put_raw(
+			&Models::<Test>::hashed_key_for(id),
+			&v0.encode(),
+		);
+		StorageVersion::new(0).put::<crate::Pallet<Test>>();
+		assert!(Models::<Test>::get(id).is_none(), "a v0 entry does not decode as v1");
+
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		let migrated = Models::<Test>::get(id).expect("decodes as v1");
+		let cost = Graph::from_onnx(&bytes).unwrap().cost(&Budget::DEFAULT).unwrap();
+		assert_eq!(migrated.cost, cost);
+		assert_eq!(migrated.name, m.name);
+		assert_eq!(crate::Pallet::<Test>::on_chain_storage_version(), 1);
+
+		MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Models::<Test>::get(id), Some(migrated));
+	});
+}

@@ -31,9 +31,7 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
 	})?;
 	let mut shape = Vec::with_capacity(t.dims.len());
 	for d in &t.dims {
-		let d = usize::try_from(*d)
-			.map_err(|_| invalid(format!("tensor '{name}' has dimension {d}")))?;
-		shape.push(d);
+		shape.push(super::shapes::dim(*d, &format!("tensor '{name}'"))?);
 	}
 	let n = checked_numel(&shape).map_err(|e| unsupported(format!("tensor '{name}': {e}")))?;
 	let mismatch =

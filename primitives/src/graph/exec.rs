@@ -182,9 +182,10 @@ fn run(
 			}
 		}
 	}
+	let mut is_output = vec![false; n_values];
 	for v in &graph.outputs {
-		if let Some(slot) = last_use.get_mut(*v as usize) {
-			*slot = None;
+		if let Some(slot) = is_output.get_mut(*v as usize) {
+			*slot = true;
 		}
 	}
 	let mut output_roots = Vec::with_capacity(graph.nodes.len());
@@ -214,10 +215,15 @@ fn run(
 			node_outputs.push(outs.iter().cloned().zip(commits).collect());
 		}
 		for (v, t) in node.outputs.iter().zip(outs) {
-			set(&mut values, *v, Slot::Owned(t))?;
+			// An output nothing reads (and not a graph output) is dropped at once.
+			let read = last_use.get(*v as usize).copied().flatten().is_some();
+			if read || is_output.get(*v as usize).copied().unwrap_or(false) {
+				set(&mut values, *v, Slot::Owned(t))?;
+			}
 		}
 		for v in node.inputs.iter().flatten() {
-			if last_use.get(*v as usize).copied().flatten() == Some(k) {
+			let last = last_use.get(*v as usize).copied().flatten() == Some(k);
+			if last && !is_output.get(*v as usize).copied().unwrap_or(false) {
 				if let Some(slot @ Slot::Owned(_)) = values.get_mut(*v as usize) {
 					*slot = Slot::Empty;
 				}

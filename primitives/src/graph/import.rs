@@ -116,9 +116,10 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 		initializer_order.push(t.name.clone());
 	}
 	let mut graph_inputs = Vec::new();
+	let mut input_names: BTreeSet<&str> = BTreeSet::new();
 	for vi in &graph.input {
 		if known.contains_key(&vi.name) {
-			if graph_inputs.contains(&vi.name) {
+			if input_names.contains(vi.name.as_str()) {
 				return Err(invalid(format!("graph input '{}' is listed twice", vi.name)));
 			}
 			// An input with an initializer is a constant with a default (ONNX IR < 4).
@@ -143,7 +144,7 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 		let mut shape = Vec::new();
 		for d in &shape_proto.dim {
 			match &d.value {
-				DimValue::Value(v) if *v > 0 => shape.push(*v as usize),
+				DimValue::Value(v) if *v > 0 => shape.push(super::shapes::dim(*v, &vi.name)?),
 				DimValue::Param(p) => {
 					return Err(unsupported(format!(
 						"graph input '{}' has a dynamic dimension '{p}' (static shapes only)",
@@ -161,6 +162,7 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 		checked_numel(&shape)
 			.map_err(|e| unsupported(format!("graph input '{}': {e}", vi.name)))?;
 		known.insert(vi.name.clone(), Known { ty: ValueType::new(dtype, shape), constant: None });
+		input_names.insert(vi.name.as_str());
 		graph_inputs.push(vi.name.clone());
 	}
 
@@ -196,7 +198,15 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 			Imported::Op { op, kept, outputs } => (op, kept, outputs),
 		};
 		for ty in &out_types {
-			checked_numel(&ty.shape).map_err(|e| unsupported(format!("{label}: output {e}")))?;
+			let n = checked_numel(&ty.shape)
+				.map_err(|e| unsupported(format!("{label}: output {e}")))?;
+			// Kernels and fast paths never see an empty output (no work, no cost, no edge).
+			if n == 0 {
+				return Err(unsupported(format!(
+					"{label}: an empty output {:?} (zero-size values are not supported)",
+					ty.shape
+				)));
+			}
 		}
 		let kept_inputs: Vec<Option<&Known>> =
 			kept.iter().map(|k| inputs.get(*k).copied().flatten()).collect();
@@ -352,17 +362,11 @@ fn assemble(
 		.chain(outputs.iter().map(|s| s.as_str()))
 		.filter(|n| known.get(*n).map(|k| k.constant.is_some()).unwrap_or(false))
 		.collect();
-	let mut constant_names: Vec<&str> =
-		initializer_order.iter().map(|s| s.as_str()).filter(|n| used.contains(n)).collect();
-	for (_, _, ins, _) in &nodes {
-		for n in ins.iter().flatten() {
-			if used.contains(n.as_str()) && !constant_names.contains(&n.as_str()) {
-				constant_names.push(n);
-			}
-		}
-	}
-	for n in outputs {
-		if used.contains(n.as_str()) && !constant_names.contains(&n.as_str()) {
+	let mut constant_names: Vec<&str> = Vec::new();
+	let mut listed: BTreeSet<&str> = BTreeSet::new();
+	let later = nodes.iter().flat_map(|(_, _, ins, _)| ins.iter().flatten()).chain(outputs.iter());
+	for n in initializer_order.iter().chain(later) {
+		if used.contains(n.as_str()) && listed.insert(n.as_str()) {
 			constant_names.push(n);
 		}
 	}

@@ -5,10 +5,10 @@
 
 use alloc::{format, string::String, vec, vec::Vec};
 
-use super::builder::{Attr, ModelBuilder};
+use super::builder::{put_varint, Attr, ModelBuilder};
 use crate::{
 	cost::Limit,
-	tensor::{DType, Tensor, TensorError},
+	tensor::{DType, Tensor, TensorData, TensorError},
 };
 
 /// What importing an adversarial model must give.
@@ -57,9 +57,12 @@ fn sum_of(b: &mut ModelBuilder, names: &[String]) {
 /// Every adversarial case.
 pub fn corpus() -> Result<Vec<Case>, TensorError> {
 	let mut out = Vec::new();
+	let mut cases = Vec::new();
 	let mut case = |name, attack, b: &ModelBuilder, expect| {
 		out.push(Case { name, attack, bytes: b.build(), expect })
 	};
+	let mut case_bytes =
+		|name, attack, bytes| cases.push(Case { name, attack, bytes, expect: Expect::Refused });
 
 	// A 2^32-wide pooling window over a folded constant.
 	let mut b = ModelBuilder::new("huge-pool-window", 17);
@@ -227,7 +230,118 @@ pub fn corpus() -> Result<Vec<Case>, TensorError> {
 		Expect::OverBudget(Limit::PeakMemory),
 	);
 
+	// A zero-size constant whose other dimensions multiply past 2^32: once wrapped on wasm32
+	// (Flatten of it gave [0, 2^32] natively and [0, 0] in the runtime).
+	let mut b = ModelBuilder::new("zero-dim-wrap", 17);
+	b.input("x", DType::F32, &[2]);
+	b.raw_initializer("z", DType::F32, &[0, 65536, 65536], &[]);
+	b.node("Flatten", &["z"], &["f"], vec![Attr::Int("axis", 1)]);
+	b.node("Shape", &["f"], &["s"], vec![]);
+	b.node("Cast", &["s"], &["c"], vec![Attr::Int("to", 1)]);
+	b.node("Add", &["x", "c"], &["y"], vec![]);
+	b.output("y");
+	case("zero-dim-wrap", "a zero-size constant with dimensions past 2^32", &b, Expect::Refused);
+
+	// A graph input dimension of 2^32 + 1 (1 in 32 bits).
+	let mut b = ModelBuilder::new("input-dim-wrap", 17);
+	b.raw_input("x", DType::F32, &[(1 << 32) + 1]);
+	b.node("Relu", &["x"], &["y"], vec![]);
+	b.output("y");
+	case("input-dim-wrap", "an input dimension that truncates in 32 bits", &b, Expect::Refused);
+
+	// Softmax over an empty axis: no work counted, loops over the other axes.
+	let mut b = ModelBuilder::new("empty-softmax", 17);
+	b.input("x", DType::F32, &[1]);
+	b.raw_initializer("e", DType::F32, &[4096, 0, 1024], &[]);
+	b.node("Softmax", &["e"], &["s"], vec![Attr::Int("axis", 1)]);
+	b.node("Shape", &["s"], &["n"], vec![]);
+	b.node("Cast", &["n"], &["c"], vec![Attr::Int("to", 1)]);
+	b.node("ReduceSum", &["c"], &["r"], vec![Attr::Int("keepdims", 1)]);
+	b.node("Add", &["x", "r"], &["y"], vec![]);
+	b.output("y");
+	case("empty-softmax", "a kernel over an empty tensor", &b, Expect::Refused);
+
+	// A convolution with zero output channels (its fast path sliced past an empty weight).
+	let mut b = ModelBuilder::new("conv-zero-channels", 17);
+	b.input("x", DType::F32, &[1, 1, 2, 2]);
+	b.raw_initializer("w", DType::F32, &[0, 1, 1, 1], &[]);
+	b.node("Conv", &["x", "w"], &["y"], vec![]);
+	b.output("y");
+	case("conv-zero-channels", "a convolution with no output channel", &b, Expect::Refused);
+
+	// An int64 bias the fast path dropped and the element definition added.
+	let mut b = ModelBuilder::new("conv-int-bias", 17);
+	b.input("x", DType::F32, &[1, 1, 2, 2]);
+	b.initializer("w", f32s(&[1, 1, 1, 1], 1.0)?);
+	b.initializer("b", Tensor::i64(vec![1], vec![5])?);
+	b.node("Conv", &["x", "w", "b"], &["y"], vec![]);
+	b.output("y");
+	case("conv-int-bias", "a bias the two evaluations read differently", &b, Expect::Refused);
+
+	// A LayerNormalization scale that does not broadcast (NaN in one evaluation, an error in
+	// the other).
+	let mut b = ModelBuilder::new("layer-norm-scale", 17);
+	b.input("x", DType::F32, &[2, 4]);
+	b.initializer("scale", f32s(&[3], 1.0)?);
+	b.node("LayerNormalization", &["x", "scale"], &["y"], vec![Attr::Int("axis", 1)]);
+	b.output("y");
+	case("layer-norm-scale", "a scale of the wrong shape", &b, Expect::Refused);
+
+	// A million-element constant read as Slice's starts (it was copied once per reading node).
+	let mut b = ModelBuilder::new("huge-shape-input", 17);
+	b.input("x", DType::F32, &[1, 1]);
+	b.initializer("c", Tensor::new(vec![1 << 20], TensorData::U8(vec![0; 1 << 20]))?);
+	b.node("Slice", &["x", "c", "c"], &["y"], vec![]);
+	b.output("y");
+	case("huge-shape-input", "a huge constant as a shape-like input", &b, Expect::Refused);
+
+	// Outputs nothing reads: freed at once (they once lived to the end of the run).
+	let mut b = ModelBuilder::new("dead-outputs", 17);
+	b.input("x", DType::F32, &[1, 1 << 18]);
+	for k in 0..20 {
+		let o = format!("d{k}");
+		b.node("Relu", &["x"], &[o.as_str()], vec![]);
+	}
+	b.node("Neg", &["x"], &["y"], vec![]);
+	b.output("y");
+	case("dead-outputs", "many outputs nothing reads", &b, Expect::Runs);
+
+	// 900,000 empty attributes on one node: 1.8 MB of wire, hundreds of MB decoded.
+	let mut node = Vec::new();
+	for _ in 0..900_000 {
+		node.extend_from_slice(&[0x2a, 0x00]);
+	}
+	delimited(&mut node, 4, b"Relu");
+	delimited(&mut node, 1, b"x");
+	delimited(&mut node, 2, b"y");
+	case_bytes("decoder-amplification", "a compact wire form that decodes huge", model_of(&node));
+
+	out.extend(cases);
 	Ok(out)
+}
+
+/// Appends protobuf field `field` holding `body` (length-delimited) to `out`.
+fn delimited(out: &mut Vec<u8>, field: u64, body: &[u8]) {
+	put_varint(out, (field << 3) | 2);
+	put_varint(out, body.len() as u64);
+	out.extend_from_slice(body);
+}
+
+/// A model of one graph holding `node`, with graph input `x` of `[1]` and output `y`.
+fn model_of(node: &[u8]) -> Vec<u8> {
+	let mut b = ModelBuilder::new("raw", 17);
+	b.input("x", DType::F32, &[1]);
+	b.output("y");
+	// The builder's model with one node spliced into its graph (field 7, then node field 1).
+	let mut graph = Vec::new();
+	delimited(&mut graph, 1, node);
+	let built = b.build();
+	let mut model = Vec::new();
+	delimited(&mut model, 7, &graph);
+	// Protobuf merges repeated occurrences of the graph message: the builder's graph (inputs,
+	// outputs) and this one (the node) form one graph.
+	model.extend_from_slice(&built);
+	model
 }
 
 /// Models whose import folds constants up to the whole fold budget, each through another kind

@@ -68,13 +68,18 @@ pub enum Attr {
 }
 
 fn tensor_msg(name: &str, t: &Tensor) -> Msg {
+	let dims: Vec<i64> = t.shape().iter().map(|d| *d as i64).collect();
+	raw_tensor_msg(name, t.dtype(), &dims, &t.to_le_bytes())
+}
+
+fn raw_tensor_msg(name: &str, dtype: DType, dims: &[i64], raw: &[u8]) -> Msg {
 	let mut m = Msg::default();
-	for d in t.shape() {
-		m.int(1, *d as i64);
+	for d in dims {
+		m.int(1, *d);
 	}
-	m.int(2, t.dtype().onnx_code() as i64);
+	m.int(2, dtype.onnx_code() as i64);
 	m.str(8, name);
-	m.bytes(9, &t.to_le_bytes());
+	m.bytes(9, raw);
 	m
 }
 
@@ -112,9 +117,10 @@ type NodeSpec = (String, Vec<String>, Vec<String>, Vec<Attr>);
 pub struct ModelBuilder {
 	opset: i64,
 	name: String,
-	inputs: Vec<(String, DType, Vec<usize>)>,
+	inputs: Vec<(String, DType, Vec<i64>)>,
 	outputs: Vec<String>,
 	initializers: Vec<(String, Tensor)>,
+	raw_initializers: Vec<(String, DType, Vec<i64>, Vec<u8>)>,
 	nodes: Vec<NodeSpec>,
 }
 
@@ -127,13 +133,20 @@ impl ModelBuilder {
 			inputs: Vec::new(),
 			outputs: Vec::new(),
 			initializers: Vec::new(),
+			raw_initializers: Vec::new(),
 			nodes: Vec::new(),
 		}
 	}
 
 	/// Adds a graph input with a static shape.
 	pub fn input(&mut self, name: &str, dtype: DType, shape: &[usize]) -> &mut Self {
-		self.inputs.push((name.into(), dtype, shape.to_vec()));
+		self.inputs.push((name.into(), dtype, shape.iter().map(|d| *d as i64).collect()));
+		self
+	}
+
+	/// Adds a graph input with dimensions as written, unchecked (for adversarial models).
+	pub fn raw_input(&mut self, name: &str, dtype: DType, dims: &[i64]) -> &mut Self {
+		self.inputs.push((name.into(), dtype, dims.to_vec()));
 		self
 	}
 
@@ -146,6 +159,19 @@ impl ModelBuilder {
 	/// Adds an initializer (a weight).
 	pub fn initializer(&mut self, name: &str, t: Tensor) -> &mut Self {
 		self.initializers.push((name.into(), t));
+		self
+	}
+
+	/// Adds an initializer from its parts as written, unchecked (for adversarial models whose
+	/// dimensions no [`Tensor`] accepts).
+	pub fn raw_initializer(
+		&mut self,
+		name: &str,
+		dtype: DType,
+		dims: &[i64],
+		raw: &[u8],
+	) -> &mut Self {
+		self.raw_initializers.push((name.into(), dtype, dims.to_vec(), raw.to_vec()));
 		self
 	}
 
@@ -187,11 +213,14 @@ impl ModelBuilder {
 		for (name, t) in &self.initializers {
 			g.msg(5, &tensor_msg(name, t));
 		}
+		for (name, dtype, dims, raw) in &self.raw_initializers {
+			g.msg(5, &raw_tensor_msg(name, *dtype, dims, raw));
+		}
 		for (name, dtype, shape) in &self.inputs {
 			let mut shape_msg = Msg::default();
 			for d in shape {
 				let mut dim = Msg::default();
-				dim.int(1, *d as i64);
+				dim.int(1, *d);
 				shape_msg.msg(1, &dim);
 			}
 			let mut tt = Msg::default();

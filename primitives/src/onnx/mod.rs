@@ -21,7 +21,7 @@ pub use proto::{
 	AttributeProto, DimValue, Dimension, GraphProto, Message, ModelProto, NodeProto, OperatorSetId,
 	TensorProto, TensorShapeProto, TypeProto, TypeProtoTensor, ValueInfoProto,
 };
-pub use wire::{Field, Reader, WireValue};
+pub use wire::{Field, Meter, Reader, WireValue};
 
 /// Deepest message nesting accepted; the top-level message is depth 0
 /// (model → graph → node → attribute → tensor is depth 4).

@@ -7,9 +7,17 @@
 use alloc::{format, string::String, vec::Vec};
 
 use super::{
-	wire::{Field, Reader},
+	wire::{Field, Meter, Reader},
 	DecodeError, MAX_NESTING,
 };
+
+/// What decoding `len` bytes may allocate: 4 bytes per byte plus 1 MiB. Raw tensor data costs
+/// one byte per byte; the allowance leaves room for the structure around it, and refuses
+/// inputs whose wire form is far denser than their decoded form (empty messages, 1-byte
+/// varints by the million).
+pub fn decode_allowance(len: usize) -> u64 {
+	(len as u64).saturating_mul(4).saturating_add(1 << 20)
+}
 
 /// A protobuf message that can be decoded from its wire format.
 pub trait Message: Default {
@@ -19,8 +27,19 @@ pub trait Message: Default {
 	/// Merges one field into `self`; `depth` is the nesting depth of `self`.
 	fn merge_field(&mut self, field: Field<'_>, depth: usize) -> Result<(), DecodeError>;
 
-	/// Merges an encoded message at nesting `depth` into `self`.
+	/// Merges an encoded message at nesting `depth` into `self` (unmetered).
 	fn merge(&mut self, bytes: &[u8], depth: usize) -> Result<(), DecodeError> {
+		self.merge_metered(bytes, depth, None)
+	}
+
+	/// Merges an encoded message at nesting `depth` into `self`, charging what it allocates
+	/// to `meter`.
+	fn merge_metered(
+		&mut self,
+		bytes: &[u8],
+		depth: usize,
+		meter: Option<&Meter>,
+	) -> Result<(), DecodeError> {
 		if depth > MAX_NESTING {
 			return Err(DecodeError::new(format!(
 				"{}: nesting too deep (depth {depth}, max {MAX_NESTING})",
@@ -29,15 +48,16 @@ pub trait Message: Default {
 		}
 		for item in Reader::new(bytes, Self::NAME) {
 			let (number, value) = item?;
-			self.merge_field(Field::new(Self::NAME, number, value), depth)?;
+			self.merge_field(Field::metered(Self::NAME, number, value, meter), depth)?;
 		}
 		Ok(())
 	}
 
-	/// Decodes an encoded top-level message.
+	/// Decodes an encoded top-level message, allocating at most [`decode_allowance`] bytes.
 	fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+		let meter = Meter::new(decode_allowance(bytes.len()));
 		let mut message = Self::default();
-		message.merge(bytes, 0)?;
+		message.merge_metered(bytes, 0, Some(&meter))?;
 		Ok(message)
 	}
 }
@@ -49,7 +69,7 @@ fn merge_nested<T: Message>(
 	depth: usize,
 ) -> Result<(), DecodeError> {
 	let bytes = field.bytes()?;
-	slot.merge(bytes, depth.saturating_add(1)).map_err(|e| e.within(field))
+	slot.merge_metered(bytes, depth.saturating_add(1), field.meter).map_err(|e| e.within(field))
 }
 
 /// Merges the embedded message in `field` into an optional singular field.
@@ -68,6 +88,7 @@ fn push_nested<T: Message>(
 	depth: usize,
 ) -> Result<(), DecodeError> {
 	field.check_room(out.len(), 1)?;
+	field.charge(core::mem::size_of::<T>())?;
 	let mut message = T::default();
 	merge_nested(&mut message, field, depth)?;
 	out.push(message);
@@ -226,7 +247,7 @@ impl Message for AttributeProto {
 			1 => self.name = f.string()?,
 			2 => self.f = f.float()?,
 			3 => self.i = f.int64()?,
-			4 => self.s = f.bytes()?.to_vec(),
+			4 => self.s = f.bytes_vec()?,
 			5 => merge_optional(&mut self.t, &f, depth)?,
 			6 | 11 => {
 				f.bytes()?;
@@ -279,7 +300,7 @@ impl Message for TensorProto {
 			6 => return Err(f.error("string_data is not supported")),
 			7 => f.push_varints(&mut self.int64_data, |v| v as i64)?,
 			8 => self.name = f.string()?,
-			9 => self.raw_data = f.bytes()?.to_vec(),
+			9 => self.raw_data = f.bytes_vec()?,
 			10 => f.push_doubles(&mut self.double_data)?,
 			11 => f.push_varints(&mut self.uint64_data, |v| v)?,
 			14 => self.data_location = f.int32()?,

@@ -173,8 +173,39 @@ impl<'a> Iterator for Reader<'a> {
 	}
 }
 
+/// What decoding may still allocate, in bytes: every repeated element, message, string and
+/// byte string decoded is charged its in-memory size, so that a model whose wire form is
+/// compact (an empty message is 2 bytes on the wire and hundreds in memory) cannot make the
+/// decoder allocate far more than its length.
+#[derive(Debug)]
+pub struct Meter {
+	left: core::cell::Cell<u64>,
+}
+
+impl Meter {
+	/// A meter allowing `bytes` bytes.
+	pub fn new(bytes: u64) -> Self {
+		Meter { left: core::cell::Cell::new(bytes) }
+	}
+
+	/// Bytes still allowed.
+	pub fn left(&self) -> u64 {
+		self.left.get()
+	}
+
+	fn charge(&self, bytes: u64) -> bool {
+		match self.left.get().checked_sub(bytes) {
+			Some(left) => {
+				self.left.set(left);
+				true
+			},
+			None => false,
+		}
+	}
+}
+
 /// One field of a message with the typed accessors used by the decoders.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct Field<'a> {
 	/// Name of the enclosing message, for error messages.
 	pub message: &'static str,
@@ -182,6 +213,8 @@ pub struct Field<'a> {
 	pub number: u32,
 	/// The raw value.
 	pub value: WireValue<'a>,
+	/// What decoding may still allocate (`None`: not metered).
+	pub meter: Option<&'a Meter>,
 }
 
 impl fmt::Display for Field<'_> {
@@ -193,7 +226,35 @@ impl fmt::Display for Field<'_> {
 impl<'a> Field<'a> {
 	/// Wraps a value read from `message`.
 	pub fn new(message: &'static str, number: u32, value: WireValue<'a>) -> Self {
-		Self { message, number, value }
+		Self { message, number, value, meter: None }
+	}
+
+	/// Wraps a value read from `message`, decoded within `meter`.
+	pub fn metered(
+		message: &'static str,
+		number: u32,
+		value: WireValue<'a>,
+		meter: Option<&'a Meter>,
+	) -> Self {
+		Self { message, number, value, meter }
+	}
+
+	/// Charges `bytes` of allocation to the meter, or fails.
+	pub fn charge(&self, bytes: usize) -> Result<(), DecodeError> {
+		match self.meter {
+			Some(m) if !m.charge(bytes as u64) => Err(self.error(
+				"decoding would allocate more than the model's memory allowance (4 bytes per byte \
+				 of model plus 1 MiB; store large tensors as raw_data)",
+			)),
+			_ => Ok(()),
+		}
+	}
+
+	/// The bytes of a length-delimited field, copied (and charged).
+	pub fn bytes_vec(&self) -> Result<Vec<u8>, DecodeError> {
+		let b = self.bytes()?;
+		self.charge(b.len())?;
+		Ok(b.to_vec())
 	}
 
 	/// An error about this field.
@@ -253,6 +314,7 @@ impl<'a> Field<'a> {
 	/// The payload of a `string` field, which must be UTF-8.
 	pub fn string(&self) -> Result<String, DecodeError> {
 		let bytes = self.bytes()?;
+		self.charge(bytes.len())?;
 		core::str::from_utf8(bytes)
 			.map(String::from)
 			.map_err(|e| self.error(format_args!("invalid UTF-8 ({e})")))
@@ -261,6 +323,7 @@ impl<'a> Field<'a> {
 	/// Appends one element of a repeated `string` field.
 	pub fn push_string(&self, out: &mut Vec<String>) -> Result<(), DecodeError> {
 		self.check_room(out.len(), 1)?;
+		self.charge(core::mem::size_of::<String>())?;
 		out.push(self.string()?);
 		Ok(())
 	}
@@ -268,7 +331,8 @@ impl<'a> Field<'a> {
 	/// Appends one element of a repeated `bytes` field.
 	pub fn push_bytes(&self, out: &mut Vec<Vec<u8>>) -> Result<(), DecodeError> {
 		self.check_room(out.len(), 1)?;
-		out.push(self.bytes()?.to_vec());
+		self.charge(core::mem::size_of::<Vec<u8>>())?;
+		out.push(self.bytes_vec()?);
 		Ok(())
 	}
 
@@ -281,12 +345,14 @@ impl<'a> Field<'a> {
 		match self.value {
 			WireValue::Varint(v) => {
 				self.check_room(out.len(), 1)?;
+				self.charge(core::mem::size_of::<T>())?;
 				out.push(convert(v));
 			},
 			WireValue::Bytes(packed) => {
 				let mut pos = 0;
 				while pos < packed.len() {
 					self.check_room(out.len(), 1)?;
+					self.charge(core::mem::size_of::<T>())?;
 					let v = read_varint(packed, &mut pos)
 						.map_err(|e| e.within(format_args!("{self} (packed)")))?;
 					out.push(convert(v));
@@ -306,6 +372,7 @@ impl<'a> Field<'a> {
 	) -> Result<(), DecodeError> {
 		if let Some(v) = single {
 			self.check_room(out.len(), 1)?;
+			self.charge(core::mem::size_of::<T>())?;
 			out.push(v);
 			return Ok(());
 		}
@@ -320,6 +387,7 @@ impl<'a> Field<'a> {
 		}
 		let count = packed.len() / N;
 		self.check_room(out.len(), count)?;
+		self.charge(count.saturating_mul(core::mem::size_of::<T>()))?;
 		// `count` is bounded by the input length, so this reservation is too.
 		out.try_reserve(count)
 			.map_err(|_| self.error(format_args!("cannot allocate {count} elements")))?;

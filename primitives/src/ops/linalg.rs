@@ -167,7 +167,7 @@ fn integer_dot(
 	for k in 0..d.k {
 		let a = acc.get(a_in, d.a0 + k * d.a_step)?.i();
 		let b = acc.get(b_in, d.b0 + k * d.b_step)?.i();
-		s = s.wrapping_add((a - za).wrapping_mul(b - zb));
+		s = s.wrapping_add(a.wrapping_sub(za).wrapping_mul(b.wrapping_sub(zb)));
 	}
 	Ok(s)
 }

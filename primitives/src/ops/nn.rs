@@ -178,8 +178,8 @@ pub(super) fn qlinear_conv_element(
 			&c.pads_begin,
 			&c.dilations,
 			|xi, ki| {
-				let xv = acc.get(0, xi)?.i() - zx;
-				let wv = acc.get(3, w_base + ki)?.i() - zw;
+				let xv = acc.get(0, xi)?.i().wrapping_sub(zx);
+				let wv = acc.get(3, w_base + ki)?.i().wrapping_sub(zw);
 				s = s.wrapping_add(xv.wrapping_mul(wv));
 				Ok(())
 			},

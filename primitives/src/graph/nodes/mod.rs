@@ -19,7 +19,7 @@ use super::{
 	GraphError,
 };
 use crate::{
-	limits::MAX_DIM,
+	limits::{MAX_DIM, MAX_NODE_IO},
 	onnx::NodeProto,
 	ops::{
 		broadcast_shapes, BinaryOp, ConvAttrs, F32Bits, GemmAttrs, Op, PoolAttrs, PoolKind,
@@ -82,9 +82,19 @@ impl<'a> In<'a> {
 		})
 	}
 
+	/// A shape-like constant input (a shape, axes, pads, starts, splits): at most
+	/// [`MAX_NODE_IO`] integers, refused before it is converted, so that a huge constant cannot
+	/// be copied once per node that reads it.
 	fn ints(&self, i: usize) -> IResult<Vec<i64>> {
-		self.constant(i)?
-			.to_i64_vec()
+		let t = self.constant(i)?;
+		if t.len() > MAX_NODE_IO {
+			return Err(unsupported(format!(
+				"{}: input {i} has {} values where at most {MAX_NODE_IO} are expected",
+				self.label,
+				t.len()
+			)));
+		}
+		t.to_i64_vec()
 			.ok_or_else(|| invalid(format!("{}: input {i} must hold integers", self.label)))
 	}
 
@@ -95,7 +105,7 @@ impl<'a> In<'a> {
 		let t = self.constant(i)?;
 		match t.data() {
 			TensorData::F32(v) if v.len() == 1 => Ok(Some(F32Bits::new(v[0]))),
-			d => match t.to_i64_vec() {
+			d => match (t.len() == 1).then(|| t.to_i64_vec()).flatten() {
 				Some(v) if v.len() == 1 => Ok(Some(F32Bits::new(v[0] as f32))),
 				_ => Err(invalid(format!(
 					"{}: input {i} must be a scalar ({:?})",
@@ -109,6 +119,21 @@ impl<'a> In<'a> {
 	fn out(&self) -> usize {
 		self.node.output.iter().filter(|o| !o.is_empty()).count()
 	}
+}
+
+/// Refuses a node unless the inputs at `positions` (those present) are f32: the float ops'
+/// fast paths and element definitions then agree on every input.
+fn require_f32(i: &In, positions: &[usize]) -> IResult<()> {
+	for k in positions {
+		if i.has(*k) && i.ty(*k)?.dtype != DType::F32 {
+			return Err(unsupported(format!(
+				"{}: input {k} is {}, only float32 is supported",
+				i.label,
+				i.ty(*k)?.dtype.name()
+			)));
+		}
+	}
+	Ok(())
 }
 
 fn same(t: &ValueType) -> Vec<ValueType> {
@@ -223,6 +248,9 @@ pub(super) fn import_node(
 		},
 		"MatMul" | "MatMulInteger" => {
 			let shape = matmul_shape(&i.ty(0)?.shape, &i.ty(1)?.shape, label)?;
+			if node.op_type == "MatMul" && i.ty(0)?.dtype != i.ty(1)?.dtype {
+				return Err(invalid(format!("{label}: inputs of two element types")));
+			}
 			let (op, dtype, kept) = if node.op_type == "MatMul" {
 				(Op::MatMul, i.ty(0)?.dtype, vec![0, 1])
 			} else {
@@ -245,6 +273,7 @@ pub(super) fn import_node(
 				trans_a: a.int("transA", 0) != 0,
 				trans_b: a.int("transB", 0) != 0,
 			};
+			require_f32(&i, &[0, 1, 2])?;
 			let (x, w) = (&i.ty(0)?.shape, &i.ty(1)?.shape);
 			if x.len() != 2 || w.len() != 2 {
 				return Err(invalid(format!("{label}: Gemm needs 2-D inputs")));
@@ -268,8 +297,20 @@ pub(super) fn import_node(
 		"Conv" | "QLinearConv" => {
 			let q = node.op_type == "QLinearConv";
 			let (xi, wi) = if q { (0, 3) } else { (0, 1) };
+			if !q {
+				require_f32(&i, &[0, 1, 2])?;
+			}
 			let (x, w) = (&i.ty(xi)?.shape, &i.ty(wi)?.shape);
 			let (attrs, out_spatial) = conv_attrs(&a, x, w, label)?;
+			// The bias has one value per output channel (both evaluations read it so).
+			let bias = if q { 8 } else { 2 };
+			if i.has(bias) && i.ty(bias)?.numel() != w[0] {
+				return Err(invalid(format!(
+					"{label}: bias of {:?} for {} channels",
+					i.ty(bias)?.shape,
+					w[0]
+				)));
+			}
 			let group = attrs.group as usize;
 			// In u64: `w[1] * group` would wrap on wasm32 only.
 			if x[1] as u64 != (w[1] as u64).saturating_mul(group as u64) || w[0] % group != 0 {
@@ -291,11 +332,13 @@ pub(super) fn import_node(
 			if i.out() > 1 {
 				return Err(unsupported(format!("{label}: the Indices output is not supported")));
 			}
+			require_f32(&i, &[0])?;
 			let kind = if node.op_type == "MaxPool" { PoolKind::Max } else { PoolKind::Average };
 			let (p, shape) = pool_attrs(&a, kind, &i.ty(0)?.shape, label)?;
 			op_only(Op::Pool(p), vec![ValueType::new(DType::F32, shape)])
 		},
 		"GlobalAveragePool" | "GlobalMaxPool" => {
+			require_f32(&i, &[0])?;
 			let x = &i.ty(0)?.shape;
 			if x.len() < 3 {
 				return Err(invalid(format!("{label}: input of rank {}", x.len())));
@@ -329,8 +372,19 @@ pub(super) fn import_node(
 					"{label}: Mean / InvStdDev outputs are not supported"
 				)));
 			}
+			require_f32(&i, &[0, 1, 2])?;
 			let x = i.ty(0)?;
 			let axis = norm_axis(a.int("axis", -1), x.shape.len(), label)?;
+			// Scale and bias broadcast to the normalised shape (as both evaluations read them).
+			let norm = &x.shape[axis..];
+			for k in [1, 2] {
+				if i.has(k) && broadcast_shapes(&i.ty(k)?.shape, norm).as_deref() != Some(norm) {
+					return Err(invalid(format!(
+						"{label}: input {k} of {:?} does not broadcast to {norm:?}",
+						i.ty(k)?.shape
+					)));
+				}
+			}
 			Ok(Imported::Op {
 				op: Op::LayerNorm { axis: axis as u32, epsilon: f("epsilon", 1e-5) },
 				kept: vec![0, 1, 2],

@@ -1,0 +1,100 @@
+//! Storage migrations of the models pallet.
+//!
+//! - v0 → v1 ([`v1::AddModelCost`]): every [`ModelInfo`] gains its `cost`, computed by the
+//!   cost model from the stored canonical graph (structure only: the cost does not depend on
+//!   the constants' data). A model registered before budgets existed may exceed today's
+//!   budget; it is costed without limits, so it keeps working and its jobs are priced by it.
+
+use frame_support::{
+	migrations::VersionedMigration,
+	traits::{Get, UncheckedOnRuntimeUpgrade},
+	weights::Weight,
+};
+
+use crate::{Config, Pallet};
+
+/// The v0 → v1 migration, run once when the on-chain storage version is 0.
+pub type MigrateV0ToV1<T> =
+	VersionedMigration<0, 1, v1::AddModelCost<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+
+/// v1: the cost of every model.
+pub mod v1 {
+	use super::*;
+	use crate::{Graphs, IoSpec, MaxIo, ModelInfo, ModelStatus, Models};
+	use codec::{Decode, Encode};
+	use frame_support::BoundedVec;
+	use verity_primitives::{
+		cost::{Budget, ModelCost},
+		graph::Graph,
+	};
+
+	/// A model as v0 stored it: [`ModelInfo`] without `cost` (the fields mean the same).
+	#[allow(missing_docs)]
+	#[derive(Encode, Decode)]
+	pub struct ModelInfoV0<AccountId, Balance, BlockNumber, MaxNameLen: Get<u32>> {
+		pub owner: AccountId,
+		pub name: BoundedVec<u8, MaxNameLen>,
+		pub version: u32,
+		pub price: Balance,
+		pub deposit: Balance,
+		pub size: u32,
+		pub graph_size: u32,
+		pub constants: u32,
+		pub nodes: u32,
+		pub inputs: BoundedVec<IoSpec, MaxIo>,
+		pub outputs: BoundedVec<IoSpec, MaxIo>,
+		pub status: ModelStatus,
+		pub open_jobs: u32,
+		pub registered_at: BlockNumber,
+	}
+
+	/// A v0 model of runtime `T`.
+	pub type ModelInfoV0Of<T> = ModelInfoV0<
+		<T as frame_system::Config>::AccountId,
+		crate::BalanceOf<T>,
+		frame_system::pallet_prelude::BlockNumberFor<T>,
+		<T as Config>::MaxNameLen,
+	>;
+
+	/// The cost of the model whose canonical structure is stored under `id`.
+	fn cost_of<T: Config>(id: &crate::ModelId) -> ModelCost {
+		Graphs::<T>::get(id)
+			.and_then(|s| Graph::decode(&mut &s[..]).ok())
+			.and_then(|g| g.cost(&Budget::UNLIMITED).ok())
+			.unwrap_or_default()
+	}
+
+	/// Adds `cost` to every stored model.
+	pub struct AddModelCost<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for AddModelCost<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut models = 0u64;
+			Models::<T>::translate::<ModelInfoV0Of<T>, _>(|id, m| {
+				models += 1;
+				Some(ModelInfo {
+					owner: m.owner,
+					name: m.name,
+					version: m.version,
+					price: m.price,
+					deposit: m.deposit,
+					size: m.size,
+					graph_size: m.graph_size,
+					constants: m.constants,
+					nodes: m.nodes,
+					cost: cost_of::<T>(&id),
+					inputs: m.inputs,
+					outputs: m.outputs,
+					status: m.status,
+					open_jobs: m.open_jobs,
+					registered_at: m.registered_at,
+				})
+			});
+			// Per model: the entry and its graph structure read (at most 1 MiB, decoded and
+			// costed in O(nodes)), the entry written.
+			T::DbWeight::get()
+				.reads_writes(2 * models, models)
+				.saturating_add(Weight::from_parts(2_000_000_000, 1 << 20).saturating_mul(models))
+		}
+	}
+}
