@@ -202,7 +202,7 @@ pub fn verity(node: &Node, suri: &str, args: &[&str]) -> Output {
 }
 
 /// The JSON on the last line of a successful CLI run.
-pub fn ok_json(out: &Output, what: &str) -> Value {
+pub fn ok_json(out: &Output, what: &str) -> serde_json::Value {
 	assert!(
 		out.status.success(),
 		"{what} failed: {}{}",

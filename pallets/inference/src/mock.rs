@@ -50,6 +50,7 @@ impl pallet_verity_models::Config for Test {
 	type DepositPerByte = ConstU64<0>;
 	type DepositBase = ConstU64<100>;
 	type MaxModelBytes = ConstU32<{ 1024 * 1024 }>;
+	type Budget = ModelBudget;
 	type ChunkBytes = ConstU32<{ 64 * 1024 }>;
 	type MaxInlineBytes = ConstU32<{ 1024 * 1024 }>;
 	type MaxNameLen = ConstU32<32>;
@@ -123,6 +124,7 @@ impl crate::DisputeHook for TestDisputes {
 }
 
 parameter_types! {
+	pub const ModelBudget: verity_primitives::cost::Budget = verity_primitives::cost::Budget::DEFAULT;
 	pub const LatePenalty: Perbill = Perbill::from_percent(10);
 }
 

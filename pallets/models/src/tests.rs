@@ -426,6 +426,6 @@ fn migration_v0_to_v1_adds_the_cost() {
 		assert_eq!(crate::Pallet::<Test>::on_chain_storage_version(), 1);
 
 		MigrateV0ToV1::<Test>::on_runtime_upgrade();
-		assert_eq!(Models::<Test>::get(id), Some(migrated));
+		assert_eq!(Models::<Test>::get(id).encode(), Some(migrated).encode());
 	});
 }
