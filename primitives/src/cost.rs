@@ -240,6 +240,11 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 	let mut by_elements = true;
 	// Work units per element read (more than one where each read walks an index).
 	let mut read_cost = 1u64;
+	// The one-step reads when the dispute path reads less than 64 elements' definitions (row
+	// reductions compute each row once per chunk).
+	let mut chunk_reads: Option<u64> = None;
+	// Rows of `len` a 64-element chunk touches when rows are contiguous (at most 64).
+	let rows_touched = |len: u64| (63 / len.max(1) + 2).min(CHUNK_ELEMENTS as u64);
 	match op {
 		Op::Unary(_) | Op::Clip { .. } => {
 			reads = 1;
@@ -320,6 +325,11 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 		Op::Softmax { axis, .. } => {
 			let row = *in_shape(0).get(*axis as usize)? as u64;
 			reads = row;
+			// Rows are contiguous only along the last axis; otherwise each element of a chunk
+			// can sit in another row.
+			let last = product(in_shape(0).get(*axis as usize + 1..)?)? == 1;
+			let rows = if last { rows_touched(row) } else { CHUNK_ELEMENTS as u64 };
+			chunk_reads = Some(rows.checked_mul(row)?);
 			scratch = row.checked_mul(4)?;
 			if all_f32 {
 				// max, sum of exponentials, one output: three passes over each row.
@@ -330,6 +340,10 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 		Op::LayerNorm { axis, .. } => {
 			let inner = product(in_shape(0).get(*axis as usize..)?)?;
 			reads = inner.checked_add(2)?;
+			// Each row once, then scale and bias per element.
+			chunk_reads = Some(
+				rows_touched(inner).checked_mul(inner)?.checked_add(2 * CHUNK_ELEMENTS as u64)?,
+			);
 			// A row of f32 and, in the fast path, two indices per position.
 			scratch = inner.checked_mul(20)?;
 			if all_f32 {
@@ -351,7 +365,8 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 	// Commitments: one digest per chunk of every output.
 	let chunks = out_elems.div_ceil(CHUNK_ELEMENTS as u64).checked_add(1)?;
 	scratch = scratch.checked_add(chunks.checked_mul(CHUNK_DIGEST_BYTES)?)?;
-	let fan_in = largest_out.min(CHUNK_ELEMENTS as u64).max(1).checked_mul(reads)?;
+	let per_element = largest_out.min(CHUNK_ELEMENTS as u64).max(1).checked_mul(reads)?;
+	let fan_in = chunk_reads.map(|r| r.min(per_element)).unwrap_or(per_element);
 	Some(NodeCost { work, output_bytes: out_bytes, scratch_bytes: scratch, fan_in })
 }
 
@@ -483,5 +498,92 @@ impl Graph {
 			}
 		}
 		Ok(total)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{
+		commitment::chunk_count,
+		ops::{chunk_dependencies, ConvAttrs, F32Bits, ReduceKind},
+		tensor::Tensor,
+	};
+
+	fn f32s(shape: &[usize]) -> Tensor {
+		let n = shape.iter().product::<usize>();
+		Tensor::f32(shape.to_vec(), (0..n).map(|i| (i % 13) as f32 * 0.5 - 2.0).collect()).unwrap()
+	}
+
+	/// The fan-in bounds what a dispute step really reads: for every chunk of every output,
+	/// the distinct elements its witness holds are at most the node's fan-in.
+	#[test]
+	fn fan_in_bounds_every_chunk_witness() {
+		let conv = Op::Conv(ConvAttrs {
+			strides: vec![1, 1],
+			pads_begin: vec![1, 1],
+			dilations: vec![1, 1],
+			group: 1,
+		});
+		let cases: Vec<(Op, Vec<Tensor>, Vec<usize>)> = vec![
+			(Op::Softmax { axis: 1, log: false }, vec![f32s(&[3, 200])], vec![3, 200]),
+			(Op::Softmax { axis: 0, log: true }, vec![f32s(&[70, 5])], vec![70, 5]),
+			(
+				Op::LayerNorm { axis: 1, epsilon: F32Bits::new(1e-5) },
+				vec![f32s(&[4, 150]), f32s(&[150])],
+				vec![4, 150],
+			),
+			(
+				Op::Reduce { kind: ReduceKind::Sum, axes: vec![1], keepdims: false },
+				vec![f32s(&[130, 7])],
+				vec![130],
+			),
+			(conv, vec![f32s(&[1, 3, 9, 9]), f32s(&[4, 3, 3, 3])], vec![1, 4, 9, 9]),
+			(Op::MatMul, vec![f32s(&[5, 33]), f32s(&[33, 40])], vec![5, 40]),
+		];
+		for (op, inputs, out_shape) in cases {
+			let mut in_types: Vec<Option<ValueType>> = inputs
+				.iter()
+				.map(|t| Some(ValueType::new(t.dtype(), t.shape().to_vec())))
+				.collect();
+			if matches!(op, Op::Conv(_)) {
+				in_types.push(None);
+			}
+			let outs = [ValueType::new(DType::F32, out_shape)];
+			let types = NodeTypes { inputs: &in_types, outputs: &outs };
+			let cost = node_cost(&op, &types).unwrap();
+			let mut refs: Vec<Option<&Tensor>> = inputs.iter().map(Some).collect();
+			refs.resize(in_types.len(), None);
+			for c in 0..chunk_count(outs[0].numel()) {
+				let deps = chunk_dependencies(&op, &types, &refs, 0, c).unwrap();
+				assert!(
+					deps.len() as u64 <= cost.fan_in,
+					"{op:?} chunk {c}: {} > {}",
+					deps.len(),
+					cost.fan_in
+				);
+			}
+		}
+	}
+
+	/// Peak memory frees an intermediate after its last reader: a chain of nodes holds two
+	/// values at a time, not all of them.
+	#[test]
+	fn peak_memory_frees_intermediates() {
+		use crate::onnx::builder::ModelBuilder;
+		let mut b = ModelBuilder::new("chain", 17);
+		b.input("x", DType::F32, &[1, 1024]);
+		let mut prev = alloc::string::String::from("x");
+		for k in 0..10 {
+			let next = alloc::format!("h{k}");
+			b.node("Relu", &[prev.as_str()], &[next.as_str()], vec![]);
+			prev = next;
+		}
+		b.output(&prev);
+		let g = Graph::from_onnx(&b.build()).unwrap();
+		let cost = g.cost(&Budget::DEFAULT).unwrap();
+		// Input, one live intermediate, one output and commitments: under three values.
+		assert!(cost.peak_memory < 3 * 4096 + 1024, "{}", cost.peak_memory);
+		assert!(cost.peak_memory >= 2 * 4096);
 	}
 }

@@ -343,7 +343,13 @@ pub fn eval_chunk(
 		return Err(KernelError::FanInTooLarge);
 	}
 	let mut acc = Sparse(witness);
-	chunk_range(ty.numel(), chunk).map(|i| element(op, types, out, i, &mut acc)).collect()
+	let range = chunk_range(ty.numel(), chunk);
+	// Row reductions: each row's statistics once per chunk, not once per element (the same
+	// values, sums and order as the element definition, so the same bits).
+	if let Some(values) = reduce::chunk_by_rows(op, types, range.clone(), &mut acc)? {
+		return Ok(values.into_iter().map(|v| store(ty.dtype, v)).collect());
+	}
+	range.map(|i| element(op, types, out, i, &mut acc)).collect()
 }
 
 /// Row-major strides of `shape`.

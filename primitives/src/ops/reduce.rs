@@ -7,7 +7,7 @@ use alloc::{format, vec::Vec};
 
 use super::{
 	broadcast_index, elementwise::max_f32, ravel, unravel, Access, KResult, KernelError, NodeTypes,
-	ReduceKind, Scalar,
+	Op, ReduceKind, Scalar,
 };
 
 /// The flat input indices of the row along `axis` through element `index` of `shape`.
@@ -93,11 +93,24 @@ pub(super) fn layer_norm_element(
 		values.push(acc.get(0, i)?.f());
 	}
 	let (mean, inv) = mean_and_inv_std(&values, epsilon);
-	let pos = index - start;
-	let norm_shape = &shape[axis..];
+	layer_norm_at(&values, index - start, mean, inv, &shape[axis..], types, acc)
+}
+
+/// LayerNormalization of position `pos` of a row of `values` with its mean and inverse
+/// deviation: `(x - mean) * inv * scale (+ bias)`, in that order.
+fn layer_norm_at(
+	values: &[f32],
+	pos: usize,
+	mean: f32,
+	inv: f32,
+	norm_shape: &[usize],
+	types: &NodeTypes,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
 	let scale_idx = broadcast_index(&unravel(pos, norm_shape), &types.input(1)?.shape);
 	let scale = acc.get(1, scale_idx)?.f();
-	let mut y = (values[pos] - mean) * inv * scale;
+	let x = values.get(pos).copied().unwrap_or(f32::NAN);
+	let mut y = (x - mean) * inv * scale;
 	if let Some(Some(b)) = types.inputs.get(2) {
 		let bi = broadcast_index(&unravel(pos, norm_shape), &b.shape);
 		y += acc.get(2, bi)?.f();
@@ -182,4 +195,67 @@ pub(super) fn reduce_element(
 		(ReduceKind::Mean, false) => Scalar::I(si / count.max(1) as i64),
 		(ReduceKind::Max, false) => Scalar::I(mi),
 	})
+}
+
+/// Softmax and LayerNormalization over the output indices `range` with each row's statistics
+/// computed once (for a dispute step: its reads are the rows the chunk touches, not a row per
+/// element); `None` for other ops and other element types, which go element by element.
+pub(super) fn chunk_by_rows(
+	op: &Op,
+	types: &NodeTypes,
+	range: core::ops::Range<usize>,
+	acc: &mut dyn Access,
+) -> KResult<Option<Vec<Scalar>>> {
+	if types.output(0)?.dtype != crate::tensor::DType::F32 {
+		return Ok(None);
+	}
+	let shape = &types.input(0)?.shape;
+	let mut out = Vec::with_capacity(range.len());
+	match op {
+		Op::Softmax { axis, log } => {
+			// The row through an element is identified by its first index.
+			let mut cached: Option<(usize, Vec<f32>, f32, f32)> = None;
+			for index in range {
+				let (row, me) = axis_row(shape, *axis as usize, index)?;
+				let first = row.first().copied().unwrap_or(index);
+				if cached.as_ref().map(|c| c.0) != Some(first) {
+					let mut values = Vec::with_capacity(row.len());
+					for i in &row {
+						values.push(acc.get(0, *i)?.f());
+					}
+					let (max, sum) = softmax_stats(values.iter().copied());
+					cached = Some((first, values, max, sum));
+				}
+				if let Some((_, values, max, sum)) = &cached {
+					let v = values.get(me).copied().unwrap_or(f32::NAN);
+					out.push(Scalar::F(softmax_at(v, *max, *sum, *log)));
+				}
+			}
+		},
+		Op::LayerNorm { axis, epsilon } => {
+			let axis = *axis as usize;
+			if axis >= shape.len() {
+				return Err(KernelError::BadInput(format!("LayerNorm axis {axis} of {shape:?}")));
+			}
+			let inner: usize = shape[axis..].iter().product();
+			let mut cached: Option<(usize, Vec<f32>, f32, f32)> = None;
+			for index in range {
+				let start = index / inner.max(1) * inner;
+				if cached.as_ref().map(|c| c.0) != Some(start) {
+					let mut values = Vec::with_capacity(inner);
+					for i in start..start + inner {
+						values.push(acc.get(0, i)?.f());
+					}
+					let (mean, inv) = mean_and_inv_std(&values, epsilon.get());
+					cached = Some((start, values, mean, inv));
+				}
+				if let Some((_, values, mean, inv)) = &cached {
+					let pos = index - start;
+					out.push(layer_norm_at(values, pos, *mean, *inv, &shape[axis..], types, acc)?);
+				}
+			}
+		},
+		_ => return Ok(None),
+	}
+	Ok(Some(out))
 }
