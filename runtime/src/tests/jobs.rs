@@ -71,7 +71,21 @@ fn a_job_from_submit_to_finalized() {
 			Models::canonical_graph(&model),
 			verity_primitives::graph::Graph::from_onnx(&bytes).ok()
 		);
-		assert_eq!(view.job_cost, 10 * MILLI_UNIT + MILLI_UNIT * view.nodes as Balance + price);
+		// Base, per node, and 10 µUNIT per started 2^20 units of the model's work.
+		let work = verity_primitives::graph::Graph::from_onnx(&bytes)
+			.expect("imports")
+			.cost(&verity_primitives::cost::Budget::DEFAULT)
+			.expect("within budget")
+			.work;
+		assert_eq!(view.cost.work, work);
+		let mega_work = work.div_ceil(1 << 20) as Balance;
+		assert_eq!(
+			view.job_cost,
+			10 * MILLI_UNIT
+				+ MILLI_UNIT * view.nodes as Balance
+				+ 10 * MICRO_UNIT * mega_work
+				+ price
+		);
 
 		let tensor = JobTensor::from_tensor_bytes(&input().to_bytes()).expect("fits");
 		let inputs: pallet_verity_inference::TensorsOf<Runtime> =
