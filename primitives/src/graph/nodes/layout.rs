@@ -243,7 +243,7 @@ pub(super) fn import(
 			let mut shape = Vec::new();
 			for (d, r) in x.shape.iter().zip(&reps) {
 				// In u64: a usize product would overflow on wasm32 only.
-				let n = (*d as u64).checked_mul(dim(*r, label)? as u64).unwrap_or(u64::MAX);
+				let n = (*d as u64).saturating_mul(dim(*r, label)? as u64);
 				shape.push(dim(i64::try_from(n).unwrap_or(i64::MAX), label)?);
 			}
 			op_only(Op::Tile, vec![ValueType::new(x.dtype, shape)])
