@@ -55,8 +55,9 @@ pub struct Cli {
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
 
-	/// Longest one canonical inference (a job, a dry run, a proof) may run, in seconds; a
-	/// model within the chain's budget finishes far sooner on a validator-class machine.
-	#[arg(long, default_value_t = 60, value_name = "SECONDS")]
+	/// Longest one canonical inference (a job, a dry run, a proof) may run, in seconds: half a
+	/// job's execution deadline (10 blocks), so that a result still reaches the chain. A model
+	/// within the chain's budget finishes far sooner on a validator-class machine.
+	#[arg(long, default_value_t = 30, value_name = "SECONDS")]
 	pub verity_inference_timeout: u64,
 }

@@ -143,7 +143,16 @@ fn a_dev_node_refuses_adversarial_models_and_keeps_producing_blocks() {
 					.expect("the CLI starts")
 			})
 			.collect();
-		for (case, child) in batch.iter().zip(children) {
+		for (case, mut child) in batch.iter().zip(children) {
+			// The CLI waits for inclusion with no limit of its own: bound it here.
+			let start = std::time::Instant::now();
+			while child.try_wait().ok().flatten().is_none() {
+				if start.elapsed() > Duration::from_secs(180) {
+					let _ = child.kill();
+					panic!("{}: the CLI did not finish; log:\n{}", case.name, node.log_tail(40));
+				}
+				std::thread::sleep(Duration::from_millis(200));
+			}
 			let out = child.wait_with_output().expect("the CLI finishes");
 			match Graph::from_onnx(&case.bytes) {
 				Ok(_) => {

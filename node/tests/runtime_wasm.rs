@@ -91,3 +91,31 @@ fn wasm_and_native_import_every_model_identically() {
 	}
 	assert!(accepted >= 6 && refused >= 8, "{accepted} accepted, {refused} refused");
 }
+
+/// Measures, inside the wasm runtime, the import of the worst folding the budget allows (what
+/// `register` runs), against the weight every registration is charged for folding. A
+/// measurement, not a check: `cargo test --release -p verity-node --test runtime_wasm --
+/// --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement"]
+fn measure_the_worst_folding_in_wasm() {
+	use pallet_verity_models::WeightInfo as _;
+	let onnx = adversarial::worst_fold().expect("model");
+	call_wasm("VerityApi_import_model", &onnx.encode()).expect("warm-up (compiles the runtime)");
+	let runs = 5;
+	let start = std::time::Instant::now();
+	for _ in 0..runs {
+		let out = call_wasm("VerityApi_import_model", &onnx.encode()).expect("wasm call");
+		assert!(Imported::decode(&mut &out[..]).expect("decodes").is_ok());
+	}
+	let per = start.elapsed() / runs;
+	let (_, fold) = Graph::from_onnx_metered(&onnx, &Budget::DEFAULT).expect("imports");
+	let charged = <verity_runtime::weights::pallet_verity_models::WeightInfo<
+		verity_runtime::Runtime,
+	>>::fold_worst();
+	println!(
+		"worst folding: {} units imported in wasm in {per:?}; charged {} ms of ref time",
+		fold.work,
+		charged.ref_time() / 1_000_000_000
+	);
+}

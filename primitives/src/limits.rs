@@ -23,7 +23,7 @@ pub const MAX_PEAK_MEMORY: u64 = 1 << 30;
 pub const MAX_NODE_MEMORY: u64 = 256 << 20;
 /// Most work of the constant folding done when a model is imported (in the runtime, at
 /// registration): the registration weight covers this much.
-pub const MAX_FOLD_WORK: u64 = 1 << 22;
+pub const MAX_FOLD_WORK: u64 = 1 << 20;
 /// Most elements of one folded constant (a node whose inputs are all constants is evaluated
 /// at import when its outputs are at most this large, and stays a node otherwise).
 pub const MAX_FOLD_ELEMENTS: usize = 1 << 16;

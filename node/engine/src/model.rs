@@ -30,7 +30,7 @@ pub struct LoadedModel {
 }
 
 /// The default wall-time limit of one canonical run (`verity-node --verity-inference-timeout`).
-pub const DEFAULT_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+pub const DEFAULT_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// tract's datum type of a canonical dtype.
 pub fn tract_datum_type(dtype: DType) -> DatumType {

@@ -250,15 +250,6 @@ pub mod pallet {
 		UnsupportedModel,
 		/// The model's graph is invalid (cycles, dangling names, shapes that do not fit).
 		InvalidModel,
-		/// One run of the model would exceed the work budget (`Budget::model_work`).
-		TooMuchWork,
-		/// One run, or one node, would exceed the memory budget (`peak_memory`, `node_memory`).
-		TooMuchMemory,
-		/// Re-executing one output chunk of a node in a dispute would read more elements than
-		/// `Budget::chunk_fan_in`.
-		FanInTooLarge,
-		/// Folding the model's constant subgraphs would exceed `fold_work` or `fold_bytes`.
-		TooMuchFolding,
 		/// The model has more inputs or outputs than `MaxIo`.
 		TooManyIo,
 		/// The model is deprecated.
@@ -273,6 +264,15 @@ pub mod pallet {
 		GraphTooLarge,
 		/// The upload has not expired yet.
 		UploadNotExpired,
+		/// One run of the model would exceed the work budget (`Budget::model_work`).
+		TooMuchWork,
+		/// One run, or one node, would exceed the memory budget (`peak_memory`, `node_memory`).
+		TooMuchMemory,
+		/// Re-executing one output chunk of a node in a dispute would read more elements than
+		/// `Budget::chunk_fan_in`.
+		FanInTooLarge,
+		/// Folding the model's constant subgraphs would exceed `fold_work` or `fold_bytes`.
+		TooMuchFolding,
 	}
 
 	#[pallet::call]
@@ -299,7 +299,9 @@ pub mod pallet {
 			T::Currency::hold(&HoldReason::ModelDeposit.into(), &who, deposit)?;
 			Self::store_bytes(&id, &bytes)?;
 			Self::insert_model(id, who, name, version, price, deposit, size, split)?;
-			Ok(Some(T::WeightInfo::register(size, constants)).into())
+			// The folding allowance is never refunded: it was spent or bounded what was.
+			let weight = T::WeightInfo::register(size, constants);
+			Ok(Some(weight.saturating_add(T::WeightInfo::fold_worst())).into())
 		}
 
 		/// Starts a chunked upload of `size` bytes hashing to `model`; holds the deposit.
@@ -378,7 +380,8 @@ pub mod pallet {
 			Uploads::<T>::remove(model);
 			let deposit = upload.deposit.saturating_add(extra);
 			Self::insert_model(model, who, name, version, price, deposit, upload.size, split)?;
-			Ok(Some(T::WeightInfo::finish_upload(upload.size, constants)).into())
+			let weight = T::WeightInfo::finish_upload(upload.size, constants);
+			Ok(Some(weight.saturating_add(T::WeightInfo::fold_worst())).into())
 		}
 
 		/// Cancels an upload: deletes its chunks and releases its deposit.
@@ -534,6 +537,14 @@ pub mod pallet {
 				ModelBytes::<T>::insert(model, i as u32, chunk);
 			}
 			Ok(())
+		}
+
+		/// The ONNX bytes of a model of `size` bytes, from its chunks.
+		pub(crate) fn read_model_bytes(
+			model: &ModelId,
+			size: u32,
+		) -> Result<Vec<u8>, DispatchError> {
+			Self::read_bytes(model, size)
 		}
 
 		fn read_bytes(model: &ModelId, size: u32) -> Result<Vec<u8>, DispatchError> {

@@ -1,9 +1,10 @@
 //! Storage migrations of the models pallet.
 //!
-//! - v0 → v1 ([`v1::AddModelCost`]): every [`ModelInfo`] gains its `cost`, computed by the
-//!   cost model from the stored canonical graph (structure only: the cost does not depend on
-//!   the constants' data). A model registered before budgets existed may exceed today's
-//!   budget; it is costed without limits, so it keeps working and its jobs are priced by it.
+//! - v0 → v1 ([`v1::AddModelCost`]): every [`ModelInfo`] gains its `cost`. Each model's bytes
+//!   are imported again with today's importer and budget: a model accepted before budgets and
+//!   the stricter checks existed, that they now refuse, is costed without limits from its
+//!   stored graph and **deprecated** (no new jobs: executors' nodes would refuse to load it and
+//!   be penalised for its timeouts); its owner can still remove it.
 
 use frame_support::{
 	migrations::VersionedMigration,
@@ -11,7 +12,7 @@ use frame_support::{
 	weights::Weight,
 };
 
-use crate::{Config, Pallet};
+use crate::{Config, Pallet, WeightInfo};
 
 /// The v0 → v1 migration, run once when the on-chain storage version is 0.
 pub type MigrateV0ToV1<T> =
@@ -56,12 +57,24 @@ pub mod v1 {
 		<T as Config>::MaxNameLen,
 	>;
 
-	/// The cost of the model whose canonical structure is stored under `id`.
-	fn cost_of<T: Config>(id: &crate::ModelId) -> ModelCost {
-		Graphs::<T>::get(id)
-			.and_then(|s| Graph::decode(&mut &s[..]).ok())
-			.and_then(|g| g.cost(&Budget::UNLIMITED).ok())
-			.unwrap_or_default()
+	/// The cost of model `id` within today's budget, or `None` when today's importer refuses
+	/// its bytes (then its stored graph's cost without limits, for the record).
+	fn cost_of<T: Config>(id: &crate::ModelId, size: u32) -> (ModelCost, bool) {
+		let budget = T::Budget::get();
+		let current = crate::Pallet::<T>::read_model_bytes(id, size)
+			.ok()
+			.and_then(|bytes| Graph::from_onnx_within(&bytes, &budget).ok())
+			.and_then(|g| g.cost(&budget).ok());
+		match current {
+			Some(cost) => (cost, true),
+			None => {
+				let recorded = Graphs::<T>::get(id)
+					.and_then(|s| Graph::decode(&mut &s[..]).ok())
+					.and_then(|g| g.cost(&Budget::UNLIMITED).ok())
+					.unwrap_or_default();
+				(recorded, false)
+			},
+		}
 	}
 
 	/// Adds `cost` to every stored model.
@@ -72,6 +85,7 @@ pub mod v1 {
 			let mut models = 0u64;
 			Models::<T>::translate::<ModelInfoV0Of<T>, _>(|id, m| {
 				models += 1;
+				let (cost, accepted) = cost_of::<T>(&id, m.size);
 				Some(ModelInfo {
 					owner: m.owner,
 					name: m.name,
@@ -82,19 +96,23 @@ pub mod v1 {
 					graph_size: m.graph_size,
 					constants: m.constants,
 					nodes: m.nodes,
-					cost: cost_of::<T>(&id),
+					cost,
 					inputs: m.inputs,
 					outputs: m.outputs,
-					status: m.status,
+					status: if accepted { m.status } else { ModelStatus::Deprecated },
 					open_jobs: m.open_jobs,
 					registered_at: m.registered_at,
 				})
 			});
-			// Per model: the entry and its graph structure read (at most 1 MiB, decoded and
-			// costed in O(nodes)), the entry written.
+
+			// Per model: the entry, its bytes (up to 64 chunks) and graph read, one import (at
+			// most a `finish_upload`'s work), the entry written.
+			let per_model =
+				T::WeightInfo::finish_upload(T::MaxModelBytes::get(), T::MaxConstants::get())
+					.saturating_add(T::WeightInfo::fold_worst());
 			T::DbWeight::get()
 				.reads_writes(2 * models, models)
-				.saturating_add(Weight::from_parts(2_000_000_000, 1 << 20).saturating_mul(models))
+				.saturating_add(per_model.saturating_mul(models))
 		}
 	}
 }

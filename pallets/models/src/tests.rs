@@ -417,11 +417,49 @@ fn migration_v0_to_v1_adds_the_cost() {
 		);
 		StorageVersion::new(0).put::<crate::Pallet<Test>>();
 
+		// A second model whose stored bytes today's importer refuses (here: corrupted).
+		let other = zoo::mlp(&[16, 4], 2).unwrap();
+		assert_ok!(VerityModels::register(
+			RuntimeOrigin::signed(ALICE),
+			bounded(&other),
+			bounded(b"old"),
+			1,
+			0
+		));
+		let other_id = VerityModels::model_id(&other);
+		let o = Models::<Test>::get(other_id).unwrap();
+		let v0_other = ModelInfoV0::<_, _, _, <Test as crate::Config>::MaxNameLen> {
+			owner: o.owner,
+			name: o.name.clone(),
+			version: o.version,
+			price: o.price,
+			deposit: o.deposit,
+			size: o.size,
+			graph_size: o.graph_size,
+			constants: o.constants,
+			nodes: o.nodes,
+			inputs: o.inputs.clone(),
+			outputs: o.outputs.clone(),
+			status: o.status,
+			open_jobs: o.open_jobs,
+			registered_at: o.registered_at,
+		};
+		frame_support::storage::unhashed::put_raw(
+			&Models::<Test>::hashed_key_for(other_id),
+			&v0_other.encode(),
+		);
+		ModelBytes::<Test>::insert(other_id, 0, bounded(&vec![0xff; other.len()]));
+		StorageVersion::new(0).put::<crate::Pallet<Test>>();
+
 		MigrateV0ToV1::<Test>::on_runtime_upgrade();
 		let migrated = Models::<Test>::get(id).expect("decodes as v1");
+		// Every field as before the layout change, the cost as today's importer gives it.
+		assert_eq!(migrated.encode(), m.encode());
 		let cost = Graph::from_onnx(&bytes).unwrap().cost(&Budget::DEFAULT).unwrap();
 		assert_eq!(migrated.cost, cost);
-		assert_eq!(migrated.name, m.name);
+		let refused = Models::<Test>::get(other_id).expect("decodes as v1");
+		assert_eq!(refused.status, ModelStatus::Deprecated, "refused today: no new jobs");
+		assert_eq!(refused.cost, Graph::from_onnx(&other).unwrap().cost(&Budget::DEFAULT).unwrap());
 		assert_eq!(crate::Pallet::<Test>::on_chain_storage_version(), 1);
 
 		MigrateV0ToV1::<Test>::on_runtime_upgrade();

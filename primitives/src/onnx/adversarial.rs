@@ -353,7 +353,7 @@ pub fn fold_heavy() -> Result<Vec<(&'static str, Vec<u8>)>, TensorError> {
 	// Rank-8 transposes of a 65,536-element constant, chained.
 	let mut b = ModelBuilder::new("fold-transpose", 17);
 	b.input("x", DType::F32, &[1]);
-	b.initializer("c0", f32s(&[2, 2, 2, 2, 4, 4, 8, 32], 0.5)?);
+	b.initializer("c0", f32s(&[2, 2, 2, 2, 4, 4, 8, 8], 0.5)?);
 	let perm = Attr::Ints("perm", vec![7, 6, 5, 4, 3, 2, 1, 0]);
 	for k in 0..5 {
 		let (i, o) = (format!("c{k}"), format!("c{}", k + 1));
@@ -364,7 +364,7 @@ pub fn fold_heavy() -> Result<Vec<(&'static str, Vec<u8>)>, TensorError> {
 	// 1-D convolutions (no fast path) of a constant, 1x1 kernels over 16 channels.
 	let mut b = ModelBuilder::new("fold-conv1d", 17);
 	b.input("x", DType::F32, &[1]);
-	b.initializer("c", f32s(&[1, 16, 1024], 0.5)?);
+	b.initializer("c", f32s(&[1, 16, 256], 0.5)?);
 	b.initializer("w", f32s(&[64, 16, 1], 0.25)?);
 	b.node("Conv", &["c", "w"], &["y0"], vec![]);
 	tail(&mut b, "y0");
@@ -373,7 +373,7 @@ pub fn fold_heavy() -> Result<Vec<(&'static str, Vec<u8>)>, TensorError> {
 	// (The constant comes from a ConstantOfShape: the model stays a few hundred bytes.)
 	let mut b = ModelBuilder::new("fold-pool1d", 17);
 	b.input("x", DType::F32, &[1]);
-	b.initializer("shape", i64s(&[1, 1, 65536])?);
+	b.initializer("shape", i64s(&[1, 1, 16384])?);
 	b.node("ConstantOfShape", &["shape"], &["c"], vec![]);
 	let attrs = vec![
 		Attr::Ints("kernel_shape", vec![8]),
@@ -392,12 +392,11 @@ pub fn fold_heavy() -> Result<Vec<(&'static str, Vec<u8>)>, TensorError> {
 	b.input("x", DType::F32, &[1]);
 	b.initializer("c", Tensor::i64(vec![2, 2, 2, 2, 4, 4, 8, 32], vec![3; 65536])?);
 	b.initializer("axes", i64s(&[1, 2, 3, 4, 5, 6])?);
-	for k in 0..6 {
+	for k in 0..1 {
 		let o = format!("r{k}");
 		b.node("ReduceSum", &["c", "axes"], &[o.as_str()], vec![]);
 	}
-	b.node("Sum", &["r0", "r1", "r2", "r3", "r4", "r5"], &["r"], vec![]);
-	// (Six reductions: about 3.5 M units with the per-read index work.)
+	b.node("Identity", &["r0"], &["r"], vec![]);
 	b.node("Cast", &["r"], &["rf"], vec![Attr::Int("to", 1)]);
 	tail(&mut b, "rf");
 	out.push(("reduce", b.build()));
