@@ -448,7 +448,8 @@ fn migration_v0_to_v1_adds_the_cost() {
 			&Models::<Test>::hashed_key_for(other_id),
 			&v0_other.encode(),
 		);
-		ModelBytes::<Test>::insert(other_id, 0, bounded(&vec![0xff; other.len()]));
+		let first = ModelBytes::<Test>::get(other_id, 0).unwrap();
+		ModelBytes::<Test>::insert(other_id, 0, bounded(&vec![0xff; first.len()]));
 		StorageVersion::new(0).put::<crate::Pallet<Test>>();
 
 		MigrateV0ToV1::<Test>::on_runtime_upgrade();
