@@ -146,7 +146,7 @@ pub fn corpus() -> Result<Vec<Case>, TensorError> {
 		"constant-of-shape-many",
 		"many folded ConstantOfShape filling memory at import",
 		&b,
-		Expect::OverBudget(Limit::FoldBytes),
+		Expect::OverBudget(Limit::FoldWork),
 	);
 
 	// A tiny input expanded to 4 million elements and convolved with an 11x11 kernel.
