@@ -377,11 +377,33 @@ fn over_budget_models_are_refused_and_costs_recorded() {
 	});
 }
 
+/// `m` as the v0 layout stored it (without its cost).
+fn to_v0(
+	m: &crate::ModelInfoOf<Test>,
+) -> crate::migrations::v1::ModelInfoV0<u64, Balance, u64, <Test as crate::Config>::MaxNameLen> {
+	crate::migrations::v1::ModelInfoV0 {
+		owner: m.owner,
+		name: m.name.clone(),
+		version: m.version,
+		price: m.price,
+		deposit: m.deposit,
+		size: m.size,
+		graph_size: m.graph_size,
+		constants: m.constants,
+		nodes: m.nodes,
+		inputs: m.inputs.clone(),
+		outputs: m.outputs.clone(),
+		status: m.status,
+		open_jobs: m.open_jobs,
+		registered_at: m.registered_at,
+	}
+}
+
 /// v0 → v1: a model stored without its cost gains it, computed from its stored graph; the
 /// storage version moves to 1 and a second run changes nothing.
 #[test]
 fn migration_v0_to_v1_adds_the_cost() {
-	use crate::migrations::{v1::ModelInfoV0, MigrateV0ToV1};
+	use crate::migrations::MigrateV0ToV1;
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
 	use verity_primitives::cost::Budget;
 	new_test_ext().execute_with(|| {
@@ -395,22 +417,7 @@ fn migration_v0_to_v1_adds_the_cost() {
 		));
 		let id = VerityModels::model_id(&bytes);
 		let m = Models::<Test>::get(id).unwrap();
-		let v0 = ModelInfoV0::<_, _, _, <Test as crate::Config>::MaxNameLen> {
-			owner: m.owner,
-			name: m.name.clone(),
-			version: m.version,
-			price: m.price,
-			deposit: m.deposit,
-			size: m.size,
-			graph_size: m.graph_size,
-			constants: m.constants,
-			nodes: m.nodes,
-			inputs: m.inputs.clone(),
-			outputs: m.outputs.clone(),
-			status: m.status,
-			open_jobs: m.open_jobs,
-			registered_at: m.registered_at,
-		};
+		let v0 = to_v0(&m);
 		frame_support::storage::unhashed::put_raw(
 			&Models::<Test>::hashed_key_for(id),
 			&v0.encode(),
@@ -428,22 +435,7 @@ fn migration_v0_to_v1_adds_the_cost() {
 		));
 		let other_id = VerityModels::model_id(&other);
 		let o = Models::<Test>::get(other_id).unwrap();
-		let v0_other = ModelInfoV0::<_, _, _, <Test as crate::Config>::MaxNameLen> {
-			owner: o.owner,
-			name: o.name.clone(),
-			version: o.version,
-			price: o.price,
-			deposit: o.deposit,
-			size: o.size,
-			graph_size: o.graph_size,
-			constants: o.constants,
-			nodes: o.nodes,
-			inputs: o.inputs.clone(),
-			outputs: o.outputs.clone(),
-			status: o.status,
-			open_jobs: o.open_jobs,
-			registered_at: o.registered_at,
-		};
+		let v0_other = to_v0(&o);
 		frame_support::storage::unhashed::put_raw(
 			&Models::<Test>::hashed_key_for(other_id),
 			&v0_other.encode(),
