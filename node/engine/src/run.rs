@@ -2,7 +2,7 @@
 
 use tract_onnx::prelude::{IntoTValue, TValue, TVec};
 use verity_primitives::{
-	graph::{Trace, TraceOptions},
+	graph::{NodeFailure, RunError, Trace, TraceOptions},
 	tensor::{shape_string, Tensor, TensorData},
 };
 
@@ -139,14 +139,31 @@ impl LoadedModel {
 		inputs: &[Tensor],
 		keep_node_outputs: bool,
 	) -> Result<Trace, EngineError> {
+		self.run_canonical_outcome(inputs, keep_node_outputs)?.map_err(|f| EngineError::Run {
+			engine: "canonical",
+			cause: RunError::NodeFailed(f).into(),
+		})
+	}
+
+	/// As [`LoadedModel::run_canonical`], with a node that fails on these values
+	/// (`Ok(Err(failure))`: the job's deterministic outcome, which an executor posts as a
+	/// failed result) told apart from errors of this run (bad inputs, the time limit).
+	pub fn run_canonical_outcome(
+		&self,
+		inputs: &[Tensor],
+		keep_node_outputs: bool,
+	) -> Result<Result<Trace, NodeFailure>, EngineError> {
 		self.check_inputs(inputs)?;
 		let start = std::time::Instant::now();
 		let limit = self.time_limit;
-		self.prepared
-			.run_until(inputs, TraceOptions { keep_node_outputs }, &mut |_| {
-				start.elapsed() <= limit
-			})
-			.map_err(|cause| EngineError::Run { engine: "canonical", cause })
+		let run = self.prepared.run_until(inputs, TraceOptions { keep_node_outputs }, &mut |_| {
+			start.elapsed() <= limit
+		});
+		match run {
+			Ok(trace) => Ok(Ok(trace)),
+			Err(RunError::NodeFailed(failure)) => Ok(Err(failure)),
+			Err(e) => Err(EngineError::Run { engine: "canonical", cause: e.into() }),
+		}
 	}
 
 	/// Runs both engines and compares every output element (see [`F32_ABS_TOLERANCE`]); a

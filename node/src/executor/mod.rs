@@ -22,7 +22,7 @@ use metrics::Metrics;
 use parking_lot::Mutex;
 use substrate_prometheus_endpoint::Registry;
 use verity_engine::{BothRun, LoadedModel};
-use verity_io::{InferenceBackend, InferenceOutput};
+use verity_io::{Execution, InferenceBackend, Outcome};
 use verity_primitives::{
 	commitment::{hash, H256},
 	tensor::{Tensor, TensorBytes},
@@ -110,12 +110,37 @@ impl Executor {
 		job: u64,
 		model_id: H256,
 		inputs: Vec<TensorBytes>,
-	) -> Result<InferenceOutput, String> {
+	) -> Result<Execution, String> {
 		let model =
 			self.model(&model_id).ok_or_else(|| format!("model {model_id:?} not loaded"))?;
 		let tensors = to_tensors(&inputs)?;
 		let start = Instant::now();
-		let trace = model.run_canonical(&tensors, false).map_err(|e| e.to_string())?;
+		let trace = match model.run_canonical_outcome(&tensors, false).map_err(|e| e.to_string())? {
+			Ok(trace) => trace,
+			Err(failure) => {
+				// The job's own values make node `failure.node` fail: that is its result, with
+				// the trace of the nodes before it (tract has nothing to cross-check).
+				log::info!(
+					target: "verity",
+					"job {job}: node {} ({}) fails on its inputs: {}",
+					failure.node, failure.op, failure.reason
+				);
+				self.traces.store(&TraceRecord {
+					job,
+					model: model_id,
+					inputs,
+					trace_root: failure.root,
+					commitments: failure.commitments,
+					output_roots: failure.output_roots,
+				})?;
+				let reason = format!("{}: {}", failure.op, failure.reason).into_bytes();
+				return Ok(Execution {
+					outcome: Outcome::Failed { node: failure.node, reason },
+					trace_root: failure.root,
+					nodes: failure.node,
+				});
+			},
+		};
 		// tract's cross-check has no time limit of its own: skipped when the canonical run
 		// already took half the limit, so that the result is not posted late.
 		let slow = start.elapsed() > self.time_limit / 2;
@@ -138,7 +163,7 @@ impl Executor {
 				m.engine_mismatches.inc();
 			}
 		}
-		let nodes = trace.commitments.len() as u32;
+		let nodes = u32::try_from(trace.commitments.len()).map_err(|e| e.to_string())?;
 		self.traces.store(&TraceRecord {
 			job,
 			model: model_id,
@@ -147,8 +172,8 @@ impl Executor {
 			commitments: trace.commitments,
 			output_roots: trace.output_roots,
 		})?;
-		Ok(InferenceOutput {
-			outputs: trace.outputs.iter().map(Tensor::to_bytes).collect(),
+		Ok(Execution {
+			outcome: Outcome::Outputs(trace.outputs.iter().map(Tensor::to_bytes).collect()),
 			trace_root: trace.root,
 			nodes,
 		})
@@ -178,7 +203,7 @@ impl InferenceBackend for Executor {
 		job: u64,
 		model: H256,
 		inputs: Vec<TensorBytes>,
-	) -> Result<InferenceOutput, Vec<u8>> {
+	) -> Result<Execution, Vec<u8>> {
 		let result = self.execute_job(job, model, inputs);
 		match (&result, &self.metrics) {
 			(Ok(_), Some(m)) => m.jobs_executed.inc(),

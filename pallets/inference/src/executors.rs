@@ -18,15 +18,38 @@ use sp_runtime::{
 };
 
 impl<T: Config> Pallet<T> {
-	/// Holds `bond` and adds `who` to the assignment set.
+	/// Holds `bond` and adds `who` to the assignment set. When the set is full, a bond larger
+	/// than the smallest in it takes that one's place (the smallest leaves, as if it had
+	/// unregistered: its open jobs stay its own); otherwise the registration is refused. So
+	/// the set cannot be captured by filling it with minimum bonds: taking it costs more than
+	/// what is in it.
 	pub(crate) fn do_register_executor(who: &T::AccountId, bond: BalanceOf<T>) -> DispatchResult {
 		ensure!(!Executors::<T>::contains_key(who), Error::<T>::AlreadyExecutor);
 		ensure!(bond >= T::MinExecutorBond::get(), Error::<T>::BondTooLow);
+		T::Currency::hold(&HoldReason::ExecutorBond.into(), who, bond)?;
+		let set = ActiveExecutors::<T>::get();
+		if set.len() as u32 >= T::MaxExecutors::get() {
+			// The smallest bond; among equals, the one that joined last.
+			let smallest = set
+				.iter()
+				.enumerate()
+				.min_by(|(i, a), (j, b)| a.bond.cmp(&b.bond).then(j.cmp(i)))
+				.map(|(_, e)| (e.who.clone(), e.bond));
+			match smallest {
+				Some((out, out_bond)) if bond > out_bond => {
+					let mut info = Executors::<T>::get(&out).ok_or(Error::<T>::NotExecutor)?;
+					let unlocks_at = Self::leave(&out, &mut info);
+					Executors::<T>::insert(&out, info);
+					Self::deposit_event(Event::ExecutorDisplaced { who: out.clone(), by: who.clone() });
+					Self::deposit_event(Event::ExecutorLeaving { who: out, unlocks_at });
+				},
+				_ => return Err(Error::<T>::TooManyExecutors.into()),
+			}
+		}
 		ActiveExecutors::<T>::try_mutate(|set| {
 			set.try_push(ActiveExecutor { who: who.clone(), bond, queued: 0 })
 		})
 		.map_err(|_| Error::<T>::TooManyExecutors)?;
-		T::Currency::hold(&HoldReason::ExecutorBond.into(), who, bond)?;
 		Executors::<T>::insert(
 			who,
 			ExecutorInfo { bond, status: ExecutorStatus::Active, open_jobs: 0 },

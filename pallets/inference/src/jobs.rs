@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use frame_support::{
 	dispatch::DispatchResult,
 	ensure,
+	storage::{with_transaction, TransactionOutcome},
 	traits::{
 		fungible::MutateHold,
 		tokens::{Fortitude, Precision, Restriction},
@@ -53,6 +54,13 @@ impl<T: Config> Pallet<T> {
 		let fee = Self::execution_fee(terms.nodes, terms.work);
 		let royalty = terms.price;
 		ensure!(fee.saturating_add(royalty) <= max_fee, Error::<T>::MaxFeeTooLow);
+		// The inputs' bytes plus the outputs' (their shapes are fixed by the model).
+		let data_bytes = inputs
+			.iter()
+			.map(|t| t.data.len() as u64)
+			.chain(terms.outputs.iter().filter_map(JobTensor::<T::MaxTensorBytes>::spec_bytes))
+			.fold(0u64, |sum, b| sum.saturating_add(b));
+		let deposit = Self::data_deposit(data_bytes);
 
 		let job = NextJobId::<T>::get();
 		let executor = Self::select_executor(job, 1, None)?;
@@ -67,6 +75,7 @@ impl<T: Config> Pallet<T> {
 			.map_err(|_| Error::<T>::NoExecutor)?;
 		Self::set_queued(&executor, queued);
 		T::Currency::hold(&HoldReason::JobPayment.into(), &who, fee.saturating_add(royalty))?;
+		T::Currency::hold(&HoldReason::JobData.into(), &who, deposit)?;
 		T::Models::job_opened(&model)?;
 		Self::count_job(&executor, true);
 
@@ -83,13 +92,21 @@ impl<T: Config> Pallet<T> {
 				status: JobStatus::Assigned,
 				fee,
 				royalty,
+				deposit,
 				attempts: 1,
 				submitted_at: now,
 				due: deadline,
 				execution: None,
 			},
 		);
-		Self::deposit_event(Event::JobSubmitted { job, model, submitter: who, fee, royalty });
+		Self::deposit_event(Event::JobSubmitted {
+			job,
+			model,
+			submitter: who,
+			fee,
+			royalty,
+			deposit,
+		});
 		Self::deposit_event(Event::JobAssigned { job, executor, attempt: 1, deadline });
 		Ok(())
 	}
@@ -103,20 +120,44 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::FeePerMegaWork::get().saturating_mul(mega_work))
 	}
 
-	/// Accepts the results of jobs assigned to `who`, all or none.
+	/// The storage deposit of `bytes` bytes of job data.
+	pub fn data_deposit(bytes: u64) -> BalanceOf<T> {
+		T::DataDepositPerByte::get().saturating_mul(bytes.saturated_into())
+	}
+
+	/// Accepts each result of jobs assigned to `who` on its own: a refused one (stale, not
+	/// this executor's, malformed, a duplicate in the batch) changes nothing and is reported
+	/// in `ResultRefused`. Returns how many were accepted.
 	pub(crate) fn do_post_results(
 		who: &T::AccountId,
 		results: BoundedVec<JobResultOf<T>, T::MaxResultsPerCall>,
-	) -> DispatchResult {
+	) -> u32 {
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut seen = Vec::with_capacity(results.len());
+		let mut accepted = 0u32;
 		for result in results {
-			ensure!(!seen.contains(&result.job), Error::<T>::DuplicateResult);
-			seen.push(result.job);
-			Self::accept_result(who, now, result)?;
+			let job = result.job;
+			let outcome = if seen.contains(&job) {
+				Err(Error::<T>::DuplicateResult.into())
+			} else {
+				seen.push(job);
+				// Each result in its own storage layer: a refusal half-way leaves nothing.
+				with_transaction(|| match Self::accept_result(who, now, result) {
+					Ok(()) => TransactionOutcome::Commit(Ok(())),
+					Err(e) => TransactionOutcome::Rollback(Err(e)),
+				})
+			};
+			match outcome {
+				Ok(()) => accepted = accepted.saturating_add(1),
+				Err(error) => Self::deposit_event(Event::ResultRefused {
+					job,
+					executor: who.clone(),
+					error,
+				}),
+			}
 		}
 		Self::set_queued(who, Assigned::<T>::decode_len(who).unwrap_or(0));
-		Ok(())
+		accepted
 	}
 
 	fn accept_result(
@@ -128,33 +169,58 @@ impl<T: Config> Pallet<T> {
 		ensure!(&job.executor == who, Error::<T>::NotYourJob);
 		ensure!(job.status == JobStatus::Assigned && now < job.due, Error::<T>::NotAwaitingResult);
 		let terms = T::Models::terms(&job.model).ok_or(Error::<T>::UnknownJob)?;
-		ensure!(result.nodes == terms.nodes, Error::<T>::WrongNodeCount);
-		JobTensor::check_all(&result.outputs, &terms.outputs).map_err(|m| match m {
-			SpecMismatch::Count => Error::<T>::WrongOutputCount,
-			SpecMismatch::DType => Error::<T>::WrongOutputDtype,
-			SpecMismatch::Shape => Error::<T>::WrongOutputShape,
-			SpecMismatch::Length => Error::<T>::WrongOutputLength,
-			SpecMismatch::Value => Error::<T>::WrongOutputValue,
-		})?;
+		let (outputs, failure) = match result.outcome {
+			Outcome::Outputs(outputs) => {
+				ensure!(result.nodes == terms.nodes, Error::<T>::WrongNodeCount);
+				JobTensor::check_all(&outputs, &terms.outputs).map_err(|m| match m {
+					SpecMismatch::Count => Error::<T>::WrongOutputCount,
+					SpecMismatch::DType => Error::<T>::WrongOutputDtype,
+					SpecMismatch::Shape => Error::<T>::WrongOutputShape,
+					SpecMismatch::Length => Error::<T>::WrongOutputLength,
+					SpecMismatch::Value => Error::<T>::WrongOutputValue,
+				})?;
+				(Some(outputs), None)
+			},
+			Outcome::Failed(failure) => {
+				ensure!(
+					failure.node < terms.nodes && result.nodes == failure.node,
+					Error::<T>::WrongFailedNode
+				);
+				(None, Some(failure))
+			},
+		};
 		// The deadline entry is spent: free its place first. (Removed after scheduling, it
 		// would also remove the finality entry when both fall in the same block, and the job
-		// would never finish. A failed scheduling rolls the whole call back.)
+		// would never finish.)
 		Due::<T>::mutate(job.due, |q| q.retain(|j| *j != result.job));
 		let final_at =
 			Self::schedule_step(result.job, now.saturating_add(T::ChallengeWindow::get()))?;
 		Assigned::<T>::mutate(who, |q| q.retain(|j| *j != result.job));
 		job.status = JobStatus::Executed;
 		job.due = final_at;
-		job.execution =
-			Some(Execution { trace_root: result.trace_root, nodes: result.nodes, at: now });
-		Jobs::<T>::insert(result.job, job);
-		JobOutputs::<T>::insert(result.job, result.outputs);
-		Self::deposit_event(Event::JobExecuted {
-			job: result.job,
-			executor: who.clone(),
+		let failed_node = failure.as_ref().map(|f| f.node);
+		job.execution = Some(Execution {
 			trace_root: result.trace_root,
-			final_at,
+			nodes: result.nodes,
+			at: now,
+			failure,
 		});
+		Jobs::<T>::insert(result.job, job);
+		let executor = who.clone();
+		let (job, trace_root) = (result.job, result.trace_root);
+		match (outputs, failed_node) {
+			(Some(outputs), _) => {
+				JobOutputs::<T>::insert(job, outputs);
+				Self::deposit_event(Event::JobExecuted { job, executor, trace_root, final_at });
+			},
+			(None, node) => Self::deposit_event(Event::JobFailed {
+				job,
+				executor,
+				node: node.unwrap_or_default(),
+				trace_root,
+				final_at,
+			}),
+		}
 		Ok(())
 	}
 
@@ -236,7 +302,7 @@ impl<T: Config> Pallet<T> {
 				Step::Finalized
 			},
 			JobStatus::Finalized | JobStatus::Refunded => {
-				Self::prune(id, &job.submitter);
+				Self::prune(id, &job);
 				Step::Pruned
 			},
 		}
@@ -291,15 +357,8 @@ impl<T: Config> Pallet<T> {
 		);
 		T::Models::job_closed(&job.model);
 		job.status = JobStatus::Refunded;
-		let submitter = job.submitter.clone();
-		Self::deposit_event(Event::JobRefunded { job: id, submitter: submitter.clone() });
-		match Self::schedule_prune(id, now) {
-			Some(at) => {
-				job.due = at;
-				Jobs::<T>::insert(id, job);
-			},
-			None => Self::prune(id, &submitter),
-		}
+		Self::deposit_event(Event::JobRefunded { job: id, submitter: job.submitter.clone() });
+		Self::close(id, job, now);
 	}
 
 	/// Pays the executor and the model owner from the submitter's hold; closes the job.
@@ -329,30 +388,36 @@ impl<T: Config> Pallet<T> {
 		T::Models::job_closed(&job.model);
 		job.status = JobStatus::Finalized;
 		let (executor, fee, royalty) = (job.executor.clone(), job.fee, job.royalty);
-		let submitter = job.submitter.clone();
 		Self::deposit_event(Event::JobFinalized { job: id, executor, fee, royalty });
-		match Self::schedule_prune(id, now) {
-			Some(at) => {
+		Self::close(id, job, now);
+	}
+
+	/// Stores a job that just finished with its pruning scheduled after the retention
+	/// period. If even `STEP_SLIP` blocks of queues are full, the job is pruned now rather than
+	/// kept forever (its events stay).
+	fn close(id: JobId, mut job: JobOf<T>, now: BlockNumberFor<T>) {
+		match Self::schedule_step(id, now.saturating_add(T::Retention::get())) {
+			Ok(at) => {
 				job.due = at;
 				Jobs::<T>::insert(id, job);
 			},
-			None => Self::prune(id, &submitter),
+			Err(_) => Self::prune(id, &job),
 		}
 	}
 
-	/// Schedules pruning after the retention period. If even `STEP_SLIP` blocks of queues are
-	/// full, the job is pruned now rather than kept forever (its events stay).
-	fn schedule_prune(id: JobId, now: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
-		Self::schedule_step(id, now.saturating_add(T::Retention::get())).ok()
-	}
-
-	/// Deletes a finished job.
-	fn prune(id: JobId, submitter: &T::AccountId) {
+	/// Deletes a finished job and releases its data deposit.
+	fn prune(id: JobId, job: &JobOf<T>) {
+		let inputs = JobInputs::<T>::take(id).unwrap_or_default();
+		sp_io::offchain_index::clear(&crate::offchain::local_key(id, job, &inputs));
 		Jobs::<T>::remove(id);
-		JobInputs::<T>::remove(id);
 		JobOutputs::<T>::remove(id);
-		AccountJobs::<T>::remove(submitter, id);
-		sp_io::offchain_index::clear(&crate::offchain::local_key(id));
+		AccountJobs::<T>::remove(&job.submitter, id);
+		let _ = T::Currency::release(
+			&HoldReason::JobData.into(),
+			&job.submitter,
+			job.deposit,
+			Precision::BestEffort,
+		);
 		Self::deposit_event(Event::JobPruned { job: id });
 	}
 
@@ -392,6 +457,8 @@ impl<T: Config> JobSettlement<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 	fn executor_upheld(job: JobId) -> DispatchResult {
 		let j = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 		ensure!(j.status == JobStatus::Executed, Error::<T>::NotAwaitingResult);
+		// Its window-end entry is spent: pruning takes its place.
+		Due::<T>::mutate(j.due, |q| q.retain(|id| *id != job));
 		Self::finalize(job, j, frame_system::Pallet::<T>::block_number());
 		Ok(())
 	}

@@ -25,7 +25,10 @@ extern crate alloc;
 
 pub mod dispute;
 pub mod executors;
+#[cfg(any(feature = "try-runtime", test))]
+mod invariants;
 pub mod jobs;
+pub mod migrations;
 pub mod offchain;
 pub mod types;
 pub mod weights;
@@ -36,6 +39,8 @@ mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod proptests;
 
 pub use dispute::{DisputeHook, ExecutedJob, JobSettlement};
 pub use pallet::*;
@@ -115,7 +120,11 @@ pub mod pallet {
 	/// An executor as stored.
 	pub type ExecutorOf<T> = ExecutorInfo<BalanceOf<T>, BlockNumberFor<T>>;
 
+	/// The storage version: 1 added job deposits and failed results ([`crate::migrations`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of the pallet.
@@ -164,6 +173,10 @@ pub mod pallet {
 		/// up: a model that is slow to run costs its submitter accordingly.
 		#[pallet::constant]
 		type FeePerMegaWork: Get<BalanceOf<Self>>;
+		/// Storage deposit per byte of a job's inputs and outputs, held from the submitter until
+		/// the job is pruned.
+		#[pallet::constant]
+		type DataDepositPerByte: Get<BalanceOf<Self>>;
 		/// Blocks a finished job stays in storage.
 		#[pallet::constant]
 		type Retention: Get<BlockNumberFor<Self>>;
@@ -193,13 +206,16 @@ pub mod pallet {
 		ExecutorBond,
 		/// A job's fee and royalty, until it is final or refunded.
 		JobPayment,
+		/// The storage deposit of a job's inputs and outputs, until it is pruned.
+		JobData,
 	}
 
 	/// The id the next job gets.
 	#[pallet::storage]
 	pub type NextJobId<T> = StorageValue<_, JobId, ValueQuery>;
 
-	/// Jobs, until pruned.
+	/// Jobs, until pruned. Invariant: every job is in exactly one [`Due`] queue, the one of
+	/// block `job.due`; its id is below [`NextJobId`].
 	#[pallet::storage]
 	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
 
@@ -220,7 +236,9 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Executors<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, ExecutorOf<T>>;
 
-	/// The assignment set: active executors, their bonds and queue lengths.
+	/// The assignment set: active executors, their bonds and queue lengths. Invariant: exactly
+	/// the executors whose status is `Active`, with their bond, and `queued` the length of
+	/// their [`Assigned`] queue.
 	#[pallet::storage]
 	pub type ActiveExecutors<T: Config> = StorageValue<
 		_,
@@ -228,7 +246,8 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// Jobs waiting for each executor's result.
+	/// Jobs waiting for each executor's result. Invariant: exactly the `Assigned` jobs of the
+	/// executor, each once.
 	#[pallet::storage]
 	pub type Assigned<T: Config> = StorageMap<
 		_,
@@ -238,7 +257,8 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// Jobs by the block of their next step (deadline, end of window, pruning).
+	/// Jobs by the block of their next step (deadline, end of window, pruning). Invariant:
+	/// every entry is a job whose `due` is this block, and no job is in two entries.
 	#[pallet::storage]
 	pub type Due<T: Config> = StorageMap<
 		_,
@@ -301,7 +321,7 @@ pub mod pallet {
 			/// The amount burnt.
 			amount: BalanceOf<T>,
 		},
-		/// A job was submitted; its fee and royalty are held.
+		/// A job was submitted; its fee, royalty and data deposit are held.
 		JobSubmitted {
 			/// The job.
 			job: JobId,
@@ -313,6 +333,8 @@ pub mod pallet {
 			fee: BalanceOf<T>,
 			/// Royalty for the model's owner.
 			royalty: BalanceOf<T>,
+			/// Storage deposit for its inputs and outputs, released when it is pruned.
+			deposit: BalanceOf<T>,
 		},
 		/// A job was assigned (first or again after a timeout).
 		JobAssigned {
@@ -335,6 +357,37 @@ pub mod pallet {
 			trace_root: H256,
 			/// The block the job becomes final in, unless disputed.
 			final_at: BlockNumberFor<T>,
+		},
+		/// An executor posted a failed result: a node of the model fails on the job's inputs.
+		/// The challenge window is open; once final the executor is paid as for outputs.
+		JobFailed {
+			/// The job.
+			job: JobId,
+			/// The executor.
+			executor: T::AccountId,
+			/// The failing node's canonical index.
+			node: u32,
+			/// Root of the trace of the nodes before it.
+			trace_root: H256,
+			/// The block the job becomes final in, unless disputed.
+			final_at: BlockNumberFor<T>,
+		},
+		/// One result of a `post_results` was refused; the others stand.
+		ResultRefused {
+			/// The job.
+			job: JobId,
+			/// The executor who posted it.
+			executor: T::AccountId,
+			/// Why.
+			error: DispatchError,
+		},
+		/// A larger bond took the place of the smallest in the full assignment set: that
+		/// executor is leaving (its open jobs stay its own).
+		ExecutorDisplaced {
+			/// The executor that left the set.
+			who: T::AccountId,
+			/// The executor that took its place.
+			by: T::AccountId,
 		},
 		/// A job is final; executor and model owner were paid.
 		JobFinalized {
@@ -370,7 +423,8 @@ pub mod pallet {
 		NotExecutor,
 		/// The bond is below `MinExecutorBond`.
 		BondTooLow,
-		/// The assignment set is full (`MaxExecutors`).
+		/// The assignment set is full (`MaxExecutors`) and the bond is not larger than the
+		/// smallest in it.
 		TooManyExecutors,
 		/// The executor is still in the assignment set: unregister first.
 		StillActive,
@@ -416,6 +470,9 @@ pub mod pallet {
 		DuplicateResult,
 		/// Too many jobs are already due in the coming blocks; try again later.
 		Congested,
+		/// A failed result names a node outside the model, or a trace that is not the nodes
+		/// before it.
+		WrongFailedNode,
 	}
 
 	#[pallet::hooks]
@@ -426,6 +483,11 @@ pub mod pallet {
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
 			offchain::run::<T>(now);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_now: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 
 		fn integrity_test() {
@@ -480,8 +542,10 @@ pub mod pallet {
 			Self::do_submit(who, model, inputs, max_fee)
 		}
 
-		/// Posts results of jobs assigned to the caller (its node's off-chain worker does
-		/// this). All or nothing; free of transaction fees when accepted.
+		/// Posts results (outputs or failed results) of jobs assigned to the caller (its
+		/// node's off-chain worker does this). Each result is accepted or refused on its own
+		/// (`ResultRefused` says why); the call is free of transaction fees when it accepts at
+		/// least one.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::post_results(results.len() as u32))]
 		pub fn post_results(
@@ -489,8 +553,9 @@ pub mod pallet {
 			results: BoundedVec<JobResultOf<T>, T::MaxResultsPerCall>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_post_results(&who, results)?;
-			Ok(Pays::No.into())
+			let accepted = Self::do_post_results(&who, results);
+			let pays_fee = if accepted > 0 { Pays::No } else { Pays::Yes };
+			Ok(PostDispatchInfo { actual_weight: None, pays_fee })
 		}
 	}
 }

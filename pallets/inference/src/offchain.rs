@@ -13,13 +13,23 @@
 //! execution timeout (the job was reassigned to it since): then it runs it again. Records are
 //! deleted through off-chain indexing when the job is pruned (nodes run with
 //! `--enable-offchain-indexing true`, which `verity-node` turns on for executors).
+//!
+//! Forks: off-chain storage is shared by every fork the node sees, so a record is keyed by the
+//! job's id *and* a fingerprint of what was submitted ([`local_key`]): a job id reused on
+//! another fork with other inputs is a different record. Nonces: the worker of the next block
+//! can run before this block's transaction is in a block; each worker claims its nonce with a
+//! compare-and-set on a per-account record, continuing after the last claim while that one is
+//! recent and not yet on chain, so two workers never sign with the same nonce.
+//!
+//! A job whose canonical run fails on its own inputs (a node that cannot compute on them) is
+//! posted as a *failed result*: the executor answered and is paid.
 
 use crate::{pallet::*, types::*};
 use alloc::{format, string::String, vec::Vec};
 use codec::{Decode, Encode};
 use frame_support::{traits::Get, BoundedVec};
 use frame_system::{
-	offchain::{AppCrypto, SendSignedTransaction, Signer},
+	offchain::{AppCrypto, CreateSignedTransaction, SubmitTransaction},
 	pallet_prelude::BlockNumberFor,
 };
 use pallet_verity_models::ModelRegistry;
@@ -37,6 +47,13 @@ const MAX_BATCH_BYTES: usize = 1024 * 1024;
 
 /// Prefix of this node's per-job records in off-chain storage.
 const LOCAL_PREFIX: &[u8] = b"verity/inference/job/";
+
+/// Prefix of this node's per-account nonce claims in off-chain storage.
+const NONCE_PREFIX: &[u8] = b"verity/inference/nonce/";
+
+/// Blocks a claimed nonce is continued from while the chain has not reached it; after that the
+/// transaction is taken for dropped and the chain's nonce is used again.
+const NONCE_PENDING: u32 = 5;
 
 /// This node's record of one job.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
@@ -65,6 +82,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		let public: T::Public = generic.into();
 		let account = public.clone().into_account();
 		let mut batch = Vec::new();
+		let mut keys = Vec::new();
 		let mut bytes = 0usize;
 		for job in Assigned::<T>::get(&account).iter().copied() {
 			if batch.len() as u32 >= T::MaxResultsPerCall::get() {
@@ -72,12 +90,15 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 			}
 			// A result sent now lands in the next block at the earliest: it must be before
 			// the deadline, or it would only fail.
-			let in_time =
-				Jobs::<T>::get(job).is_some_and(|j| j.due > now.saturating_add(One::one()));
-			if !in_time {
+			let Some(info) = Jobs::<T>::get(job) else { continue };
+			if info.due <= now.saturating_add(One::one()) {
 				continue;
 			}
-			let Some(result) = result_to_post::<T>(job, now) else { continue };
+			let Some(inputs) = JobInputs::<T>::get(job) else { continue };
+			let key = local_key::<T>(job, &info, &inputs);
+			let Some(result) = result_to_post::<T>(&key, job, &info, &inputs, now) else {
+				continue;
+			};
 			let size = result.encoded_size();
 			if !batch.is_empty() && bytes + size > MAX_BATCH_BYTES {
 				// Posted with the next block's batch.
@@ -85,37 +106,73 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 			}
 			bytes += size;
 			batch.push(result);
+			keys.push(key);
 		}
 		if batch.is_empty() {
 			continue;
 		}
-		for result in &batch {
-			let key = local_key(result.job);
-			StorageValueRef::persistent(&key).set(&LocalJob::Done(result.encode(), Some(now)));
+		for (result, key) in batch.iter().zip(&keys) {
+			StorageValueRef::persistent(key).set(&LocalJob::Done(result.encode(), Some(now)));
 		}
 		let jobs: Vec<JobId> = batch.iter().map(|r| r.job).collect();
 		let results: BoundedVec<JobResultOf<T>, T::MaxResultsPerCall> =
 			BoundedVec::truncate_from(batch);
-		let sent = Signer::<T, T::AuthorityId>::any_account()
-			.with_filter(alloc::vec![public])
-			.send_signed_transaction(|_| Call::post_results { results: results.clone() });
+		let Some(nonce) = claim_nonce::<T>(&account, now) else {
+			log::warn!(target: "verity", "no nonce for the results of jobs {jobs:?}");
+			continue;
+		};
+		let call = Call::<T>::post_results { results };
+		let sent = <T as CreateSignedTransaction<Call<T>>>::create_signed_transaction::<
+			T::AuthorityId,
+		>(call.into(), public, account, nonce)
+		.ok_or(())
+		.and_then(SubmitTransaction::<T, Call<T>>::submit_transaction);
 		match sent {
-			Some((_, Ok(()))) => log::info!(target: "verity", "posted results of jobs {jobs:?}"),
-			_ => log::warn!(target: "verity", "could not post results of jobs {jobs:?}"),
+			Ok(()) => log::info!(target: "verity", "posted results of jobs {jobs:?}"),
+			Err(()) => log::warn!(target: "verity", "could not post results of jobs {jobs:?}"),
 		}
 	}
 }
 
-/// The off-chain storage key of this node's record of `job`.
-pub fn local_key(job: JobId) -> Vec<u8> {
-	[LOCAL_PREFIX, &job.encode()].concat()
+/// Claims the nonce of `account`'s next transaction: the chain's, or one past this node's last
+/// claim while that claim is recent and the chain has not reached it (its transaction is
+/// still in the pool). The claim is a compare-and-set, so concurrent workers get different
+/// nonces.
+pub fn claim_nonce<T: Config>(account: &T::AccountId, now: BlockNumberFor<T>) -> Option<T::Nonce> {
+	let chain = frame_system::Pallet::<T>::account_nonce(account);
+	let key = [NONCE_PREFIX, &account.encode()].concat();
+	let pending: BlockNumberFor<T> = NONCE_PENDING.into();
+	let claimed = StorageValueRef::persistent(&key).mutate(
+		|old: Result<Option<(T::Nonce, BlockNumberFor<T>)>, StorageRetrievalError>| {
+			let nonce = match old {
+				Ok(Some((next, at))) if next > chain && now < at.saturating_add(pending) => next,
+				_ => chain,
+			};
+			Ok::<_, ()>((nonce.saturating_add(One::one()), now))
+		},
+	);
+	claimed.ok().map(|(next, _)| next.saturating_sub(One::one()))
+}
+
+/// The off-chain storage key of this node's record of job `id`: its id and a fingerprint of
+/// what was submitted (model, block, inputs), so that another fork's job of the same id is
+/// another record.
+pub fn local_key<T: Config>(id: JobId, job: &JobOf<T>, inputs: &TensorsOf<T>) -> Vec<u8> {
+	let fingerprint =
+		sp_io::hashing::blake2_256(&(job.model, job.submitted_at, inputs).encode());
+	[LOCAL_PREFIX, &id.encode(), &fingerprint].concat()
 }
 
 /// The result of `job` to post now, executing the job if this node has not yet; `None` when
 /// another worker runs it, it failed here, or it was posted less than `REPOST_AFTER` ago.
-fn result_to_post<T: Config>(job: JobId, now: BlockNumberFor<T>) -> Option<JobResultOf<T>> {
-	let key = local_key(job);
-	let mut record = StorageValueRef::persistent(&key);
+fn result_to_post<T: Config>(
+	key: &[u8],
+	job: JobId,
+	info: &JobOf<T>,
+	inputs: &TensorsOf<T>,
+	now: BlockNumberFor<T>,
+) -> Option<JobResultOf<T>> {
+	let mut record = StorageValueRef::persistent(key);
 	let timeout = T::ExecutionTimeout::get();
 	let repost: BlockNumberFor<T> = REPOST_AFTER.into();
 	// Take the job, unless another worker has it or it is done.
@@ -137,7 +194,7 @@ fn result_to_post<T: Config>(job: JobId, now: BlockNumberFor<T>) -> Option<JobRe
 		},
 		Err(_) => return None,
 	}
-	match execute::<T>(job) {
+	match execute::<T>(job, info, inputs) {
 		Ok(result) => {
 			record.set(&LocalJob::<BlockNumberFor<T>>::Done(result.encode(), None));
 			Some(result)
@@ -163,11 +220,13 @@ enum Failure {
 	Permanent(String),
 }
 
-/// Runs `job` through the node's engine.
-fn execute<T: Config>(job: JobId) -> Result<JobResultOf<T>, Failure> {
+/// Runs `job` through the node's engine: its outputs, or the node that fails on its inputs.
+fn execute<T: Config>(
+	job: JobId,
+	info: &JobOf<T>,
+	inputs: &TensorsOf<T>,
+) -> Result<JobResultOf<T>, Failure> {
 	let permanent = |e: &str| Failure::Permanent(e.into());
-	let info = Jobs::<T>::get(job).ok_or_else(|| permanent("unknown job"))?;
-	let inputs = JobInputs::<T>::get(job).ok_or_else(|| permanent("no inputs"))?;
 	if !verity_io::inference::has_model(info.model) {
 		let bytes =
 			T::Models::bytes(&info.model).ok_or_else(|| permanent("model bytes not in state"))?;
@@ -183,14 +242,21 @@ fn execute<T: Config>(job: JobId) -> Result<JobResultOf<T>, Failure> {
 			Failure::Permanent(text(e))
 		}
 	})?;
-	let outputs: Vec<_> = out
-		.outputs
-		.iter()
-		.map(JobTensor::from_tensor_bytes)
-		.collect::<Option<_>>()
-		.ok_or_else(|| permanent("an output exceeds MaxTensorBytes"))?;
-	let outputs = BoundedVec::try_from(outputs).map_err(|_| permanent("too many outputs"))?;
-	Ok(JobResult { job, outputs, trace_root: out.trace_root, nodes: out.nodes })
+	let outcome = match out.outcome {
+		verity_io::Outcome::Outputs(tensors) => {
+			let outputs: Vec<_> = tensors
+				.iter()
+				.map(JobTensor::from_tensor_bytes)
+				.collect::<Option<_>>()
+				.ok_or_else(|| permanent("an output exceeds MaxTensorBytes"))?;
+			Outcome::Outputs(BoundedVec::try_from(outputs).map_err(|_| permanent("too many outputs"))?)
+		},
+		verity_io::Outcome::Failed { node, reason } => Outcome::Failed(NodeFailure {
+			node,
+			reason: BoundedVec::truncate_from(reason),
+		}),
+	};
+	Ok(JobResult { job, outcome, trace_root: out.trace_root, nodes: out.nodes })
 }
 
 fn text(bytes: Vec<u8>) -> String {

@@ -140,6 +140,41 @@ pub enum JobStatus {
 	Refunded,
 }
 
+/// Longest reason text of a failed result.
+pub type MaxReasonBytes = ConstU32<256>;
+
+/// A node that failed on a job's values (an index out of range taken from the inputs, for
+/// example): the job's result when its canonical run cannot complete. The submitter's fault:
+/// the executor is paid as for outputs. A wrong claim is a wrong result, for the dispute game.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct NodeFailure {
+	/// The failing node's canonical index.
+	pub node: u32,
+	/// What failed, as the engine reports it (UTF-8, cut to `MaxReasonBytes`).
+	pub reason: BoundedVec<u8, MaxReasonBytes>,
+}
+
+/// What a job's canonical run produced.
+#[derive(
+	CloneNoBound,
+	DebugNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxBytes))]
+pub enum Outcome<MaxBytes: frame_support::traits::Get<u32>> {
+	/// The model's outputs, in order.
+	Outputs(Tensors<MaxBytes>),
+	/// A node failed on the job's values; the trace covers the nodes before it.
+	Failed(NodeFailure),
+}
+
 /// A result as an executor posts it.
 #[derive(
 	CloneNoBound,
@@ -155,11 +190,12 @@ pub enum JobStatus {
 pub struct JobResult<MaxBytes: frame_support::traits::Get<u32>> {
 	/// The job.
 	pub job: JobId,
-	/// The model's outputs, in order.
-	pub outputs: Tensors<MaxBytes>,
+	/// The outputs, or the node that failed.
+	pub outcome: Outcome<MaxBytes>,
 	/// Root of the canonical trace (per-node commitments) the executor stands by.
 	pub trace_root: H256,
-	/// Nodes in the trace: the model's canonical node count.
+	/// Nodes in the trace: the model's canonical node count, or for a failed result the
+	/// failing node's index (the nodes before it).
 	pub nodes: u32,
 }
 
@@ -174,6 +210,8 @@ pub struct Execution<BlockNumber> {
 	pub nodes: u32,
 	/// The block the result was accepted in.
 	pub at: BlockNumber,
+	/// For a failed result, the node that failed (the outputs are then absent).
+	pub failure: Option<NodeFailure>,
 }
 
 /// An inference job.
@@ -195,6 +233,9 @@ pub struct Job<AccountId, Balance, BlockNumber> {
 	pub fee: Balance,
 	/// Royalty, held from the submitter, paid to the model owner.
 	pub royalty: Balance,
+	/// Storage deposit for the job's inputs and outputs, held from the submitter until the
+	/// job is pruned.
+	pub deposit: Balance,
 	/// Assignments so far (1 for the first).
 	pub attempts: u32,
 	/// The block it was submitted in.

@@ -115,9 +115,9 @@ mod benchmarks {
 		let id = ModelId::repeat_byte(1);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), id, T::MaxModelBytes::get());
+		_(RawOrigin::Signed(who.clone()), id, T::MaxModelBytes::get());
 
-		assert!(Uploads::<T>::contains_key(id));
+		assert!(Uploads::<T>::contains_key(id, who));
 	}
 
 	/// One chunk of `b` bytes.
@@ -131,9 +131,9 @@ mod benchmarks {
 			vec![0u8; b as usize].try_into().expect("chunk-sized");
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), id, 0, data);
+		_(RawOrigin::Signed(who.clone()), id, 0, data);
 
-		assert!(ModelBytes::<T>::contains_key(id, 0));
+		assert!(UploadChunks::<T>::contains_key((id, who, 0)));
 	}
 
 	/// Checking and registering an uploaded model of `b` bytes and `k` constants.
@@ -161,9 +161,9 @@ mod benchmarks {
 		let id = upload::<T>(&who, &bytes);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), id);
+		_(RawOrigin::Signed(who.clone()), id);
 
-		assert!(!Uploads::<T>::contains_key(id));
+		assert!(!Uploads::<T>::contains_key(id, who));
 	}
 
 	/// Reaping an expired upload of `c` chunks.
@@ -178,9 +178,9 @@ mod benchmarks {
 		let reaper: T::AccountId = account("reaper", 0, 0);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(reaper), id);
+		_(RawOrigin::Signed(reaper), id, who.clone());
 
-		assert!(!Uploads::<T>::contains_key(id));
+		assert!(!Uploads::<T>::contains_key(id, who));
 	}
 
 	#[benchmark]

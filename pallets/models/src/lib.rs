@@ -20,6 +20,8 @@
 extern crate alloc;
 
 mod canonical;
+#[cfg(any(feature = "try-runtime", test))]
+mod invariants;
 pub mod migrations;
 pub mod types;
 pub mod weights;
@@ -53,6 +55,8 @@ pub trait ModelRegistry<AccountId, Balance> {
 	fn job_opened(id: &ModelId) -> DispatchResult;
 	/// Counts a job closed (finalized or refunded).
 	fn job_closed(id: &ModelId);
+	/// The jobs counted open on a registered model (for invariant checks).
+	fn open_jobs(id: &ModelId) -> Option<u32>;
 	/// Registers `bytes` as a model of `owner`, with no deposit (benchmarks of other pallets).
 	#[cfg(feature = "runtime-benchmarks")]
 	fn register_for_benchmark(
@@ -84,8 +88,9 @@ pub mod pallet {
 		<T as Config>::MaxNameLen,
 	>;
 
-	/// The storage layout version: 1 added `ModelInfo::cost` ([`crate::migrations`]).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// The storage layout version: 1 added `ModelInfo::cost`, 2 keyed uploads by uploader
+	/// ([`crate::migrations`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -157,10 +162,32 @@ pub mod pallet {
 	pub type Constants<T: Config> =
 		StorageDoubleMap<_, Identity, ModelId, Twox64Concat, u32, BoundedVec<u8, T::MaxModelBytes>>;
 
-	/// Uploads in progress, by the id the finished model will have.
+	/// Uploads in progress, by the id the finished model will have and the uploader. Several
+	/// accounts may upload the same bytes at once; the first to finish registers the model, so
+	/// an unfinished upload never keeps anyone else from registering those bytes. Invariant:
+	/// `received` is the number of the upload's chunks in [`UploadChunks`].
 	#[pallet::storage]
-	pub type Uploads<T: Config> =
-		StorageMap<_, Identity, ModelId, Upload<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>>;
+	pub type Uploads<T: Config> = StorageDoubleMap<
+		_,
+		Identity,
+		ModelId,
+		Blake2_128Concat,
+		T::AccountId,
+		Upload<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>,
+	>;
+
+	/// The chunks of uploads in progress, by model id, uploader and chunk index; moved to
+	/// [`ModelBytes`] when the upload finishes.
+	#[pallet::storage]
+	pub type UploadChunks<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Identity, ModelId>,
+			NMapKey<Blake2_128Concat, T::AccountId>,
+			NMapKey<Twox64Concat, u32>,
+		),
+		BoundedVec<u8, T::ChunkBytes>,
+	>;
 
 	/// Events.
 	#[pallet::event]
@@ -190,6 +217,8 @@ pub mod pallet {
 		UploadCancelled {
 			/// The id the model would have had.
 			model: ModelId,
+			/// The uploader.
+			owner: T::AccountId,
 		},
 		/// An expired upload was reaped: its chunks deleted, its deposit released.
 		UploadReaped {
@@ -222,7 +251,7 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// These bytes are already registered as a model.
 		AlreadyRegistered,
-		/// An upload of these bytes is already in progress.
+		/// The caller already has an upload of these bytes in progress.
 		UploadInProgress,
 		/// The model is larger than `MaxModelBytes`.
 		TooLarge,
@@ -275,6 +304,14 @@ pub mod pallet {
 		TooMuchFolding,
 	}
 
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_now: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Registers a model whose ONNX `bytes` fit one extrinsic.
@@ -291,7 +328,6 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let id = Self::model_id(&bytes);
 			ensure!(!Models::<T>::contains_key(id), Error::<T>::AlreadyRegistered);
-			ensure!(!Uploads::<T>::contains_key(id), Error::<T>::UploadInProgress);
 			let size = Self::check_size(bytes.len())?;
 			let split = Self::import(&bytes)?;
 			let constants = split.constant_count();
@@ -310,7 +346,7 @@ pub mod pallet {
 		pub fn begin_upload(origin: OriginFor<T>, model: ModelId, size: u32) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(!Models::<T>::contains_key(model), Error::<T>::AlreadyRegistered);
-			ensure!(!Uploads::<T>::contains_key(model), Error::<T>::UploadInProgress);
+			ensure!(!Uploads::<T>::contains_key(model, &who), Error::<T>::UploadInProgress);
 			let size = Self::check_size(size as usize)?;
 			let deposit = Self::deposit_for(size);
 			T::Currency::hold(&HoldReason::ModelDeposit.into(), &who, deposit)?;
@@ -318,6 +354,7 @@ pub mod pallet {
 				frame_system::Pallet::<T>::block_number().saturating_add(T::UploadLifetime::get());
 			Uploads::<T>::insert(
 				model,
+				&who,
 				Upload { owner: who.clone(), size, received: 0, deposit, expires },
 			);
 			Self::deposit_event(Event::UploadStarted { model, owner: who, size });
@@ -334,28 +371,30 @@ pub mod pallet {
 			data: BoundedVec<u8, T::ChunkBytes>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut upload = Uploads::<T>::get(model).ok_or(Error::<T>::UnknownUpload)?;
-			ensure!(upload.owner == who, Error::<T>::NotOwner);
+			let mut upload = Uploads::<T>::get(model, &who).ok_or(Error::<T>::UnknownUpload)?;
 			let chunk = T::ChunkBytes::get();
 			let chunks = upload.size.div_ceil(chunk);
 			ensure!(index < chunks, Error::<T>::BadChunkIndex);
 			let expected = if index + 1 == chunks { upload.size - index * chunk } else { chunk };
 			ensure!(data.len() as u32 == expected, Error::<T>::BadChunkLength);
-			ensure!(!ModelBytes::<T>::contains_key(model, index), Error::<T>::ChunkAlreadyUploaded);
-			ModelBytes::<T>::insert(model, index, data);
+			let key = (model, who.clone(), index);
+			ensure!(!UploadChunks::<T>::contains_key(&key), Error::<T>::ChunkAlreadyUploaded);
+			UploadChunks::<T>::insert(&key, data);
 			upload.received += 1;
-			Uploads::<T>::insert(model, upload);
+			Uploads::<T>::insert(model, &who, upload);
 			Ok(())
 		}
 
 		/// Checks the uploaded bytes (hash, ONNX, canonical graph) and registers the model.
-		/// A model that fails the checks stays uploaded; `cancel_upload` releases it.
+		/// A model that fails the checks, or that someone else registered first, stays
+		/// uploaded; `cancel_upload` releases it.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::finish_upload(
 			T::MaxModelBytes::get(),
 			T::MaxConstants::get()
 		)
-		.saturating_add(T::WeightInfo::fold_worst()))]
+		.saturating_add(T::WeightInfo::fold_worst())
+		.saturating_add(Pallet::<T>::chunk_moves(Pallet::<T>::max_chunks())))]
 		pub fn finish_upload(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -364,23 +403,25 @@ pub mod pallet {
 			price: BalanceOf<T>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let upload = Uploads::<T>::get(model).ok_or(Error::<T>::UnknownUpload)?;
-			ensure!(upload.owner == who, Error::<T>::NotOwner);
+			let upload = Uploads::<T>::get(model, &who).ok_or(Error::<T>::UnknownUpload)?;
+			ensure!(!Models::<T>::contains_key(model), Error::<T>::AlreadyRegistered);
 			ensure!(
 				upload.received == upload.size.div_ceil(T::ChunkBytes::get()),
 				Error::<T>::UploadIncomplete
 			);
-			let bytes = Self::read_bytes(&model, upload.size)?;
+			let bytes = Self::read_upload(&model, &who, upload.size)?;
 			ensure!(Self::model_id(&bytes) == model, Error::<T>::HashMismatch);
 			let split = Self::import(&bytes)?;
 			let constants = split.constant_count();
 			// The deposit held at `begin_upload` covered the ONNX bytes; add the graph's.
 			let extra = T::DepositPerByte::get().saturating_mul(split.stored_bytes().into());
 			T::Currency::hold(&HoldReason::ModelDeposit.into(), &who, extra)?;
-			Uploads::<T>::remove(model);
+			let chunks = Self::delete_upload(&model, &who, upload.size);
+			Self::store_bytes(&model, &bytes)?;
 			let deposit = upload.deposit.saturating_add(extra);
 			Self::insert_model(model, who, name, version, price, deposit, upload.size, split)?;
-			let weight = T::WeightInfo::finish_upload(upload.size, constants);
+			let weight = T::WeightInfo::finish_upload(upload.size, constants)
+				.saturating_add(Self::chunk_moves(chunks));
 			Ok(Some(weight.saturating_add(T::WeightInfo::fold_worst())).into())
 		}
 
@@ -389,30 +430,31 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::cancel_upload(T::MaxModelBytes::get().div_ceil(T::ChunkBytes::get())))]
 		pub fn cancel_upload(origin: OriginFor<T>, model: ModelId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let upload = Uploads::<T>::get(model).ok_or(Error::<T>::UnknownUpload)?;
-			ensure!(upload.owner == who, Error::<T>::NotOwner);
-			let chunks = Self::delete_bytes(&model, upload.size);
+			let upload = Uploads::<T>::get(model, &who).ok_or(Error::<T>::UnknownUpload)?;
+			let chunks = Self::delete_upload(&model, &who, upload.size);
 			Self::release(&who, upload.deposit)?;
-			Uploads::<T>::remove(model);
-			Self::deposit_event(Event::UploadCancelled { model });
+			Self::deposit_event(Event::UploadCancelled { model, owner: who });
 			Ok(Some(T::WeightInfo::cancel_upload(chunks)).into())
 		}
 
-		/// Reaps an upload left unfinished past its expiry (anyone may): deletes its chunks
-		/// and releases its deposit to the uploader, freeing the model id.
+		/// Reaps `uploader`'s upload of `model` left unfinished past its expiry (anyone may):
+		/// deletes its chunks and releases its deposit to the uploader.
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::reap_upload(T::MaxModelBytes::get().div_ceil(T::ChunkBytes::get())))]
-		pub fn reap_upload(origin: OriginFor<T>, model: ModelId) -> DispatchResultWithPostInfo {
+		pub fn reap_upload(
+			origin: OriginFor<T>,
+			model: ModelId,
+			uploader: T::AccountId,
+		) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
-			let upload = Uploads::<T>::get(model).ok_or(Error::<T>::UnknownUpload)?;
+			let upload = Uploads::<T>::get(model, &uploader).ok_or(Error::<T>::UnknownUpload)?;
 			ensure!(
 				frame_system::Pallet::<T>::block_number() >= upload.expires,
 				Error::<T>::UploadNotExpired
 			);
-			let chunks = Self::delete_bytes(&model, upload.size);
-			Self::release(&upload.owner, upload.deposit)?;
-			Uploads::<T>::remove(model);
-			Self::deposit_event(Event::UploadReaped { model, owner: upload.owner });
+			let chunks = Self::delete_upload(&model, &uploader, upload.size);
+			Self::release(&uploader, upload.deposit)?;
+			Self::deposit_event(Event::UploadReaped { model, owner: uploader });
 			Ok(Some(T::WeightInfo::reap_upload(chunks)).into())
 		}
 
@@ -548,13 +590,48 @@ pub mod pallet {
 		}
 
 		fn read_bytes(model: &ModelId, size: u32) -> Result<Vec<u8>, DispatchError> {
+			Self::read_chunks(size, |i| ModelBytes::<T>::get(model, i))
+		}
+
+		fn read_upload(
+			model: &ModelId,
+			who: &T::AccountId,
+			size: u32,
+		) -> Result<Vec<u8>, DispatchError> {
+			Self::read_chunks(size, |i| UploadChunks::<T>::get((model, who, i)))
+		}
+
+		fn read_chunks(
+			size: u32,
+			chunk: impl Fn(u32) -> Option<BoundedVec<u8, T::ChunkBytes>>,
+		) -> Result<Vec<u8>, DispatchError> {
 			let chunks = size.div_ceil(T::ChunkBytes::get().max(1));
 			let mut bytes = Vec::with_capacity(size as usize);
 			for i in 0..chunks {
-				let chunk = ModelBytes::<T>::get(model, i).ok_or(Error::<T>::UploadIncomplete)?;
-				bytes.extend_from_slice(&chunk);
+				bytes.extend_from_slice(&chunk(i).ok_or(Error::<T>::UploadIncomplete)?);
 			}
 			Ok(bytes)
+		}
+
+		/// Deletes an upload and its chunks; returns how many chunks it may have had.
+		fn delete_upload(model: &ModelId, who: &T::AccountId, size: u32) -> u32 {
+			let chunks = size.div_ceil(T::ChunkBytes::get().max(1));
+			for i in 0..chunks {
+				UploadChunks::<T>::remove((model, who, i));
+			}
+			Uploads::<T>::remove(model, who);
+			chunks
+		}
+
+		/// The most chunks of a model.
+		pub fn max_chunks() -> u32 {
+			T::MaxModelBytes::get().div_ceil(T::ChunkBytes::get().max(1))
+		}
+
+		/// Moving `chunks` chunks of a finished upload into place: a delete and a write each,
+		/// on top of `finish_upload`'s benchmark (which reads them).
+		pub fn chunk_moves(chunks: u32) -> Weight {
+			T::DbWeight::get().writes(2u64.saturating_mul(chunks.into()))
 		}
 
 		/// Deletes a model's chunks; returns how many there were.
@@ -656,6 +733,10 @@ pub mod pallet {
 			let deposit = sp_runtime::traits::Zero::zero();
 			Self::insert_model(id, owner.clone(), name, 1, price, deposit, size, split)?;
 			Ok(id)
+		}
+
+		fn open_jobs(id: &ModelId) -> Option<u32> {
+			Models::<T>::get(id).map(|m| m.open_jobs)
 		}
 
 		fn job_closed(id: &ModelId) {

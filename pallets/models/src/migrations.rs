@@ -1,5 +1,9 @@
 //! Storage migrations of the models pallet.
 //!
+//! - v1 → v2 ([`v2::KeyUploadsByUploader`]): uploads are keyed by model id *and* uploader,
+//!   their chunks kept apart from registered models' bytes. Uploads in progress are
+//!   cancelled: their chunks deleted, their deposits released (`UploadCancelled`); uploaders
+//!   start again.
 //! - v0 → v1 ([`v1::AddModelCost`]): every [`ModelInfo`] gains its `cost`. Each model's bytes
 //!   are imported again with today's importer and budget: a model accepted before budgets and
 //!   the stricter checks existed, that they now refuse, is costed without limits from its
@@ -17,6 +21,15 @@ use crate::{Config, Pallet, WeightInfo};
 /// The v0 → v1 migration, run once when the on-chain storage version is 0.
 pub type MigrateV0ToV1<T> =
 	VersionedMigration<0, 1, v1::AddModelCost<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+
+/// The v1 → v2 migration, run once when the on-chain storage version is 1.
+pub type MigrateV1ToV2<T> = VersionedMigration<
+	1,
+	2,
+	v2::KeyUploadsByUploader<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
 
 /// v1: the cost of every model.
 pub mod v1 {
@@ -113,6 +126,58 @@ pub mod v1 {
 			T::DbWeight::get()
 				.reads_writes(2 * models, models)
 				.saturating_add(per_model.saturating_mul(models))
+		}
+	}
+}
+
+/// v2: uploads keyed by uploader.
+pub mod v2 {
+	use super::*;
+	use crate::{BalanceOf, Event, HoldReason, ModelBytes, ModelId, Upload};
+	use alloc::vec::Vec;
+	use frame_support::{
+		storage_alias,
+		traits::{fungible::MutateHold, tokens::Precision},
+		Identity,
+	};
+	use frame_system::pallet_prelude::BlockNumberFor;
+
+	/// The v1 uploads map: one upload per model id, its chunks in `ModelBytes`.
+	#[storage_alias]
+	pub type Uploads<T: Config> = StorageMap<
+		Pallet<T>,
+		Identity,
+		ModelId,
+		Upload<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>,
+	>;
+
+	/// Cancels every v1 upload in progress.
+	pub struct KeyUploadsByUploader<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for KeyUploadsByUploader<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let uploads: Vec<_> = Uploads::<T>::drain().collect();
+			let mut chunks = 0u64;
+			for (model, upload) in &uploads {
+				let n = upload.size.div_ceil(T::ChunkBytes::get().max(1));
+				for i in 0..n {
+					ModelBytes::<T>::remove(model, i);
+				}
+				chunks = chunks.saturating_add(n.into());
+				let _ = T::Currency::release(
+					&HoldReason::ModelDeposit.into(),
+					&upload.owner,
+					upload.deposit,
+					Precision::BestEffort,
+				);
+				Pallet::<T>::deposit_event(Event::UploadCancelled {
+					model: *model,
+					owner: upload.owner.clone(),
+				});
+			}
+			let n = uploads.len() as u64;
+			T::DbWeight::get()
+				.reads_writes(n.saturating_mul(3), n.saturating_mul(3).saturating_add(chunks))
 		}
 	}
 }

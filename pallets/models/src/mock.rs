@@ -74,3 +74,27 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
+
+/// Runs a test, then checks the pallet's invariants.
+pub trait ExecuteChecked {
+	/// `execute_with`, then `try_state`.
+	fn execute_checked<R>(&mut self, test: impl FnOnce() -> R) -> R;
+}
+
+impl ExecuteChecked for sp_io::TestExternalities {
+	fn execute_checked<R>(&mut self, test: impl FnOnce() -> R) -> R {
+		self.execute_with(|| {
+			let r = test();
+			VerityModels::do_try_state().expect("invariants hold after the test");
+			r
+		})
+	}
+}
+
+/// Moves to block `n`, checking the invariants at every block on the way.
+pub fn run_to(n: u64) {
+	while System::block_number() < n {
+		System::set_block_number(System::block_number() + 1);
+		VerityModels::do_try_state().expect("invariants hold after every block");
+	}
+}

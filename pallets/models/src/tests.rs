@@ -2,7 +2,7 @@
 
 use crate::{
 	mock::*, Constants, Error, Event, Graphs, HoldReason, ModelBytes, ModelRegistry, ModelStatus,
-	Models, Uploads,
+	Models, UploadChunks, Uploads,
 };
 use codec::Encode;
 use frame_support::{
@@ -50,7 +50,7 @@ fn register(who: u64, bytes: &[u8]) -> sp_runtime::DispatchResult {
 
 #[test]
 fn register_stores_the_model_and_holds_its_deposit() {
-	new_test_ext().execute_with(|| {
+	new_test_ext().execute_checked(|| {
 		let bytes = mlp();
 		assert_ok!(register(ALICE, &bytes));
 		let id = VerityModels::model_id(&bytes);
@@ -78,7 +78,7 @@ fn register_stores_the_model_and_holds_its_deposit() {
 
 #[test]
 fn the_canonical_graph_is_stored_beside_the_bytes() {
-	new_test_ext().execute_with(|| {
+	new_test_ext().execute_checked(|| {
 		let bytes = mlp();
 		assert_ok!(register(ALICE, &bytes));
 		let id = VerityModels::model_id(&bytes);
@@ -98,7 +98,7 @@ fn the_canonical_graph_is_stored_beside_the_bytes() {
 
 #[test]
 fn a_graph_with_too_many_constants_is_refused() {
-	new_test_ext().execute_with(|| {
+	new_test_ext().execute_checked(|| {
 		// 33 layers: 66 constants, over the mock's 64.
 		let bytes = zoo::mlp(&[2; 34], 1).unwrap();
 		assert_noop!(register(ALICE, &bytes), Error::<Test>::TooManyConstants);
@@ -110,7 +110,7 @@ fn a_graph_with_too_many_constants_is_refused() {
 
 #[test]
 fn an_expired_upload_can_be_reaped_by_anyone() {
-	new_test_ext().execute_with(|| {
+	new_test_ext().execute_checked(|| {
 		let bytes = mlp();
 		let id = VerityModels::model_id(&bytes);
 		assert_ok!(VerityModels::begin_upload(
@@ -124,32 +124,88 @@ fn an_expired_upload_can_be_reaped_by_anyone() {
 			0,
 			bounded(&bytes[..256])
 		));
-		// Alice's upload blocks Bob's registration of the same bytes until it expires.
-		assert_noop!(register(BOB, &bytes), Error::<Test>::UploadInProgress);
-		System::set_block_number(100);
+		run_to(100);
 		assert_noop!(
-			VerityModels::reap_upload(RuntimeOrigin::signed(BOB), id),
+			VerityModels::reap_upload(RuntimeOrigin::signed(BOB), id, ALICE),
 			Error::<Test>::UploadNotExpired
 		);
-		System::set_block_number(101);
-		assert_ok!(VerityModels::reap_upload(RuntimeOrigin::signed(BOB), id));
+		run_to(101);
+		assert_noop!(
+			VerityModels::reap_upload(RuntimeOrigin::signed(BOB), id, BOB),
+			Error::<Test>::UnknownUpload
+		);
+		assert_ok!(VerityModels::reap_upload(RuntimeOrigin::signed(BOB), id, ALICE));
 		System::assert_last_event(Event::UploadReaped { model: id, owner: ALICE }.into());
-		assert!(Uploads::<Test>::get(id).is_none());
-		assert_eq!(ModelBytes::<Test>::iter().count(), 0);
+		assert!(Uploads::<Test>::get(id, ALICE).is_none());
+		assert_eq!(UploadChunks::<Test>::iter().count(), 0);
 		assert_eq!(held(ALICE), 0);
 		assert_eq!(Balances::balance(&ALICE), 1_000_000);
 		assert_noop!(
-			VerityModels::reap_upload(RuntimeOrigin::signed(BOB), id),
+			VerityModels::reap_upload(RuntimeOrigin::signed(BOB), id, ALICE),
 			Error::<Test>::UnknownUpload
 		);
-		assert_ok!(register(BOB, &bytes));
+	});
+}
+
+/// An upload in progress does not keep anyone else from registering the same bytes: the
+/// first to finish registers, a later finisher is refused and cancels for its deposit.
+#[test]
+fn an_upload_in_progress_does_not_squat_the_model_id() {
+	new_test_ext().execute_checked(|| {
+		let bytes = mlp();
+		let id = VerityModels::model_id(&bytes);
+		let size = bytes.len() as u32;
+		// Alice starts an upload and sends garbage for the first chunk.
+		assert_ok!(VerityModels::begin_upload(RuntimeOrigin::signed(ALICE), id, size));
+		let garbage = vec![0xAB; 256];
+		assert_ok!(VerityModels::upload_chunk(
+			RuntimeOrigin::signed(ALICE),
+			id,
+			0,
+			bounded(&garbage)
+		));
+		assert_noop!(
+			VerityModels::begin_upload(RuntimeOrigin::signed(ALICE), id, size),
+			Error::<Test>::UploadInProgress
+		);
+		// Bob uploads the same bytes beside her, and finishes first.
+		assert_ok!(VerityModels::begin_upload(RuntimeOrigin::signed(BOB), id, size));
+		upload_all(BOB, id, &bytes);
+		assert_ok!(VerityModels::finish_upload(
+			RuntimeOrigin::signed(BOB),
+			id,
+			bounded(b"m"),
+			1,
+			0
+		));
 		assert_eq!(Models::<Test>::get(id).unwrap().owner, BOB);
+		assert_eq!(VerityModels::model_bytes(&id), Some(bytes.clone()));
+		// Alice's upload is intact and hers to cancel; finishing it is refused.
+		upload_rest(ALICE, id, &bytes);
+		assert_noop!(
+			VerityModels::finish_upload(RuntimeOrigin::signed(ALICE), id, bounded(b"m"), 1, 0),
+			Error::<Test>::AlreadyRegistered
+		);
+		assert_ok!(VerityModels::cancel_upload(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(held(ALICE), 0);
+		assert_eq!(Balances::balance(&ALICE), 1_000_000);
+		assert_eq!(VerityModels::model_bytes(&id), Some(bytes.clone()));
+		// An inline registration is not blocked by an upload either.
+		let other = zoo::mlp(&[3, 2], 5).unwrap();
+		let other_id = VerityModels::model_id(&other);
+		assert_ok!(VerityModels::begin_upload(
+			RuntimeOrigin::signed(BOB),
+			other_id,
+			other.len() as u32
+		));
+		assert_ok!(register(ALICE, &other));
+		assert_eq!(Models::<Test>::get(other_id).unwrap().owner, ALICE);
 	});
 }
 
 #[test]
 fn the_same_bytes_twice_are_refused() {
-	new_test_ext().execute_with(|| {
+	new_test_ext().execute_checked(|| {
 		let bytes = mlp();
 		assert_ok!(register(ALICE, &bytes));
 		assert_noop!(register(BOB, &bytes), Error::<Test>::AlreadyRegistered);
@@ -159,7 +215,7 @@ fn the_same_bytes_twice_are_refused() {
 
 #[test]
 fn bad_models_are_refused_and_nothing_is_held() {
-	new_test_ext().execute_with(|| {
+	new_test_ext().execute_checked(|| {
 		assert_noop!(register(ALICE, b"\xff\xff\xff garbage"), Error::<Test>::MalformedModel);
 		let mut b = ModelBuilder::new("m", 13);
 		b.input("x", DType::F32, &[2]).node("FancyOp", &["x"], &["y"], vec![]).output("y");
@@ -174,6 +230,18 @@ fn bad_models_are_refused_and_nothing_is_held() {
 		assert_eq!(Models::<Test>::iter().count(), 0);
 		assert_eq!(ModelBytes::<Test>::iter().count(), 0);
 	});
+}
+
+/// Uploads the chunks after the first (the first was sent already).
+fn upload_rest(who: u64, id: crate::ModelId, bytes: &[u8]) {
+	for (i, chunk) in bytes.chunks(256).enumerate().skip(1) {
+		assert_ok!(VerityModels::upload_chunk(
+			RuntimeOrigin::signed(who),
+			id,
+			i as u32,
+			bounded(chunk)
+		));
+	}
 }
 
 fn upload_all(who: u64, id: crate::ModelId, bytes: &[u8]) {
@@ -191,7 +259,7 @@ fn upload_all(who: u64, id: crate::ModelId, bytes: &[u8]) {
 
 #[test]
 fn chunked_upload_registers_the_same_model() {
-	new_test_ext().execute_with(|| {
+	new_test_ext().execute_checked(|| {
 		let bytes = zoo::quantized_mlp(1).unwrap();
 		assert!(bytes.len() > 256 * 4);
 		let id = VerityModels::model_id(&bytes);
@@ -213,7 +281,8 @@ fn chunked_upload_registers_the_same_model() {
 			1,
 			0
 		));
-		assert!(Uploads::<Test>::get(id).is_none());
+		assert!(Uploads::<Test>::get(id, ALICE).is_none());
+		assert_eq!(UploadChunks::<Test>::iter().count(), 0);
 		// finish_upload adds the canonical graph's part of the deposit.
 		let deposit = deposit_of(&bytes);
 		assert_eq!(held(ALICE), deposit);
@@ -225,7 +294,7 @@ fn chunked_upload_registers_the_same_model() {
 
 #[test]
 fn upload_chunks_are_checked() {
-	new_test_ext().execute_with(|| {
+	new_test_ext().execute_checked(|| {
 		let bytes = zoo::quantized_mlp(1).unwrap();
 		let id = VerityModels::model_id(&bytes);
 		let size = bytes.len() as u32;
@@ -238,12 +307,13 @@ fn upload_chunks_are_checked() {
 		);
 		assert_ok!(VerityModels::begin_upload(RuntimeOrigin::signed(ALICE), id, size));
 		assert_noop!(
-			VerityModels::begin_upload(RuntimeOrigin::signed(BOB), id, size),
+			VerityModels::begin_upload(RuntimeOrigin::signed(ALICE), id, size),
 			Error::<Test>::UploadInProgress
 		);
+		// Bob has no upload of these bytes: his chunk goes nowhere.
 		assert_noop!(
 			VerityModels::upload_chunk(RuntimeOrigin::signed(BOB), id, 0, chunk(0)),
-			Error::<Test>::NotOwner
+			Error::<Test>::UnknownUpload
 		);
 		assert_noop!(
 			VerityModels::upload_chunk(RuntimeOrigin::signed(ALICE), id, last + 1, chunk(0)),
@@ -271,7 +341,7 @@ fn upload_chunks_are_checked() {
 
 #[test]
 fn bytes_that_do_not_hash_to_the_announced_id_are_refused() {
-	new_test_ext().execute_with(|| {
+	new_test_ext().execute_checked(|| {
 		let bytes = mlp();
 		let wrong_id = VerityModels::model_id(b"something else");
 		assert_ok!(VerityModels::begin_upload(
@@ -295,13 +365,13 @@ fn bytes_that_do_not_hash_to_the_announced_id_are_refused() {
 		assert_eq!(held(ALICE), 0);
 		assert_eq!(Balances::balance(&ALICE), 1_000_000);
 		assert_eq!(ModelBytes::<Test>::iter().count(), 0);
-		System::assert_last_event(Event::UploadCancelled { model: wrong_id }.into());
+		System::assert_last_event(Event::UploadCancelled { model: wrong_id, owner: ALICE }.into());
 	});
 }
 
 #[test]
 fn deprecate_and_remove_follow_the_owner_and_open_jobs() {
-	new_test_ext().execute_with(|| {
+	new_test_ext().execute_checked(|| {
 		let bytes = mlp();
 		let id = VerityModels::model_id(&bytes);
 		assert_ok!(register(ALICE, &bytes));
@@ -340,7 +410,7 @@ fn deprecate_and_remove_follow_the_owner_and_open_jobs() {
 #[test]
 fn over_budget_models_are_refused_and_costs_recorded() {
 	use verity_primitives::{cost::Budget, onnx::adversarial::corpus};
-	new_test_ext().execute_with(|| {
+	new_test_ext().execute_checked(|| {
 		let cases = corpus().unwrap();
 		let bytes_of = |name: &str| cases.iter().find(|c| c.name == name).unwrap().bytes.clone();
 		for (name, error) in [
@@ -406,7 +476,7 @@ fn migration_v0_to_v1_adds_the_cost() {
 	use crate::migrations::MigrateV0ToV1;
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
 	use verity_primitives::cost::Budget;
-	new_test_ext().execute_with(|| {
+	new_test_ext().execute_checked(|| {
 		let bytes = mlp();
 		assert_ok!(VerityModels::register(
 			RuntimeOrigin::signed(ALICE),
@@ -457,5 +527,38 @@ fn migration_v0_to_v1_adds_the_cost() {
 
 		MigrateV0ToV1::<Test>::on_runtime_upgrade();
 		assert_eq!(Models::<Test>::get(id).encode(), Some(migrated).encode());
+	});
+}
+
+/// v1 → v2: an upload in progress under the v1 layout (keyed by model id, its chunks among
+/// the models' bytes) is cancelled: chunks deleted, deposit released; version 2.
+#[test]
+fn migration_v1_to_v2_cancels_uploads_in_progress() {
+	use crate::{migrations::MigrateV1ToV2, Upload};
+	use frame_support::traits::{
+		fungible::MutateHold, GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
+	};
+	new_test_ext().execute_checked(|| {
+		let bytes = mlp();
+		let id = VerityModels::model_id(&bytes);
+		let deposit = 100 + 256;
+		assert_ok!(Balances::hold(
+			&RuntimeHoldReason::VerityModels(HoldReason::ModelDeposit),
+			&ALICE,
+			deposit
+		));
+		let upload = Upload { owner: ALICE, size: 512, received: 1, deposit, expires: 101 };
+		crate::migrations::v2::Uploads::<Test>::insert(id, upload);
+		ModelBytes::<Test>::insert(id, 0, bounded(&bytes[..256]));
+		StorageVersion::new(1).put::<crate::Pallet<Test>>();
+
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(crate::migrations::v2::Uploads::<Test>::iter().count(), 0);
+		assert_eq!(Uploads::<Test>::iter().count(), 0);
+		assert_eq!(ModelBytes::<Test>::iter().count(), 0);
+		assert_eq!(held(ALICE), 0);
+		assert_eq!(Balances::balance(&ALICE), 1_000_000);
+		System::assert_last_event(Event::UploadCancelled { model: id, owner: ALICE }.into());
+		assert_eq!(crate::Pallet::<Test>::on_chain_storage_version(), 2);
 	});
 }

@@ -40,6 +40,33 @@ pub struct InferenceOutput {
 	pub nodes: u32,
 }
 
+/// How a job's canonical run ended.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub enum Outcome {
+	/// The model's outputs, in order, as the canonical engine computed them.
+	Outputs(Vec<TensorBytes>),
+	/// Node `node` cannot compute on the job's values (an index out of range taken from the
+	/// inputs, for example): the trace covers the nodes before it. `reason` is the kernel's
+	/// message.
+	Failed {
+		/// The failing node's canonical index.
+		node: u32,
+		/// What failed.
+		reason: Vec<u8>,
+	},
+}
+
+/// What an executed job produced (version 2 of [`inference::execute`]).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct Execution {
+	/// Outputs, or the node that failed.
+	pub outcome: Outcome,
+	/// Root of the canonical trace (of the nodes before the failing one, for a failure).
+	pub trace_root: H256,
+	/// Nodes in the trace: the model's node count, or the failing node's index.
+	pub nodes: u32,
+}
+
 /// What the node provides to the host functions.
 #[cfg(not(substrate_runtime))]
 pub trait InferenceBackend: Send {
@@ -47,13 +74,15 @@ pub trait InferenceBackend: Send {
 	fn has_model(&self, id: &H256) -> bool;
 	/// Loads (validates, prepares and caches) a model from its ONNX bytes.
 	fn load_model(&mut self, id: H256, bytes: &[u8]) -> Result<(), Vec<u8>>;
-	/// Runs `job` on a loaded model and keeps its trace data.
+	/// Runs `job` on a loaded model and keeps its trace data: its outputs, or the node that
+	/// fails on its values. `Err` only when the job could not be run here (no such model,
+	/// the node's time limit).
 	fn execute(
 		&mut self,
 		job: u64,
 		model: H256,
 		inputs: Vec<TensorBytes>,
-	) -> Result<InferenceOutput, Vec<u8>>;
+	) -> Result<Execution, Vec<u8>>;
 }
 
 #[cfg(not(substrate_runtime))]
@@ -91,12 +120,34 @@ pub trait Inference {
 	}
 
 	/// Runs `job` with `inputs` on loaded model `model`; the node keeps the trace data.
+	/// (Version 1, for runtimes before failed results: a failing node is an error.)
 	fn execute(
 		&mut self,
 		job: u64,
 		model: PassPointerAndReadCopy<H256, 32>,
 		inputs: PassFatPointerAndDecode<Vec<TensorBytes>>,
 	) -> AllocateAndReturnByCodec<Result<InferenceOutput, Vec<u8>>> {
+		let run = match self.extension::<InferenceExt>() {
+			Some(e) => e.execute(job, model, inputs)?,
+			None => return Err(NO_ENGINE.to_vec()),
+		};
+		match run.outcome {
+			Outcome::Outputs(outputs) => {
+				Ok(InferenceOutput { outputs, trace_root: run.trace_root, nodes: run.nodes })
+			},
+			Outcome::Failed { reason, .. } => Err(reason),
+		}
+	}
+
+	/// Runs `job` with `inputs` on loaded model `model`; the node keeps the trace data. A node
+	/// that fails on the job's values is an [`Outcome::Failed`], not an error.
+	#[version(2)]
+	fn execute(
+		&mut self,
+		job: u64,
+		model: PassPointerAndReadCopy<H256, 32>,
+		inputs: PassFatPointerAndDecode<Vec<TensorBytes>>,
+	) -> AllocateAndReturnByCodec<Result<Execution, Vec<u8>>> {
 		match self.extension::<InferenceExt>() {
 			Some(e) => e.execute(job, model, inputs),
 			None => Err(NO_ENGINE.to_vec()),

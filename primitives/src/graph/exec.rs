@@ -16,6 +16,61 @@ pub struct TraceOptions {
 	pub keep_node_outputs: bool,
 }
 
+/// A node that cannot compute on the values it was given (an index out of range taken from
+/// the inputs, for example): a deterministic outcome of the run, which an executor posts as a
+/// *failed result*. The commitments are those of the nodes before it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeFailure {
+	/// The failing node's canonical index.
+	pub node: u32,
+	/// Its ONNX op.
+	pub op: String,
+	/// What failed, as the kernel reports it.
+	pub reason: String,
+	/// The commitments `c_0 .. c_{node-1}` of the nodes that ran.
+	pub commitments: Vec<H256>,
+	/// Per node that ran, the roots of its outputs.
+	pub output_roots: Vec<Vec<H256>>,
+	/// The trace root over `commitments`.
+	pub root: H256,
+}
+
+/// Why a canonical run ended without outputs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunError {
+	/// The inputs do not fit the graph (count, element type, shape).
+	Inputs(String),
+	/// A node failed on these values: the run's deterministic outcome.
+	NodeFailed(NodeFailure),
+	/// The caller stopped the run before node `node` (the node's wall-time limit).
+	Stopped {
+		/// The node that did not run.
+		node: u32,
+		/// Its ONNX op.
+		op: String,
+	},
+	/// The graph is inconsistent (not one the importer produced).
+	Internal(String),
+}
+
+impl core::fmt::Display for RunError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		match self {
+			RunError::Inputs(e) | RunError::Internal(e) => f.write_str(e),
+			RunError::NodeFailed(n) => write!(f, "node {} ({}): {}", n.node, n.op, n.reason),
+			RunError::Stopped { node, op } => {
+				write!(f, "stopped before node {node} ({op}): time limit")
+			},
+		}
+	}
+}
+
+impl From<RunError> for String {
+	fn from(e: RunError) -> String {
+		format!("{e}")
+	}
+}
+
 /// The result of a canonical run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Trace {
@@ -60,7 +115,14 @@ impl Graph {
 	/// Runs the graph with the canonical kernels and commits to every node's outputs.
 	/// (To run a model many times, [`Graph::prepare`] it once.)
 	pub fn run(&self, inputs: &[Tensor], options: TraceOptions) -> Result<Trace, String> {
-		run(self, &self.nodes, &self.decode_constants()?, &[], inputs, options, &mut |_| true)
+		Ok(self.try_run(inputs, options)?)
+	}
+
+	/// As [`Graph::run`], telling a node that fails on these values ([`RunError::NodeFailed`])
+	/// from other errors.
+	pub fn try_run(&self, inputs: &[Tensor], options: TraceOptions) -> Result<Trace, RunError> {
+		let constants = self.decode_constants().map_err(RunError::Internal)?;
+		run(self, &self.nodes, &constants, &[], inputs, options, &mut |_| true)
 	}
 
 	/// Decodes the constants once and lays weights out for the fast paths, for repeated runs.
@@ -133,17 +195,25 @@ impl PreparedGraph {
 
 	/// Runs the graph with the canonical kernels and commits to every node's outputs.
 	pub fn run(&self, inputs: &[Tensor], options: TraceOptions) -> Result<Trace, String> {
-		run(&self.graph, &self.nodes, &self.constants, &self.extra, inputs, options, &mut |_| true)
+		Ok(run(
+			&self.graph,
+			&self.nodes,
+			&self.constants,
+			&self.extra,
+			inputs,
+			options,
+			&mut |_| true,
+		)?)
 	}
 
 	/// As [`PreparedGraph::run`], asking `keep_going(k)` before node `k`: a `false` stops the
-	/// run with an error (the node's wall-time limit).
+	/// run with [`RunError::Stopped`] (the node's wall-time limit).
 	pub fn run_until(
 		&self,
 		inputs: &[Tensor],
 		options: TraceOptions,
 		keep_going: &mut dyn FnMut(usize) -> bool,
-	) -> Result<Trace, String> {
+	) -> Result<Trace, RunError> {
 		run(&self.graph, &self.nodes, &self.constants, &self.extra, inputs, options, keep_going)
 	}
 }
@@ -157,8 +227,8 @@ fn run(
 	inputs: &[Tensor],
 	options: TraceOptions,
 	keep_going: &mut dyn FnMut(usize) -> bool,
-) -> Result<Trace, String> {
-	graph.check_inputs(inputs)?;
+) -> Result<Trace, RunError> {
+	graph.check_inputs(inputs).map_err(RunError::Inputs)?;
 	let value = |v: ValueId| {
 		graph.value(v).or_else(|| extra.get((v as usize).checked_sub(graph.values.len())?))
 	};
@@ -167,10 +237,10 @@ fn run(
 	let mut values: Vec<Slot> = Vec::with_capacity(n_values);
 	values.resize_with(n_values, || Slot::Empty);
 	for (id, t) in graph.inputs.iter().zip(inputs) {
-		set(&mut values, *id, Slot::Borrowed(t))?;
+		set(&mut values, *id, Slot::Borrowed(t)).map_err(RunError::Internal)?;
 	}
 	for (id, t) in constants {
-		set(&mut values, *id, Slot::Borrowed(t))?;
+		set(&mut values, *id, Slot::Borrowed(t)).map_err(RunError::Internal)?;
 	}
 	// The last node reading each value: an intermediate is dropped right after it, so a run
 	// holds what the cost model's peak live memory counts (graph outputs are kept).
@@ -192,8 +262,9 @@ fn run(
 	let mut commitments = Vec::with_capacity(graph.nodes.len());
 	let mut node_outputs = Vec::new();
 	for (k, node) in nodes.iter().enumerate() {
+		let index = u32::try_from(k).map_err(|_| RunError::Internal("too many nodes".into()))?;
 		if !keep_going(k) {
-			return Err(format!("stopped before node {k} ({}): time limit", node.onnx_op));
+			return Err(RunError::Stopped { node: index, op: node.onnx_op.clone() });
 		}
 		let in_types: Vec<Option<ValueType>> =
 			node.inputs.iter().map(|v| v.and_then(value).map(|i| i.value_type())).collect();
@@ -205,11 +276,23 @@ fn run(
 			.iter()
 			.map(|v| v.and_then(|v| values.get(v as usize)).and_then(Slot::get))
 			.collect();
-		let outs = ops::eval(&node.op, &types, &refs)
-			.map_err(|e| format!("node {k} ({}): {e}", node.onnx_op))?;
+		let outs = match ops::eval(&node.op, &types, &refs) {
+			Ok(outs) => outs,
+			Err(e) => {
+				let root = trace_root(&commitments);
+				return Err(RunError::NodeFailed(NodeFailure {
+					node: index,
+					op: node.onnx_op.clone(),
+					reason: format!("{e}"),
+					commitments,
+					output_roots,
+					root,
+				}));
+			},
+		};
 		let commits: Vec<TensorCommitment> = outs.iter().map(commit_tensor).collect();
 		let roots: Vec<H256> = commits.iter().map(|c| c.root).collect();
-		commitments.push(node_commitment(k as u32, &roots));
+		commitments.push(node_commitment(index, &roots));
 		output_roots.push(roots);
 		if options.keep_node_outputs {
 			node_outputs.push(outs.iter().cloned().zip(commits).collect());
@@ -218,7 +301,7 @@ fn run(
 			// An output nothing reads (and not a graph output) is dropped at once.
 			let read = last_use.get(*v as usize).copied().flatten().is_some();
 			if read || is_output.get(*v as usize).copied().unwrap_or(false) {
-				set(&mut values, *v, Slot::Owned(t))?;
+				set(&mut values, *v, Slot::Owned(t)).map_err(RunError::Internal)?;
 			}
 		}
 		for v in node.inputs.iter().flatten() {
@@ -238,7 +321,7 @@ fn run(
 				.get(*v as usize)
 				.and_then(Slot::get)
 				.cloned()
-				.ok_or_else(|| format!("output {v} missing"))
+				.ok_or_else(|| RunError::Internal(format!("output {v} missing")))
 		})
 		.collect::<Result<Vec<_>, _>>()?;
 	Ok(Trace { outputs, root: trace_root(&commitments), output_roots, commitments, node_outputs })

@@ -18,7 +18,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
 
 pub use convert::onnx_type_name;
-pub use exec::{PreparedGraph, Trace, TraceOptions};
+pub use exec::{NodeFailure, PreparedGraph, RunError, Trace, TraceOptions};
 
 use crate::{
 	cost::{Budget, Limit},

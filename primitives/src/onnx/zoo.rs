@@ -218,3 +218,16 @@ pub fn squeezenet(seed: u64) -> Result<Vec<u8>, TensorError> {
 	b.output("y");
 	Ok(b.build())
 }
+
+/// A lookup table: `y = table[i]` for `i: i64[3]` taken from the input, over a 10 × 4 `f32`
+/// table. An index outside `-10..10` makes the `Gather` node fail on that input (a job that
+/// fails because of its inputs).
+pub fn gather_table(seed: u64) -> Result<Vec<u8>, TensorError> {
+	let mut rng = Rng::new(seed);
+	let mut b = ModelBuilder::new("gather-table", 17);
+	b.input("i", DType::I64, &[3]);
+	b.initializer("table", Tensor::new(vec![10, 4], TensorData::F32(rng.floats(40, 1.0)))?);
+	b.node("Gather", &["table", "i"], &["y"], vec![Attr::Int("axis", 0)]);
+	b.output("y");
+	Ok(b.build())
+}

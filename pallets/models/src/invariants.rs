@@ -1,0 +1,57 @@
+//! The pallet's storage invariants, checked by `try_state` (and after every block of the
+//! pallet's tests).
+
+use crate::{pallet::*, ModelStatus};
+use alloc::{collections::BTreeMap, format};
+use frame_support::traits::{fungible::InspectHold, Get};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	TryRuntimeError,
+};
+
+impl<T: Config> Pallet<T> {
+	/// Checks every invariant of the models storage:
+	///
+	/// - every model has all its byte chunks and its graph;
+	/// - every upload's `received` counts its stored chunks, none past its size;
+	/// - the `ModelDeposit` hold of each account is the deposits of its models and uploads.
+	pub fn do_try_state() -> Result<(), TryRuntimeError> {
+		let fail = |what: alloc::string::String| -> TryRuntimeError {
+			TryRuntimeError::Other(alloc::boxed::Box::leak(what.into_boxed_str()))
+		};
+		let chunk = T::ChunkBytes::get().max(1);
+		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		for (id, m) in Models::<T>::iter() {
+			let chunks = m.size.div_ceil(chunk);
+			if (0..chunks).any(|i| !ModelBytes::<T>::contains_key(id, i)) {
+				return Err(fail(format!("model {id:?}: a chunk of its bytes is missing")));
+			}
+			if !Graphs::<T>::contains_key(id) {
+				return Err(fail(format!("model {id:?}: no graph")));
+			}
+			if m.status == ModelStatus::Active && m.nodes == 0 {
+				return Err(fail(format!("model {id:?}: an active model of no nodes")));
+			}
+			let d = deposits.entry(m.owner).or_insert_with(Zero::zero);
+			*d = d.saturating_add(m.deposit);
+		}
+		for (id, who, upload) in Uploads::<T>::iter() {
+			let stored = UploadChunks::<T>::iter_key_prefix((id, who.clone())).count() as u32;
+			if stored != upload.received || upload.received > upload.size.div_ceil(chunk) {
+				return Err(fail(format!("upload of {id:?}: {stored} chunks stored")));
+			}
+			if upload.owner != who {
+				return Err(fail(format!("upload of {id:?}: keyed by another account")));
+			}
+			let d = deposits.entry(who).or_insert_with(Zero::zero);
+			*d = d.saturating_add(upload.deposit);
+		}
+		let reason = HoldReason::ModelDeposit.into();
+		for (who, deposit) in deposits {
+			if T::Currency::balance_on_hold(&reason, &who) != deposit {
+				return Err("an account's ModelDeposit hold differs from its deposits".into());
+			}
+		}
+		Ok(())
+	}
+}
