@@ -40,7 +40,10 @@ impl<T: Config> Pallet<T> {
 					let mut info = Executors::<T>::get(&out).ok_or(Error::<T>::NotExecutor)?;
 					let unlocks_at = Self::leave(&out, &mut info);
 					Executors::<T>::insert(&out, info);
-					Self::deposit_event(Event::ExecutorDisplaced { who: out.clone(), by: who.clone() });
+					Self::deposit_event(Event::ExecutorDisplaced {
+						who: out.clone(),
+						by: who.clone(),
+					});
 					Self::deposit_event(Event::ExecutorLeaving { who: out, unlocks_at });
 				},
 				_ => return Err(Error::<T>::TooManyExecutors.into()),

@@ -149,11 +149,9 @@ impl<T: Config> Pallet<T> {
 			};
 			match outcome {
 				Ok(()) => accepted = accepted.saturating_add(1),
-				Err(error) => Self::deposit_event(Event::ResultRefused {
-					job,
-					executor: who.clone(),
-					error,
-				}),
+				Err(error) => {
+					Self::deposit_event(Event::ResultRefused { job, executor: who.clone(), error })
+				},
 			}
 		}
 		Self::set_queued(who, Assigned::<T>::decode_len(who).unwrap_or(0));
@@ -296,7 +294,18 @@ impl<T: Config> Pallet<T> {
 				Self::time_out(id, job, now);
 				Step::TimedOut
 			},
-			JobStatus::Executed if T::Disputes::holds(id) => Step::Held,
+			JobStatus::Executed if T::Disputes::holds(id) => {
+				// Looked at again a window later (the game settles it before, through
+				// `JobSettlement`), so that the job keeps its one `Due` entry.
+				let mut job = job;
+				if let Ok(at) =
+					Self::schedule_step(id, now.saturating_add(T::ChallengeWindow::get()))
+				{
+					job.due = at;
+					Jobs::<T>::insert(id, job);
+				}
+				Step::Held
+			},
 			JobStatus::Executed => {
 				Self::finalize(id, job, now);
 				Step::Finalized
@@ -408,7 +417,7 @@ impl<T: Config> Pallet<T> {
 	/// Deletes a finished job and releases its data deposit.
 	fn prune(id: JobId, job: &JobOf<T>) {
 		let inputs = JobInputs::<T>::take(id).unwrap_or_default();
-		sp_io::offchain_index::clear(&crate::offchain::local_key(id, job, &inputs));
+		sp_io::offchain_index::clear(&crate::offchain::local_key::<T>(id, job, &inputs));
 		Jobs::<T>::remove(id);
 		JobOutputs::<T>::remove(id);
 		AccountJobs::<T>::remove(&job.submitter, id);

@@ -38,9 +38,9 @@ mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod tests;
 
 pub use dispute::{DisputeHook, ExecutedJob, JobSettlement};
 pub use pallet::*;
@@ -555,7 +555,7 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let accepted = Self::do_post_results(&who, results);
 			let pays_fee = if accepted > 0 { Pays::No } else { Pays::Yes };
-			Ok(PostDispatchInfo { actual_weight: None, pays_fee })
+			Ok(frame_support::dispatch::PostDispatchInfo { actual_weight: None, pays_fee })
 		}
 	}
 }

@@ -10,7 +10,7 @@ use sp_runtime::{
 	testing::{TestSignature, TestXt, UintAuthorityId},
 	BuildStorage, Perbill,
 };
-use verity_io::{InferenceBackend, InferenceOutput};
+use verity_io::{Execution, InferenceBackend, Outcome};
 use verity_primitives::{
 	commitment::H256,
 	graph::Graph,
@@ -85,8 +85,9 @@ where
 		call: RuntimeCall,
 		_public: UintAuthorityId,
 		account: u64,
-		_nonce: u32,
+		nonce: u32,
 	) -> Option<Extrinsic> {
+		NONCES.with(|n| n.borrow_mut().push(nonce));
 		Some(Extrinsic::new_signed(call, account, (), ()))
 	}
 }
@@ -110,6 +111,10 @@ impl frame_support::traits::Randomness<sp_core::H256, u64> for TestRandomness {
 }
 
 std::thread_local! {
+	/// The nonces the off-chain worker signed with, in order.
+	pub static NONCES: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+	/// Total issuance at genesis.
+	pub static GENESIS_ISSUANCE: std::cell::Cell<Balance> = const { std::cell::Cell::new(0) };
 	/// Jobs the test dispute game holds.
 	pub static DISPUTED: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
@@ -140,6 +145,8 @@ pub const BASE_FEE: Balance = 50;
 pub const FEE_PER_NODE: Balance = 2;
 /// Fee per 2^20 units of work of the test runtime.
 pub const FEE_PER_MEGA_WORK: Balance = 3;
+/// Deposit per byte of job data.
+pub const DATA_DEPOSIT_PER_BYTE: Balance = 1;
 /// Minimum executor bond.
 pub const MIN_BOND: Balance = 1_000;
 
@@ -159,6 +166,7 @@ impl pallet_inference::Config for Test {
 	type BaseFee = ConstU64<BASE_FEE>;
 	type FeePerNode = ConstU64<FEE_PER_NODE>;
 	type FeePerMegaWork = ConstU64<FEE_PER_MEGA_WORK>;
+	type DataDepositPerByte = ConstU64<DATA_DEPOSIT_PER_BYTE>;
 	type Retention = ConstU64<RETENTION>;
 	type MaxTensorBytes = ConstU32<{ 16 * 1024 }>;
 	type MaxExecutors = ConstU32<4>;
@@ -191,27 +199,90 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut t)
 	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(t);
-	ext.execute_with(|| System::set_block_number(1));
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		GENESIS_ISSUANCE.with(|g| g.set(Balances::total_issuance()));
+		DISPUTED.with(|d| d.borrow_mut().clear());
+		NONCES.with(|n| n.borrow_mut().clear());
+	});
 	ext
 }
 
-/// Runs the hooks up to block `n`.
+/// Runs a test, then checks every invariant.
+pub trait ExecuteChecked {
+	/// `execute_with`, then [`check_invariants`].
+	fn execute_checked<R>(&mut self, test: impl FnOnce() -> R) -> R;
+}
+
+impl ExecuteChecked for sp_io::TestExternalities {
+	fn execute_checked<R>(&mut self, test: impl FnOnce() -> R) -> R {
+		self.execute_with(|| {
+			let r = test();
+			check_invariants();
+			r
+		})
+	}
+}
+
+/// Runs the hooks up to block `n`, checking every invariant after every block.
 pub fn run_to(n: u64) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		Inference::on_initialize(next);
-		assert_queues_counted();
+		check_invariants();
 	}
 }
 
-/// The invariant selection relies on: every active executor's `queued` is the length of its
-/// `Assigned` queue.
-pub fn assert_queues_counted() {
-	for e in crate::ActiveExecutors::<Test>::get() {
-		let len = crate::Assigned::<Test>::decode_len(e.who).unwrap_or(0) as u32;
-		assert_eq!(e.queued, len, "queue of executor {} miscounted", e.who);
+/// Both pallets' `try_state`, and what only the test runtime can see: every hold of every
+/// account is explained by the pallets' storage, and total issuance fell only by the burns
+/// that `ExecutorPenalised` events report.
+pub fn check_invariants() {
+	Inference::do_try_state().expect("inference invariants hold");
+	Models::do_try_state().expect("models invariants hold");
+	for (who, holds) in pallet_balances::Holds::<Test>::iter() {
+		for hold in holds {
+			let explained = match hold.id {
+				RuntimeHoldReason::Inference(crate::HoldReason::ExecutorBond) => {
+					crate::Executors::<Test>::get(who).map(|e| e.bond)
+				},
+				RuntimeHoldReason::Inference(crate::HoldReason::JobPayment) => Some(
+					crate::Jobs::<Test>::iter_values()
+						.filter(|j| j.submitter == who)
+						.filter(|j| {
+							matches!(
+								j.status,
+								crate::JobStatus::Assigned | crate::JobStatus::Executed
+							)
+						})
+						.map(|j| j.fee + j.royalty)
+						.sum(),
+				),
+				RuntimeHoldReason::Inference(crate::HoldReason::JobData) => Some(
+					crate::Jobs::<Test>::iter_values()
+						.filter(|j| j.submitter == who)
+						.map(|j| j.deposit)
+						.sum(),
+				),
+				RuntimeHoldReason::Models(_) => Some(hold.amount),
+			};
+			assert_eq!(explained, Some(hold.amount), "hold {:?} of {who}", hold.id);
+		}
 	}
+	let burnt: Balance = System::events()
+		.iter()
+		.filter_map(|r| match &r.event {
+			RuntimeEvent::Inference(crate::Event::ExecutorPenalised { amount, .. }) => {
+				Some(*amount)
+			},
+			_ => None,
+		})
+		.sum();
+	assert_eq!(
+		Balances::total_issuance(),
+		GENESIS_ISSUANCE.with(|g| g.get()) - burnt,
+		"total issuance changed by more than the reported burns"
+	);
 }
 
 /// A backend for the host functions that runs the canonical engine of `verity-primitives`
@@ -240,21 +311,28 @@ impl InferenceBackend for CanonicalBackend {
 		_job: u64,
 		model: H256,
 		inputs: Vec<TensorBytes>,
-	) -> Result<InferenceOutput, Vec<u8>> {
+	) -> Result<Execution, Vec<u8>> {
+		use verity_primitives::graph::{RunError, TraceOptions};
 		let graph = self.models.get(&model).ok_or(b"model not loaded".to_vec())?;
 		let inputs: Vec<Tensor> = inputs
 			.iter()
 			.map(|t| t.to_tensor())
 			.collect::<Result<_, _>>()
 			.map_err(|e| format!("{e}").into_bytes())?;
-		let trace = graph
-			.run(&inputs, verity_primitives::graph::TraceOptions { keep_node_outputs: false })
-			.map_err(|e| e.to_string().into_bytes())?;
+		let run = graph.try_run(&inputs, TraceOptions { keep_node_outputs: false });
 		self.executions.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-		Ok(InferenceOutput {
-			outputs: trace.outputs.iter().map(Tensor::to_bytes).collect(),
-			trace_root: trace.root,
-			nodes: graph.nodes.len() as u32,
-		})
+		match run {
+			Ok(trace) => Ok(Execution {
+				outcome: Outcome::Outputs(trace.outputs.iter().map(Tensor::to_bytes).collect()),
+				trace_root: trace.root,
+				nodes: graph.nodes.len() as u32,
+			}),
+			Err(RunError::NodeFailed(f)) => Ok(Execution {
+				outcome: Outcome::Failed { node: f.node, reason: f.reason.into_bytes() },
+				trace_root: f.root,
+				nodes: f.node,
+			}),
+			Err(e) => Err(e.to_string().into_bytes()),
+		}
 	}
 }

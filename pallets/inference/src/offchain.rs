@@ -53,7 +53,7 @@ const NONCE_PREFIX: &[u8] = b"verity/inference/nonce/";
 
 /// Blocks a claimed nonce is continued from while the chain has not reached it; after that the
 /// transaction is taken for dropped and the chain's nonce is used again.
-const NONCE_PENDING: u32 = 5;
+const NONCE_PENDING: u32 = REPOST_AFTER;
 
 /// This node's record of one job.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
@@ -158,8 +158,7 @@ pub fn claim_nonce<T: Config>(account: &T::AccountId, now: BlockNumberFor<T>) ->
 /// what was submitted (model, block, inputs), so that another fork's job of the same id is
 /// another record.
 pub fn local_key<T: Config>(id: JobId, job: &JobOf<T>, inputs: &TensorsOf<T>) -> Vec<u8> {
-	let fingerprint =
-		sp_io::hashing::blake2_256(&(job.model, job.submitted_at, inputs).encode());
+	let fingerprint = sp_io::hashing::blake2_256(&(job.model, job.submitted_at, inputs).encode());
 	[LOCAL_PREFIX, &id.encode(), &fingerprint].concat()
 }
 
@@ -249,12 +248,13 @@ fn execute<T: Config>(
 				.map(JobTensor::from_tensor_bytes)
 				.collect::<Option<_>>()
 				.ok_or_else(|| permanent("an output exceeds MaxTensorBytes"))?;
-			Outcome::Outputs(BoundedVec::try_from(outputs).map_err(|_| permanent("too many outputs"))?)
+			Outcome::Outputs(
+				BoundedVec::try_from(outputs).map_err(|_| permanent("too many outputs"))?,
+			)
 		},
-		verity_io::Outcome::Failed { node, reason } => Outcome::Failed(NodeFailure {
-			node,
-			reason: BoundedVec::truncate_from(reason),
-		}),
+		verity_io::Outcome::Failed { node, reason } => {
+			Outcome::Failed(NodeFailure { node, reason: BoundedVec::truncate_from(reason) })
+		},
 	};
 	Ok(JobResult { job, outcome, trace_root: out.trace_root, nodes: out.nodes })
 }

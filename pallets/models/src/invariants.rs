@@ -1,5 +1,5 @@
-//! The pallet's storage invariants, checked by `try_state` (and after every block of the
-//! pallet's tests).
+//! The pallet's storage invariants, checked by `try_state`, after every block of this pallet's
+//! tests and by the pallets that use it in theirs.
 
 use crate::{pallet::*, ModelStatus};
 use alloc::{collections::BTreeMap, format};

@@ -20,7 +20,6 @@
 extern crate alloc;
 
 mod canonical;
-#[cfg(any(feature = "try-runtime", test))]
 mod invariants;
 pub mod migrations;
 pub mod types;
