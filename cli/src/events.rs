@@ -24,7 +24,7 @@ impl DecodeAsEvent for ModelRegistered {
 	}
 }
 
-/// `Inference.JobSubmitted`: a job was submitted; its fee and royalty are held.
+/// `Inference.JobSubmitted`: a job was submitted; its fee, royalty and data deposit are held.
 #[derive(Clone, Debug, PartialEq, Eq, scale_decode::DecodeAsType)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
 pub struct JobSubmitted {
@@ -38,6 +38,8 @@ pub struct JobSubmitted {
 	pub fee: u128,
 	/// Royalty for the model's owner.
 	pub royalty: u128,
+	/// Storage deposit for the job's data, released when it is pruned.
+	pub deposit: u128,
 }
 
 impl DecodeAsEvent for JobSubmitted {

@@ -145,6 +145,7 @@ pub fn job_text(j: &Value) -> String {
 			field(j, "royalty"),
 			field(j, "model_owner")
 		),
+		format!("deposit      {} (for the job's data, until it is pruned)", field(j, "deposit")),
 		format!("submitted    block {} (due block {})", field(j, "submitted_at"), field(j, "due")),
 	];
 	if !j.get("trace_root").is_none_or(Value::is_null) {
@@ -153,6 +154,13 @@ pub fn job_text(j: &Value) -> String {
 			field(j, "executed_at"),
 			field(j, "trace_root"),
 			field(j, "nodes")
+		));
+	}
+	if let Some(f) = j.get("failure").filter(|f| !f.is_null()) {
+		lines.push(format!(
+			"failed       node {} fails on these inputs: {}",
+			field(f, "node"),
+			field(f, "reason")
 		));
 	}
 	for (label, key) in [("input", "inputs"), ("output", "outputs")] {

@@ -85,7 +85,14 @@ enum InferenceEvent {
 	#[codec(index = 0)]
 	ExecutorRegistered { who: AccountId, bond: u128 },
 	#[codec(index = 4)]
-	JobSubmitted { job: u64, model: H256, submitter: AccountId, fee: u128, royalty: u128 },
+	JobSubmitted {
+		job: u64,
+		model: H256,
+		submitter: AccountId,
+		fee: u128,
+		royalty: u128,
+		deposit: u128,
+	},
 }
 
 #[allow(dead_code)]
@@ -343,9 +350,13 @@ fn events_decode_by_field_name() {
 		submitter: AccountId([3; 32]),
 		fee: 1000,
 		royalty: 9,
+		deposit: 24,
 	};
 	let got: JobSubmitted = decode_event(&m, "Inference", 4, &ev.encode()[1..]);
-	assert_eq!((got.job, got.submitter.0, got.fee, got.royalty), (41, [3; 32], 1000, 9));
+	assert_eq!(
+		(got.job, got.submitter.0, got.fee, got.royalty, got.deposit),
+		(41, [3; 32], 1000, 9, 24)
+	);
 
 	let ev = InferenceEvent::ExecutorRegistered { who: AccountId([4; 32]), bond: 77 };
 	let got: ExecutorRegistered = decode_event(&m, "Inference", 0, &ev.encode()[1..]);

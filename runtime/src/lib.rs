@@ -70,7 +70,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("verity"),
 	impl_name: alloc::borrow::Cow::Borrowed("verity"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -140,7 +140,11 @@ pub type UncheckedExtrinsic =
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Runtime migrations beyond the pallets' own.
-type Migrations = (pallet_verity_models::migrations::MigrateV0ToV1<Runtime>,);
+type Migrations = (
+	pallet_verity_models::migrations::MigrateV0ToV1<Runtime>,
+	pallet_verity_models::migrations::MigrateV1ToV2<Runtime>,
+	pallet_verity_inference::migrations::MigrateV0ToV1<Runtime>,
+);
 
 /// Dispatches calls and runs block hooks.
 pub type Executive = frame_executive::Executive<

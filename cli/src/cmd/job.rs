@@ -83,7 +83,14 @@ mod tests {
 	use crate::calls::DTypeArg;
 
 	fn submitted(job: u64, fee: u128) -> JobSubmitted {
-		JobSubmitted { job, model: H256([2; 32]), submitter: AccountId32([3; 32]), fee, royalty: 5 }
+		JobSubmitted {
+			job,
+			model: H256([2; 32]),
+			submitter: AccountId32([3; 32]),
+			fee,
+			royalty: 5,
+			deposit: 24,
+		}
 	}
 
 	#[test]

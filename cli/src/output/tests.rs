@@ -18,7 +18,7 @@ fn model() -> Value {
 fn job(status: &str) -> Value {
 	json!({
 		"job_id": 3, "status": status, "model": "0xaa", "submitter": "5Bob", "executor": "5Eve",
-		"model_owner": "5Alice", "fee": "4000", "royalty": "10", "attempts": 1,
+		"model_owner": "5Alice", "fee": "4000", "royalty": "10", "deposit": "24", "attempts": 1,
 		"submitted_at": 5, "due": 15,
 		"trace_root": if status == "Assigned" { Value::Null } else { json!("0xbeef") },
 		"nodes": 7, "executed_at": 8,
@@ -97,9 +97,25 @@ fn job_text_shows_status_result_and_tensors() {
 	assert!(text.contains("executed     block 8: trace root 0xbeef (7 nodes)"), "{text}");
 	assert!(text.contains("input 0 'x': i64 [2]\n  [1, -2]"), "{text}");
 	assert!(text.contains("output 0 'y': f32 [2]\n  [0.5, NaN]"), "{text}");
+	assert!(text.contains("deposit      24 (for the job's data"), "{text}");
+	assert!(!text.contains("failed"), "{text}");
 	// Before execution there is no result to show.
 	let text = job_text(&job("Assigned"));
 	assert!(!text.contains("trace root") && !text.contains("output"), "{text}");
+}
+
+#[test]
+fn job_text_shows_a_failed_result() {
+	let mut j = job("Executed");
+	j["outputs"] = Value::Null;
+	j["nodes"] = json!(2);
+	j["failure"] = json!({"node": 2, "reason": "Gather: gather index 10 of 10"});
+	let text = job_text(&j);
+	assert!(text.contains("trace root 0xbeef (2 nodes)"), "{text}");
+	assert!(
+		text.contains("failed       node 2 fails on these inputs: Gather: gather index 10 of 10"),
+		"{text}"
+	);
 }
 
 #[test]

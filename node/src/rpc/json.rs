@@ -81,12 +81,17 @@ pub fn job(v: &JobView<AccountId, Balance, BlockNumber>) -> Value {
 		"model_owner": j.model_owner.to_ss58check(),
 		"fee": j.fee.to_string(),
 		"royalty": j.royalty.to_string(),
+		"deposit": j.deposit.to_string(),
 		"attempts": j.attempts,
 		"submitted_at": j.submitted_at,
 		"due": j.due,
 		"trace_root": execution.map(|e| hex_h256(&e.trace_root)),
 		"nodes": execution.map(|e| e.nodes),
 		"executed_at": execution.map(|e| e.at),
+		"failure": execution.and_then(|e| e.failure.as_ref()).map(|f| json!({
+			"node": f.node,
+			"reason": String::from_utf8_lossy(&f.reason),
+		})),
 		"inputs": tensors(&v.input_names, &v.inputs),
 		"outputs": v.outputs.as_ref().map(|o| tensors(&v.output_names, o)),
 	})

@@ -50,6 +50,9 @@ parameter_types! {
 	pub const BaseFee: Balance = 10 * MILLI_UNIT;
 	/// Execution fee per node of the model's canonical graph.
 	pub const FeePerNode: Balance = MILLI_UNIT;
+	/// Deposit per byte of a job's inputs and outputs, until the job is pruned: the same rate
+	/// as model bytes (1 UNIT per MiB, about).
+	pub const JobDataDepositPerByte: Balance = MICRO_UNIT;
 }
 
 /// Largest model: 8 MiB.
@@ -95,6 +98,7 @@ impl pallet_verity_inference::Config for Runtime {
 	type BaseFee = BaseFee;
 	type FeePerNode = FeePerNode;
 	type FeePerMegaWork = FeePerMegaWork;
+	type DataDepositPerByte = JobDataDepositPerByte;
 	/// Finished jobs stay readable for a day.
 	type Retention = ConstU32<DAYS>;
 	type MaxTensorBytes = ConstU32<{ 64 * 1024 }>;

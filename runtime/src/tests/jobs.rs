@@ -7,7 +7,7 @@ use frame_support::{
 	traits::{Get, Hooks},
 	weights::Weight,
 };
-use pallet_verity_inference::{JobResult, JobStatus, JobTensor, WeightInfo as _};
+use pallet_verity_inference::{JobResult, JobStatus, JobTensor, Outcome, WeightInfo as _};
 use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie};
 use sp_runtime::traits::Checkable;
 use verity_primitives::{
@@ -106,8 +106,10 @@ fn a_job_from_submit_to_finalized() {
 			inputs,
 			view.job_cost
 		));
-		assert_eq!(free(Charlie), charlie - view.job_cost);
 		let job = views::job(0).expect("submitted");
+		// The data deposit is held too, until the job is pruned.
+		assert!(job.job.deposit > 0);
+		assert_eq!(free(Charlie), charlie - view.job_cost - job.job.deposit);
 		assert_eq!(job.job.executor, Alice.to_account_id());
 		assert_eq!(job.input_names, vec![b"x".to_vec()]);
 
@@ -117,7 +119,7 @@ fn a_job_from_submit_to_finalized() {
 		let output = JobTensor::from_tensor_bytes(&trace.outputs[0].to_bytes()).expect("fits");
 		let result = JobResult {
 			job: 0,
-			outputs: vec![output].try_into().expect("one output"),
+			outcome: Outcome::Outputs(vec![output].try_into().expect("one output")),
 			trace_root: trace.root,
 			nodes: view.nodes,
 		};
@@ -136,7 +138,7 @@ fn a_job_from_submit_to_finalized() {
 		assert_eq!(job.outputs, Some(vec![trace.outputs[0].to_bytes()]));
 		assert_eq!(free(Alice), alice + job.job.fee);
 		assert_eq!(free(Bob), bob + price);
-		assert_eq!(free(Charlie), charlie - view.job_cost);
+		assert_eq!(free(Charlie), charlie - view.job_cost - job.job.deposit);
 		assert_eq!(reserved(Charlie), 0);
 		assert_eq!(views::account_jobs(Charlie.to_account_id(), None, 10).len(), 1);
 	});
