@@ -1,22 +1,35 @@
 //! # Inference pallet
 //!
 //! Inference jobs on chain. Executors register with a bond ([`Pallet::register_executor`],
-//! held with `fungible` holds). A dApp [`submit`](Pallet::submit)s a job: a registered model
-//! and input tensors matching its input spec, with a maximum fee. The execution fee and the
-//! model's royalty are held from the submitter and the job is assigned to an active executor,
-//! weighted by stake, from on-chain randomness ([`Config::Randomness`]).
+//! held with `fungible` holds; when the set is full a larger bond displaces the smallest). A
+//! dApp [`submit`](Pallet::submit)s a job: a registered model and input tensors matching its
+//! input spec, with a maximum fee. The execution fee and the model's royalty are held from the
+//! submitter, with a data deposit per byte of inputs and outputs ([`Config::DataDepositPerByte`],
+//! until the job is pruned), and the job is assigned to an active executor, weighted by stake,
+//! from on-chain randomness ([`Config::Randomness`]).
 //!
 //! The executor's node runs the job in its off-chain worker (through the `verity-io` host
 //! functions: tract and the canonical traced run) and posts the outputs with the root of its
-//! canonical trace ([`Pallet::post_results`]). The job is then `Executed` for a challenge
-//! window of [`Config::ChallengeWindow`] blocks, after which it is `Finalized`: the executor
-//! gets the fee, the model owner the royalty. An executor that misses the
-//! [`Config::ExecutionTimeout`] loses [`Config::LatePenalty`] of its bond and the job is
-//! reassigned, up to [`Config::MaxAttempts`] times, then `Refunded`. Finished jobs are pruned
-//! after [`Config::Retention`] blocks; their events remain.
+//! canonical trace ([`Pallet::post_results`]), or a *failed result* when a node of the model
+//! fails on the job's own inputs (the executor is paid, the submitter is not refunded). The job
+//! is then `Executed` for a challenge window of [`Config::ChallengeWindow`] blocks, after which
+//! it is `Finalized`: the executor gets the fee, the model owner the royalty. An executor that
+//! misses the [`Config::ExecutionTimeout`] loses [`Config::LatePenalty`] of its bond and the
+//! job is reassigned, up to [`Config::MaxAttempts`] times, then `Refunded`. Finished jobs are
+//! pruned after [`Config::Retention`] blocks, which releases the data deposit; their events
+//! remain.
+//!
+//! ```text
+//! submit ──▶ Assigned ──post_results──▶ Executed ──window──▶ Finalized ──retention──▶ pruned
+//!               │    (outputs or failed)       (held while a dispute holds it)
+//!               ├─ deadline missed ──▶ Assigned again (late executor penalised)
+//!               └─ MaxAttempts missed ──▶ Refunded ──retention──▶ pruned
+//! ```
 //!
 //! Per-block work is bounded: every job waits in the [`Due`] queue of the block of its next
-//! step, and a block only looks at its own queue.
+//! step, and a block only looks at its own queue. The storage invariants (`try_state`) are
+//! listed on [`Pallet::do_try_state`] (built with `try-runtime` and in tests) and in
+//! `docs/jobs.md`.
 //!
 //! The challenge game plugs in through [`DisputeHook`] and [`JobSettlement`].
 #![cfg_attr(not(feature = "std"), no_std)]
