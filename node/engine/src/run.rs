@@ -141,7 +141,7 @@ impl LoadedModel {
 	) -> Result<Trace, EngineError> {
 		self.run_canonical_outcome(inputs, keep_node_outputs)?.map_err(|f| EngineError::Run {
 			engine: "canonical",
-			cause: RunError::NodeFailed(f).into(),
+			cause: RunError::NodeFailed(Box::new(f)).into(),
 		})
 	}
 
@@ -161,7 +161,7 @@ impl LoadedModel {
 		});
 		match run {
 			Ok(trace) => Ok(Ok(trace)),
-			Err(RunError::NodeFailed(failure)) => Ok(Err(failure)),
+			Err(RunError::NodeFailed(failure)) => Ok(Err(*failure)),
 			Err(e) => Err(EngineError::Run { engine: "canonical", cause: e.into() }),
 		}
 	}

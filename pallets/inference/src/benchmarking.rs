@@ -109,8 +109,10 @@ fn executed_jobs<T: Config>(n: u32) -> Vec<JobId> {
 	let jobs = submit_jobs::<T>(model, 1, n);
 	for chunk in jobs.chunks(T::MaxResultsPerCall::get() as usize) {
 		let results: Vec<_> = chunk.iter().map(|j| result::<T>(*j, 2, nodes)).collect();
-		Inference::<T>::do_post_results(&who, results.try_into().expect("chunked"))
-			.expect("assigned to `who`");
+		let n = results.len() as u32;
+		let (accepted, _) =
+			Inference::<T>::do_post_results(&who, results.try_into().expect("chunked"));
+		assert_eq!(accepted, n, "assigned to `who`");
 	}
 	jobs
 }

@@ -32,6 +32,9 @@ pub struct ExecutedJob<AccountId, BlockNumber> {
 	pub trace_root: H256,
 	/// Nodes in the trace.
 	pub nodes: u32,
+	/// For a failed result, the node the executor claims fails on the job's inputs (the
+	/// trace covers the nodes before it).
+	pub failure: Option<crate::types::NodeFailure>,
 	/// Last block of the challenge window.
 	pub window_end: BlockNumber,
 }

@@ -60,8 +60,11 @@ impl<T: Config> Pallet<T> {
 			if !AccountJobs::<T>::contains_key(&job.submitter, id) {
 				return Err(fail(format!("job {id}: not in its submitter's list")));
 			}
-			if !JobInputs::<T>::contains_key(id) {
+			let Some(inputs) = JobInputs::<T>::get(id) else {
 				return Err(fail(format!("job {id}: no inputs")));
+			};
+			if job.inputs_hash.0 != sp_io::hashing::blake2_256(&codec::Encode::encode(&inputs)) {
+				return Err(fail(format!("job {id}: inputs_hash is not its inputs' hash")));
 			}
 			let failed = job.execution.as_ref().is_some_and(|e| e.failure.is_some());
 			let has_outputs = JobOutputs::<T>::contains_key(id);

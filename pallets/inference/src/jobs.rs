@@ -2,6 +2,7 @@
 
 use crate::{dispute::*, pallet::*, types::*, weights::WeightInfo};
 use alloc::vec::Vec;
+use codec::Encode;
 use frame_support::{
 	dispatch::DispatchResult,
 	ensure,
@@ -21,6 +22,7 @@ use sp_runtime::{
 	traits::{One, Saturating},
 	DispatchError,
 };
+use verity_primitives::commitment::{trace_root, H256};
 
 /// How many blocks past its due block a new job's deadline may slip when queues are full.
 const SUBMIT_SLIP: u32 = 8;
@@ -80,6 +82,7 @@ impl<T: Config> Pallet<T> {
 		Self::count_job(&executor, true);
 
 		NextJobId::<T>::put(job.saturating_add(1));
+		let inputs_hash = H256(sp_io::hashing::blake2_256(&inputs.encode()));
 		JobInputs::<T>::insert(job, inputs);
 		AccountJobs::<T>::insert(&who, job, ());
 		Jobs::<T>::insert(
@@ -95,6 +98,7 @@ impl<T: Config> Pallet<T> {
 				deposit,
 				attempts: 1,
 				submitted_at: now,
+				inputs_hash,
 				due: deadline,
 				execution: None,
 			},
@@ -127,14 +131,19 @@ impl<T: Config> Pallet<T> {
 
 	/// Accepts each result of jobs assigned to `who` on its own: a refused one (stale, not
 	/// this executor's, malformed, a duplicate in the batch) changes nothing and is reported
-	/// in `ResultRefused`. Returns how many were accepted.
+	/// in `ResultRefused`. Returns how many were accepted, and whether every refusal was a
+	/// race an honest executor cannot avoid (the job timed out, was pruned or was already
+	/// posted): only then may the call be free.
 	pub(crate) fn do_post_results(
 		who: &T::AccountId,
 		results: BoundedVec<JobResultOf<T>, T::MaxResultsPerCall>,
-	) -> u32 {
+	) -> (u32, bool) {
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut seen = Vec::with_capacity(results.len());
 		let mut accepted = 0u32;
+		let mut only_races = true;
+		let races: [DispatchError; 2] =
+			[Error::<T>::NotAwaitingResult.into(), Error::<T>::UnknownJob.into()];
 		for result in results {
 			let job = result.job;
 			let outcome = if seen.contains(&job) {
@@ -150,12 +159,13 @@ impl<T: Config> Pallet<T> {
 			match outcome {
 				Ok(()) => accepted = accepted.saturating_add(1),
 				Err(error) => {
+					only_races &= races.contains(&error);
 					Self::deposit_event(Event::ResultRefused { job, executor: who.clone(), error })
 				},
 			}
 		}
 		Self::set_queued(who, Assigned::<T>::decode_len(who).unwrap_or(0));
-		accepted
+		(accepted, only_races)
 	}
 
 	fn accept_result(
@@ -182,6 +192,11 @@ impl<T: Config> Pallet<T> {
 			Outcome::Failed(failure) => {
 				ensure!(
 					failure.node < terms.nodes && result.nodes == failure.node,
+					Error::<T>::WrongFailedNode
+				);
+				// Failing at the first node, the trace is empty: nothing to stand by but that.
+				ensure!(
+					failure.node > 0 || result.trace_root == trace_root(&[]),
 					Error::<T>::WrongFailedNode
 				);
 				(None, Some(failure))
@@ -416,8 +431,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Deletes a finished job and releases its data deposit.
 	fn prune(id: JobId, job: &JobOf<T>) {
-		let inputs = JobInputs::<T>::take(id).unwrap_or_default();
-		sp_io::offchain_index::clear(&crate::offchain::local_key::<T>(id, job, &inputs));
+		sp_io::offchain_index::clear(&crate::offchain::local_key::<T>(id, job));
+		JobInputs::<T>::remove(id);
 		Jobs::<T>::remove(id);
 		JobOutputs::<T>::remove(id);
 		AccountJobs::<T>::remove(&job.submitter, id);
@@ -459,6 +474,7 @@ impl<T: Config> JobSettlement<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 			model: j.model,
 			trace_root: execution.trace_root,
 			nodes: execution.nodes,
+			failure: execution.failure,
 			window_end: j.due,
 		})
 	}

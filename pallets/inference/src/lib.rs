@@ -557,8 +557,9 @@ pub mod pallet {
 
 		/// Posts results (outputs or failed results) of jobs assigned to the caller (its
 		/// node's off-chain worker does this). Each result is accepted or refused on its own
-		/// (`ResultRefused` says why); the call is free of transaction fees when it accepts at
-		/// least one.
+		/// (`ResultRefused` says why). The call is free of transaction fees when it accepts at
+		/// least one result and refuses none but for a race (a job that timed out, was pruned
+		/// or was already posted): junk beside one good result pays.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::post_results(results.len() as u32))]
 		pub fn post_results(
@@ -566,8 +567,8 @@ pub mod pallet {
 			results: BoundedVec<JobResultOf<T>, T::MaxResultsPerCall>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let accepted = Self::do_post_results(&who, results);
-			let pays_fee = if accepted > 0 { Pays::No } else { Pays::Yes };
+			let (accepted, only_races) = Self::do_post_results(&who, results);
+			let pays_fee = if accepted > 0 && only_races { Pays::No } else { Pays::Yes };
 			Ok(frame_support::dispatch::PostDispatchInfo { actual_weight: None, pays_fee })
 		}
 	}

@@ -2,7 +2,8 @@
 //!
 //! - v0 → v1 ([`v1::AddDepositAndFailure`]): every [`Job`](crate::Job) gains its data
 //!   `deposit` (zero for jobs submitted before deposits: nothing was held for them, and
-//!   pruning releases what was held) and its `execution` an empty `failure`.
+//!   pruning releases what was held), its `inputs_hash` (computed from its stored inputs) and
+//!   its `execution` an empty `failure`.
 
 use frame_support::{
 	migrations::VersionedMigration,
@@ -24,7 +25,7 @@ pub type MigrateV0ToV1<T> = VersionedMigration<
 /// v1: job deposits and failed results.
 pub mod v1 {
 	use super::*;
-	use crate::{Execution, Job, JobId, JobStatus, Jobs};
+	use crate::{Execution, Job, JobId, JobInputs, JobStatus, Jobs};
 	use codec::{Decode, Encode};
 	use sp_runtime::traits::Zero;
 	use verity_primitives::commitment::H256;
@@ -68,8 +69,10 @@ pub mod v1 {
 	impl<T: Config> UncheckedOnRuntimeUpgrade for AddDepositAndFailure<T> {
 		fn on_runtime_upgrade() -> Weight {
 			let mut jobs = 0u64;
-			Jobs::<T>::translate::<JobV0Of<T>, _>(|_id: JobId, j| {
+			Jobs::<T>::translate::<JobV0Of<T>, _>(|id: JobId, j| {
 				jobs = jobs.saturating_add(1);
+				let inputs = JobInputs::<T>::get(id).unwrap_or_default();
+				let inputs_hash = H256(sp_io::hashing::blake2_256(&inputs.encode()));
 				Some(Job {
 					submitter: j.submitter,
 					model: j.model,
@@ -81,6 +84,7 @@ pub mod v1 {
 					deposit: Zero::zero(),
 					attempts: j.attempts,
 					submitted_at: j.submitted_at,
+					inputs_hash,
 					due: j.due,
 					execution: j.execution.map(|e| Execution {
 						trace_root: e.trace_root,
@@ -90,7 +94,7 @@ pub mod v1 {
 					}),
 				})
 			});
-			T::DbWeight::get().reads_writes(jobs, jobs)
+			T::DbWeight::get().reads_writes(jobs.saturating_mul(2), jobs)
 		}
 	}
 }

@@ -94,9 +94,8 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 			if info.due <= now.saturating_add(One::one()) {
 				continue;
 			}
-			let Some(inputs) = JobInputs::<T>::get(job) else { continue };
-			let key = local_key::<T>(job, &info, &inputs);
-			let Some(result) = result_to_post::<T>(&key, job, &info, &inputs, now) else {
+			let key = local_key::<T>(job, &info);
+			let Some(result) = result_to_post::<T>(&key, job, &info, now) else {
 				continue;
 			};
 			let size = result.encoded_size();
@@ -135,20 +134,24 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 }
 
 /// Claims the nonce of `account`'s next transaction: the chain's, or one past this node's last
-/// claim while that claim is recent and the chain has not reached it (its transaction is
-/// still in the pool). The claim is a compare-and-set, so concurrent workers get different
-/// nonces.
+/// claim while the oldest claim the chain has not reached is under `NONCE_PENDING` blocks old
+/// (its transaction is still in the pool). The claim is a compare-and-set, so concurrent
+/// workers get different nonces.
 pub fn claim_nonce<T: Config>(account: &T::AccountId, now: BlockNumberFor<T>) -> Option<T::Nonce> {
 	let chain = frame_system::Pallet::<T>::account_nonce(account);
 	let key = [NONCE_PREFIX, &account.encode()].concat();
 	let pending: BlockNumberFor<T> = NONCE_PENDING.into();
 	let claimed = StorageValueRef::persistent(&key).mutate(
 		|old: Result<Option<(T::Nonce, BlockNumberFor<T>)>, StorageRetrievalError>| {
-			let nonce = match old {
-				Ok(Some((next, at))) if next > chain && now < at.saturating_add(pending) => next,
-				_ => chain,
+			// Continuing keeps the block of the oldest claim the chain has not reached, so a
+			// gap (a transaction that never made it) closes `NONCE_PENDING` blocks after it.
+			let (nonce, since) = match old {
+				Ok(Some((next, at))) if next > chain && now < at.saturating_add(pending) => {
+					(next, at)
+				},
+				_ => (chain, now),
 			};
-			Ok::<_, ()>((nonce.saturating_add(One::one()), now))
+			Ok::<_, ()>((nonce.saturating_add(One::one()), since))
 		},
 	);
 	claimed.ok().map(|(next, _)| next.saturating_sub(One::one()))
@@ -157,8 +160,9 @@ pub fn claim_nonce<T: Config>(account: &T::AccountId, now: BlockNumberFor<T>) ->
 /// The off-chain storage key of this node's record of job `id`: its id and a fingerprint of
 /// what was submitted (model, block, inputs), so that another fork's job of the same id is
 /// another record.
-pub fn local_key<T: Config>(id: JobId, job: &JobOf<T>, inputs: &TensorsOf<T>) -> Vec<u8> {
-	let fingerprint = sp_io::hashing::blake2_256(&(job.model, job.submitted_at, inputs).encode());
+pub fn local_key<T: Config>(id: JobId, job: &JobOf<T>) -> Vec<u8> {
+	let fingerprint =
+		sp_io::hashing::blake2_256(&(job.model, job.submitted_at, job.inputs_hash).encode());
 	[LOCAL_PREFIX, &id.encode(), &fingerprint].concat()
 }
 
@@ -168,7 +172,6 @@ fn result_to_post<T: Config>(
 	key: &[u8],
 	job: JobId,
 	info: &JobOf<T>,
-	inputs: &TensorsOf<T>,
 	now: BlockNumberFor<T>,
 ) -> Option<JobResultOf<T>> {
 	let mut record = StorageValueRef::persistent(key);
@@ -193,7 +196,7 @@ fn result_to_post<T: Config>(
 		},
 		Err(_) => return None,
 	}
-	match execute::<T>(job, info, inputs) {
+	match execute::<T>(job, info) {
 		Ok(result) => {
 			record.set(&LocalJob::<BlockNumberFor<T>>::Done(result.encode(), None));
 			Some(result)
@@ -220,12 +223,9 @@ enum Failure {
 }
 
 /// Runs `job` through the node's engine: its outputs, or the node that fails on its inputs.
-fn execute<T: Config>(
-	job: JobId,
-	info: &JobOf<T>,
-	inputs: &TensorsOf<T>,
-) -> Result<JobResultOf<T>, Failure> {
+fn execute<T: Config>(job: JobId, info: &JobOf<T>) -> Result<JobResultOf<T>, Failure> {
 	let permanent = |e: &str| Failure::Permanent(e.into());
+	let inputs = JobInputs::<T>::get(job).ok_or_else(|| permanent("no inputs"))?;
 	if !verity_io::inference::has_model(info.model) {
 		let bytes =
 			T::Models::bytes(&info.model).ok_or_else(|| permanent("model bytes not in state"))?;

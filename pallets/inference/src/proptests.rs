@@ -103,7 +103,8 @@ fn apply(action: &Action, model: pallet_verity_models::ModelId, nodes: u32) {
 			let Some((id, job)) = assigned_job(pick) else { return };
 			let failure = NodeFailure { node: 0, reason: Default::default() };
 			let outcome = Outcome::Failed(failure);
-			post(job.executor, JobResult { job: id, outcome, trace_root: H256::zero(), nodes: 0 });
+			let trace_root = verity_primitives::commitment::trace_root(&[]);
+			post(job.executor, JobResult { job: id, outcome, trace_root, nodes: 0 });
 		},
 		Action::PostWrong { pick, who } => {
 			let Some((id, _)) = assigned_job(pick) else { return };

@@ -240,6 +240,9 @@ pub struct Job<AccountId, Balance, BlockNumber> {
 	pub attempts: u32,
 	/// The block it was submitted in.
 	pub submitted_at: BlockNumber,
+	/// `blake2_256` of its encoded inputs: what executors' nodes key their records by (with
+	/// the id, model and block), so another fork's job of the same id is another record.
+	pub inputs_hash: H256,
 	/// The block of its next step: execution deadline (Assigned), end of the challenge window
 	/// (Executed), pruning (Finalized, Refunded).
 	pub due: BlockNumber,

@@ -40,8 +40,9 @@ pub struct NodeFailure {
 pub enum RunError {
 	/// The inputs do not fit the graph (count, element type, shape).
 	Inputs(String),
-	/// A node failed on these values: the run's deterministic outcome.
-	NodeFailed(NodeFailure),
+	/// A node failed on these values (an index taken from the data out of range): the run's
+	/// deterministic outcome.
+	NodeFailed(alloc::boxed::Box<NodeFailure>),
 	/// The caller stopped the run before node `node` (the node's wall-time limit).
 	Stopped {
 		/// The node that did not run.
@@ -278,16 +279,21 @@ fn run(
 			.collect();
 		let outs = match ops::eval(&node.op, &types, &refs) {
 			Ok(outs) => outs,
-			Err(e) => {
+			// Only an index taken from the data is the values' fault; any other kernel error
+			// is the engine's or the graph's, not a result to post.
+			Err(e @ ops::KernelError::IndexOutOfRange(_)) => {
 				let root = trace_root(&commitments);
-				return Err(RunError::NodeFailed(NodeFailure {
+				return Err(RunError::NodeFailed(alloc::boxed::Box::new(NodeFailure {
 					node: index,
 					op: node.onnx_op.clone(),
 					reason: format!("{e}"),
 					commitments,
 					output_roots,
 					root,
-				}));
+				})));
+			},
+			Err(e) => {
+				return Err(RunError::Internal(format!("node {k} ({}): {e}", node.onnx_op)));
 			},
 		};
 		let commits: Vec<TensorCommitment> = outs.iter().map(commit_tensor).collect();

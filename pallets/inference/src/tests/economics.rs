@@ -23,7 +23,7 @@ fn a_failed_result_pays_the_executor_not_the_submitter() {
 				node: 0,
 				reason: b"Gather: gather index 10 of 10".to_vec().try_into().unwrap(),
 			}),
-			trace_root: H256::repeat_byte(1),
+			trace_root: verity_primitives::commitment::trace_root(&[]),
 			nodes: 0,
 		};
 		let (exec_before, owner_before, dapp_before) = (free(EXEC_A), free(OWNER), free(DAPP));

@@ -105,6 +105,10 @@ fn a_job_id_reused_on_another_fork_is_executed_afresh() {
 		let other: TensorsOf<Test> =
 			vec![f32_tensor(&[1, 4], &[9.0, 8.0, 7.0, 6.0])].try_into().unwrap();
 		JobInputs::<Test>::insert(0, &other);
+		Jobs::<Test>::mutate(0, |j| {
+			j.as_mut().unwrap().inputs_hash =
+				H256(sp_io::hashing::blake2_256(&codec::Encode::encode(&other)))
+		});
 		Inference::offchain_worker(2);
 		let txs = posted(&pool);
 		assert_eq!(txs.len(), 1, "the other fork's job is posted at once");
@@ -132,15 +136,16 @@ fn consecutive_workers_never_share_a_nonce() {
 		Inference::offchain_worker(2);
 		assert_eq!(posted(&pool).len(), 2);
 		assert_eq!(NONCES.with(|n| n.borrow().clone()), vec![0, 1]);
-		// Job 0's result is posted again, after the last claim.
+		// The chain reached neither claim within the pending period (counted from the oldest):
+		// they are taken for dropped, and job 0's repost uses the chain's nonce again.
 		Inference::offchain_worker(4);
 		assert_eq!(posted(&pool).len(), 1);
-		assert_eq!(NONCES.with(|n| n.borrow().clone()), vec![0, 1, 2]);
-		// Claims not reached by the chain within the pending period are taken for dropped.
+		assert_eq!(NONCES.with(|n| n.borrow().clone()), vec![0, 1, 0]);
 		let claim = |at| crate::offchain::claim_nonce::<Test>(&EXEC_A, at);
-		assert_eq!(claim(5), Some(3));
-		assert_eq!(claim(8), Some(0));
-		assert_eq!(claim(8), Some(1));
+		assert_eq!(claim(5), Some(1));
+		assert_eq!(claim(6), Some(2));
+		// Continuing does not extend the period: at 7 the gap closes.
+		assert_eq!(claim(7), Some(0));
 		// Once the chain is past the claims, its nonce rules.
 		frame_system::Account::<Test>::mutate(EXEC_A, |a| a.nonce = 7);
 		assert_eq!(claim(9), Some(7));

@@ -74,6 +74,8 @@ fn refusals() {
 		let n = model_nodes();
 		assert_eq!(refused(EXEC_A, failed(n, n)), vec![Error::<Test>::WrongFailedNode.into()]);
 		assert_eq!(refused(EXEC_A, failed(1, 2)), vec![Error::<Test>::WrongFailedNode.into()]);
+		// Failing at node 0 the trace is empty: any other root is refused.
+		assert_eq!(refused(EXEC_A, failed(0, 0)), vec![Error::<Test>::WrongFailedNode.into()]);
 		// An empty call pays too.
 		assert_eq!(post_refused(EXEC_A, vec![]), vec![]);
 		assert_ok!(post(EXEC_A, vec![result(0)]));
@@ -81,8 +83,8 @@ fn refusals() {
 	});
 }
 
-/// One bad result no longer sinks a batch: each is accepted or refused on its own, and the
-/// call is free because one was accepted.
+/// One bad result no longer sinks a batch: each is accepted or refused on its own. Junk beside
+/// a good result pays; a race (a job already posted, or gone) does not.
 #[test]
 fn each_result_stands_on_its_own() {
 	new_test_ext().execute_checked(|| {
@@ -92,7 +94,7 @@ fn each_result_stands_on_its_own() {
 		let mut bad = result(1);
 		bad.nodes += 1;
 		let (info, refused) = post_outcome(EXEC_A, vec![result(0), result(0), bad, result(7)]);
-		assert_eq!(info.unwrap().pays_fee, Pays::No);
+		assert_eq!(info.unwrap().pays_fee, Pays::Yes);
 		assert_eq!(
 			refused,
 			vec![
@@ -104,6 +106,11 @@ fn each_result_stands_on_its_own() {
 		assert_eq!(Jobs::<Test>::get(0).unwrap().status, JobStatus::Executed);
 		assert_eq!(Jobs::<Test>::get(1).unwrap().status, JobStatus::Assigned);
 		assert_eq!(Assigned::<Test>::get(EXEC_A).to_vec(), vec![1]);
+		// Job 0 again (already posted) and job 7 (unknown): races, so accepting job 1 is free.
+		let (info, refused) = post_outcome(EXEC_A, vec![result(0), result(1), result(7)]);
+		assert_eq!(info.unwrap().pays_fee, Pays::No);
+		assert_eq!(refused.len(), 2);
+		assert_eq!(Jobs::<Test>::get(1).unwrap().status, JobStatus::Executed);
 	});
 }
 
