@@ -23,10 +23,22 @@ impl<T: Config> Pallet<T> {
 	/// unregistered: its open jobs stay its own); otherwise the registration is refused. So
 	/// the set cannot be captured by filling it with minimum bonds: taking it costs more than
 	/// what is in it.
+	///
+	/// An executor that is leaving (it unregistered, was displaced or fell below the minimum)
+	/// rejoins the same way, with a `bond` at least the one it still holds: the difference is
+	/// held on top. A displaced executor therefore need not wait out its unbonding to win its
+	/// place back.
 	pub(crate) fn do_register_executor(who: &T::AccountId, bond: BalanceOf<T>) -> DispatchResult {
-		ensure!(!Executors::<T>::contains_key(who), Error::<T>::AlreadyExecutor);
-		ensure!(bond >= T::MinExecutorBond::get(), Error::<T>::BondTooLow);
-		T::Currency::hold(&HoldReason::ExecutorBond.into(), who, bond)?;
+		let existing = Executors::<T>::get(who);
+		let (held, open_jobs) = match &existing {
+			Some(info) if info.status == ExecutorStatus::Active => {
+				return Err(Error::<T>::AlreadyExecutor.into())
+			},
+			Some(info) => (info.bond, info.open_jobs),
+			None => (Zero::zero(), 0),
+		};
+		ensure!(bond >= T::MinExecutorBond::get() && bond >= held, Error::<T>::BondTooLow);
+		T::Currency::hold(&HoldReason::ExecutorBond.into(), who, bond.saturating_sub(held))?;
 		let set = ActiveExecutors::<T>::get();
 		if set.len() as u32 >= T::MaxExecutors::get() {
 			// The smallest bond; among equals, the one that joined last.
@@ -49,13 +61,14 @@ impl<T: Config> Pallet<T> {
 				_ => return Err(Error::<T>::TooManyExecutors.into()),
 			}
 		}
+		let queued = Assigned::<T>::decode_len(who).unwrap_or(0) as u32;
 		ActiveExecutors::<T>::try_mutate(|set| {
-			set.try_push(ActiveExecutor { who: who.clone(), bond, queued: 0 })
+			set.try_push(ActiveExecutor { who: who.clone(), bond, queued })
 		})
 		.map_err(|_| Error::<T>::TooManyExecutors)?;
 		Executors::<T>::insert(
 			who,
-			ExecutorInfo { bond, status: ExecutorStatus::Active, open_jobs: 0 },
+			ExecutorInfo { bond, status: ExecutorStatus::Active, open_jobs },
 		);
 		Self::deposit_event(Event::ExecutorRegistered { who: who.clone(), bond });
 		Ok(())

@@ -3,7 +3,8 @@
 //! - v0 → v1 ([`v1::AddDepositAndFailure`]): every [`Job`](crate::Job) gains its data
 //!   `deposit` (zero for jobs submitted before deposits: nothing was held for them, and
 //!   pruning releases what was held), its `inputs_hash` (computed from its stored inputs) and
-//!   its `execution` an empty `failure`.
+//!   its `execution` an empty `failure`. Executors' off-chain records under the old key (the
+//!   job id alone) are cleared through off-chain indexing.
 
 use frame_support::{
 	migrations::VersionedMigration,
@@ -72,6 +73,11 @@ pub mod v1 {
 			Jobs::<T>::translate::<JobV0Of<T>, _>(|id: JobId, j| {
 				jobs = jobs.saturating_add(1);
 				let inputs = JobInputs::<T>::get(id).unwrap_or_default();
+				// Executors' nodes keyed their records by the id alone before: clear those
+				// (pruning clears only today's keys).
+				sp_io::offchain_index::clear(
+					&[crate::offchain::LOCAL_PREFIX, &id.encode()].concat(),
+				);
 				let inputs_hash = H256(sp_io::hashing::blake2_256(&inputs.encode()));
 				Some(Job {
 					submitter: j.submitter,

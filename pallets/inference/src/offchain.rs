@@ -46,7 +46,7 @@ const REPOST_AFTER: u32 = 3;
 const MAX_BATCH_BYTES: usize = 1024 * 1024;
 
 /// Prefix of this node's per-job records in off-chain storage.
-const LOCAL_PREFIX: &[u8] = b"verity/inference/job/";
+pub(crate) const LOCAL_PREFIX: &[u8] = b"verity/inference/job/";
 
 /// Prefix of this node's per-account nonce claims in off-chain storage.
 const NONCE_PREFIX: &[u8] = b"verity/inference/nonce/";

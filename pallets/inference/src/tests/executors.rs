@@ -77,9 +77,24 @@ fn a_larger_bond_displaces_the_smallest_in_a_full_set() {
 		// Its job is still its own to answer.
 		assert_eq!(Jobs::<Test>::get(owner_job).unwrap().executor, OWNER);
 		assert_ok!(post(OWNER, vec![result(owner_job)]));
-		// No bond at or below the smallest (now MIN_BOND, EXEC_B) gets in.
+		// Rejoining takes a bond at least the one still held, and larger than the smallest
+		// in the full set (now EXEC_B's MIN_BOND).
 		assert_noop!(
 			Inference::register_executor(RuntimeOrigin::signed(OWNER), MIN_BOND),
+			Error::<Test>::TooManyExecutors
+		);
+		assert_noop!(
+			Inference::register_executor(RuntimeOrigin::signed(OWNER), MIN_BOND - 1),
+			Error::<Test>::BondTooLow
+		);
+		assert_ok!(Inference::register_executor(RuntimeOrigin::signed(OWNER), MIN_BOND + 2));
+		assert_eq!(held(OWNER, HoldReason::ExecutorBond), MIN_BOND + 2);
+		assert!(events().contains(&Event::ExecutorDisplaced { who: EXEC_B, by: OWNER }));
+		let info = Executors::<Test>::get(OWNER).unwrap();
+		assert_eq!((info.status, info.open_jobs), (ExecutorStatus::Active, 1));
+		// An active executor cannot register twice.
+		assert_noop!(
+			Inference::register_executor(RuntimeOrigin::signed(OWNER), 5 * MIN_BOND),
 			Error::<Test>::AlreadyExecutor
 		);
 	});
