@@ -176,6 +176,23 @@ fn register_submit_finalize_through_the_cli() {
 		ok_json(&verity(&node, "//Charlie", &["job", "show", &job_id.to_string()]), "job show");
 	let (job_fee, royalty) = (amount(&job["fee"]), amount(&job["royalty"]));
 	assert_eq!(royalty, PRICE);
+	// The data deposit: 1 µUNIT per byte of the model's inputs and outputs (f32 here).
+	let spec_bytes = |specs: &serde_json::Value| -> Balance {
+		let specs = specs.as_array().expect("specs");
+		specs
+			.iter()
+			.map(|s| {
+				assert_eq!(s["dtype"], "f32");
+				let shape = s["shape"].as_array().expect("shape");
+				4 * shape.iter().map(|d| d.as_u64().expect("dim")).product::<u64>() as Balance
+			})
+			.sum()
+	};
+	let deposit = amount(&job["deposit"]);
+	assert_eq!(
+		deposit,
+		MICRO_UNIT * (spec_bytes(&model["inputs"]) + spec_bytes(&model["outputs"]))
+	);
 	let nodes = model["nodes"].as_u64().expect("nodes") as Balance;
 	// The model's work, computed here from the file, is what the chain reports and prices.
 	let work = Graph::from_onnx(&bytes)
@@ -191,7 +208,7 @@ fn register_submit_finalize_through_the_cli() {
 		"fee = base + per node + per 2^20 units of work"
 	);
 	let charlie_submitted = balance(&node, charlie);
-	assert_eq!(charlie_submitted.1, charlie_refused.1 + job_fee + royalty);
+	assert_eq!(charlie_submitted.1, charlie_refused.1 + job_fee + royalty + deposit);
 
 	// Alice's off-chain worker executes it; it is final after the challenge window.
 	let out = Command::new(cli_path())
@@ -238,7 +255,11 @@ fn register_submit_finalize_through_the_cli() {
 	assert_eq!(alice_after.1, alice_before.1, "Alice's bond is untouched");
 	assert_eq!(bob_after.0, bob_ready.0 + royalty, "Bob is paid the royalty");
 	assert_eq!(bob_after.1, bob_ready.1, "Bob's deposits stay held");
-	assert_eq!(charlie_after.1, charlie_refused.1, "Charlie's hold is released");
+	assert_eq!(
+		charlie_after.1,
+		charlie_refused.1 + deposit,
+		"Charlie's fee hold is released; the data deposit stays until the job is pruned"
+	);
 	assert_eq!(charlie_after.0, charlie_submitted.0, "Charlie paid from the hold only");
 
 	// The executor's trace data is served for challengers.
