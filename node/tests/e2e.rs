@@ -275,3 +275,60 @@ fn register_submit_finalize_through_the_cli() {
 	assert_eq!(executed, Some("1"), "metrics: {metrics}");
 	let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A job whose inputs make a node fail (a `Gather` index out of range) ends in a failed
+/// result on a real node: the executor answers in time and is paid, the submitter is not
+/// refunded, no one is penalised, and `verity job show` names the node and the reason.
+#[test]
+fn a_job_failing_on_its_inputs_ends_in_a_paid_failed_result() {
+	let dir = std::env::temp_dir().join(format!("verity-e2e-failed-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).expect("temp dir");
+	let bytes = zoo::gather_table(5).expect("model");
+	let model_file = write(&dir, "table.onnx", &bytes);
+	let out_of_range = write(&dir, "i.json", br#"{"dtype":"i64","shape":[3],"data":[0,10,1]}"#);
+
+	let node = Node::start(&["--dev", "--tmp"]);
+	let started = node.wait_for(Duration::from_secs(60), |n| {
+		n.rpc("chain_getHeader", json!([]))
+			.ok()
+			.and_then(|h| common::header_number(&h))
+			.filter(|b| *b >= 1)
+	});
+	assert!(started.is_some(), "no block; log:\n{}", node.log_tail(40));
+	let (alice, charlie) = (Sr25519Keyring::Alice, Sr25519Keyring::Charlie);
+	let out = verity(&node, "//Bob", &["model", "register", &model_file, "--name", "table"]);
+	let model_id =
+		ok_json(&out, "model register")["model_id"].as_str().expect("model_id").to_string();
+	let alice_before = balance(&node, alice);
+	let charlie_before = balance(&node, charlie);
+	let out = verity(
+		&node,
+		"//Charlie",
+		&["job", "submit", "--model", &model_id, "--input", &out_of_range],
+	);
+	let job_id = ok_json(&out, "job submit")["job_id"].as_u64().expect("job_id");
+	let out = Command::new(cli_path())
+		.args(["--url", &format!("ws://127.0.0.1:{}", node.rpc_port), "--json"])
+		.args(["job", "watch", &job_id.to_string(), "--timeout", "240"])
+		.output()
+		.expect("the CLI runs");
+	let done = ok_json(&out, "job watch");
+	assert_eq!(done["status"], "Finalized", "log:\n{}", node.log_tail(60));
+	assert_eq!(done["attempts"], json!(1), "answered in time, not timed out");
+	assert_eq!(done["failure"]["node"], json!(0));
+	let reason = done["failure"]["reason"].as_str().expect("reason");
+	assert!(reason.contains("gather index 10"), "{reason}");
+	assert_eq!(done["outputs"], Value::Null);
+	let fee = amount(&done["fee"]);
+	let (alice_after, charlie_after) = (balance(&node, alice), balance(&node, charlie));
+	assert_eq!(alice_after.0, alice_before.0 + fee, "the executor is paid");
+	assert_eq!(alice_after.1, alice_before.1, "and not penalised");
+	let deposit = amount(&done["deposit"]);
+	assert_eq!(charlie_after.1, charlie_before.1 + deposit, "only the data deposit stays held");
+	// Charlie also paid the submission's transaction fee.
+	assert!(
+		charlie_after.0 <= charlie_before.0 - fee - amount(&done["royalty"]) - deposit,
+		"the submitter is not refunded"
+	);
+	let _ = std::fs::remove_dir_all(dir);
+}
