@@ -139,7 +139,7 @@ fn a_job_from_submit_to_finalized() {
 		assert_eq!(free(Alice), alice + job.job.fee);
 		assert_eq!(free(Bob), bob + price);
 		assert_eq!(free(Charlie), charlie - view.job_cost - job.job.deposit);
-		assert_eq!(reserved(Charlie), 0);
+		assert_eq!(reserved(Charlie), job.job.deposit, "the data deposit stays until pruning");
 		assert_eq!(views::account_jobs(Charlie.to_account_id(), None, 10).len(), 1);
 	});
 }
