@@ -131,9 +131,10 @@ impl<T: Config> Pallet<T> {
 
 	/// Accepts each result of jobs assigned to `who` on its own: a refused one (stale, not
 	/// this executor's, malformed, a duplicate in the batch) changes nothing and is reported
-	/// in `ResultRefused`. Returns how many were accepted, and whether every refusal was a
-	/// race an honest executor cannot avoid (the job timed out, was pruned or was already
-	/// posted): only then may the call be free.
+	/// in `ResultRefused`. Returns how many were accepted, and whether the refusals are only
+	/// races an honest executor cannot avoid (a result for a job that timed out or was
+	/// posted already, `NotAwaitingResult`), no more of them than accepted results: only then
+	/// may the call be free, so junk never rides for free beside a good result.
 	pub(crate) fn do_post_results(
 		who: &T::AccountId,
 		results: BoundedVec<JobResultOf<T>, T::MaxResultsPerCall>,
@@ -142,8 +143,8 @@ impl<T: Config> Pallet<T> {
 		let mut seen = Vec::with_capacity(results.len());
 		let mut accepted = 0u32;
 		let mut only_races = true;
-		let races: [DispatchError; 2] =
-			[Error::<T>::NotAwaitingResult.into(), Error::<T>::UnknownJob.into()];
+		let mut refused = 0u32;
+		let race: DispatchError = Error::<T>::NotAwaitingResult.into();
 		for result in results {
 			let job = result.job;
 			let outcome = if seen.contains(&job) {
@@ -159,13 +160,14 @@ impl<T: Config> Pallet<T> {
 			match outcome {
 				Ok(()) => accepted = accepted.saturating_add(1),
 				Err(error) => {
-					only_races &= races.contains(&error);
+					only_races &= error == race;
+					refused = refused.saturating_add(1);
 					Self::deposit_event(Event::ResultRefused { job, executor: who.clone(), error })
 				},
 			}
 		}
 		Self::set_queued(who, Assigned::<T>::decode_len(who).unwrap_or(0));
-		(accepted, only_races)
+		(accepted, only_races && refused <= accepted)
 	}
 
 	fn accept_result(

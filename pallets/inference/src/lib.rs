@@ -558,8 +558,8 @@ pub mod pallet {
 		/// Posts results (outputs or failed results) of jobs assigned to the caller (its
 		/// node's off-chain worker does this). Each result is accepted or refused on its own
 		/// (`ResultRefused` says why). The call is free of transaction fees when it accepts at
-		/// least one result and refuses none but for a race (a job that timed out, was pruned
-		/// or was already posted): junk beside one good result pays.
+		/// least one result and refuses none but for a race (a job that timed out or was
+		/// already posted), at most one per accepted result: junk beside a good result pays.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::post_results(results.len() as u32))]
 		pub fn post_results(

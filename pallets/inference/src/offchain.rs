@@ -141,20 +141,29 @@ pub fn claim_nonce<T: Config>(account: &T::AccountId, now: BlockNumberFor<T>) ->
 	let chain = frame_system::Pallet::<T>::account_nonce(account);
 	let key = [NONCE_PREFIX, &account.encode()].concat();
 	let pending: BlockNumberFor<T> = NONCE_PENDING.into();
+	// The record: the next nonce to claim, the block of the oldest claim the chain has not
+	// reached, and the chain's nonce then.
+	type Claim<T> =
+		(<T as frame_system::Config>::Nonce, BlockNumberFor<T>, <T as frame_system::Config>::Nonce);
 	let claimed = StorageValueRef::persistent(&key).mutate(
-		|old: Result<Option<(T::Nonce, BlockNumberFor<T>)>, StorageRetrievalError>| {
-			// Continuing keeps the block of the oldest claim the chain has not reached, so a
-			// gap (a transaction that never made it) closes `NONCE_PENDING` blocks after it.
+		|old: Result<Option<Claim<T>>, StorageRetrievalError>| {
 			let (nonce, since) = match old {
-				Ok(Some((next, at))) if next > chain && now < at.saturating_add(pending) => {
-					(next, at)
+				Ok(Some((next, at, seen))) if next > chain => {
+					// The chain took some claims since `at`: the oldest open one is younger.
+					let since = if chain > seen { now } else { at };
+					if now < since.saturating_add(pending) {
+						(next, since)
+					} else {
+						// A transaction never made it: its nonce and those after are free.
+						(chain, now)
+					}
 				},
 				_ => (chain, now),
 			};
-			Ok::<_, ()>((nonce.saturating_add(One::one()), since))
+			Ok::<_, ()>((nonce.saturating_add(One::one()), since, chain))
 		},
 	);
-	claimed.ok().map(|(next, _)| next.saturating_sub(One::one()))
+	claimed.ok().map(|(next, _, _)| next.saturating_sub(One::one()))
 }
 
 /// The off-chain storage key of this node's record of job `id`: its id and a fingerprint of

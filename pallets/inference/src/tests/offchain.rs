@@ -146,6 +146,14 @@ fn consecutive_workers_never_share_a_nonce() {
 		assert_eq!(claim(6), Some(2));
 		// Continuing does not extend the period: at 7 the gap closes.
 		assert_eq!(claim(7), Some(0));
+		assert_eq!(claim(8), Some(1));
+		// The chain takes nonce 0 at block 9: the oldest open claim (1) is counted from then,
+		// so it is continued after, not reclaimed, at 10 and 11.
+		frame_system::Account::<Test>::mutate(EXEC_A, |a| a.nonce = 1);
+		assert_eq!(claim(9), Some(2));
+		assert_eq!(claim(11), Some(3));
+		// Nothing more lands: three blocks after 9 the chain's nonce is used again.
+		assert_eq!(claim(12), Some(1));
 		// Once the chain is past the claims, its nonce rules.
 		frame_system::Account::<Test>::mutate(EXEC_A, |a| a.nonce = 7);
 		assert_eq!(claim(9), Some(7));

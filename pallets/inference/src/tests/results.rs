@@ -106,11 +106,19 @@ fn each_result_stands_on_its_own() {
 		assert_eq!(Jobs::<Test>::get(0).unwrap().status, JobStatus::Executed);
 		assert_eq!(Jobs::<Test>::get(1).unwrap().status, JobStatus::Assigned);
 		assert_eq!(Assigned::<Test>::get(EXEC_A).to_vec(), vec![1]);
-		// Job 0 again (already posted) and job 7 (unknown): races, so accepting job 1 is free.
+		// Job 0 again (already posted) and an unknown job beside job 1: the unknown one is not
+		// a race an honest worker runs into, so the call pays.
 		let (info, refused) = post_outcome(EXEC_A, vec![result(0), result(1), result(7)]);
-		assert_eq!(info.unwrap().pays_fee, Pays::No);
+		assert_eq!(info.unwrap().pays_fee, Pays::Yes);
 		assert_eq!(refused.len(), 2);
 		assert_eq!(Jobs::<Test>::get(1).unwrap().status, JobStatus::Executed);
+		// One race per accepted result is free; two are not.
+		assert_ok!(Inference::submit(RuntimeOrigin::signed(DAPP), model, inputs(), 1_000));
+		assert_ok!(Inference::submit(RuntimeOrigin::signed(DAPP), model, inputs(), 1_000));
+		let (info, _) = post_outcome(EXEC_A, vec![result(0), result(2)]);
+		assert_eq!(info.unwrap().pays_fee, Pays::No);
+		let (info, _) = post_outcome(EXEC_A, vec![result(0), result(1), result(3)]);
+		assert_eq!(info.unwrap().pays_fee, Pays::Yes);
 	});
 }
 
