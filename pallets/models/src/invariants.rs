@@ -3,7 +3,7 @@
 
 use crate::{pallet::*, ModelStatus};
 use alloc::{collections::BTreeMap, format};
-use frame_support::traits::{fungible::InspectHold, Get};
+use frame_support::traits::fungible::InspectHold;
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	TryRuntimeError,
@@ -19,10 +19,9 @@ impl<T: Config> Pallet<T> {
 		let fail = |what: alloc::string::String| -> TryRuntimeError {
 			TryRuntimeError::Other(alloc::boxed::Box::leak(what.into_boxed_str()))
 		};
-		let chunk = T::ChunkBytes::get().max(1);
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (id, m) in Models::<T>::iter() {
-			let chunks = m.size.div_ceil(chunk);
+			let chunks = Self::chunks_of(m.size);
 			if (0..chunks).any(|i| !ModelBytes::<T>::contains_key(id, i)) {
 				return Err(fail(format!("model {id:?}: a chunk of its bytes is missing")));
 			}
@@ -37,7 +36,7 @@ impl<T: Config> Pallet<T> {
 		}
 		for (id, who, upload) in Uploads::<T>::iter() {
 			let stored = UploadChunks::<T>::iter_key_prefix((id, who.clone())).count() as u32;
-			if stored != upload.received || upload.received > upload.size.div_ceil(chunk) {
+			if stored != upload.received || upload.received > Self::chunks_of(upload.size) {
 				return Err(fail(format!("upload of {id:?}: {stored} chunks stored")));
 			}
 			if upload.owner != who {

@@ -404,10 +404,7 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let upload = Uploads::<T>::get(model, &who).ok_or(Error::<T>::UnknownUpload)?;
 			ensure!(!Models::<T>::contains_key(model), Error::<T>::AlreadyRegistered);
-			ensure!(
-				upload.received == upload.size.div_ceil(T::ChunkBytes::get()),
-				Error::<T>::UploadIncomplete
-			);
+			ensure!(upload.received == Self::chunks_of(upload.size), Error::<T>::UploadIncomplete);
 			let bytes = Self::read_upload(&model, &who, upload.size)?;
 			ensure!(Self::model_id(&bytes) == model, Error::<T>::HashMismatch);
 			let split = Self::import(&bytes)?;
@@ -604,7 +601,7 @@ pub mod pallet {
 			size: u32,
 			chunk: impl Fn(u32) -> Option<BoundedVec<u8, T::ChunkBytes>>,
 		) -> Result<Vec<u8>, DispatchError> {
-			let chunks = size.div_ceil(T::ChunkBytes::get().max(1));
+			let chunks = Self::chunks_of(size);
 			let mut bytes = Vec::with_capacity(size as usize);
 			for i in 0..chunks {
 				bytes.extend_from_slice(&chunk(i).ok_or(Error::<T>::UploadIncomplete)?);
@@ -614,7 +611,7 @@ pub mod pallet {
 
 		/// Deletes an upload and its chunks; returns how many chunks it may have had.
 		fn delete_upload(model: &ModelId, who: &T::AccountId, size: u32) -> u32 {
-			let chunks = size.div_ceil(T::ChunkBytes::get().max(1));
+			let chunks = Self::chunks_of(size);
 			for i in 0..chunks {
 				UploadChunks::<T>::remove((model, who, i));
 			}
@@ -622,9 +619,14 @@ pub mod pallet {
 			chunks
 		}
 
+		/// The chunks `size` bytes are stored in.
+		pub fn chunks_of(size: u32) -> u32 {
+			size.div_ceil(T::ChunkBytes::get().max(1))
+		}
+
 		/// The most chunks of a model.
 		pub fn max_chunks() -> u32 {
-			T::MaxModelBytes::get().div_ceil(T::ChunkBytes::get().max(1))
+			Self::chunks_of(T::MaxModelBytes::get())
 		}
 
 		/// Moving `chunks` chunks of a finished upload into place: a delete and a write each,
@@ -635,7 +637,7 @@ pub mod pallet {
 
 		/// Deletes a model's chunks; returns how many there were.
 		fn delete_bytes(model: &ModelId, size: u32) -> u32 {
-			let chunks = size.div_ceil(T::ChunkBytes::get().max(1));
+			let chunks = Self::chunks_of(size);
 			for i in 0..chunks {
 				ModelBytes::<T>::remove(model, i);
 			}

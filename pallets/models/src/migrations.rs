@@ -159,7 +159,7 @@ pub mod v2 {
 			let uploads: Vec<_> = Uploads::<T>::drain().collect();
 			let mut chunks = 0u64;
 			for (model, upload) in &uploads {
-				let n = upload.size.div_ceil(T::ChunkBytes::get().max(1));
+				let n = Pallet::<T>::chunks_of(upload.size);
 				// v1 never let a model and an upload share an id; should one, its bytes stay.
 				if !crate::Models::<T>::contains_key(model) {
 					for i in 0..n {
