@@ -6,8 +6,10 @@ extern crate alloc;
 
 pub mod commitment;
 pub mod cost;
+pub mod dispute;
 pub mod graph;
 pub mod limits;
+pub mod multiproof;
 pub mod onnx;
 pub mod ops;
 pub mod tensor;

@@ -34,3 +34,9 @@ pub const MAX_FOLD_BYTES: u64 = 16 << 20;
 pub const MAX_DIM: u64 = MAX_TENSOR_ELEMENTS as u64;
 /// Most inputs or outputs of one graph node.
 pub const MAX_NODE_IO: usize = 64;
+/// Most node outputs a model may have: the executor's revealed list of output roots in a
+/// dispute is at most this many hashes.
+pub const MAX_TRACE_VALUES: usize = 4096;
+/// Most element reads one dispute step may make (reads of one element count each time): a
+/// multiple of [`MAX_CHUNK_FAN_IN`] for the kernels that read an element more than once.
+pub const MAX_STEP_READS: u64 = 8 * MAX_CHUNK_FAN_IN;

@@ -231,3 +231,27 @@ pub fn gather_table(seed: u64) -> Result<Vec<u8>, TensorError> {
 	b.output("y");
 	Ok(b.build())
 }
+
+/// A residual block on `[1, 96]`: `h = Relu(x·W0 + b0)`, `z = h·W1 + b1`, `y = Relu(z + h)`,
+/// then a Gemm to 10 and Softmax. The skip from `h` to the Add is the residual branch a
+/// dispute's locate phase must handle (node `Add` reads a node two steps back).
+pub fn residual(seed: u64) -> Result<Vec<u8>, TensorError> {
+	let mut rng = Rng::new(seed);
+	let mut b = ModelBuilder::new("residual", 17);
+	b.input("x", DType::F32, &[1, 96]);
+	b.initializer("w0", weights(&mut rng, &[96, 80], 96)?);
+	b.initializer("b0", weights(&mut rng, &[80], 96)?);
+	b.initializer("w1", weights(&mut rng, &[80, 80], 80)?);
+	b.initializer("b1", weights(&mut rng, &[80], 80)?);
+	b.initializer("w2", weights(&mut rng, &[80, 10], 80)?);
+	b.initializer("b2", weights(&mut rng, &[10], 80)?);
+	b.node("Gemm", &["x", "w0", "b0"], &["g0"], vec![]);
+	b.node("Relu", &["g0"], &["h"], vec![]);
+	b.node("Gemm", &["h", "w1", "b1"], &["z"], vec![]);
+	b.node("Add", &["z", "h"], &["s"], vec![]);
+	b.node("Relu", &["s"], &["r"], vec![]);
+	b.node("Gemm", &["r", "w2", "b2"], &["g2"], vec![]);
+	b.node("Softmax", &["g2"], &["y"], vec![Attr::Int("axis", -1)]);
+	b.output("y");
+	Ok(b.build())
+}

@@ -338,18 +338,29 @@ pub fn eval_chunk(
 	out: usize,
 	chunk: usize,
 ) -> KResult<Vec<Scalar>> {
-	let ty = types.output(out)?;
 	if witness.len() as u64 > MAX_CHUNK_FAN_IN {
 		return Err(KernelError::FanInTooLarge);
 	}
-	let mut acc = Sparse(witness);
+	eval_chunk_with(op, types, &mut Sparse(witness), out, chunk)
+}
+
+/// Computes chunk `chunk` of output `out`, reading input elements through `acc` (a dispute
+/// step meters and limits its reads there).
+pub fn eval_chunk_with(
+	op: &Op,
+	types: &NodeTypes,
+	acc: &mut dyn Access,
+	out: usize,
+	chunk: usize,
+) -> KResult<Vec<Scalar>> {
+	let ty = types.output(out)?;
 	let range = chunk_range(ty.numel(), chunk);
 	// Row reductions: each row's statistics once per chunk, not once per element (the same
 	// values, sums and order as the element definition, so the same bits).
-	if let Some(values) = reduce::chunk_by_rows(op, types, range.clone(), &mut acc)? {
+	if let Some(values) = reduce::chunk_by_rows(op, types, range.clone(), acc)? {
 		return Ok(values.into_iter().map(|v| store(ty.dtype, v)).collect());
 	}
-	range.map(|i| element(op, types, out, i, &mut acc)).collect()
+	range.map(|i| element(op, types, out, i, acc)).collect()
 }
 
 /// Row-major strides of `shape`.

@@ -1,0 +1,17 @@
+//! What the dispute game needs from the canonical graph and commitments, `no_std`: the
+//! per-node index a step reads ([`index`]), the walk down a tensor's chunk tree ([`tree`])
+//! and the one-step re-execution of a chunk from a proven witness ([`step`]).
+//! `docs/disputes.md` has the protocol and its soundness argument.
+
+pub mod index;
+pub mod prove;
+pub mod step;
+pub mod tree;
+
+#[cfg(test)]
+mod tests;
+
+pub use index::{Source, StepInput, StepNode};
+pub use prove::build_witness;
+pub use step::{one_step, ChunkWitness, InputData, InputWitness, StepError, StepVerdict};
+pub use tree::TreeCursor;

@@ -1,0 +1,228 @@
+//! The one-step: chunk `j` of output `o` of one node, re-executed from a proven witness.
+//!
+//! The witness holds, for every input the chunk reads that is not a graph input, the chunks
+//! of that input holding the elements read, with a multi-proof against the input's
+//! `chunks_root`, itself checked against the input's agreed root (a constant's root stored at
+//! registration, or the executor's revealed root of an earlier node). Graph inputs are read
+//! from the job's inputs on chain. The kernel then computes the chunk, metered, and the
+//! verdict compares **leaf hashes** of canonical bytes, never decoded floats.
+//!
+//! A witness that does not verify, or lacks an element the evaluation reads, is a
+//! [`StepError`]: no verdict, nobody loses.
+
+use alloc::{collections::BTreeMap, string::String, vec::Vec};
+use codec::{Decode, DecodeWithMemTracking, Encode};
+use scale_info::TypeInfo;
+
+use super::index::StepNode;
+use crate::{
+	commitment::{chunk_count, chunk_leaf, chunk_range, hash, tensor_root_from_parts, H256},
+	limits::MAX_STEP_READS,
+	multiproof::MultiPath,
+	ops::{
+		eval_chunk_with, scalar_at, tensor_from_scalars, Access, KResult, KernelError, NodeTypes,
+		Scalar, ValueType,
+	},
+	tensor::{checked_numel, shape_from_u64, Tensor, TensorData},
+};
+
+/// One chunk of an input, as posted in a witness.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct ChunkWitness {
+	/// The chunk's index in the input tensor.
+	pub index: u32,
+	/// Its canonical bytes.
+	pub bytes: Vec<u8>,
+}
+
+/// The chunks of one input a step reads, with their proof.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct InputWitness {
+	/// Which input of the node (its position).
+	pub input: u32,
+	/// The Merkle root of the input's chunks (checked against the input's root).
+	pub chunks_root: H256,
+	/// The chunks, by strictly increasing index.
+	pub chunks: Vec<ChunkWitness>,
+	/// The proof of the chunks against `chunks_root`.
+	pub path: MultiPath,
+}
+
+/// What the step knows of one input of the node.
+#[derive(Clone, Debug, PartialEq)]
+pub enum InputData {
+	/// An omitted optional input.
+	Absent,
+	/// A graph input: the job's tensor itself.
+	Dense(Tensor),
+	/// A constant or an earlier node's output: its agreed root; the witness proves chunks.
+	Root(H256),
+}
+
+/// The outcome of a chunk's evaluation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum StepVerdict {
+	/// The chunk computes; this is its leaf hash.
+	Computes(H256),
+	/// The chunk fails on these values (an index out of range taken from the data).
+	Fails,
+}
+
+/// Why a witness gave no verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepError {
+	/// The output or chunk index is out of range for the node.
+	NoSuchChunk,
+	/// The node index entry does not fit the inputs given.
+	Mismatch,
+	/// Inputs in the witness out of order, repeated, or not provable (a graph input or an
+	/// absent one).
+	BadInput(u32),
+	/// An input's `chunks_root` does not lead to its root.
+	BadChunksRoot(u32),
+	/// A chunk out of range, out of order, or of the wrong length.
+	BadChunk(u32),
+	/// An input's proof does not lead to its `chunks_root`.
+	BadProof(u32),
+	/// The evaluation read an element the witness lacks: (input, flat index).
+	MissingElement(u32, u64),
+	/// The evaluation read more than [`MAX_STEP_READS`] elements.
+	TooManyReads,
+	/// The kernel refused for another reason (not a verdict: it does not depend on values).
+	Kernel(String),
+}
+
+/// Element reads of a step: the witness's elements and the graph inputs, counted.
+struct StepAccess<'a> {
+	proven: BTreeMap<(usize, usize), Scalar>,
+	dense: Vec<Option<&'a Tensor>>,
+	reads: u64,
+	missing: Option<(u32, u64)>,
+}
+
+impl Access for StepAccess<'_> {
+	fn get(&mut self, input: usize, index: usize) -> KResult<Scalar> {
+		self.reads = self.reads.saturating_add(1);
+		if self.reads > MAX_STEP_READS {
+			return Err(KernelError::FanInTooLarge);
+		}
+		let found = match self.dense.get(input).copied().flatten() {
+			Some(t) => scalar_at(t, index),
+			None => self.proven.get(&(input, index)).copied(),
+		};
+		found.ok_or_else(|| {
+			self.missing.get_or_insert((input as u32, index as u64));
+			KernelError::MissingElement(input, index)
+		})
+	}
+}
+
+/// The leaf hash of chunk `chunk` holding `values` (already stored to `dtype`).
+fn leaf_of(ty: &ValueType, chunk: u32, values: Vec<Scalar>) -> Result<H256, StepError> {
+	let n = values.len();
+	let t = tensor_from_scalars(&ValueType::new(ty.dtype, alloc::vec![n]), values)
+		.map_err(|e| StepError::Kernel(alloc::format!("{e:?}")))?;
+	let mut bytes = Vec::new();
+	t.data().write_le_bytes(0..n, &mut bytes);
+	Ok(hash(&chunk_leaf(chunk, &bytes)))
+}
+
+/// Verifies `witness` against `inputs` and returns the proven elements.
+fn proven_elements(
+	node: &StepNode,
+	inputs: &[InputData],
+	witness: &[InputWitness],
+) -> Result<BTreeMap<(usize, usize), Scalar>, StepError> {
+	let mut proven = BTreeMap::new();
+	let mut last: Option<u32> = None;
+	for w in witness {
+		if last.is_some_and(|l| w.input <= l) {
+			return Err(StepError::BadInput(w.input));
+		}
+		last = Some(w.input);
+		let (Some(InputData::Root(root)), Some(Some(input))) =
+			(inputs.get(w.input as usize), node.inputs.get(w.input as usize))
+		else {
+			return Err(StepError::BadInput(w.input));
+		};
+		if &tensor_root_from_parts(&input.header, &w.chunks_root) != root {
+			return Err(StepError::BadChunksRoot(w.input));
+		}
+		let len = shape_from_u64(&input.header.shape)
+			.and_then(|s| checked_numel(&s))
+			.map_err(|_| StepError::Mismatch)?;
+		let chunks = chunk_count(len);
+		let dtype = input.header.dtype;
+		let mut leaves = Vec::with_capacity(w.chunks.len());
+		let mut previous: Option<u32> = None;
+		for c in &w.chunks {
+			let in_order = previous.is_none_or(|p| c.index > p);
+			let range = chunk_range(len, c.index as usize);
+			let right_length =
+				(range.len() as u64).checked_mul(dtype.size() as u64) == Some(c.bytes.len() as u64);
+			if !in_order || (c.index as usize) >= chunks || !right_length {
+				return Err(StepError::BadChunk(w.input));
+			}
+			previous = Some(c.index);
+			leaves.push((c.index, hash(&chunk_leaf(c.index, &c.bytes))));
+		}
+		if w.path.leaf_count as usize != chunks || !w.path.verify(&w.chunks_root, &leaves) {
+			return Err(StepError::BadProof(w.input));
+		}
+		for c in &w.chunks {
+			let data = TensorData::from_le_bytes(dtype, &c.bytes)
+				.map_err(|_| StepError::BadChunk(w.input))?;
+			let start = chunk_range(len, c.index as usize).start;
+			let chunk = Tensor::new(alloc::vec![data.len()], data)
+				.map_err(|_| StepError::BadChunk(w.input))?;
+			for i in 0..chunk.len() {
+				let v = scalar_at(&chunk, i).ok_or(StepError::BadChunk(w.input))?;
+				proven.insert((w.input as usize, start.saturating_add(i)), v);
+			}
+		}
+	}
+	Ok(proven)
+}
+
+/// Re-executes chunk `chunk` of output `output` of `node` from `inputs` (one entry per node
+/// input) and the proven `witness`: the chunk's leaf hash, or that it fails.
+pub fn one_step(
+	node: &StepNode,
+	inputs: &[InputData],
+	witness: &[InputWitness],
+	output: u32,
+	chunk: u32,
+) -> Result<StepVerdict, StepError> {
+	if inputs.len() != node.inputs.len() {
+		return Err(StepError::Mismatch);
+	}
+	let (in_types, out_types) = node.types();
+	let out_ty = out_types.get(output as usize).ok_or(StepError::NoSuchChunk)?;
+	let out_len =
+		shape_from_u64(&node.outputs.get(output as usize).ok_or(StepError::NoSuchChunk)?.shape)
+			.and_then(|s| checked_numel(&s))
+			.map_err(|_| StepError::Mismatch)?;
+	if chunk as usize >= chunk_count(out_len) {
+		return Err(StepError::NoSuchChunk);
+	}
+	let proven = proven_elements(node, inputs, witness)?;
+	let dense = inputs
+		.iter()
+		.map(|d| match d {
+			InputData::Dense(t) => Some(t),
+			_ => None,
+		})
+		.collect();
+	let mut access = StepAccess { proven, dense, reads: 0, missing: None };
+	let types = NodeTypes { inputs: &in_types, outputs: &out_types };
+	match eval_chunk_with(&node.op, &types, &mut access, output as usize, chunk as usize) {
+		Ok(values) => leaf_of(out_ty, chunk, values).map(StepVerdict::Computes),
+		Err(KernelError::IndexOutOfRange(_)) => Ok(StepVerdict::Fails),
+		Err(KernelError::MissingElement(..)) => {
+			let (i, e) = access.missing.unwrap_or_default();
+			Err(StepError::MissingElement(i, e))
+		},
+		Err(KernelError::FanInTooLarge) => Err(StepError::TooManyReads),
+		Err(e) => Err(StepError::Kernel(alloc::format!("{e:?}"))),
+	}
+}
