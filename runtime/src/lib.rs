@@ -143,6 +143,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 type Migrations = (
 	pallet_verity_models::migrations::MigrateV0ToV1<Runtime>,
 	pallet_verity_models::migrations::MigrateV1ToV2<Runtime>,
+	pallet_verity_models::migrations::MigrateV2ToV3<Runtime>,
 	pallet_verity_inference::migrations::MigrateV0ToV1<Runtime>,
 );
 

@@ -13,6 +13,8 @@ impl<T: Config> Pallet<T> {
 	/// Checks every invariant of the models storage:
 	///
 	/// - every model has all its byte chunks and its graph;
+	/// - every model has one dispute index entry per node, a trace layout of its nodes, and
+	///   one constant root per constant, equal to the root of the constant's data;
 	/// - every upload's `received` counts its stored chunks, none past its size;
 	/// - the `ModelDeposit` hold of each account is the deposits of its models and uploads.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
@@ -27,6 +29,38 @@ impl<T: Config> Pallet<T> {
 			}
 			if !Graphs::<T>::contains_key(id) {
 				return Err(fail(format!("model {id:?}: no graph")));
+			}
+			let index = StepNodes::<T>::iter_key_prefix(id).count() as u32;
+			if index != m.nodes || (0..m.nodes).any(|k| Self::step_node(&id, k).is_none()) {
+				return Err(fail(format!(
+					"model {id:?}: {index} index entries, {} nodes",
+					m.nodes
+				)));
+			}
+			if ConstantRoots::<T>::iter_key_prefix(id).count() as u32 != m.constants {
+				return Err(fail(format!("model {id:?}: a constant root is missing")));
+			}
+			for (v, root) in ConstantRoots::<T>::iter_prefix(id) {
+				let data = Constants::<T>::get(id, v).unwrap_or_default();
+				let graph = Self::canonical_graph(&id);
+				let header = graph
+					.as_ref()
+					.and_then(|g| g.constants.iter().find(|(c, _)| *c == v))
+					.map(|(_, t)| t.header.clone());
+				let computed = header.and_then(|header| {
+					verity_primitives::tensor::TensorBytes { header, data: data.into_inner() }
+						.to_tensor()
+						.ok()
+				});
+				if computed.map(|t| verity_primitives::commitment::tensor_root(&t)) != Some(root) {
+					return Err(fail(format!(
+						"model {id:?}: constant {v}'s root is not its data's"
+					)));
+				}
+			}
+			let layout = Self::trace_layout(&id);
+			if layout.map(|l| l.node_outputs.len() as u32) != Some(m.nodes) {
+				return Err(fail(format!("model {id:?}: no trace layout of {} nodes", m.nodes)));
 			}
 			if m.status == ModelStatus::Active && m.nodes == 0 {
 				return Err(fail(format!("model {id:?}: an active model of no nodes")));

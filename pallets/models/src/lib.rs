@@ -89,7 +89,7 @@ pub mod pallet {
 
 	/// The storage layout version: 1 added `ModelInfo::cost`, 2 keyed uploads by uploader
 	/// ([`crate::migrations`]).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -160,6 +160,33 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Constants<T: Config> =
 		StorageDoubleMap<_, Identity, ModelId, Twox64Concat, u32, BoundedVec<u8, T::MaxModelBytes>>;
+
+	/// The dispute index of each registered model's canonical graph: node `k`'s op, where each
+	/// of its inputs comes from, its static types and fan-in (a SCALE-encoded
+	/// `verity_primitives::dispute::StepNode`), by model and node. Invariant: a model of `n`
+	/// nodes has exactly the entries `0..n`.
+	#[pallet::storage]
+	pub type StepNodes<T: Config> =
+		StorageDoubleMap<_, Identity, ModelId, Twox64Concat, u32, StepNodeBytes>;
+
+	/// The tensor root of each constant of a registered model, computed at registration, by
+	/// model and value id: what a dispute step proves constant chunks against. Invariant: one
+	/// entry per constant, equal to the root of its data in [`Constants`].
+	#[pallet::storage]
+	pub type ConstantRoots<T: Config> = StorageDoubleMap<
+		_,
+		Identity,
+		ModelId,
+		Twox64Concat,
+		u32,
+		verity_primitives::commitment::H256,
+	>;
+
+	/// The shape of a trace of each registered model (outputs per node, where each graph output
+	/// comes from; a SCALE-encoded `verity_primitives::dispute::TraceLayout`): what checks an
+	/// executor's revealed list of output roots.
+	#[pallet::storage]
+	pub type TraceLayouts<T: Config> = StorageMap<_, Identity, ModelId, LayoutBytes>;
 
 	/// Uploads in progress, by the id the finished model will have and the uploader. Several
 	/// accounts may upload the same bytes at once; the first to finish registers the model, so
@@ -301,6 +328,9 @@ pub mod pallet {
 		FanInTooLarge,
 		/// Folding the model's constant subgraphs would exceed `fold_work` or `fold_bytes`.
 		TooMuchFolding,
+		/// The model's nodes have more outputs in all than a dispute's revealed trace may hold
+		/// (`verity_primitives::limits::MAX_TRACE_VALUES`).
+		TooManyTraceValues,
 	}
 
 	#[pallet::hooks]
@@ -316,7 +346,12 @@ pub mod pallet {
 		/// Registers a model whose ONNX `bytes` fit one extrinsic.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register(bytes.len() as u32, T::MaxConstants::get())
-			.saturating_add(T::WeightInfo::fold_worst()))]
+			.saturating_add(T::WeightInfo::fold_worst())
+			.saturating_add(Pallet::<T>::index_weight(
+				verity_primitives::limits::MAX_NODES as u32,
+				T::MaxConstants::get(),
+				bytes.len() as u32,
+			)))]
 		pub fn register(
 			origin: OriginFor<T>,
 			bytes: BoundedVec<u8, T::MaxInlineBytes>,
@@ -330,12 +365,17 @@ pub mod pallet {
 			let size = Self::check_size(bytes.len())?;
 			let split = Self::import(&bytes)?;
 			let constants = split.constant_count();
+			let index = Self::index_weight(
+				split.graph.nodes.len() as u32,
+				constants,
+				split.constant_bytes(),
+			);
 			let deposit = Self::deposit_for(size.saturating_add(split.stored_bytes()));
 			T::Currency::hold(&HoldReason::ModelDeposit.into(), &who, deposit)?;
 			Self::store_bytes(&id, &bytes)?;
 			Self::insert_model(id, who, name, version, price, deposit, size, split)?;
 			// The folding allowance is never refunded: it was spent or bounded what was.
-			let weight = T::WeightInfo::register(size, constants);
+			let weight = T::WeightInfo::register(size, constants).saturating_add(index);
 			Ok(Some(weight.saturating_add(T::WeightInfo::fold_worst())).into())
 		}
 
@@ -393,7 +433,12 @@ pub mod pallet {
 			T::MaxConstants::get()
 		)
 		.saturating_add(T::WeightInfo::fold_worst())
-		.saturating_add(Pallet::<T>::chunk_moves(Pallet::<T>::max_chunks())))]
+		.saturating_add(Pallet::<T>::chunk_moves(Pallet::<T>::max_chunks()))
+		.saturating_add(Pallet::<T>::index_weight(
+			verity_primitives::limits::MAX_NODES as u32,
+			T::MaxConstants::get(),
+			T::MaxModelBytes::get(),
+		)))]
 		pub fn finish_upload(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -409,6 +454,11 @@ pub mod pallet {
 			ensure!(Self::model_id(&bytes) == model, Error::<T>::HashMismatch);
 			let split = Self::import(&bytes)?;
 			let constants = split.constant_count();
+			let index = Self::index_weight(
+				split.graph.nodes.len() as u32,
+				constants,
+				split.constant_bytes(),
+			);
 			// The deposit held at `begin_upload` covered the ONNX bytes; add the graph's.
 			let extra = T::DepositPerByte::get().saturating_mul(split.stored_bytes().into());
 			T::Currency::hold(&HoldReason::ModelDeposit.into(), &who, extra)?;
@@ -417,7 +467,8 @@ pub mod pallet {
 			let deposit = upload.deposit.saturating_add(extra);
 			Self::insert_model(model, who, name, version, price, deposit, upload.size, split)?;
 			let weight = T::WeightInfo::finish_upload(upload.size, constants)
-				.saturating_add(Self::chunk_moves(chunks));
+				.saturating_add(Self::chunk_moves(chunks))
+				.saturating_add(index);
 			Ok(Some(weight.saturating_add(T::WeightInfo::fold_worst())).into())
 		}
 
@@ -494,18 +545,26 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::remove(
 			T::MaxModelBytes::get().div_ceil(T::ChunkBytes::get()),
 			T::MaxConstants::get(),
-		))]
+		)
+		.saturating_add(T::DbWeight::get().writes(
+			(verity_primitives::limits::MAX_NODES as u64)
+				.saturating_add(u64::from(T::MaxConstants::get()))
+				.saturating_add(1),
+		)))]
 		pub fn remove(origin: OriginFor<T>, model: ModelId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let m = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
 			ensure!(m.owner == who, Error::<T>::NotOwner);
 			ensure!(m.open_jobs == 0, Error::<T>::OpenJobs);
 			let chunks = Self::delete_bytes(&model, m.size);
-			Self::delete_graph(&model, m.constants);
+			Self::delete_graph(&model, m.constants, m.nodes);
 			Self::release(&who, m.deposit)?;
 			Models::<T>::remove(model);
 			Self::deposit_event(Event::ModelRemoved { model });
-			Ok(Some(T::WeightInfo::remove(chunks, m.constants)).into())
+			let index = T::DbWeight::get().writes(
+				u64::from(m.nodes).saturating_add(u64::from(m.constants)).saturating_add(1),
+			);
+			Ok(Some(T::WeightInfo::remove(chunks, m.constants).saturating_add(index)).into())
 		}
 	}
 

@@ -1,5 +1,9 @@
 //! Storage migrations of the models pallet.
 //!
+//! - v2 → v3 ([`v3::IndexForDisputes`]): every model gains its dispute index (one
+//!   `StepNodes` entry per node, `ConstantRoots`, `TraceLayouts`), computed from its stored
+//!   canonical graph. A model whose index cannot be built (more node outputs than a revealed
+//!   trace may hold) is **deprecated**: its results could not be disputed.
 //! - v1 → v2 ([`v2::KeyUploadsByUploader`]): uploads are keyed by model id *and* uploader,
 //!   their chunks kept apart from registered models' bytes. Uploads in progress are
 //!   cancelled: their chunks deleted, their deposits released (`UploadCancelled`); uploaders
@@ -30,6 +34,55 @@ pub type MigrateV1ToV2<T> = VersionedMigration<
 	Pallet<T>,
 	<T as frame_system::Config>::DbWeight,
 >;
+
+/// The v2 → v3 migration, run once when the on-chain storage version is 2.
+pub type MigrateV2ToV3<T> = VersionedMigration<
+	2,
+	3,
+	v3::IndexForDisputes<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
+
+/// v3: the dispute index of every model.
+pub mod v3 {
+	use super::*;
+	use crate::{Event, ModelStatus, Models};
+
+	/// Builds the dispute index of every registered model from its stored graph.
+	pub struct IndexForDisputes<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for IndexForDisputes<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut weight = Weight::zero();
+			let models: alloc::vec::Vec<_> = Models::<T>::iter_keys().collect();
+			for id in models {
+				let Some(graph) = Pallet::<T>::canonical_graph(&id) else { continue };
+				let nodes = graph.nodes.len() as u32;
+				match Pallet::<T>::split_graph(graph) {
+					Ok(split) => {
+						weight = weight.saturating_add(Pallet::<T>::index_weight(
+							nodes,
+							split.constant_count(),
+							split.constant_bytes(),
+						));
+						Pallet::<T>::store_index(&id, split);
+					},
+					Err(_) => {
+						Models::<T>::mutate(id, |m| {
+							if let Some(m) = m {
+								m.status = ModelStatus::Deprecated;
+							}
+						});
+						Pallet::<T>::deposit_event(Event::ModelDeprecated { model: id });
+					},
+				}
+				weight = weight.saturating_add(T::DbWeight::get().reads_writes(3, 1));
+			}
+			weight
+		}
+	}
+}
 
 /// v1: the cost of every model.
 pub mod v1 {

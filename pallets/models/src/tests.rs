@@ -562,3 +562,62 @@ fn migration_v1_to_v2_cancels_uploads_in_progress() {
 		assert_eq!(crate::Pallet::<Test>::on_chain_storage_version(), 2);
 	});
 }
+
+/// Registration stores the dispute index: one entry per node, the root of every constant,
+/// the trace layout; removal deletes all of it.
+#[test]
+fn registration_stores_the_dispute_index_and_removal_deletes_it() {
+	use crate::{ConstantRoots, StepNodes, TraceLayouts};
+	new_test_ext().execute_checked(|| {
+		let bytes = mlp();
+		assert_ok!(register(ALICE, &bytes));
+		let id = VerityModels::model_id(&bytes);
+		let graph = Graph::from_onnx(&bytes).unwrap();
+		let index = graph.step_nodes().unwrap();
+		assert_eq!(StepNodes::<Test>::iter_prefix(id).count(), graph.nodes.len());
+		for (k, node) in index.iter().enumerate() {
+			assert_eq!(VerityModels::step_node(&id, k as u32).as_ref(), Some(node));
+		}
+		for (v, t) in &graph.constants {
+			let root = verity_primitives::commitment::tensor_root(&t.to_tensor().unwrap());
+			assert_eq!(ConstantRoots::<Test>::get(id, v), Some(root));
+		}
+		assert_eq!(VerityModels::trace_layout(&id), Some(graph.trace_layout().unwrap()));
+		assert_ok!(VerityModels::deprecate(RuntimeOrigin::signed(ALICE), id));
+		assert_ok!(VerityModels::remove(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(StepNodes::<Test>::iter().count(), 0);
+		assert_eq!(ConstantRoots::<Test>::iter().count(), 0);
+		assert_eq!(TraceLayouts::<Test>::iter().count(), 0);
+	});
+}
+
+/// v2 → v3: a model registered without a dispute index gets it from its stored graph.
+#[test]
+fn migration_v2_to_v3_indexes_every_model() {
+	use crate::{migrations::MigrateV2ToV3, ConstantRoots, StepNodes, TraceLayouts};
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_checked(|| {
+		let bytes = mlp();
+		assert_ok!(register(ALICE, &bytes));
+		let id = VerityModels::model_id(&bytes);
+		let (nodes, roots, layout) = (
+			StepNodes::<Test>::iter_prefix(id).collect::<Vec<_>>(),
+			ConstantRoots::<Test>::iter_prefix(id).collect::<Vec<_>>(),
+			TraceLayouts::<Test>::get(id),
+		);
+		let _ = StepNodes::<Test>::clear_prefix(id, u32::MAX, None);
+		let _ = ConstantRoots::<Test>::clear_prefix(id, u32::MAX, None);
+		TraceLayouts::<Test>::remove(id);
+		StorageVersion::new(2).put::<crate::Pallet<Test>>();
+
+		MigrateV2ToV3::<Test>::on_runtime_upgrade();
+		let mut after = StepNodes::<Test>::iter_prefix(id).collect::<Vec<_>>();
+		let mut before = nodes;
+		after.sort_by_key(|(k, _)| *k);
+		before.sort_by_key(|(k, _)| *k);
+		assert_eq!(after, before);
+		assert_eq!(ConstantRoots::<Test>::iter_prefix(id).count(), roots.len());
+		assert_eq!(TraceLayouts::<Test>::get(id), layout);
+		assert_eq!(crate::Pallet::<Test>::on_chain_storage_version(), 3);
+	});
+}

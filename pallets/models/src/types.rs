@@ -18,6 +18,19 @@ pub type MaxGraphBytes = ConstU32<{ 1024 * 1024 }>;
 /// [`verity_primitives::graph::Graph`] with every constant's data left empty.
 pub type GraphBytes = BoundedVec<u8, MaxGraphBytes>;
 
+/// Largest SCALE encoding of one node's dispute index entry
+/// ([`verity_primitives::dispute::StepNode`]).
+pub type MaxStepNodeBytes = ConstU32<{ 16 * 1024 }>;
+
+/// One node's dispute index entry, SCALE-encoded.
+pub type StepNodeBytes = BoundedVec<u8, MaxStepNodeBytes>;
+
+/// Largest SCALE encoding of a model's [`verity_primitives::dispute::TraceLayout`].
+pub type MaxLayoutBytes = ConstU32<{ 8 * 1024 }>;
+
+/// A model's trace layout, SCALE-encoded.
+pub type LayoutBytes = BoundedVec<u8, MaxLayoutBytes>;
+
 /// The dtype and static shape of one graph input or output.
 #[derive(
 	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,

@@ -144,8 +144,39 @@ impl Graph {
 			.collect()
 	}
 
-	/// How many node outputs the graph has (the length of a revealed trace).
-	pub fn trace_values(&self) -> usize {
-		self.nodes.iter().map(|n| n.outputs.len()).sum()
+	/// The shape of a trace of the graph.
+	pub fn trace_layout(&self) -> Result<TraceLayout, GraphError> {
+		let node_outputs = self
+			.nodes
+			.iter()
+			.map(|n| u8::try_from(n.outputs.len()))
+			.collect::<Result<Vec<u8>, _>>()
+			.map_err(|_| GraphError::Invalid(format!("a node has too many outputs")))?;
+		Ok(TraceLayout { node_outputs, outputs: self.output_sources()? })
+	}
+}
+
+/// The shape of a trace: how many outputs each node has, and where each graph output comes
+/// from. What the runtime checks an executor's revealed list of output roots against.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct TraceLayout {
+	/// Outputs of each node, in canonical order.
+	pub node_outputs: Vec<u8>,
+	/// Where each graph output comes from, in order.
+	pub outputs: Vec<Source>,
+}
+
+impl TraceLayout {
+	/// Output roots in a revealed list of the first `nodes` nodes (`None` past the graph).
+	pub fn values_before(&self, nodes: u32) -> Option<usize> {
+		let counts = self.node_outputs.get(..nodes as usize)?;
+		Some(counts.iter().map(|n| *n as usize).sum())
+	}
+
+	/// The position of output `output` of node `node` in a revealed list.
+	pub fn position(&self, node: u32, output: u32) -> Option<usize> {
+		let count = *self.node_outputs.get(node as usize)?;
+		(output < u32::from(count))
+			.then_some(self.values_before(node)?.checked_add(output as usize)?)
 	}
 }

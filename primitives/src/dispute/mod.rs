@@ -11,7 +11,7 @@ pub mod tree;
 #[cfg(test)]
 mod tests;
 
-pub use index::{Source, StepInput, StepNode};
+pub use index::{Source, StepInput, StepNode, TraceLayout};
 pub use prove::build_witness;
 pub use step::{one_step, ChunkWitness, InputData, InputWitness, StepError, StepVerdict};
 pub use tree::TreeCursor;
