@@ -7,7 +7,7 @@ use frame_support::{
 	ensure,
 	traits::{
 		fungible::MutateHold,
-		tokens::{Fortitude, Precision},
+		tokens::{Fortitude, Precision, Restriction},
 		Get, Randomness,
 	},
 };
@@ -34,7 +34,15 @@ impl<T: Config> Pallet<T> {
 			Some(info) if info.status == ExecutorStatus::Active => {
 				return Err(Error::<T>::AlreadyExecutor.into())
 			},
-			Some(info) => (info.bond, info.open_jobs),
+			Some(info) => {
+				if let ExecutorStatus::Suspended(until) = info.status {
+					ensure!(
+						frame_system::Pallet::<T>::block_number() >= until,
+						Error::<T>::Suspended
+					);
+				}
+				(info.bond, info.open_jobs)
+			},
 			None => (Zero::zero(), 0),
 		};
 		ensure!(bond >= T::MinExecutorBond::get() && bond >= held, Error::<T>::BondTooLow);
@@ -87,8 +95,9 @@ impl<T: Config> Pallet<T> {
 	/// Releases the bond of an executor whose delay has passed and whose jobs are final.
 	pub(crate) fn do_withdraw_bond(who: &T::AccountId) -> DispatchResult {
 		let info = Executors::<T>::get(who).ok_or(Error::<T>::NotExecutor)?;
-		let ExecutorStatus::Leaving(unlocks_at) = info.status else {
-			return Err(Error::<T>::StillActive.into());
+		let unlocks_at = match info.status {
+			ExecutorStatus::Leaving(at) | ExecutorStatus::Suspended(at) => at,
+			ExecutorStatus::Active => return Err(Error::<T>::StillActive.into()),
 		};
 		ensure!(frame_system::Pallet::<T>::block_number() >= unlocks_at, Error::<T>::Unbonding);
 		ensure!(info.open_jobs == 0, Error::<T>::OpenJobs);
@@ -196,6 +205,73 @@ impl<T: Config> Pallet<T> {
 				};
 			}
 		});
+	}
+
+	/// Takes up to `terms.amount` of `who`'s bond for `job`'s refuted result: the winner's
+	/// reward, the rest to the treasury (to the winner when the treasury cannot receive it,
+	/// so that nothing stays held for nobody). Then suspends `who` for `SuspensionPeriod`.
+	/// Issuance does not change: both are transfers.
+	pub(crate) fn slash_and_suspend(
+		who: &T::AccountId,
+		job: JobId,
+		terms: &crate::SlashTerms<T::AccountId, BalanceOf<T>>,
+	) -> crate::Slashed<BalanceOf<T>> {
+		let Some(mut info) = Executors::<T>::get(who) else {
+			return crate::Slashed { slashed: Zero::zero(), reward: Zero::zero() };
+		};
+		let amount = terms.amount.min(info.bond);
+		let reason = HoldReason::ExecutorBond.into();
+		let pay = |to: &T::AccountId, value: BalanceOf<T>| {
+			if value.is_zero() {
+				return Zero::zero();
+			}
+			T::Currency::transfer_on_hold(
+				&reason,
+				who,
+				to,
+				value,
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Force,
+			)
+			.unwrap_or_else(|_| Zero::zero())
+		};
+		let reward = pay(&terms.winner, terms.reward.min(amount));
+		let rest = amount.saturating_sub(reward);
+		let mut to_treasury = pay(&terms.treasury, rest);
+		let mut extra = Zero::zero();
+		if to_treasury < rest {
+			extra = pay(&terms.winner, rest.saturating_sub(to_treasury));
+			to_treasury = to_treasury.saturating_add(extra);
+		}
+		let slashed = reward.saturating_add(to_treasury);
+		let reward = reward.saturating_add(extra);
+		info.bond = info.bond.saturating_sub(slashed);
+		if info.status == ExecutorStatus::Active {
+			ActiveExecutors::<T>::mutate(|set| set.retain(|e| &e.who != who));
+		}
+		let until =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::SuspensionPeriod::get());
+		// A suspension never shortens a longer unbonding already running.
+		info.status = match info.status {
+			ExecutorStatus::Leaving(at) | ExecutorStatus::Suspended(at) if at > until => {
+				ExecutorStatus::Suspended(at)
+			},
+			_ => ExecutorStatus::Suspended(until),
+		};
+		let until = match info.status {
+			ExecutorStatus::Suspended(at) => at,
+			_ => until,
+		};
+		Executors::<T>::insert(who, info);
+		Self::deposit_event(Event::ExecutorSlashed {
+			who: who.clone(),
+			job,
+			amount: slashed,
+			reward,
+		});
+		Self::deposit_event(Event::ExecutorSuspended { who: who.clone(), until });
+		crate::Slashed { slashed, reward }
 	}
 
 	/// The bond `who` has at stake, if it is an executor.

@@ -1,6 +1,6 @@
 //! Jobs: submission, results, and the per-block steps (deadline, finality, pruning).
 
-use crate::{dispute::*, pallet::*, types::*, weights::WeightInfo};
+use crate::{pallet::*, settlement::*, types::*, weights::WeightInfo};
 use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{
@@ -22,7 +22,10 @@ use sp_runtime::{
 	traits::{One, Saturating},
 	DispatchError,
 };
-use verity_primitives::commitment::{trace_root, H256};
+use verity_primitives::{
+	commitment::{trace_root, H256},
+	tensor::TensorBytes,
+};
 
 /// How many blocks past its due block a new job's deadline may slip when queues are full.
 const SUBMIT_SLIP: u32 = 8;
@@ -335,7 +338,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The executor missed the deadline: penalise it, then reassign or refund the job.
-	fn time_out(id: JobId, mut job: JobOf<T>, now: BlockNumberFor<T>) {
+	fn time_out(id: JobId, job: JobOf<T>, now: BlockNumberFor<T>) {
 		let late = job.executor.clone();
 		let left = Assigned::<T>::mutate(&late, |q| {
 			q.retain(|j| *j != id);
@@ -344,9 +347,20 @@ impl<T: Config> Pallet<T> {
 		Self::set_queued(&late, left);
 		Self::count_job(&late, false);
 		Self::penalise_late(&late, id);
+		Self::reassign_or_refund(id, job, &late, now);
+	}
+
+	/// Gives `job` to another executor than `previous` with a new deadline, or refunds it
+	/// when it has had `MaxAttempts` assignments or nobody can take it.
+	fn reassign_or_refund(
+		id: JobId,
+		mut job: JobOf<T>,
+		previous: &T::AccountId,
+		now: BlockNumberFor<T>,
+	) {
 		if job.attempts < T::MaxAttempts::get() {
 			let attempt = job.attempts.saturating_add(1);
-			let reassigned = Self::select_executor(id, attempt, Some(&late)).and_then(|next| {
+			let reassigned = Self::select_executor(id, attempt, Some(previous)).and_then(|next| {
 				let deadline =
 					Self::schedule_step(id, now.saturating_add(T::ExecutionTimeout::get()))?;
 				let queued = Assigned::<T>::try_mutate(&next, |q| q.try_push(id).map(|_| q.len()))
@@ -467,7 +481,7 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-impl<T: Config> JobSettlement<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+impl<T: Config> JobSettlement<T::AccountId, BlockNumberFor<T>, BalanceOf<T>> for Pallet<T> {
 	fn executed(job: JobId) -> Option<ExecutedJob<T::AccountId, BlockNumberFor<T>>> {
 		let j = Jobs::<T>::get(job)?;
 		let execution = j.execution?;
@@ -477,8 +491,36 @@ impl<T: Config> JobSettlement<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 			trace_root: execution.trace_root,
 			nodes: execution.nodes,
 			failure: execution.failure,
+			executed_at: execution.at,
 			window_end: j.due,
 		})
+	}
+
+	fn inputs(job: JobId) -> Option<Vec<TensorBytes>> {
+		Some(JobInputs::<T>::get(job)?.iter().map(JobTensor::to_tensor_bytes).collect())
+	}
+
+	fn outputs(job: JobId) -> Option<Vec<TensorBytes>> {
+		Some(JobOutputs::<T>::get(job)?.iter().map(JobTensor::to_tensor_bytes).collect())
+	}
+
+	fn executor_refuted(
+		job: JobId,
+		terms: SlashTerms<T::AccountId, BalanceOf<T>>,
+	) -> Result<Slashed<BalanceOf<T>>, DispatchError> {
+		let mut j = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(j.status == JobStatus::Executed, Error::<T>::NotAwaitingResult);
+		let executor = j.executor.clone();
+		let slashed = Self::slash_and_suspend(&executor, job, &terms);
+		// The result is dropped: its window-end entry, its outputs, the executor's count.
+		Due::<T>::mutate(j.due, |q| q.retain(|id| *id != job));
+		JobOutputs::<T>::remove(job);
+		Self::count_job(&executor, false);
+		j.execution = None;
+		j.status = JobStatus::Assigned;
+		Self::deposit_event(Event::ResultRefuted { job, executor: executor.clone() });
+		Self::reassign_or_refund(job, j, &executor, frame_system::Pallet::<T>::block_number());
+		Ok(slashed)
 	}
 
 	fn executor_upheld(job: JobId) -> DispatchResult {

@@ -23,6 +23,7 @@
 //! submit ──▶ Assigned ──post_results──▶ Executed ──window──▶ Finalized ──retention──▶ pruned
 //!               │    (outputs or failed)       (held while a dispute holds it)
 //!               ├─ deadline missed ──▶ Assigned again (late executor penalised)
+//!               │◀── result refuted by a dispute (executor slashed, suspended) ── Executed
 //!               └─ MaxAttempts missed ──▶ Refunded ──retention──▶ pruned
 //! ```
 //!
@@ -31,18 +32,21 @@
 //! listed on [`Pallet::do_try_state`] (built with `try-runtime` and in tests) and in
 //! `docs/jobs.md`.
 //!
-//! The challenge game plugs in through [`DisputeHook`] and [`JobSettlement`].
+//! The challenge game (the disputes pallet, `docs/disputes.md`) plugs in through
+//! [`DisputeHook`] and [`JobSettlement`]: a refuted result costs its executor
+//! part of its bond and its place in the set for [`Config::SuspensionPeriod`] blocks, and the
+//! job goes to another executor.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
-pub mod dispute;
 pub mod executors;
 #[cfg(any(feature = "try-runtime", test))]
 mod invariants;
 pub mod jobs;
 pub mod migrations;
 pub mod offchain;
+pub mod settlement;
 pub mod types;
 pub mod weights;
 
@@ -55,8 +59,8 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
-pub use dispute::{DisputeHook, ExecutedJob, JobSettlement};
 pub use pallet::*;
+pub use settlement::{DisputeHook, ExecutedJob, JobSettlement, SlashTerms, Slashed};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -176,6 +180,10 @@ pub mod pallet {
 		/// Share of its bond an executor loses when it misses a deadline.
 		#[pallet::constant]
 		type LatePenalty: Get<Perbill>;
+		/// Blocks an executor whose result was refuted in a dispute stays out of the assignment
+		/// set (it may withdraw after, or rejoin with at least the minimum bond).
+		#[pallet::constant]
+		type SuspensionPeriod: Get<BlockNumberFor<Self>>;
 		/// Execution fee of every job.
 		#[pallet::constant]
 		type BaseFee: Get<BalanceOf<Self>>;
@@ -334,6 +342,33 @@ pub mod pallet {
 			/// The amount burnt.
 			amount: BalanceOf<T>,
 		},
+		/// A dispute proved an executor's result wrong: this much of its bond was taken, the
+		/// winner of the game received `reward` of it and the treasury the rest.
+		ExecutorSlashed {
+			/// The executor.
+			who: T::AccountId,
+			/// The job whose result was refuted.
+			job: JobId,
+			/// Taken from its bond.
+			amount: BalanceOf<T>,
+			/// Of which the winner received this.
+			reward: BalanceOf<T>,
+		},
+		/// A refuted executor is out of the assignment set until `until`.
+		ExecutorSuspended {
+			/// The executor.
+			who: T::AccountId,
+			/// From this block on it may withdraw its bond or rejoin.
+			until: BlockNumberFor<T>,
+		},
+		/// A dispute proved a job's result wrong: the result is dropped and the job goes to
+		/// another executor (`JobAssigned`) or is refunded (`JobRefunded`).
+		ResultRefuted {
+			/// The job.
+			job: JobId,
+			/// The executor whose result it was.
+			executor: T::AccountId,
+		},
 		/// A job was submitted; its fee, royalty and data deposit are held.
 		JobSubmitted {
 			/// The job.
@@ -432,6 +467,8 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// The account is already a registered executor.
 		AlreadyExecutor,
+		/// The executor is suspended after a refuted result until its suspension ends.
+		Suspended,
 		/// The account is not a registered executor.
 		NotExecutor,
 		/// The bond is below `MinExecutorBond`.

@@ -163,6 +163,7 @@ impl pallet_inference::Config for Test {
 	type ChallengeWindow = ConstU64<WINDOW>;
 	type MaxAttempts = ConstU32<2>;
 	type LatePenalty = LatePenalty;
+	type SuspensionPeriod = ConstU64<50>;
 	type BaseFee = ConstU64<BASE_FEE>;
 	type FeePerNode = ConstU64<FEE_PER_NODE>;
 	type FeePerMegaWork = ConstU64<FEE_PER_MEGA_WORK>;

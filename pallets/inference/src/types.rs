@@ -268,6 +268,9 @@ pub enum ExecutorStatus<BlockNumber> {
 	Active,
 	/// Left the set; the bond can be withdrawn from this block on, once no job is open.
 	Leaving(BlockNumber),
+	/// Out of the set after a refuted result, until this block; then it may withdraw its
+	/// bond (once no job is open) or rejoin with at least the minimum bond.
+	Suspended(BlockNumber),
 }
 
 /// An executor in the assignment set, with what selection needs to know without further reads.

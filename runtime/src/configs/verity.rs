@@ -95,6 +95,7 @@ impl pallet_verity_inference::Config for Runtime {
 	type ChallengeWindow = ConstU32<10>;
 	type MaxAttempts = ConstU32<3>;
 	type LatePenalty = LatePenalty;
+	type SuspensionPeriod = SuspensionPeriod;
 	type BaseFee = BaseFee;
 	type FeePerNode = FeePerNode;
 	type FeePerMegaWork = FeePerMegaWork;

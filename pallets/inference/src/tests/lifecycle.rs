@@ -59,7 +59,7 @@ fn a_disputed_job_waits_for_the_game() {
 		let job = Jobs::<Test>::get(0).unwrap();
 		assert_eq!(job.status, JobStatus::Executed);
 		assert!(job.due > 20 && Due::<Test>::get(job.due).contains(&0));
-		assert_ok!(<Inference as JobSettlement<_, _>>::executor_upheld(0));
+		assert_ok!(<Inference as JobSettlement<_, _, _>>::executor_upheld(0));
 		assert_eq!(Jobs::<Test>::get(0).unwrap().status, JobStatus::Finalized);
 		DISPUTED.with(|d| d.borrow_mut().clear());
 	});
@@ -206,5 +206,83 @@ fn paged_job_lists() {
 		let mut all: Vec<_> = first.into_iter().chain(rest).collect();
 		all.sort();
 		assert_eq!(all, vec![0, 1, 2, 3, 4]);
+	});
+}
+
+/// A refuted result: the executor loses the slash (the winner's share to the winner, the
+/// rest to the treasury, no planck burnt), is suspended, is not paid; the job goes to the
+/// other executor with a new deadline and finalizes there.
+#[test]
+fn a_refuted_result_slashes_suspends_and_reassigns() {
+	use crate::{SlashTerms, Slashed};
+	const WINNER: u64 = 40;
+	const TREASURY: u64 = 41;
+	new_test_ext().execute_checked(|| {
+		setup_job();
+		assert_ok!(Inference::register_executor(RuntimeOrigin::signed(EXEC_B), MIN_BOND));
+		let issuance =
+			<Balances as frame_support::traits::fungible::Inspect<u64>>::total_issuance();
+		assert_ok!(post(EXEC_A, vec![result(0)]));
+		let terms = SlashTerms { amount: 300, winner: WINNER, reward: 120, treasury: TREASURY };
+		let out = <Inference as JobSettlement<_, _, _>>::executor_refuted(0, terms);
+		assert_eq!(out, Ok(Slashed { slashed: 300, reward: 120 }));
+		assert_eq!(held(EXEC_A, HoldReason::ExecutorBond), MIN_BOND - 300);
+		assert_eq!(free(WINNER), 120);
+		assert_eq!(free(TREASURY), 180);
+		assert_eq!(
+			<Balances as frame_support::traits::fungible::Inspect<u64>>::total_issuance(),
+			issuance
+		);
+		let info = Executors::<Test>::get(EXEC_A).unwrap();
+		assert_eq!(info.status, ExecutorStatus::Suspended(1 + 50));
+		assert_eq!(info.open_jobs, 0);
+		assert!(ActiveExecutors::<Test>::get().iter().all(|e| e.who != EXEC_A));
+		let job = Jobs::<Test>::get(0).unwrap();
+		assert_eq!((job.status, job.executor, job.attempts), (JobStatus::Assigned, EXEC_B, 2));
+		assert!(job.execution.is_none() && JobOutputs::<Test>::get(0).is_none());
+		assert!(events().contains(&Event::ResultRefuted { job: 0, executor: EXEC_A }));
+		assert!(events().contains(&Event::ExecutorSlashed {
+			who: EXEC_A,
+			job: 0,
+			amount: 300,
+			reward: 120
+		}));
+		// Refuted twice: no longer executed.
+		let again = SlashTerms { amount: 1, winner: WINNER, reward: 1, treasury: TREASURY };
+		assert!(<Inference as JobSettlement<_, _, _>>::executor_refuted(0, again).is_err());
+		// Suspended: no rejoining before the period ends, then with at least the minimum.
+		assert_noop!(
+			Inference::register_executor(RuntimeOrigin::signed(EXEC_A), MIN_BOND),
+			Error::<Test>::Suspended
+		);
+		let exec_a = free(EXEC_A);
+		assert_ok!(post(EXEC_B, vec![result(0)]));
+		run_to(1 + WINDOW);
+		assert_eq!(Jobs::<Test>::get(0).unwrap().status, JobStatus::Finalized);
+		assert_eq!(free(EXEC_A), exec_a, "the refuted executor is not paid");
+		run_to(51);
+		assert_ok!(Inference::register_executor(RuntimeOrigin::signed(EXEC_A), MIN_BOND));
+		assert_eq!(held(EXEC_A, HoldReason::ExecutorBond), MIN_BOND);
+	});
+}
+
+/// A suspended executor withdraws its bond once the suspension is over.
+#[test]
+fn a_suspended_executor_withdraws_after_the_period() {
+	use crate::SlashTerms;
+	new_test_ext().execute_checked(|| {
+		setup_job();
+		assert_ok!(post(EXEC_A, vec![result(0)]));
+		let terms = SlashTerms { amount: 100, winner: 40, reward: 50, treasury: 41 };
+		assert_ok!(<Inference as JobSettlement<_, _, _>>::executor_refuted(0, terms));
+		// No other executor: the job is refunded.
+		assert_eq!(Jobs::<Test>::get(0).unwrap().status, JobStatus::Refunded);
+		assert_noop!(
+			Inference::withdraw_bond(RuntimeOrigin::signed(EXEC_A)),
+			Error::<Test>::Unbonding
+		);
+		run_to(51);
+		assert_ok!(Inference::withdraw_bond(RuntimeOrigin::signed(EXEC_A)));
+		assert_eq!(held(EXEC_A, HoldReason::ExecutorBond), 0);
 	});
 }

@@ -30,7 +30,7 @@ fn posting_opens_the_window_for_free() {
 			final_at: 3 + WINDOW
 		}));
 		assert_eq!(
-			<Inference as JobSettlement<_, _>>::executed(0).map(|e| e.window_end),
+			<Inference as JobSettlement<_, _, _>>::executed(0).map(|e| e.window_end),
 			Some(3 + WINDOW)
 		);
 	});

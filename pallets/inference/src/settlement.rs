@@ -1,0 +1,88 @@
+//! The seam between jobs and the challenge game (the disputes pallet): what the game may ask
+//! of jobs and do to them. No dispute logic lives here.
+//!
+//! At the end of a job's window the inference pallet asks [`DisputeHook::holds`]; a job it
+//! holds stays `Executed` (looked at again a window later) until the game settles it through
+//! [`JobSettlement`]: [`JobSettlement::executor_refuted`] (slash, suspend, reassign or refund)
+//! or [`JobSettlement::executor_upheld`] (finalize now). With `()` (no disputes pallet) every
+//! window simply ends in finalization.
+
+use crate::types::JobId;
+use alloc::vec::Vec;
+use frame_support::dispatch::DispatchResult;
+use sp_runtime::DispatchError;
+use verity_primitives::{commitment::H256, tensor::TensorBytes};
+
+/// What the inference pallet asks of the dispute game.
+pub trait DisputeHook {
+	/// Whether an open dispute keeps `job` from being finalized at the end of its window.
+	fn holds(job: JobId) -> bool;
+}
+
+impl DisputeHook for () {
+	fn holds(_job: JobId) -> bool {
+		false
+	}
+}
+
+/// A job's result as the dispute game needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecutedJob<AccountId, BlockNumber> {
+	/// The executor who stands by the result.
+	pub executor: AccountId,
+	/// The model.
+	pub model: pallet_verity_models::ModelId,
+	/// Root of the executor's canonical trace.
+	pub trace_root: H256,
+	/// Nodes in the trace.
+	pub nodes: u32,
+	/// For a failed result, the node the executor claims fails on the job's inputs (the
+	/// trace covers the nodes before it).
+	pub failure: Option<crate::types::NodeFailure>,
+	/// The block the result was accepted in.
+	pub executed_at: BlockNumber,
+	/// Last block of the challenge window (later when a dispute held the job past it).
+	pub window_end: BlockNumber,
+}
+
+/// How a refuted executor's slash is shared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlashTerms<AccountId, Balance> {
+	/// The most to take from the executor's bond.
+	pub amount: Balance,
+	/// The winner of the game, who gets `reward` of what was taken.
+	pub winner: AccountId,
+	/// The winner's part (at most what was taken).
+	pub reward: Balance,
+	/// Where the rest goes.
+	pub treasury: AccountId,
+}
+
+/// What a refutation took from the executor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slashed<Balance> {
+	/// Taken from the executor's bond in all.
+	pub slashed: Balance,
+	/// Of which the winner received this.
+	pub reward: Balance,
+}
+
+/// What the dispute game may read and do to jobs.
+pub trait JobSettlement<AccountId, BlockNumber, Balance> {
+	/// The result of a job in its challenge window, if it is in one.
+	fn executed(job: JobId) -> Option<ExecutedJob<AccountId, BlockNumber>>;
+	/// The job's inputs, as submitted.
+	fn inputs(job: JobId) -> Option<Vec<TensorBytes>>;
+	/// The job's posted outputs (none for a failed result).
+	fn outputs(job: JobId) -> Option<Vec<TensorBytes>>;
+	/// The dispute on `job` ended with the executor right and its window is over: finalize it
+	/// now.
+	fn executor_upheld(job: JobId) -> DispatchResult;
+	/// A game proved `job`'s result wrong: slash the executor by `terms`, suspend it, and
+	/// reassign the job to another executor (or refund it when none can take it). The
+	/// executor is not paid.
+	fn executor_refuted(
+		job: JobId,
+		terms: SlashTerms<AccountId, Balance>,
+	) -> Result<Slashed<Balance>, DispatchError>;
+}
