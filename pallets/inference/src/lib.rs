@@ -41,7 +41,6 @@
 extern crate alloc;
 
 pub mod executors;
-#[cfg(any(feature = "try-runtime", test))]
 mod invariants;
 pub mod jobs;
 pub mod migrations;

@@ -1,0 +1,144 @@
+//! Settlement: the loser pays `DisputeSlash` (the winner's share to the winner, the rest to
+//! the treasury), the winner's bond is released, and the job follows: refuted (through the
+//! inference pallet) or, once no game holds it and its window is over, finalized.
+
+use crate::{pallet::*, types::*};
+use frame_support::traits::{
+	fungible::MutateHold,
+	tokens::{Fortitude, Precision, Restriction},
+	Get,
+};
+use pallet_verity_inference::{JobSettlement, SlashTerms};
+use sp_runtime::traits::{Saturating, Zero};
+
+/// Who won a game, and how.
+pub(crate) struct Verdict {
+	/// The winner.
+	pub winner: Party,
+	/// How the game ended.
+	pub ending: Ending,
+}
+
+impl<T: Config> Pallet<T> {
+	/// Takes game `id` out of storage and its queues.
+	fn remove_game(id: GameId, game: &GameOf<T>) {
+		Games::<T>::remove(id);
+		Self::unqueue(game.deadline, id);
+		JobGames::<T>::mutate_exists(game.job, |games| {
+			if let Some(list) = games {
+				list.retain(|(_, g)| *g != id);
+				if list.is_empty() {
+					*games = None;
+				}
+			}
+		});
+	}
+
+	fn release_bond(who: &T::AccountId, amount: BalanceOf<T>) {
+		let _ = <T as Config>::Currency::release(
+			&HoldReason::ChallengeBond.into(),
+			who,
+			amount,
+			Precision::BestEffort,
+		);
+	}
+
+	/// Ends game `id` with `verdict`.
+	pub(crate) fn settle(id: GameId, game: GameOf<T>, verdict: Verdict) {
+		Self::remove_game(id, &game);
+		match verdict.winner {
+			Party::Challenger => Self::refute(id, game, verdict.ending),
+			Party::Executor => Self::uphold(id, game, verdict.ending),
+		}
+	}
+
+	/// The challenger won: the executor is slashed and suspended, the job reassigned or
+	/// refunded; every other game on the job ends with its bond released.
+	fn refute(id: GameId, game: GameOf<T>, ending: Ending) {
+		Self::release_bond(&game.challenger, game.bond);
+		let amount = T::DisputeSlash::get();
+		let terms = SlashTerms {
+			amount,
+			winner: game.challenger.clone(),
+			reward: T::WinnerShare::get() * amount,
+			treasury: T::Treasury::get(),
+		};
+		let slashed = match T::Jobs::executor_refuted(game.job, terms) {
+			Ok(s) => s,
+			Err(e) => {
+				log::error!(target: "verity", "game {id}: the refutation failed: {e:?}");
+				pallet_verity_inference::Slashed { slashed: Zero::zero(), reward: Zero::zero() }
+			},
+		};
+		Self::deposit_event(Event::DisputeSettled {
+			game: id,
+			job: game.job,
+			winner: game.challenger.clone(),
+			loser: game.executor.clone(),
+			slashed: slashed.slashed,
+			reward: slashed.reward,
+			ending,
+		});
+		for (_, other) in JobGames::<T>::take(game.job) {
+			if let Some(g) = Games::<T>::take(other) {
+				Self::unqueue(g.deadline, other);
+				Self::release_bond(&g.challenger, g.bond);
+				Self::deposit_event(Event::DisputeClosed { game: other, job: game.job });
+			}
+		}
+		Revealed::<T>::remove(game.job);
+	}
+
+	/// The executor won: the challenger's bond pays the slash; the job is finalized when no
+	/// other game holds it and its window is over.
+	fn uphold(id: GameId, game: GameOf<T>, ending: Ending) {
+		let reason = HoldReason::ChallengeBond.into();
+		let pay = |to: &T::AccountId, value: BalanceOf<T>| {
+			if value.is_zero() {
+				return Zero::zero();
+			}
+			<T as Config>::Currency::transfer_on_hold(
+				&reason,
+				&game.challenger,
+				to,
+				value,
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Force,
+			)
+			.unwrap_or_else(|_| Zero::zero())
+		};
+		let amount = T::DisputeSlash::get().min(game.bond);
+		let mut reward = pay(&game.executor, T::WinnerShare::get() * amount);
+		let rest = amount.saturating_sub(reward);
+		let to_treasury = pay(&T::Treasury::get(), rest);
+		if to_treasury < rest {
+			// The treasury could not receive it (below the existential deposit): the winner
+			// takes it rather than leaving it held for nobody.
+			reward = reward.saturating_add(pay(&game.executor, rest.saturating_sub(to_treasury)));
+		}
+		let slashed = reward.saturating_add(to_treasury);
+		Self::release_bond(&game.challenger, game.bond.saturating_sub(slashed));
+		Self::deposit_event(Event::DisputeSettled {
+			game: id,
+			job: game.job,
+			winner: game.executor.clone(),
+			loser: game.challenger.clone(),
+			slashed,
+			reward,
+			ending,
+		});
+		if JobGames::<T>::get(game.job).is_empty() {
+			Revealed::<T>::remove(game.job);
+			if let Some(ex) = T::Jobs::executed(game.job) {
+				let window_over = frame_system::Pallet::<T>::block_number()
+					>= ex.executed_at.saturating_add(T::ChallengeWindow::get());
+				if window_over {
+					if let Err(e) = T::Jobs::executor_upheld(game.job) {
+						log::error!(target: "verity", "game {id}: finalizing failed: {e:?}");
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,3 @@
+//! The calls, their errors and the clocks.
+
+use super::harness::*;

@@ -1,0 +1,314 @@
+//! A party's view of a job (its canonical run, honest or corrupted at one node and computed
+//! forward from there) and a player that makes each party's moves from its own view.
+
+pub use crate::{mock::*, *};
+pub use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
+use pallet_verity_inference::{JobResult, JobTensor, Outcome};
+pub use pallet_verity_models::ModelId;
+use verity_primitives::{
+	commitment::{commit_tensor, hash, node_commitment, trace_root, TensorCommitment, H256},
+	dispute::build_witness,
+	graph::Graph,
+	ops::{eval, NodeTypes},
+	tensor::{Tensor, TensorData},
+};
+
+/// One party's canonical run of a job.
+#[derive(Clone)]
+pub struct Run {
+	/// Every value of the graph, by value id.
+	pub values: Vec<Option<Tensor>>,
+	/// Per node, per output: the commitment.
+	pub commitments: Vec<Vec<TensorCommitment>>,
+	/// The flat list of output roots (what `reveal` posts).
+	pub roots: Vec<H256>,
+	/// The trace root.
+	pub root: H256,
+	/// The graph outputs.
+	pub outputs: Vec<Tensor>,
+}
+
+/// `t` with one element changed (the first), keeping its dtype and shape.
+pub fn corrupted(t: &Tensor) -> Tensor {
+	let data = match t.data().clone() {
+		TensorData::F32(mut v) => {
+			v[0] = if v[0] == 0.0 { 1.0 } else { -v[0] * 2.0 - 1.0 };
+			TensorData::F32(v)
+		},
+		TensorData::I64(mut v) => {
+			v[0] = v[0].wrapping_add(1);
+			TensorData::I64(v)
+		},
+		TensorData::I32(mut v) => {
+			v[0] = v[0].wrapping_add(1);
+			TensorData::I32(v)
+		},
+		TensorData::I8(mut v) => {
+			v[0] = v[0].wrapping_add(1);
+			TensorData::I8(v)
+		},
+		TensorData::U8(mut v) => {
+			v[0] = v[0].wrapping_add(1);
+			TensorData::U8(v)
+		},
+		TensorData::Bool(mut v) => {
+			v[0] = !v[0];
+			TensorData::Bool(v)
+		},
+	};
+	Tensor::new(t.shape().to_vec(), data).unwrap()
+}
+
+/// Runs `graph` on `inputs` with the canonical kernels node by node; with `corrupt`, one
+/// element of that node's first output is changed and the rest computed forward from it
+/// (commitments internally consistent: the hardest cheat to catch).
+pub fn run(graph: &Graph, inputs: &[Tensor], corrupt: Option<usize>) -> Run {
+	let mut values: Vec<Option<Tensor>> = vec![None; graph.values.len()];
+	for (v, t) in graph.inputs.iter().zip(inputs) {
+		values[*v as usize] = Some(t.clone());
+	}
+	for (v, t) in &graph.constants {
+		values[*v as usize] = Some(t.to_tensor().unwrap());
+	}
+	let mut commitments = Vec::new();
+	let mut node_commitments = Vec::new();
+	let mut roots = Vec::new();
+	for (k, node) in graph.nodes.iter().enumerate() {
+		let (ins, outs) = graph.node_types(k).unwrap();
+		let args: Vec<Option<&Tensor>> =
+			node.inputs.iter().map(|v| v.and_then(|v| values[v as usize].as_ref())).collect();
+		let mut results =
+			eval(&node.op, &NodeTypes { inputs: &ins, outputs: &outs }, &args).unwrap();
+		if corrupt == Some(k) {
+			results[0] = corrupted(&results[0]);
+		}
+		let cs: Vec<TensorCommitment> = results.iter().map(commit_tensor).collect();
+		let rs: Vec<H256> = cs.iter().map(|c| c.root).collect();
+		node_commitments.push(node_commitment(k as u32, &rs));
+		roots.extend(rs);
+		commitments.push(cs);
+		for (v, t) in node.outputs.iter().zip(results) {
+			values[*v as usize] = Some(t);
+		}
+	}
+	let outputs = graph.outputs.iter().map(|v| values[*v as usize].clone().unwrap()).collect();
+	Run { values, commitments, roots, root: trace_root(&node_commitments), outputs }
+}
+
+/// Every row of a chunk tree, bottom up.
+pub fn rows(leaves: &[H256]) -> Vec<Vec<H256>> {
+	let mut rows = vec![leaves.to_vec()];
+	while rows.last().unwrap().len() > 1 {
+		let next = rows
+			.last()
+			.unwrap()
+			.chunks(2)
+			.map(|p| match p {
+				[l, r] => {
+					let mut b = [0u8; 64];
+					b[..32].copy_from_slice(l.as_bytes());
+					b[32..].copy_from_slice(r.as_bytes());
+					hash(&b)
+				},
+				[l] => *l,
+				_ => unreachable!(),
+			})
+			.collect();
+		rows.push(next);
+	}
+	rows
+}
+
+/// Registers `bytes` as a model (OWNER) and EXEC as the only executor.
+pub fn setup(bytes: &[u8]) -> (ModelId, Graph) {
+	assert_ok!(Models::register(
+		RuntimeOrigin::signed(OWNER),
+		bytes.to_vec().try_into().unwrap(),
+		b"model".to_vec().try_into().unwrap(),
+		1,
+		30,
+	));
+	assert_ok!(Inference::register_executor(RuntimeOrigin::signed(EXEC), MIN_BOND));
+	(Models::model_id(bytes), Graph::from_onnx(bytes).unwrap())
+}
+
+fn job_tensor(t: &Tensor) -> JobTensor<<Test as pallet_verity_inference::Config>::MaxTensorBytes> {
+	JobTensor::from_tensor_bytes(&t.to_bytes()).unwrap()
+}
+
+/// DAPP submits a job on `model`; returns its id.
+pub fn submit(model: ModelId, inputs: &[Tensor]) -> u64 {
+	let id = pallet_verity_inference::NextJobId::<Test>::get();
+	let tensors: Vec<_> = inputs.iter().map(job_tensor).collect();
+	assert_ok!(Inference::submit(
+		RuntimeOrigin::signed(DAPP),
+		model,
+		tensors.try_into().unwrap(),
+		100_000
+	));
+	id
+}
+
+/// The assigned executor posts `run` as the result of `job`.
+pub fn post(job: u64, graph: &Graph, run: &Run) {
+	let executor = pallet_verity_inference::Jobs::<Test>::get(job).unwrap().executor;
+	let outputs: Vec<_> = run.outputs.iter().map(job_tensor).collect();
+	let result = JobResult {
+		job,
+		outcome: Outcome::Outputs(outputs.try_into().unwrap()),
+		trace_root: run.root,
+		nodes: graph.nodes.len() as u32,
+	};
+	assert_ok!(Inference::post_results(
+		RuntimeOrigin::signed(executor),
+		vec![result].try_into().unwrap()
+	));
+	assert!(
+		pallet_verity_inference::Jobs::<Test>::get(job).unwrap().execution.is_some(),
+		"result accepted"
+	);
+}
+
+/// The witness of chunk `chunk` of output `output` of `node` from `run`'s values.
+pub fn witness(
+	model: &ModelId,
+	graph: &Graph,
+	run: &Run,
+	node: u32,
+	output: u32,
+	chunk: u32,
+) -> WitnessOf<Test> {
+	let index = Models::step_node(model, node).unwrap();
+	let dense: Vec<Option<&Tensor>> = graph.nodes[node as usize]
+		.inputs
+		.iter()
+		.map(|v| v.and_then(|v| run.values[v as usize].as_ref()))
+		.collect();
+	let w = build_witness(&index, &dense, output, chunk).unwrap();
+	w.iter()
+		.map(|i| InputWitnessArg::from_witness(i).unwrap())
+		.collect::<Vec<_>>()
+		.try_into()
+		.unwrap()
+}
+
+/// The first node, output where `mine` differs from the executor's list `theirs`.
+pub fn first_difference(graph: &Graph, mine: &Run, theirs: &[H256]) -> Option<(u32, u32)> {
+	let mut pos = 0;
+	for (k, node) in graph.nodes.iter().enumerate() {
+		for o in 0..node.outputs.len() {
+			if mine.roots.get(pos) != theirs.get(pos) {
+				return Some((k as u32, o as u32));
+			}
+			pos += 1;
+		}
+	}
+	None
+}
+
+/// What a game came to.
+#[derive(Debug)]
+pub struct Played {
+	/// The winner's side.
+	pub winner: Party,
+	/// Moves made.
+	pub moves: u32,
+	/// Blocks from opening to settlement.
+	pub blocks: u64,
+	/// Bytes of the witness posted (0 if none).
+	pub witness_bytes: usize,
+}
+
+/// Plays game `id` to its end: the executor moves from `exec`, the challenger from `chal`,
+/// each answering in the block after the other's move. A party that cannot make a valid
+/// move (a cheater whose witness does not verify) waits, and loses on its clock.
+pub fn play(id: GameId, model: &ModelId, graph: &Graph, exec: &Run, chal: &Run) -> Played {
+	let start = System::block_number();
+	let mut witness_bytes = 0;
+	let game0 = Games::<Test>::get(id).unwrap();
+	let (executor, challenger, job) = (game0.executor, game0.challenger, game0.job);
+	while let Some(game) = Games::<Test>::get(id) {
+		let moved = match game.phase {
+			Phase::Reveal => Disputes::reveal(
+				RuntimeOrigin::signed(executor),
+				id,
+				exec.roots.clone().try_into().unwrap(),
+				None,
+			),
+			Phase::Pick => match first_difference(graph, chal, &exec.roots) {
+				Some((node, output)) => Disputes::pick(
+					RuntimeOrigin::signed(challenger),
+					id,
+					node,
+					output,
+					PickClaim::Wrong,
+				),
+				None => Err(Error::<Test>::WrongPhase.into()),
+			},
+			Phase::OpenOutput { node, output } => Disputes::open_output(
+				RuntimeOrigin::signed(executor),
+				id,
+				exec.commitments[node as usize][output as usize].chunks_root,
+			),
+			Phase::Bisect { node, output, at, .. } => {
+				let rows = rows(&exec.commitments[node as usize][output as usize].leaf_hashes);
+				let below = &rows[at.level as usize - 1];
+				let p = at.position as usize * 2;
+				Disputes::bisect(RuntimeOrigin::signed(executor), id, below[p], below[p + 1])
+			},
+			Phase::Choose { node, output, at, left, .. } => {
+				let rows = rows(&chal.commitments[node as usize][output as usize].leaf_hashes);
+				let mine = rows[at.level as usize - 1][at.position as usize * 2];
+				Disputes::choose(RuntimeOrigin::signed(challenger), id, mine == left)
+			},
+			Phase::Step { node, output, chunk, .. } => {
+				let w = witness(model, graph, chal, node, output, chunk);
+				witness_bytes = codec::Encode::encoded_size(&w);
+				Disputes::step(RuntimeOrigin::signed(challenger), id, w)
+			},
+		};
+		if moved.is_err() {
+			run_to(game.deadline);
+		} else if Games::<Test>::contains_key(id) {
+			run_to(System::block_number() + 1);
+		}
+	}
+	let settled = System::events().into_iter().rev().find_map(|r| match r.event {
+		RuntimeEvent::Disputes(Event::DisputeSettled { game, winner, .. }) if game == id => {
+			Some(winner)
+		},
+		_ => None,
+	});
+	let winner = match settled {
+		Some(w) if w == challenger => Party::Challenger,
+		Some(_) => Party::Executor,
+		None => panic!("game {id} on job {job} ended without a winner"),
+	};
+	Played { winner, moves: game0.moves, blocks: System::block_number() - start, witness_bytes }
+}
+
+/// Events of the disputes pallet.
+pub fn events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| if let RuntimeEvent::Disputes(e) = r.event { Some(e) } else { None })
+		.collect()
+}
+
+/// Free balance.
+pub fn free(who: u64) -> Balance {
+	Balances::free_balance(who)
+}
+
+/// Held as a challenge bond.
+pub fn bond_held(who: u64) -> Balance {
+	Balances::balance_on_hold(&RuntimeHoldReason::Disputes(HoldReason::ChallengeBond), &who)
+}
+
+/// Held as an executor bond.
+pub fn executor_bond(who: u64) -> Balance {
+	Balances::balance_on_hold(
+		&RuntimeHoldReason::Inference(pallet_verity_inference::HoldReason::ExecutorBond),
+		&who,
+	)
+}

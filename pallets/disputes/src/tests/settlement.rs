@@ -1,0 +1,3 @@
+//! Settlement: real balances, to the planck.
+
+use super::harness::*;
