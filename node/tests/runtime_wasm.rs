@@ -119,3 +119,95 @@ fn measure_the_worst_folding_in_wasm() {
 		charged.ref_time() / 1_000_000_000
 	);
 }
+
+/// A zoo model with a deterministic input.
+fn zoo_case(name: &str) -> (Graph, Vec<verity_primitives::tensor::Tensor>) {
+	use verity_primitives::tensor::Tensor;
+	let ramp =
+		|n: usize| -> Vec<f32> { (0..n).map(|i| ((i * 37 % 101) as f32 - 50.0) / 25.0).collect() };
+	let (bytes, input) = match name {
+		"mlp" => (zoo::mlp(&[16, 100, 70, 10], 1), Tensor::f32(vec![1, 16], ramp(16))),
+		"lenet" => (zoo::lenet(2), Tensor::f32(vec![1, 1, 28, 28], ramp(784))),
+		"qmlp" => (zoo::quantized_mlp(3), Tensor::f32(vec![1, 64], ramp(64))),
+		"residual" => (zoo::residual(4), Tensor::f32(vec![1, 96], ramp(96))),
+		_ => unreachable!("no such case"),
+	};
+	(Graph::from_onnx(&bytes.expect("model")).expect("imports"), vec![input.expect("input")])
+}
+
+/// The one-step is consensus code: for every chunk of every node of the zoo models, the
+/// compiled wasm runtime (`VerityApi_dispute_step`) gives the same verdict as the same code
+/// compiled natively, and that verdict is the honest trace's own leaf. A difference would
+/// slash honest executors.
+#[test]
+fn wasm_and_native_one_steps_agree_on_every_chunk_of_the_zoo_models() {
+	use verity_primitives::{
+		commitment::commit_tensor,
+		dispute::{build_witness, one_step, InputData, Source, StepVerdict},
+		graph::TraceOptions,
+	};
+	use verity_runtime_api::StepInputData;
+	let mut steps = 0;
+	for name in ["mlp", "lenet", "qmlp", "residual"] {
+		let (graph, inputs) = zoo_case(name);
+		let trace = graph.run(&inputs, TraceOptions { keep_node_outputs: true }).expect("runs");
+		let mut values = vec![None; graph.values.len()];
+		for (v, t) in graph.inputs.iter().zip(&inputs) {
+			values[*v as usize] = Some(t.clone());
+		}
+		for (v, t) in &graph.constants {
+			values[*v as usize] = Some(t.to_tensor().expect("constant"));
+		}
+		for (node, outs) in graph.nodes.iter().zip(&trace.node_outputs) {
+			for (v, (t, _)) in node.outputs.iter().zip(outs) {
+				values[*v as usize] = Some(t.clone());
+			}
+		}
+		let index = graph.step_nodes().expect("index");
+		for (k, step_node) in index.iter().enumerate() {
+			let node = &graph.nodes[k];
+			let dense: Vec<_> =
+				node.inputs.iter().map(|v| v.and_then(|v| values[v as usize].as_ref())).collect();
+			let (mut native_in, mut wasm_in) = (Vec::new(), Vec::new());
+			for (v, input) in node.inputs.iter().zip(&step_node.inputs) {
+				match (v, input) {
+					(Some(v), Some(i)) => {
+						let t = values[*v as usize].clone().expect("value");
+						if let Source::GraphInput(_) = i.source {
+							wasm_in.push(StepInputData::Dense(t.to_bytes()));
+							native_in.push(InputData::Dense(t));
+						} else {
+							let root = commit_tensor(&t).root;
+							wasm_in.push(StepInputData::Root(root));
+							native_in.push(InputData::Root(root));
+						}
+					},
+					_ => {
+						wasm_in.push(StepInputData::Absent);
+						native_in.push(InputData::Absent);
+					},
+				}
+			}
+			for (o, (_, commitment)) in trace.node_outputs[k].iter().enumerate() {
+				for (j, leaf) in commitment.leaf_hashes.iter().enumerate() {
+					let (o, j) = (o as u32, j as u32);
+					let witness = build_witness(step_node, &dense, o, j).expect("witness");
+					let here = one_step(step_node, &native_in, &witness, o, j);
+					assert_eq!(here, Ok(StepVerdict::Computes(*leaf)), "{name} node {k} chunk {j}");
+					let args = (step_node, &wasm_in, &witness, o, j).encode();
+					let out = call_wasm("VerityApi_dispute_step", &args)
+						.unwrap_or_else(|e| panic!("{name} node {k}: the wasm call failed: {e}"));
+					let in_wasm =
+						Result::<StepVerdict, Vec<u8>>::decode(&mut &out[..]).expect("decodes");
+					assert_eq!(
+						in_wasm,
+						Ok(StepVerdict::Computes(*leaf)),
+						"{name} node {k} chunk {j}"
+					);
+					steps += 1;
+				}
+			}
+		}
+	}
+	assert!(steps > 150, "{steps} steps");
+}

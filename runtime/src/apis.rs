@@ -191,6 +191,7 @@ impl_runtime_apis! {
 		}
 	}
 
+	#[api_version(2)]
 	impl verity_runtime_api::VerityApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn model(id: ModelId) -> Option<views::Model> {
 			views::model(id)
@@ -216,6 +217,26 @@ impl_runtime_apis! {
 			onnx: Vec<u8>,
 		) -> Result<(verity_primitives::graph::Graph, verity_primitives::cost::ModelCost), Vec<u8>> {
 			views::import_model(&onnx)
+		}
+
+		fn dispute(
+			game: pallet_verity_disputes::GameId,
+		) -> Option<pallet_verity_disputes::Game<AccountId, Balance, BlockNumber>> {
+			pallet_verity_disputes::Games::<Runtime>::get(game)
+		}
+
+		fn job_disputes(job: JobId) -> Vec<pallet_verity_disputes::GameId> {
+			pallet_verity_disputes::Pallet::<Runtime>::job_disputes(job)
+		}
+
+		fn dispute_step(
+			node: verity_primitives::dispute::StepNode,
+			inputs: Vec<verity_runtime_api::StepInputData>,
+			witness: Vec<verity_primitives::dispute::InputWitness>,
+			output: u32,
+			chunk: u32,
+		) -> Result<verity_primitives::dispute::StepVerdict, Vec<u8>> {
+			views::dispute_step(node, inputs, witness, output, chunk)
 		}
 	}
 

@@ -70,10 +70,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("verity"),
 	impl_name: alloc::borrow::Cow::Borrowed("verity"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 2,
+	transaction_version: 3,
 	system_version: 1,
 };
 
@@ -201,4 +201,7 @@ mod runtime {
 
 	#[runtime::pallet_index(8)]
 	pub type Inference = pallet_verity_inference;
+
+	#[runtime::pallet_index(9)]
+	pub type Disputes = pallet_verity_disputes;
 }

@@ -97,3 +97,27 @@ fn view(id: ModelId, m: pallet_verity_models::ModelInfoOf<Runtime>) -> Model {
 		job_cost,
 	}
 }
+
+/// The one-step as the runtime computes it (the `VerityApi_dispute_step` runtime API).
+pub fn dispute_step(
+	node: verity_primitives::dispute::StepNode,
+	inputs: Vec<verity_runtime_api::StepInputData>,
+	witness: Vec<verity_primitives::dispute::InputWitness>,
+	output: u32,
+	chunk: u32,
+) -> Result<verity_primitives::dispute::StepVerdict, Vec<u8>> {
+	use verity_primitives::dispute::InputData;
+	use verity_runtime_api::StepInputData;
+	let mut data = Vec::with_capacity(inputs.len());
+	for input in inputs {
+		data.push(match input {
+			StepInputData::Absent => InputData::Absent,
+			StepInputData::Root(r) => InputData::Root(r),
+			StepInputData::Dense(t) => {
+				InputData::Dense(t.to_tensor().map_err(|e| alloc::format!("{e:?}").into_bytes())?)
+			},
+		});
+	}
+	verity_primitives::dispute::one_step(&node, &data, &witness, output, chunk)
+		.map_err(|e| alloc::format!("{e:?}").into_bytes())
+}

@@ -51,12 +51,12 @@ impl pallet_verity_models::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type DepositPerByte = ConstU64<0>;
 	type DepositBase = ConstU64<100>;
-	type MaxModelBytes = ConstU32<{ 1024 * 1024 }>;
+	type MaxModelBytes = ConstU32<{ 4 * 1024 * 1024 }>;
 	type Budget = ModelBudget;
 	type ChunkBytes = ConstU32<{ 64 * 1024 }>;
-	type MaxInlineBytes = ConstU32<{ 1024 * 1024 }>;
+	type MaxInlineBytes = ConstU32<{ 4 * 1024 * 1024 }>;
 	type MaxNameLen = ConstU32<32>;
-	type MaxConstants = ConstU32<64>;
+	type MaxConstants = ConstU32<256>;
 	type UploadLifetime = ConstU64<100>;
 	type WeightInfo = ();
 }

@@ -1,8 +1,9 @@
 //! # Verity runtime API
 //!
 //! What the node's `verity_*` RPC methods and clients read from the chain: models with their
-//! specs and the cost of a job, jobs with their inputs and outputs, paged lists, and a model's
-//! ONNX bytes (for `dryRun` and for executors' nodes).
+//! specs and the cost of a job, jobs with their inputs and outputs, paged lists, a model's
+//! ONNX bytes (for `dryRun` and for executors' nodes), dispute games, and the one-step as the
+//! runtime computes it (version 2).
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -12,7 +13,27 @@ use codec::{Codec, Decode, Encode};
 use pallet_verity_inference::{Job, JobId};
 use pallet_verity_models::{IoSpec, ModelId, ModelStatus};
 use scale_info::TypeInfo;
-use verity_primitives::{cost::ModelCost, graph::Graph, tensor::TensorBytes};
+use verity_primitives::{
+	commitment::H256,
+	cost::ModelCost,
+	dispute::{InputWitness, StepNode, StepVerdict},
+	graph::Graph,
+	tensor::TensorBytes,
+};
+
+pub use pallet_verity_disputes::{Game, GameId};
+
+/// What a one-step knows of one input of the node (see
+/// `verity_primitives::dispute::InputData`), in a form the runtime API can carry.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub enum StepInputData {
+	/// An omitted optional input.
+	Absent,
+	/// A graph input: the job's tensor.
+	Dense(TensorBytes),
+	/// A constant or an earlier node's output: its agreed root.
+	Root(H256),
+}
 
 /// Most models one paged call returns.
 pub const MAX_PAGE: u32 = 100;
@@ -75,7 +96,8 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 }
 
 sp_api::decl_runtime_apis! {
-	/// Models and jobs.
+	/// Models, jobs and disputes.
+	#[api_version(2)]
 	pub trait VerityApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -96,5 +118,22 @@ sp_api::decl_runtime_apis! {
 		/// graph and its cost within the chain's budget, or the import error in full (naming
 		/// the node and the limit a model breaks). Stores nothing.
 		fn import_model(onnx: Vec<u8>) -> Result<(Graph, ModelCost), Vec<u8>>;
+		/// An open dispute game.
+		#[api_version(2)]
+		fn dispute(game: GameId) -> Option<Game<AccountId, Balance, BlockNumber>>;
+		/// The open games on a job.
+		#[api_version(2)]
+		fn job_disputes(job: JobId) -> Vec<GameId>;
+		/// What the one-step of chunk `chunk` of output `output` of `node` decides from
+		/// `inputs` and `witness`, computed by the runtime itself (for tools, and to check the
+		/// compiled runtime against native code), or why the witness gives no verdict.
+		#[api_version(2)]
+		fn dispute_step(
+			node: StepNode,
+			inputs: Vec<StepInputData>,
+			witness: Vec<InputWitness>,
+			output: u32,
+			chunk: u32,
+		) -> Result<StepVerdict, Vec<u8>>;
 	}
 }

@@ -1,17 +1,18 @@
-//! Verity's own pallets: models and inference, and the randomness that assigns jobs.
+//! Verity's own pallets: models, inference and disputes, and the randomness that assigns
+//! jobs.
 
 use frame_support::{
 	parameter_types,
 	traits::{ConstU32, Randomness},
 };
 use sp_runtime::{
-	traits::{BlakeTwo256, Hash as _},
+	traits::{AccountIdConversion, BlakeTwo256, Hash as _},
 	Perbill,
 };
 
 use super::super::{
-	Balance, Balances, BlockNumber, Hash, Models, Runtime, RuntimeHoldReason, System, DAYS,
-	MICRO_UNIT, MILLI_UNIT, UNIT,
+	AccountId, Balance, Balances, BlockNumber, Disputes, Hash, Inference, Models, Runtime,
+	RuntimeHoldReason, System, DAYS, MICRO_UNIT, MILLI_UNIT, UNIT,
 };
 
 /// Randomness for job assignment: the parent block's hash mixed with the subject.
@@ -46,6 +47,16 @@ parameter_types! {
 	pub const MinExecutorBond: Balance = 100 * UNIT;
 	/// Burnt from a late executor's bond.
 	pub const LatePenalty: Perbill = Perbill::from_percent(1);
+	/// A refuted executor is out of the assignment set for a day.
+	pub const SuspensionPeriod: BlockNumber = DAYS;
+	/// Held from a challenger while its game is open: as much as an executor's least bond.
+	pub const ChallengeBond: Balance = 100 * UNIT;
+	/// What the loser of a game pays.
+	pub const DisputeSlash: Balance = 50 * UNIT;
+	/// The winner's share of the slash; the rest goes to the treasury.
+	pub const WinnerShare: Perbill = Perbill::from_percent(50);
+	/// The treasury: receives what winners do not.
+	pub TreasuryAccount: AccountId = frame_support::PalletId(*b"vrty/tsy").into_account_truncating();
 	/// Execution fee of any job.
 	pub const BaseFee: Balance = 10 * MILLI_UNIT;
 	/// Execution fee per node of the model's canonical graph.
@@ -82,8 +93,8 @@ impl pallet_verity_inference::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
 	type Randomness = ParentHashRandomness;
-	/// No dispute game yet: every window ends in finalization.
-	type Disputes = ();
+	/// The challenge game: a job a game holds is not finalized.
+	type Disputes = Disputes;
 	type AuthorityId = pallet_verity_inference::crypto::ExecutorAuthId;
 	type MinExecutorBond = MinExecutorBond;
 	/// Longer than a job's life (timeouts plus window), so a leaving executor still answers
@@ -92,7 +103,7 @@ impl pallet_verity_inference::Config for Runtime {
 	/// One minute to post a result.
 	type ExecutionTimeout = ConstU32<10>;
 	/// One minute to challenge a result.
-	type ChallengeWindow = ConstU32<10>;
+	type ChallengeWindow = ConstU32<CHALLENGE_WINDOW>;
 	type MaxAttempts = ConstU32<3>;
 	type LatePenalty = LatePenalty;
 	type SuspensionPeriod = SuspensionPeriod;
@@ -108,4 +119,27 @@ impl pallet_verity_inference::Config for Runtime {
 	type MaxDuePerBlock = ConstU32<256>;
 	type MaxResultsPerCall = ConstU32<64>;
 	type WeightInfo = crate::weights::pallet_verity_inference::WeightInfo<Runtime>;
+}
+
+/// Blocks a result can be challenged in: one minute.
+pub const CHALLENGE_WINDOW: BlockNumber = 10;
+
+impl pallet_verity_disputes::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Jobs = Inference;
+	type ChallengeBond = ChallengeBond;
+	type DisputeSlash = DisputeSlash;
+	type WinnerShare = WinnerShare;
+	type Treasury = TreasuryAccount;
+	type ChallengeWindow = ConstU32<CHALLENGE_WINDOW>;
+	/// Three minutes of moves each: a bisection over 65 536 chunks takes 16 moves a side.
+	type MoveBudget = ConstU32<30>;
+	type MaxGamesPerJob = ConstU32<4>;
+	type MaxTimeoutsPerBlock = ConstU32<64>;
+	type MaxTraceValues = ConstU32<{ verity_primitives::limits::MAX_TRACE_VALUES as u32 }>;
+	/// 8192 chunks: 2 MiB of f32 data, under a block's 3.75 MiB for normal calls.
+	type MaxWitnessChunks = ConstU32<8192>;
+	type MaxProofHashes = ConstU32<8192>;
+	type DisputeWeightInfo = ();
 }

@@ -1,3 +1,366 @@
 //! The calls, their errors and the clocks.
 
 use super::harness::*;
+use verity_primitives::{commitment::H256, graph::Graph, onnx::zoo, tensor::Tensor};
+
+/// A small MLP (4 → 3 → 2): every output one chunk.
+fn small() -> (Vec<u8>, Vec<Tensor>) {
+	(
+		zoo::mlp(&[4, 3, 2], 7).unwrap(),
+		vec![Tensor::f32(vec![1, 4], vec![0.5, -1.0, 2.0, 0.25]).unwrap()],
+	)
+}
+
+/// A wider MLP whose first layer's output has several chunks (bisection rounds).
+fn wide() -> (Vec<u8>, Vec<Tensor>) {
+	let x: Vec<f32> = (0..16).map(|i| i as f32 / 8.0 - 1.0).collect();
+	(zoo::mlp(&[16, 600, 10], 3).unwrap(), vec![Tensor::f32(vec![1, 16], x).unwrap()])
+}
+
+/// A job on `case` whose executor posted `corrupt`'s run (honest with `None`); returns the
+/// model, the graph, the job, the honest run and the posted one.
+fn posted(case: (Vec<u8>, Vec<Tensor>), corrupt: Option<usize>) -> (ModelId, Graph, u64, Run, Run) {
+	let (bytes, inputs) = case;
+	let (model, graph) = setup(&bytes);
+	let honest = run(&graph, &inputs, None);
+	let posted = run(&graph, &inputs, corrupt);
+	let job = submit(model, &inputs);
+	post(job, &graph, &posted);
+	(model, graph, job, honest, posted)
+}
+
+fn open(who: u64, job: u64) -> sp_runtime::DispatchResult {
+	Disputes::open(RuntimeOrigin::signed(who), job, None)
+}
+
+fn reveal(game: GameId, run: &Run) -> sp_runtime::DispatchResult {
+	Disputes::reveal(RuntimeOrigin::signed(EXEC), game, run.roots.clone().try_into().unwrap(), None)
+}
+
+#[test]
+fn open_checks_the_job_the_challenger_and_the_bond() {
+	new_test_ext().execute_checked(|| {
+		let (bytes, inputs) = small();
+		let (model, graph) = setup(&bytes);
+		let job = submit(model, &inputs);
+		// Assigned, not executed: nothing to challenge.
+		assert_noop!(open(ALICE, job), Error::<Test>::NotChallengeable);
+		assert_noop!(open(ALICE, 77), Error::<Test>::NotChallengeable);
+		post(job, &graph, &run(&graph, &inputs, None));
+		assert_noop!(open(EXEC, job), Error::<Test>::OwnResult);
+		assert_noop!(open(1234, job), sp_runtime::TokenError::FundsUnavailable);
+		assert_ok!(open(ALICE, job));
+		assert_eq!(bond_held(ALICE), CHALLENGE_BOND);
+		assert_noop!(open(ALICE, job), Error::<Test>::AlreadyChallenging);
+		assert_ok!(open(BOB, job));
+		assert_ok!(open(CAROL, job));
+		assert_noop!(open(OWNER, job), Error::<Test>::TooManyGames);
+		assert_eq!(Disputes::job_disputes(job), vec![0, 1, 2]);
+		assert!(events().contains(&Event::DisputeOpened { game: 0, job, challenger: ALICE }));
+	});
+}
+
+#[test]
+fn the_window_closes_for_new_games() {
+	new_test_ext().execute_checked(|| {
+		let (bytes, inputs) = small();
+		let (model, graph) = setup(&bytes);
+		let job = submit(model, &inputs);
+		post(job, &graph, &run(&graph, &inputs, None));
+		run_to(1 + WINDOW - 1);
+		assert_ok!(open(ALICE, job));
+		run_to(1 + WINDOW);
+		assert_noop!(open(BOB, job), Error::<Test>::NotChallengeable);
+	});
+}
+
+#[test]
+fn reveal_must_lead_to_the_trace_root() {
+	new_test_ext().execute_checked(|| {
+		let (_, _, job, honest, _) = posted(small(), None);
+		assert_ok!(open(ALICE, job));
+		let mut wrong = honest.roots.clone();
+		wrong[1] = H256::repeat_byte(9);
+		let bad = |roots: Vec<H256>| {
+			Disputes::reveal(RuntimeOrigin::signed(ALICE), 0, roots.try_into().unwrap(), None)
+		};
+		assert_noop!(bad(wrong), Error::<Test>::BadReveal);
+		assert_noop!(bad(honest.roots[1..].to_vec()), Error::<Test>::BadReveal);
+		assert_noop!(
+			Disputes::reveal(
+				RuntimeOrigin::signed(ALICE),
+				0,
+				honest.roots.clone().try_into().unwrap(),
+				Some((0, 0))
+			),
+			Error::<Test>::BadFailingChunk
+		);
+		// Anyone may post the list: it is checked, not trusted.
+		assert_ok!(Disputes::reveal(
+			RuntimeOrigin::signed(CAROL),
+			0,
+			honest.roots.clone().try_into().unwrap(),
+			None
+		));
+		assert_eq!(Games::<Test>::get(0).unwrap().phase, Phase::Pick);
+		assert_noop!(reveal(0, &honest), Error::<Test>::WrongPhase);
+		// A second game on the job starts at the pick: the list is on chain.
+		assert_ok!(open(BOB, job));
+		assert_eq!(Games::<Test>::get(1).unwrap().phase, Phase::Pick);
+	});
+}
+
+#[test]
+fn every_game_waiting_for_the_list_moves_on_when_it_comes() {
+	new_test_ext().execute_checked(|| {
+		let (_, _, job, honest, _) = posted(small(), None);
+		assert_ok!(open(ALICE, job));
+		assert_ok!(open(BOB, job));
+		assert_ok!(reveal(1, &honest));
+		assert_eq!(Games::<Test>::get(0).unwrap().phase, Phase::Pick);
+		assert_eq!(Games::<Test>::get(1).unwrap().phase, Phase::Pick);
+	});
+}
+
+#[test]
+fn pick_is_the_challengers_and_names_a_real_value() {
+	new_test_ext().execute_checked(|| {
+		let (_, graph, job, honest, _) = posted(small(), None);
+		assert_ok!(open(ALICE, job));
+		let pick = |who, node, output, claim| {
+			Disputes::pick(RuntimeOrigin::signed(who), 0, node, output, claim)
+		};
+		assert_noop!(pick(ALICE, 0, 0, PickClaim::Wrong), Error::<Test>::WrongPhase);
+		assert_ok!(reveal(0, &honest));
+		let n = graph.nodes.len() as u32;
+		assert_noop!(pick(BOB, 0, 0, PickClaim::Wrong), Error::<Test>::NotChallenger);
+		assert_noop!(pick(ALICE, n, 0, PickClaim::Wrong), Error::<Test>::NoSuchValue);
+		assert_noop!(pick(ALICE, 0, 1, PickClaim::Wrong), Error::<Test>::NoSuchValue);
+		assert_noop!(pick(ALICE, 0, 0, PickClaim::Fails { chunk: 1 }), Error::<Test>::NoSuchChunk);
+		assert_noop!(
+			pick(ALICE, 0, 0, PickClaim::FailureComputes),
+			Error::<Test>::NotTheFailingNode
+		);
+		assert_ok!(pick(ALICE, 1, 0, PickClaim::Wrong));
+		assert_eq!(Games::<Test>::get(0).unwrap().phase, Phase::OpenOutput { node: 1, output: 0 });
+	});
+}
+
+#[test]
+fn bisection_checks_every_hash_the_executor_reveals() {
+	new_test_ext().execute_checked(|| {
+		let (_, _, job, honest, cheat) = posted(wide(), Some(0));
+		assert_ok!(open(ALICE, job));
+		assert_ok!(reveal(0, &cheat));
+		assert_ok!(Disputes::pick(RuntimeOrigin::signed(ALICE), 0, 0, 0, PickClaim::Wrong));
+		let ours = &cheat.commitments[0][0];
+		assert_noop!(
+			Disputes::open_output(
+				RuntimeOrigin::signed(EXEC),
+				0,
+				honest.commitments[0][0].chunks_root
+			),
+			Error::<Test>::BadChunksRoot
+		);
+		assert_ok!(Disputes::open_output(RuntimeOrigin::signed(EXEC), 0, ours.chunks_root));
+		let Phase::Bisect { at, .. } = Games::<Test>::get(0).unwrap().phase else {
+			panic!("bisect")
+		};
+		assert!(at.level > 0);
+		let rows = rows(&ours.leaf_hashes);
+		let below = &rows[at.level as usize - 1];
+		assert_noop!(
+			Disputes::bisect(RuntimeOrigin::signed(EXEC), 0, below[1], below[0]),
+			Error::<Test>::BadChildren
+		);
+		assert_noop!(
+			Disputes::choose(RuntimeOrigin::signed(ALICE), 0, false),
+			Error::<Test>::WrongPhase
+		);
+		assert_ok!(Disputes::bisect(RuntimeOrigin::signed(EXEC), 0, below[0], below[1]));
+		assert_noop!(
+			Disputes::choose(RuntimeOrigin::signed(BOB), 0, false),
+			Error::<Test>::NotChallenger
+		);
+		assert_ok!(Disputes::choose(RuntimeOrigin::signed(ALICE), 0, false));
+	});
+}
+
+#[test]
+fn a_bad_witness_fails_and_nobody_loses() {
+	new_test_ext().execute_checked(|| {
+		let (model, graph, job, honest, cheat) = posted(small(), Some(1));
+		assert_ok!(open(ALICE, job));
+		assert_ok!(reveal(0, &cheat));
+		assert_ok!(Disputes::pick(RuntimeOrigin::signed(ALICE), 0, 1, 0, PickClaim::Wrong));
+		assert_ok!(Disputes::open_output(
+			RuntimeOrigin::signed(EXEC),
+			0,
+			cheat.commitments[1][0].chunks_root
+		));
+		let Phase::Step { node, output, chunk, .. } = Games::<Test>::get(0).unwrap().phase else {
+			panic!("one chunk: straight to the step")
+		};
+		let mut w = witness(&model, &graph, &honest, node, output, chunk);
+		w[0].chunks[0].bytes[0] ^= 1;
+		let before = Games::<Test>::get(0).unwrap();
+		assert_noop!(Disputes::step(RuntimeOrigin::signed(ALICE), 0, w), Error::<Test>::BadWitness);
+		assert_eq!(Games::<Test>::get(0).unwrap(), before);
+		let w = witness(&model, &graph, &honest, node, output, chunk);
+		// Anyone may post the right witness; the challenger wins.
+		assert_ok!(Disputes::step(RuntimeOrigin::signed(CAROL), 0, w));
+		assert!(Games::<Test>::get(0).is_none());
+		assert_eq!(executor_bond(EXEC), MIN_BOND - SLASH);
+	});
+}
+
+#[test]
+fn a_silent_executor_loses_on_its_clock() {
+	new_test_ext().execute_checked(|| {
+		let (_, _, job, _, _) = posted(small(), None);
+		assert_ok!(open(ALICE, job));
+		let deadline = Games::<Test>::get(0).unwrap().deadline;
+		assert_eq!(deadline, 1 + BUDGET);
+		run_to(deadline - 1);
+		assert!(Games::<Test>::get(0).is_some());
+		run_to(deadline);
+		assert!(Games::<Test>::get(0).is_none());
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::DisputeSettled { winner: ALICE, ending: Ending::Timeout, .. }
+		)));
+		assert_eq!(executor_bond(EXEC), MIN_BOND - SLASH);
+	});
+}
+
+#[test]
+fn clocks_are_charged_only_for_their_own_turns() {
+	new_test_ext().execute_checked(|| {
+		let (_, _, job, honest, _) = posted(small(), None);
+		assert_ok!(open(ALICE, job));
+		run_to(4);
+		assert_ok!(reveal(0, &honest));
+		let g = Games::<Test>::get(0).unwrap();
+		assert_eq!((g.executor_clock, g.challenger_clock), (BUDGET - 3, BUDGET));
+		assert_eq!(g.deadline, 4 + BUDGET);
+		run_to(10);
+		assert_ok!(Disputes::pick(RuntimeOrigin::signed(ALICE), 0, 0, 0, PickClaim::Wrong));
+		let g = Games::<Test>::get(0).unwrap();
+		assert_eq!((g.executor_clock, g.challenger_clock), (BUDGET - 3, BUDGET - 6));
+		assert_eq!(g.deadline, 10 + BUDGET - 3);
+		// The challenger silent at its step: it loses when its clock runs out.
+		assert_ok!(Disputes::open_output(
+			RuntimeOrigin::signed(EXEC),
+			0,
+			honest.commitments[0][0].chunks_root
+		));
+		let g = Games::<Test>::get(0).unwrap();
+		assert_eq!(g.deadline, 10 + BUDGET - 6);
+		run_to(g.deadline);
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::DisputeSettled { winner: EXEC, ending: Ending::Timeout, .. }
+		)));
+		assert_eq!(free(ALICE), START - SLASH);
+	});
+}
+
+#[test]
+fn a_game_holds_the_job_past_its_window_and_the_executor_is_paid_when_it_wins() {
+	new_test_ext().execute_checked(|| {
+		let (model, graph, job, honest, _) = posted(small(), None);
+		let cheat = run(&graph, &small().1, Some(2));
+		assert_ok!(open(ALICE, job));
+		run_to(1 + WINDOW + 2);
+		assert_eq!(
+			pallet_verity_inference::Jobs::<Test>::get(job).unwrap().status,
+			pallet_verity_inference::JobStatus::Executed,
+			"held by the game"
+		);
+		let exec_free = free(EXEC);
+		let played = play(0, &model, &graph, &honest, &cheat);
+		assert_eq!(played.winner, Party::Executor);
+		let j = pallet_verity_inference::Jobs::<Test>::get(job).unwrap();
+		assert_eq!(
+			j.status,
+			pallet_verity_inference::JobStatus::Finalized,
+			"final once the game ended"
+		);
+		let fee = Inference::execution_fee(
+			graph.nodes.len() as u32,
+			graph.cost(&Default::default()).map(|c| c.work).unwrap_or(0),
+		);
+		let _ = fee;
+		assert!(free(EXEC) > exec_free, "paid its fee and the winner's share");
+	});
+}
+
+#[test]
+fn the_fast_path_settles_in_the_opening_block() {
+	new_test_ext().execute_checked(|| {
+		let (model, graph, job, honest, cheat) = posted(wide(), Some(0));
+		let (node, output) = first_difference(&graph, &honest, &cheat.roots).unwrap();
+		let theirs = &cheat.commitments[node as usize][output as usize];
+		let mine = &honest.commitments[node as usize][output as usize];
+		let chunk = (0..mine.leaf_hashes.len())
+			.find(|j| mine.leaf_hashes[*j] != theirs.leaf_hashes[*j])
+			.unwrap() as u32;
+		let path =
+			verity_primitives::commitment::MerklePath::build(&theirs.leaf_hashes, chunk as usize)
+				.unwrap();
+		let fast = |leaf: H256| FastPath {
+			roots: Some(cheat.roots.clone().try_into().unwrap()),
+			node,
+			output,
+			chunks_root: theirs.chunks_root,
+			chunk,
+			leaf,
+			path: path.siblings.clone().try_into().unwrap(),
+			witness: witness(&model, &graph, &honest, node, output, chunk),
+		};
+		// A leaf that is not the executor's: refused, nothing held, no game.
+		assert_noop!(
+			Disputes::open(
+				RuntimeOrigin::signed(ALICE),
+				job,
+				Some(Box::new(fast(mine.leaf_hashes[chunk as usize])))
+			),
+			Error::<Test>::BadLeafPath
+		);
+		assert_ok!(Disputes::open(
+			RuntimeOrigin::signed(ALICE),
+			job,
+			Some(Box::new(fast(theirs.leaf_hashes[chunk as usize])))
+		));
+		assert!(Games::<Test>::get(0).is_none());
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::DisputeSettled { winner: ALICE, ending: Ending::Step, .. }
+		)));
+		assert_eq!(executor_bond(EXEC), MIN_BOND - SLASH);
+	});
+}
+
+#[test]
+fn outputs_not_bound_to_the_trace_lose_at_the_reveal() {
+	new_test_ext().execute_checked(|| {
+		let (bytes, inputs) = small();
+		let (model, graph) = setup(&bytes);
+		let honest = run(&graph, &inputs, None);
+		// An honest trace with other outputs.
+		let mut lying = honest.clone();
+		lying.outputs[0] = corrupted(&lying.outputs[0]);
+		let job = submit(model, &inputs);
+		post(job, &graph, &lying);
+		assert_ok!(open(ALICE, job));
+		assert_ok!(open(BOB, job));
+		assert_ok!(reveal(0, &honest));
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::DisputeSettled { winner: ALICE, ending: Ending::OutputsUnbound, .. }
+		)));
+		assert!(events().contains(&Event::DisputeClosed { game: 1, job }));
+		assert_eq!(bond_held(BOB), 0);
+		assert_eq!(free(BOB), START);
+	});
+}
