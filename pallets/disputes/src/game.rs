@@ -4,6 +4,7 @@
 use crate::{pallet::*, settle::Verdict, types::*, weights::WeightInfo, PickClaim};
 use alloc::vec::Vec;
 use frame_support::{
+	dispatch::{DispatchErrorWithPostInfo, DispatchResultWithPostInfo, Pays, PostDispatchInfo},
 	ensure,
 	pallet_prelude::*,
 	traits::{fungible::MutateHold, Get},
@@ -18,12 +19,14 @@ use verity_primitives::{
 	commitment::{
 		chunk_count, hash, node_commitment, tensor_root, tensor_root_from_parts, trace_root, H256,
 	},
-	dispute::{one_step, InputData, Source, StepNode, StepVerdict, TraceLayout, TreeCursor},
+	dispute::{
+		one_step_metered, InputData, Source, StepNode, StepVerdict, TraceLayout, TreeCursor,
+	},
 	tensor::{checked_numel, shape_from_u64, TensorHeader},
 };
 
 /// Blocks past its due block a game's timeout may slip when queues are full.
-const TIMEOUT_SLIP: u32 = 16;
+const TIMEOUT_SLIP: u32 = 64;
 
 type ExecutedOf<T> = ExecutedJob<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 
@@ -129,11 +132,11 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let ex = Self::executed(job)?;
 		let now = Self::now();
-		ensure!(
-			now < ex.executed_at.saturating_add(T::ChallengeWindow::get()),
-			Error::<T>::NotChallengeable
-		);
+		ensure!(now < ex.window_end, Error::<T>::NotChallengeable);
 		ensure!(who != ex.executor, Error::<T>::OwnResult);
+		// A model without its dispute index cannot be played: refuse the game rather than let
+		// the executor lose on a clock it cannot answer.
+		Self::layout(&ex)?;
 		let mut games = JobGames::<T>::get(job);
 		ensure!(games.iter().all(|(c, _)| c != &who), Error::<T>::AlreadyChallenging);
 		let id = NextGameId::<T>::get();
@@ -175,7 +178,7 @@ impl<T: Config> Pallet<T> {
 	fn play_fast(who: &T::AccountId, id: GameId, f: FastPathOf<T>) -> DispatchResult {
 		if let Some(roots) = f.roots.clone() {
 			if Self::game(id)?.phase == Phase::Reveal {
-				Self::do_reveal(id, roots, None)?;
+				Self::do_reveal(who, id, roots, None)?;
 			}
 		}
 		// The list alone may settle it (outputs not bound to the trace).
@@ -195,10 +198,11 @@ impl<T: Config> Pallet<T> {
 			claim: Claim::Leaf(f.leaf),
 		};
 		Self::advance(id, game, step)?;
-		Self::do_step(id, &f.witness)
+		Self::do_step(id, &f.witness).map(|_| ()).map_err(|e| e.error)
 	}
 
 	pub(crate) fn do_reveal(
+		who: &T::AccountId,
 		id: GameId,
 		roots: BoundedVec<H256, T::MaxTraceValues>,
 		failing: Option<(u32, u32)>,
@@ -206,6 +210,8 @@ impl<T: Config> Pallet<T> {
 		let game = Self::game(id)?;
 		ensure!(game.phase == Phase::Reveal, Error::<T>::WrongPhase);
 		let ex = Self::executed(game.job)?;
+		// The failing chunk of a failed result is the executor's claim: nobody else names it.
+		ensure!(ex.failure.is_none() || who == &ex.executor, Error::<T>::NotExecutor);
 		let layout = Self::layout(&ex)?;
 		let values = layout.values_before(ex.nodes).ok_or(Error::<T>::BadReveal)?;
 		ensure!(roots.len() == values, Error::<T>::BadReveal);
@@ -380,7 +386,7 @@ impl<T: Config> Pallet<T> {
 		Self::advance(id, game, phase)
 	}
 
-	pub(crate) fn do_step(id: GameId, witness: &WitnessOf<T>) -> DispatchResult {
+	pub(crate) fn do_step(id: GameId, witness: &WitnessOf<T>) -> DispatchResultWithPostInfo {
 		let game = Self::game(id)?;
 		let Phase::Step { node, output, chunk, claim } = game.phase else {
 			return Err(Error::<T>::WrongPhase.into());
@@ -410,10 +416,17 @@ impl<T: Config> Pallet<T> {
 				},
 			});
 		}
-		let witness: Vec<_> = witness.iter().map(InputWitnessArg::to_witness).collect();
-		let verdict = one_step(&index, &inputs, &witness, output, chunk).map_err(|e| {
+		let args = witness;
+		let witness: Vec<_> = args.iter().map(InputWitnessArg::to_witness).collect();
+		let (verdict, reads) = one_step_metered(&index, &inputs, &witness, output, chunk);
+		// Charged for the reads it made, verdict or not: a bad witness pays its evaluation.
+		let used = Some(Self::step_weight_with_reads(args, reads));
+		let verdict = verdict.map_err(|e| {
 			log::debug!(target: "verity", "game {id}: witness refused: {e:?}");
-			Error::<T>::BadWitness
+			DispatchErrorWithPostInfo {
+				post_info: PostDispatchInfo { actual_weight: used, pays_fee: Pays::Yes },
+				error: Error::<T>::BadWitness.into(),
+			}
 		})?;
 		let winner = match (claim, verdict) {
 			(Claim::Leaf(leaf), StepVerdict::Computes(computed)) if leaf == computed => {
@@ -426,7 +439,7 @@ impl<T: Config> Pallet<T> {
 			(Claim::ChallengerFails, StepVerdict::Computes(_)) => Party::Executor,
 		};
 		Self::settle(id, game, Verdict { winner, ending: Ending::Step });
-		Ok(())
+		Ok(PostDispatchInfo { actual_weight: used, pays_fee: Pays::Yes })
 	}
 
 	/// Ends the games whose party to move ran out of its clock in block `now`.

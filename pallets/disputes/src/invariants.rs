@@ -57,9 +57,12 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		for job in Revealed::<T>::iter_keys() {
+		for (job, revealed) in Revealed::<T>::iter() {
 			if JobGames::<T>::get(job).is_empty() {
 				return Err(fail(format!("job {job}: a revealed list without a game")));
+			}
+			if T::Jobs::executed(job).map(|ex| ex.trace_root) != Some(revealed.trace_root) {
+				return Err(fail(format!("job {job}: the revealed list is of another result")));
 			}
 		}
 		let reason = HoldReason::ChallengeBond.into();

@@ -114,10 +114,6 @@ pub mod pallet {
 		type WinnerShare: Get<Perbill>;
 		/// Receives the rest of every slash.
 		type Treasury: Get<Self::AccountId>;
-		/// Blocks after a result is accepted during which a game may be opened (the inference
-		/// pallet's challenge window).
-		#[pallet::constant]
-		type ChallengeWindow: Get<BlockNumberFor<Self>>;
 		/// Blocks each party has for all its moves in one game.
 		#[pallet::constant]
 		type MoveBudget: Get<BlockNumberFor<Self>>;
@@ -134,7 +130,7 @@ pub mod pallet {
 		/// Most chunks in one step's witness, over all its inputs.
 		#[pallet::constant]
 		type MaxWitnessChunks: Get<u32>;
-		/// Most hashes in one proof.
+		/// Most hashes in one proof (a witness input's multi-proof, a leaf's path).
 		#[pallet::constant]
 		type MaxProofHashes: Get<u32>;
 		/// Weights of the dispatchables and of the per-block work.
@@ -257,6 +253,8 @@ pub mod pallet {
 		Congested,
 		/// Not this move now.
 		WrongPhase,
+		/// Only the executor reveals the list of a failed result (it names the failing chunk).
+		NotExecutor,
 		/// Only the challenger makes this move.
 		NotChallenger,
 		/// The list of output roots does not lead to the executor's trace root, or does not
@@ -301,7 +299,6 @@ pub mod pallet {
 				"a revealed list must fit every model's trace"
 			);
 			assert!(!T::MoveBudget::get().is_zero(), "a move needs at least one block");
-			let _ = BalanceOf::<T>::zero();
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -332,8 +329,8 @@ pub mod pallet {
 		}
 
 		/// Reveals the executor's list of output roots of `game`'s job (anyone may: it is
-		/// checked against the trace root). For a failed result, `failing` names the output and
-		/// chunk of the failing node that fail.
+		/// checked against the trace root). For a failed result only the executor may, and
+		/// `failing` names the output and chunk of the failing node that fail.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::DisputeWeightInfo::reveal(roots.len() as u32))]
 		pub fn reveal(
@@ -342,8 +339,8 @@ pub mod pallet {
 			roots: BoundedVec<verity_primitives::commitment::H256, T::MaxTraceValues>,
 			failing: Option<(u32, u32)>,
 		) -> DispatchResult {
-			ensure_signed(origin)?;
-			Self::do_reveal(game, roots, failing)
+			let who = ensure_signed(origin)?;
+			Self::do_reveal(&who, game, roots, failing)
 		}
 
 		/// The challenger names the node and output it disputes: `Wrong` (bisection follows),
@@ -399,7 +396,11 @@ pub mod pallet {
 		/// computes the chunk and settles the game.
 		#[pallet::call_index(6)]
 		#[pallet::weight(Pallet::<T>::step_weight(witness))]
-		pub fn step(origin: OriginFor<T>, game: GameId, witness: WitnessOf<T>) -> DispatchResult {
+		pub fn step(
+			origin: OriginFor<T>,
+			game: GameId,
+			witness: WitnessOf<T>,
+		) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
 			Self::do_step(game, &witness)
 		}
@@ -407,12 +408,18 @@ pub mod pallet {
 
 	impl<T: Config> Pallet<T> {
 		/// The declared weight of a step with `witness`: its chunks and hashes, and an
-		/// evaluation at the read limit.
+		/// evaluation at the read limit (refunded to the reads made).
 		pub fn step_weight(witness: &WitnessOf<T>) -> Weight {
+			Self::step_weight_with_reads(witness, verity_primitives::limits::MAX_STEP_READS)
+		}
+
+		/// The weight of a step with `witness` whose evaluation made `reads` reads.
+		pub fn step_weight_with_reads(witness: &WitnessOf<T>, reads: u64) -> Weight {
 			let chunks = witness.iter().map(|w| w.chunks.len() as u32).fold(0, u32::saturating_add);
 			let hashes =
 				witness.iter().map(|w| w.siblings.len() as u32).fold(0, u32::saturating_add);
 			T::DisputeWeightInfo::step(chunks, hashes)
+				.saturating_add(T::DisputeWeightInfo::step_reads(reads))
 		}
 
 		/// The open games of `job`.

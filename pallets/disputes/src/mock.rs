@@ -109,7 +109,6 @@ impl pallet_disputes::Config for Test {
 	type DisputeSlash = ConstU64<SLASH>;
 	type WinnerShare = WinnerShare;
 	type Treasury = TreasuryAccount;
-	type ChallengeWindow = ConstU64<WINDOW>;
 	type MoveBudget = ConstU64<BUDGET>;
 	type MaxGamesPerJob = ConstU32<3>;
 	type MaxTimeoutsPerBlock = ConstU32<4>;

@@ -60,7 +60,7 @@ impl<T: Config> Pallet<T> {
 		let terms = SlashTerms {
 			amount,
 			winner: game.challenger.clone(),
-			reward: T::WinnerShare::get() * amount,
+			share: T::WinnerShare::get(),
 			treasury: T::Treasury::get(),
 		};
 		let slashed = match T::Jobs::executor_refuted(game.job, terms) {
@@ -89,8 +89,8 @@ impl<T: Config> Pallet<T> {
 		Revealed::<T>::remove(game.job);
 	}
 
-	/// The executor won: the challenger's bond pays the slash; the job is finalized when no
-	/// other game holds it and its window is over.
+	/// The executor won: the challenger's bond pays the slash; when no other game holds the
+	/// job, its window is reopened for a full window (then it finalizes as any job).
 	fn uphold(id: GameId, game: GameOf<T>, ending: Ending) {
 		let reason = HoldReason::ChallengeBond.into();
 		let pay = |to: &T::AccountId, value: BalanceOf<T>| {
@@ -130,14 +130,9 @@ impl<T: Config> Pallet<T> {
 		});
 		if JobGames::<T>::get(game.job).is_empty() {
 			Revealed::<T>::remove(game.job);
-			if let Some(ex) = T::Jobs::executed(game.job) {
-				let window_over = frame_system::Pallet::<T>::block_number()
-					>= ex.executed_at.saturating_add(T::ChallengeWindow::get());
-				if window_over {
-					if let Err(e) = T::Jobs::executor_upheld(game.job) {
-						log::error!(target: "verity", "game {id}: finalizing failed: {e:?}");
-					}
-				}
+			// Challengers kept out while games ran get a full window before the job is final.
+			if let Err(e) = T::Jobs::reopen_window(game.job) {
+				log::error!(target: "verity", "game {id}: reopening the window failed: {e:?}");
 			}
 		}
 	}

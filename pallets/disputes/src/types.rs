@@ -246,8 +246,12 @@ impl<C: Get<u32>, H: Get<u32>> InputWitnessArg<C, H> {
 	}
 }
 
-/// A whole witness: one entry per input read (most nodes read a few).
-pub type WitnessArg<C, H> = BoundedVec<InputWitnessArg<C, H>, frame_support::traits::ConstU32<8>>;
+/// Most inputs of a node (`verity_primitives::limits::MAX_NODE_IO`): a witness has at most one
+/// entry per input.
+pub type MaxWitnessInputs = frame_support::traits::ConstU32<64>;
+
+/// A whole witness: one entry per input read.
+pub type WitnessArg<C, H> = BoundedVec<InputWitnessArg<C, H>, MaxWitnessInputs>;
 
 /// What a challenger that holds the executor's trace data posts in `open` to settle the game
 /// in one block: the disputed node, output and chunk, the executor's leaf with its path, and

@@ -21,57 +21,67 @@ pub trait WeightInfo {
 	fn bisect() -> Weight;
 	/// `choose`.
 	fn choose() -> Weight;
-	/// `step` with `c` witness chunks and `h` proof hashes, its evaluation at the read limit.
+	/// `step` with `c` witness chunks and `h` proof hashes, without the evaluation.
 	fn step(c: u32, h: u32) -> Weight;
+	/// The evaluation of a step that reads `r` elements.
+	fn step_reads(r: u64) -> Weight;
 	/// `n` games settled by timeout in one block.
 	fn timeouts(n: u32) -> Weight;
 }
 
+/// Picoseconds in a microsecond and in a millisecond (ref time is in picoseconds).
+const US: u64 = 1_000_000;
+const MS: u64 = 1_000 * US;
 /// One blake2-256 of a short buffer, in wasm, with margin.
-const HASH: u64 = 5_000_000;
-/// Settling a game: holds, transfers, and a refutation's reassignment.
-const SETTLE: u64 = 200_000_000;
+const HASH: u64 = 5 * US;
+/// Settling a game: holds, transfers, and a refutation's reassignment (storage counted apart).
+const SETTLE: u64 = 2 * MS;
+/// One element read of a step's evaluation, in wasm, with margin (a map lookup, the kernel's
+/// arithmetic).
+const READ: u64 = 200_000;
 
 impl WeightInfo for () {
 	fn open() -> Weight {
-		Weight::from_parts(60_000_000, 8_000)
-			.saturating_add(RocksDbWeight::get().reads_writes(6, 5))
+		Weight::from_parts(100 * US, 8_000).saturating_add(RocksDbWeight::get().reads_writes(6, 5))
 	}
 	fn reveal(v: u32) -> Weight {
-		// Two hashes per root (node commitment, tree), the outputs' roots (16 MiB of outputs
-		// at most, 10 ns a byte), and every game of the job advanced.
-		Weight::from_parts(80_000_000 + 170_000_000, 140_000)
+		// Two hashes per root (node commitment, tree); the posted outputs hashed (16 outputs
+		// of 64 KiB at most: 1 MiB at 10 ns a byte) and decoded; a settlement or the job's
+		// games advanced (64 at most).
+		Weight::from_parts(20 * MS + SETTLE, 1_200_000)
 			.saturating_add(Weight::from_parts(2 * HASH, 32).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(SETTLE, 0))
-			.saturating_add(RocksDbWeight::get().reads_writes(12, 12))
+			.saturating_add(RocksDbWeight::get().reads_writes(8 + 2 * 64, 8 + 2 * 64))
 	}
 	fn pick() -> Weight {
-		Weight::from_parts(40_000_000, 20_000)
+		Weight::from_parts(100 * US, 160_000)
 			.saturating_add(RocksDbWeight::get().reads_writes(5, 3))
 	}
 	fn open_output() -> Weight {
-		Weight::from_parts(40_000_000 + HASH, 160_000)
+		Weight::from_parts(100 * US + HASH, 160_000)
 			.saturating_add(RocksDbWeight::get().reads_writes(6, 3))
 	}
 	fn bisect() -> Weight {
-		Weight::from_parts(30_000_000 + HASH, 4_000)
+		Weight::from_parts(60 * US + HASH, 4_000)
 			.saturating_add(RocksDbWeight::get().reads_writes(2, 3))
 	}
 	fn choose() -> Weight {
-		Weight::from_parts(30_000_000, 4_000)
-			.saturating_add(RocksDbWeight::get().reads_writes(2, 3))
+		Weight::from_parts(60 * US, 4_000).saturating_add(RocksDbWeight::get().reads_writes(2, 3))
 	}
 	fn step(c: u32, h: u32) -> Weight {
-		// The evaluation at `MAX_STEP_READS` reads (2^20, ~150 ns each in wasm), a hash and a
-		// decode of 64 elements per chunk, a hash per proof hash, the graph inputs decoded.
-		Weight::from_parts(160_000_000 + 100_000_000 + SETTLE, 180_000)
-			.saturating_add(Weight::from_parts(HASH + 2_000_000, 600).saturating_mul(c.into()))
+		// A hash and a decode of 64 elements per chunk, a hash per proof hash, the graph inputs
+		// decoded (1 MiB at most), the reads of the node, the revealed list and the job, and a
+		// settlement (which may close 64 games).
+		Weight::from_parts(10 * MS + SETTLE, 1_400_000)
+			.saturating_add(Weight::from_parts(HASH + 64 * READ, 600).saturating_mul(c.into()))
 			.saturating_add(Weight::from_parts(HASH, 32).saturating_mul(h.into()))
-			.saturating_add(RocksDbWeight::get().reads_writes(12, 12))
+			.saturating_add(RocksDbWeight::get().reads_writes(12 + 2 * 64, 12 + 2 * 64))
+	}
+	fn step_reads(r: u64) -> Weight {
+		Weight::from_parts(READ.saturating_mul(r), 0)
 	}
 	fn timeouts(n: u32) -> Weight {
 		Weight::from_parts(SETTLE, 10_000)
-			.saturating_add(RocksDbWeight::get().reads_writes(12, 12))
+			.saturating_add(RocksDbWeight::get().reads_writes(12 + 2 * 64, 12 + 2 * 64))
 			.saturating_mul(n.into())
 			.saturating_add(RocksDbWeight::get().reads_writes(1, 1))
 	}

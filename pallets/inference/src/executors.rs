@@ -208,7 +208,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Takes up to `terms.amount` of `who`'s bond for `job`'s refuted result: the winner's
-	/// reward, the rest to the treasury (to the winner when the treasury cannot receive it,
+	/// share of what is taken, the rest to the treasury (to the winner when the treasury cannot receive it,
 	/// so that nothing stays held for nobody). Then suspends `who` for `SuspensionPeriod`.
 	/// Issuance does not change: both are transfers.
 	pub(crate) fn slash_and_suspend(
@@ -236,7 +236,7 @@ impl<T: Config> Pallet<T> {
 			)
 			.unwrap_or_else(|_| Zero::zero())
 		};
-		let reward = pay(&terms.winner, terms.reward.min(amount));
+		let reward = pay(&terms.winner, terms.share * amount);
 		let rest = amount.saturating_sub(reward);
 		let mut to_treasury = pay(&terms.treasury, rest);
 		let mut extra = Zero::zero();

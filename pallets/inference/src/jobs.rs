@@ -210,7 +210,7 @@ impl<T: Config> Pallet<T> {
 		// The deadline entry is spent: free its place first. (Removed after scheduling, it
 		// would also remove the finality entry when both fall in the same block, and the job
 		// would never finish.)
-		Due::<T>::mutate(job.due, |q| q.retain(|j| *j != result.job));
+		Self::unschedule(job.due, result.job);
 		let final_at =
 			Self::schedule_step(result.job, now.saturating_add(T::ChallengeWindow::get()))?;
 		Assigned::<T>::mutate(who, |q| q.retain(|j| *j != result.job));
@@ -240,6 +240,18 @@ impl<T: Config> Pallet<T> {
 			}),
 		}
 		Ok(())
+	}
+
+	/// Takes `job` out of the queue of block `at` (deleting an emptied queue).
+	pub(crate) fn unschedule(at: BlockNumberFor<T>, job: JobId) {
+		Due::<T>::mutate_exists(at, |queue| {
+			if let Some(q) = queue {
+				q.retain(|j| *j != job);
+				if q.is_empty() {
+					*queue = None;
+				}
+			}
+		});
 	}
 
 	/// Puts `job` in the queue of block `at` if it holds fewer than `fill` jobs, or of one of
@@ -513,7 +525,7 @@ impl<T: Config> JobSettlement<T::AccountId, BlockNumberFor<T>, BalanceOf<T>> for
 		let executor = j.executor.clone();
 		let slashed = Self::slash_and_suspend(&executor, job, &terms);
 		// The result is dropped: its window-end entry, its outputs, the executor's count.
-		Due::<T>::mutate(j.due, |q| q.retain(|id| *id != job));
+		Self::unschedule(j.due, job);
 		JobOutputs::<T>::remove(job);
 		Self::count_job(&executor, false);
 		j.execution = None;
@@ -523,12 +535,18 @@ impl<T: Config> JobSettlement<T::AccountId, BlockNumberFor<T>, BalanceOf<T>> for
 		Ok(slashed)
 	}
 
-	fn executor_upheld(job: JobId) -> DispatchResult {
-		let j = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+	fn reopen_window(job: JobId) -> DispatchResult {
+		let mut j = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 		ensure!(j.status == JobStatus::Executed, Error::<T>::NotAwaitingResult);
-		// Its window-end entry is spent: pruning takes its place.
-		Due::<T>::mutate(j.due, |q| q.retain(|id| *id != job));
-		Self::finalize(job, j, frame_system::Pallet::<T>::block_number());
+		let until =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::ChallengeWindow::get());
+		if j.due >= until {
+			return Ok(());
+		}
+		let at = Self::schedule_step(job, until)?;
+		Self::unschedule(j.due, job);
+		j.due = at;
+		Jobs::<T>::insert(job, j);
 		Ok(())
 	}
 }

@@ -4,8 +4,9 @@
 //! At the end of a job's window the inference pallet asks [`DisputeHook::holds`]; a job it
 //! holds stays `Executed` (looked at again a window later) until the game settles it through
 //! [`JobSettlement`]: [`JobSettlement::executor_refuted`] (slash, suspend, reassign or refund)
-//! or [`JobSettlement::executor_upheld`] (finalize now). With `()` (no disputes pallet) every
-//! window simply ends in finalization.
+//! or, when a game ends with the executor right, [`JobSettlement::reopen_window`] (the job
+//! stays open to challenges for another window, then finalizes as any job). With `()` (no
+//! disputes pallet) every window simply ends in finalization.
 
 use crate::types::JobId;
 use alloc::vec::Vec;
@@ -41,7 +42,8 @@ pub struct ExecutedJob<AccountId, BlockNumber> {
 	pub failure: Option<crate::types::NodeFailure>,
 	/// The block the result was accepted in.
 	pub executed_at: BlockNumber,
-	/// Last block of the challenge window (later when a dispute held the job past it).
+	/// Last block of the challenge window (later when a dispute held the job past it, or a
+	/// game reopened it): games may be opened before it.
 	pub window_end: BlockNumber,
 }
 
@@ -50,10 +52,10 @@ pub struct ExecutedJob<AccountId, BlockNumber> {
 pub struct SlashTerms<AccountId, Balance> {
 	/// The most to take from the executor's bond.
 	pub amount: Balance,
-	/// The winner of the game, who gets `reward` of what was taken.
+	/// The winner of the game, who gets `share` of what was taken.
 	pub winner: AccountId,
-	/// The winner's part (at most what was taken).
-	pub reward: Balance,
+	/// The winner's share of what was taken (never all of it).
+	pub share: sp_runtime::Perbill,
 	/// Where the rest goes.
 	pub treasury: AccountId,
 }
@@ -75,9 +77,11 @@ pub trait JobSettlement<AccountId, BlockNumber, Balance> {
 	fn inputs(job: JobId) -> Option<Vec<TensorBytes>>;
 	/// The job's posted outputs (none for a failed result).
 	fn outputs(job: JobId) -> Option<Vec<TensorBytes>>;
-	/// The dispute on `job` ended with the executor right and its window is over: finalize it
-	/// now.
-	fn executor_upheld(job: JobId) -> DispatchResult;
+	/// A game on `job` ended with the executor right: keep the job open to challenges for
+	/// `ChallengeWindow` blocks from now (when its window ends sooner), so that challengers
+	/// kept out while the game ran (games per job are bounded) get a full window; it then
+	/// finalizes as any job.
+	fn reopen_window(job: JobId) -> DispatchResult;
 	/// A game proved `job`'s result wrong: slash the executor by `terms`, suspend it, and
 	/// reassign the job to another executor (or refund it when none can take it). The
 	/// executor is not paid.

@@ -44,6 +44,13 @@ impl<T: Config> SplitGraph<T> {
 		(self.structure.len() + data) as u32
 	}
 
+	/// Bytes of the dispute index (node entries, layout, constant roots): paid for by the
+	/// deposit like the graph.
+	pub(crate) fn index_bytes(&self) -> u32 {
+		let nodes: usize = self.step_nodes.iter().map(|n| n.len()).sum();
+		(nodes + self.layout.len() + 32 * self.constant_roots.len()) as u32
+	}
+
 	/// How many constants it has.
 	pub(crate) fn constant_count(&self) -> u32 {
 		self.constants.len() as u32

@@ -370,7 +370,8 @@ pub mod pallet {
 				constants,
 				split.constant_bytes(),
 			);
-			let deposit = Self::deposit_for(size.saturating_add(split.stored_bytes()));
+			let stored = split.stored_bytes().saturating_add(split.index_bytes());
+			let deposit = Self::deposit_for(size.saturating_add(stored));
 			T::Currency::hold(&HoldReason::ModelDeposit.into(), &who, deposit)?;
 			Self::store_bytes(&id, &bytes)?;
 			Self::insert_model(id, who, name, version, price, deposit, size, split)?;
@@ -459,8 +460,10 @@ pub mod pallet {
 				constants,
 				split.constant_bytes(),
 			);
-			// The deposit held at `begin_upload` covered the ONNX bytes; add the graph's.
-			let extra = T::DepositPerByte::get().saturating_mul(split.stored_bytes().into());
+			// The deposit held at `begin_upload` covered the ONNX bytes; add the graph's and its
+			// dispute index's.
+			let stored = split.stored_bytes().saturating_add(split.index_bytes());
+			let extra = T::DepositPerByte::get().saturating_mul(stored.into());
 			T::Currency::hold(&HoldReason::ModelDeposit.into(), &who, extra)?;
 			let chunks = Self::delete_upload(&model, &who, upload.size);
 			Self::store_bytes(&model, &bytes)?;

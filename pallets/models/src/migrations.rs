@@ -3,7 +3,8 @@
 //! - v2 → v3 ([`v3::IndexForDisputes`]): every model gains its dispute index (one
 //!   `StepNodes` entry per node, `ConstantRoots`, `TraceLayouts`), computed from its stored
 //!   canonical graph. A model whose index cannot be built (more node outputs than a revealed
-//!   trace may hold) is **deprecated**: its results could not be disputed.
+//!   trace may hold, or no readable graph) is **deprecated**: its results could not be
+//!   disputed. Existing deposits are not topped up for the index (new registrations pay it).
 //! - v1 → v2 ([`v2::KeyUploadsByUploader`]): uploads are keyed by model id *and* uploader,
 //!   their chunks kept apart from registered models' bytes. Uploads in progress are
 //!   cancelled: their chunks deleted, their deposits released (`UploadCancelled`); uploaders
@@ -57,10 +58,11 @@ pub mod v3 {
 			let mut weight = Weight::zero();
 			let models: alloc::vec::Vec<_> = Models::<T>::iter_keys().collect();
 			for id in models {
-				let Some(graph) = Pallet::<T>::canonical_graph(&id) else { continue };
-				let nodes = graph.nodes.len() as u32;
-				match Pallet::<T>::split_graph(graph) {
-					Ok(split) => {
+				let nodes = Pallet::<T>::canonical_graph(&id).map(|g| (g.nodes.len() as u32, g));
+				match nodes.ok_or(()).and_then(|(n, g)| {
+					Pallet::<T>::split_graph(g).map(|split| (n, split)).map_err(|_| ())
+				}) {
+					Ok((nodes, split)) => {
 						weight = weight.saturating_add(Pallet::<T>::index_weight(
 							nodes,
 							split.constant_count(),

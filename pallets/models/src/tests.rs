@@ -37,9 +37,18 @@ fn graph_bytes(bytes: &[u8]) -> u64 {
 	(graph.encode().len() + data) as u64
 }
 
-/// The deposit for a model: base + per byte of ONNX and of canonical graph.
+/// Bytes the dispute index of `bytes` takes: each node's entry, the trace layout, and a
+/// 32-byte root per constant.
+fn index_bytes(bytes: &[u8]) -> u64 {
+	let graph = Graph::from_onnx(bytes).unwrap();
+	let nodes: usize = graph.step_nodes().unwrap().iter().map(|n| n.encode().len()).sum();
+	(nodes + graph.trace_layout().unwrap().encode().len() + 32 * graph.constants.len()) as u64
+}
+
+/// The deposit for a model: base + per byte of ONNX, of canonical graph and of its dispute
+/// index.
 fn deposit_of(bytes: &[u8]) -> u64 {
-	100 + bytes.len() as u64 + graph_bytes(bytes)
+	100 + bytes.len() as u64 + graph_bytes(bytes) + index_bytes(bytes)
 }
 
 fn register(who: u64, bytes: &[u8]) -> sp_runtime::DispatchResult {

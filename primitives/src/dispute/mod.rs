@@ -13,5 +13,7 @@ mod tests;
 
 pub use index::{Source, StepInput, StepNode, TraceLayout};
 pub use prove::build_witness;
-pub use step::{one_step, ChunkWitness, InputData, InputWitness, StepError, StepVerdict};
+pub use step::{
+	one_step, one_step_metered, ChunkWitness, InputData, InputWitness, StepError, StepVerdict,
+};
 pub use tree::TreeCursor;

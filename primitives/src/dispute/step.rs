@@ -17,7 +17,7 @@ use scale_info::TypeInfo;
 use super::index::StepNode;
 use crate::{
 	commitment::{chunk_count, chunk_leaf, chunk_range, hash, tensor_root_from_parts, H256},
-	limits::MAX_STEP_READS,
+	limits::{CHUNK_ELEMENTS, MAX_STEP_READS},
 	multiproof::MultiPath,
 	ops::{
 		eval_chunk_with, scalar_at, tensor_from_scalars, Access, KResult, KernelError, NodeTypes,
@@ -92,9 +92,10 @@ pub enum StepError {
 	Kernel(String),
 }
 
-/// Element reads of a step: the witness's elements and the graph inputs, counted.
+/// Element reads of a step: the witness's chunks (decoded, by input and chunk index) and the
+/// graph inputs, counted.
 struct StepAccess<'a> {
-	proven: BTreeMap<(usize, usize), Scalar>,
+	proven: BTreeMap<(usize, usize), Tensor>,
 	dense: Vec<Option<&'a Tensor>>,
 	reads: u64,
 	missing: Option<(u32, u64)>,
@@ -108,7 +109,10 @@ impl Access for StepAccess<'_> {
 		}
 		let found = match self.dense.get(input).copied().flatten() {
 			Some(t) => scalar_at(t, index),
-			None => self.proven.get(&(input, index)).copied(),
+			None => self
+				.proven
+				.get(&(input, index / CHUNK_ELEMENTS))
+				.and_then(|chunk| scalar_at(chunk, index % CHUNK_ELEMENTS)),
 		};
 		found.ok_or_else(|| {
 			self.missing.get_or_insert((input as u32, index as u64));
@@ -127,12 +131,13 @@ fn leaf_of(ty: &ValueType, chunk: u32, values: Vec<Scalar>) -> Result<H256, Step
 	Ok(hash(&chunk_leaf(chunk, &bytes)))
 }
 
-/// Verifies `witness` against `inputs` and returns the proven elements.
-fn proven_elements(
+/// Verifies `witness` against `inputs` and returns the proven chunks, decoded, by input and
+/// chunk index.
+fn proven_chunks(
 	node: &StepNode,
 	inputs: &[InputData],
 	witness: &[InputWitness],
-) -> Result<BTreeMap<(usize, usize), Scalar>, StepError> {
+) -> Result<BTreeMap<(usize, usize), Tensor>, StepError> {
 	let mut proven = BTreeMap::new();
 	let mut last: Option<u32> = None;
 	for w in witness {
@@ -172,13 +177,9 @@ fn proven_elements(
 		for c in &w.chunks {
 			let data = TensorData::from_le_bytes(dtype, &c.bytes)
 				.map_err(|_| StepError::BadChunk(w.input))?;
-			let start = chunk_range(len, c.index as usize).start;
 			let chunk = Tensor::new(alloc::vec![data.len()], data)
 				.map_err(|_| StepError::BadChunk(w.input))?;
-			for i in 0..chunk.len() {
-				let v = scalar_at(&chunk, i).ok_or(StepError::BadChunk(w.input))?;
-				proven.insert((w.input as usize, start.saturating_add(i)), v);
-			}
+			proven.insert((w.input as usize, c.index as usize), chunk);
 		}
 	}
 	Ok(proven)
@@ -193,6 +194,30 @@ pub fn one_step(
 	output: u32,
 	chunk: u32,
 ) -> Result<StepVerdict, StepError> {
+	one_step_metered(node, inputs, witness, output, chunk).0
+}
+
+/// [`one_step`], with the element reads the evaluation made (what the runtime charges for).
+pub fn one_step_metered(
+	node: &StepNode,
+	inputs: &[InputData],
+	witness: &[InputWitness],
+	output: u32,
+	chunk: u32,
+) -> (Result<StepVerdict, StepError>, u64) {
+	let mut reads = 0;
+	let verdict = evaluate(node, inputs, witness, output, chunk, &mut reads);
+	(verdict, reads)
+}
+
+fn evaluate(
+	node: &StepNode,
+	inputs: &[InputData],
+	witness: &[InputWitness],
+	output: u32,
+	chunk: u32,
+	reads: &mut u64,
+) -> Result<StepVerdict, StepError> {
 	if inputs.len() != node.inputs.len() {
 		return Err(StepError::Mismatch);
 	}
@@ -205,7 +230,7 @@ pub fn one_step(
 	if chunk as usize >= chunk_count(out_len) {
 		return Err(StepError::NoSuchChunk);
 	}
-	let proven = proven_elements(node, inputs, witness)?;
+	let proven = proven_chunks(node, inputs, witness)?;
 	let dense = inputs
 		.iter()
 		.map(|d| match d {
@@ -215,7 +240,9 @@ pub fn one_step(
 		.collect();
 	let mut access = StepAccess { proven, dense, reads: 0, missing: None };
 	let types = NodeTypes { inputs: &in_types, outputs: &out_types };
-	match eval_chunk_with(&node.op, &types, &mut access, output as usize, chunk as usize) {
+	let result = eval_chunk_with(&node.op, &types, &mut access, output as usize, chunk as usize);
+	*reads = access.reads;
+	match result {
 		Ok(values) => leaf_of(out_ty, chunk, values).map(StepVerdict::Computes),
 		Err(KernelError::IndexOutOfRange(_)) => Ok(StepVerdict::Fails),
 		Err(KernelError::MissingElement(..)) => {

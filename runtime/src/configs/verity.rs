@@ -132,14 +132,17 @@ impl pallet_verity_disputes::Config for Runtime {
 	type DisputeSlash = DisputeSlash;
 	type WinnerShare = WinnerShare;
 	type Treasury = TreasuryAccount;
-	type ChallengeWindow = ConstU32<CHALLENGE_WINDOW>;
-	/// Three minutes of moves each: a bisection over 65 536 chunks takes 16 moves a side.
-	type MoveBudget = ConstU32<30>;
-	type MaxGamesPerJob = ConstU32<4>;
-	type MaxTimeoutsPerBlock = ConstU32<64>;
+	/// Ten minutes of moves each: a bisection over 65 536 chunks takes 18 moves a side, so a
+	/// party may lose a block in four to a full or censoring block and still answer.
+	type MoveBudget = ConstU32<100>;
+	/// Filling a job's games to keep honest challengers out costs 64 bonds, each slashed; a
+	/// game the executor wins reopens the window for those kept out.
+	type MaxGamesPerJob = ConstU32<64>;
+	/// With 64 blocks of slip, 16 640 games can time out in any 65 blocks.
+	type MaxTimeoutsPerBlock = ConstU32<256>;
 	type MaxTraceValues = ConstU32<{ verity_primitives::limits::MAX_TRACE_VALUES as u32 }>;
 	/// 8192 chunks: 2 MiB of f32 data, under a block's 3.75 MiB for normal calls.
 	type MaxWitnessChunks = ConstU32<8192>;
-	type MaxProofHashes = ConstU32<8192>;
+	type MaxProofHashes = ConstU32<16384>;
 	type DisputeWeightInfo = ();
 }

@@ -61,6 +61,42 @@ fn open_checks_the_job_the_challenger_and_the_bond() {
 }
 
 #[test]
+fn a_model_without_its_dispute_index_cannot_be_disputed() {
+	new_test_ext().execute_checked(|| {
+		let (model, _, job, _, _) = posted(small(), None);
+		let layout = pallet_verity_models::TraceLayouts::<Test>::take(model);
+		assert_noop!(open(ALICE, job), Error::<Test>::NoIndex);
+		pallet_verity_models::TraceLayouts::<Test>::set(model, layout);
+	});
+}
+
+#[test]
+fn a_game_the_executor_wins_reopens_the_window_for_others() {
+	new_test_ext().execute_checked(|| {
+		let (model, graph, job, honest, _) = posted(small(), None);
+		assert_ok!(open(ALICE, job));
+		// While a game holds the job, others may join it.
+		run_to(1 + WINDOW + 3);
+		assert_ok!(open(BOB, job));
+		let cheat = run(&graph, &small().1, Some(0));
+		assert_eq!(play(0, &model, &graph, &honest, &cheat).winner, Party::Executor);
+		assert_eq!(play(1, &model, &graph, &honest, &cheat).winner, Party::Executor);
+		// The last game ended: a full window for whoever was kept out, then final.
+		let ended = System::block_number();
+		run_to(ended + WINDOW - 1);
+		assert_ok!(open(CAROL, job));
+		assert_eq!(play(2, &model, &graph, &honest, &cheat).winner, Party::Executor);
+		let ended = System::block_number();
+		run_to(ended + WINDOW);
+		assert_noop!(open(OWNER, job), Error::<Test>::NotChallengeable);
+		assert_eq!(
+			pallet_verity_inference::Jobs::<Test>::get(job).unwrap().status,
+			pallet_verity_inference::JobStatus::Finalized
+		);
+	});
+}
+
+#[test]
 fn the_window_closes_for_new_games() {
 	new_test_ext().execute_checked(|| {
 		let (bytes, inputs) = small();
@@ -68,7 +104,11 @@ fn the_window_closes_for_new_games() {
 		let job = submit(model, &inputs);
 		post(job, &graph, &run(&graph, &inputs, None));
 		run_to(1 + WINDOW - 1);
-		assert_ok!(open(ALICE, job));
+		// Still open in the last block of the window (tried, then undone).
+		let opened = frame_support::storage::with_transaction(|| {
+			sp_runtime::TransactionOutcome::Rollback(open(ALICE, job))
+		});
+		assert_ok!(opened);
 		run_to(1 + WINDOW);
 		assert_noop!(open(BOB, job), Error::<Test>::NotChallengeable);
 	});
@@ -204,7 +244,15 @@ fn a_bad_witness_fails_and_nobody_loses() {
 		let mut w = witness(&model, &graph, &honest, node, output, chunk);
 		w[0].chunks[0].bytes[0] ^= 1;
 		let before = Games::<Test>::get(0).unwrap();
-		assert_noop!(Disputes::step(RuntimeOrigin::signed(ALICE), 0, w), Error::<Test>::BadWitness);
+		let refused = Disputes::step(RuntimeOrigin::signed(ALICE), 0, w);
+		assert_err_ignore_postinfo!(refused, Error::<Test>::BadWitness);
+		// It paid for the reads it made, not for the read limit.
+		let used = refused.unwrap_err().post_info.actual_weight.unwrap();
+		assert!(
+			used.ref_time()
+				< Disputes::step_weight(&witness(&model, &graph, &honest, node, output, chunk))
+					.ref_time() / 4
+		);
 		assert_eq!(Games::<Test>::get(0).unwrap(), before);
 		let w = witness(&model, &graph, &honest, node, output, chunk);
 		// Anyone may post the right witness; the challenger wins.
@@ -280,18 +328,18 @@ fn a_game_holds_the_job_past_its_window_and_the_executor_is_paid_when_it_wins() 
 		let exec_free = free(EXEC);
 		let played = play(0, &model, &graph, &honest, &cheat);
 		assert_eq!(played.winner, Party::Executor);
+		// A full window reopens for challengers the game kept out, then the job is final.
+		let ended = System::block_number();
 		let j = pallet_verity_inference::Jobs::<Test>::get(job).unwrap();
 		assert_eq!(
-			j.status,
-			pallet_verity_inference::JobStatus::Finalized,
-			"final once the game ended"
+			(j.status, j.due),
+			(pallet_verity_inference::JobStatus::Executed, ended + WINDOW)
 		);
-		let fee = Inference::execution_fee(
-			graph.nodes.len() as u32,
-			graph.cost(&Default::default()).map(|c| c.work).unwrap_or(0),
-		);
-		let _ = fee;
-		assert!(free(EXEC) > exec_free, "paid its fee and the winner's share");
+		assert_eq!(free(EXEC), exec_free + SLASH * 40 / 100);
+		run_to(ended + WINDOW);
+		let j = pallet_verity_inference::Jobs::<Test>::get(job).unwrap();
+		assert_eq!(j.status, pallet_verity_inference::JobStatus::Finalized);
+		assert!(free(EXEC) > exec_free + SLASH * 40 / 100, "paid its fee on top of the share");
 	});
 }
 

@@ -2,7 +2,9 @@
 //! forward from there) and a player that makes each party's moves from its own view.
 
 pub use crate::{mock::*, *};
-pub use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
+pub use frame_support::{
+	assert_err_ignore_postinfo, assert_noop, assert_ok, traits::fungible::InspectHold,
+};
 use pallet_verity_inference::{JobResult, JobTensor, Outcome};
 pub use pallet_verity_models::ModelId;
 use verity_primitives::{
@@ -211,8 +213,6 @@ pub fn first_difference(graph: &Graph, mine: &Run, theirs: &[H256]) -> Option<(u
 pub struct Played {
 	/// The winner's side.
 	pub winner: Party,
-	/// Moves made.
-	pub moves: u32,
 	/// Blocks from opening to settlement.
 	pub blocks: u64,
 	/// Bytes of the witness posted (0 if none).
@@ -265,6 +265,8 @@ pub fn play(id: GameId, model: &ModelId, graph: &Graph, exec: &Run, chal: &Run) 
 				let w = witness(model, graph, chal, node, output, chunk);
 				witness_bytes = codec::Encode::encoded_size(&w);
 				Disputes::step(RuntimeOrigin::signed(challenger), id, w)
+					.map(|_| ())
+					.map_err(|e| e.error)
 			},
 		};
 		if moved.is_err() {
@@ -284,7 +286,7 @@ pub fn play(id: GameId, model: &ModelId, graph: &Graph, exec: &Run, chal: &Run) 
 		Some(_) => Party::Executor,
 		None => panic!("game {id} on job {job} ended without a winner"),
 	};
-	Played { winner, moves: game0.moves, blocks: System::block_number() - start, witness_bytes }
+	Played { winner, blocks: System::block_number() - start, witness_bytes }
 }
 
 /// Events of the disputes pallet.

@@ -88,6 +88,7 @@ fn false_challengers_each_pay_and_the_job_finalizes_after_the_last() {
 		assert_eq!(b.winner, Party::Executor);
 		assert_eq!(free(BOB), START - SLASH);
 		assert_eq!(free(TREASURY), START + 2 * (SLASH - REWARD));
+		run_to(System::block_number() + WINDOW);
 		let j = Jobs::<Test>::get(job).unwrap();
 		assert_eq!(j.status, JobStatus::Finalized);
 		assert!(free(EXEC) > exec_free + 2 * REWARD, "the fee on top of two rewards");
@@ -146,6 +147,11 @@ fn dispute_failure(model: &ModelId, graph: &Graph, job: u64, indices: &Tensor) {
 	assert_noop!(
 		Disputes::reveal(RuntimeOrigin::signed(EXEC), 0, vec![].try_into().unwrap(), None),
 		Error::<Test>::BadFailingChunk
+	);
+	// The failing chunk is the executor's claim: a challenger cannot name one it likes.
+	assert_noop!(
+		Disputes::reveal(RuntimeOrigin::signed(ALICE), 0, vec![].try_into().unwrap(), Some((0, 0))),
+		Error::<Test>::NotExecutor
 	);
 	assert_ok!(Disputes::reveal(
 		RuntimeOrigin::signed(EXEC),

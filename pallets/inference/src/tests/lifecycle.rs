@@ -59,9 +59,18 @@ fn a_disputed_job_waits_for_the_game() {
 		let job = Jobs::<Test>::get(0).unwrap();
 		assert_eq!(job.status, JobStatus::Executed);
 		assert!(job.due > 20 && Due::<Test>::get(job.due).contains(&0));
-		assert_ok!(<Inference as JobSettlement<_, _, _>>::executor_upheld(0));
-		assert_eq!(Jobs::<Test>::get(0).unwrap().status, JobStatus::Finalized);
+		// The game ends with the executor right: a full window from now, then final.
 		DISPUTED.with(|d| d.borrow_mut().clear());
+		let due = job.due;
+		run_to(due - 1);
+		assert_ok!(<Inference as JobSettlement<_, _, _>>::reopen_window(0));
+		let job = Jobs::<Test>::get(0).unwrap();
+		assert_eq!(job.due, due - 1 + WINDOW);
+		assert!(!Due::<Test>::contains_key(due) || !Due::<Test>::get(due).contains(&0));
+		run_to(due - 1 + WINDOW - 1);
+		assert_eq!(Jobs::<Test>::get(0).unwrap().status, JobStatus::Executed);
+		run_to(due - 1 + WINDOW);
+		assert_eq!(Jobs::<Test>::get(0).unwrap().status, JobStatus::Finalized);
 	});
 }
 
@@ -223,7 +232,8 @@ fn a_refuted_result_slashes_suspends_and_reassigns() {
 		let issuance =
 			<Balances as frame_support::traits::fungible::Inspect<u64>>::total_issuance();
 		assert_ok!(post(EXEC_A, vec![result(0)]));
-		let terms = SlashTerms { amount: 300, winner: WINNER, reward: 120, treasury: TREASURY };
+		let share = sp_runtime::Perbill::from_percent(40);
+		let terms = SlashTerms { amount: 300, winner: WINNER, share, treasury: TREASURY };
 		let out = <Inference as JobSettlement<_, _, _>>::executor_refuted(0, terms);
 		assert_eq!(out, Ok(Slashed { slashed: 300, reward: 120 }));
 		assert_eq!(held(EXEC_A, HoldReason::ExecutorBond), MIN_BOND - 300);
@@ -248,7 +258,7 @@ fn a_refuted_result_slashes_suspends_and_reassigns() {
 			reward: 120
 		}));
 		// Refuted twice: no longer executed.
-		let again = SlashTerms { amount: 1, winner: WINNER, reward: 1, treasury: TREASURY };
+		let again = SlashTerms { amount: 1, winner: WINNER, share, treasury: TREASURY };
 		assert!(<Inference as JobSettlement<_, _, _>>::executor_refuted(0, again).is_err());
 		// Suspended: no rejoining before the period ends, then with at least the minimum.
 		assert_noop!(
@@ -273,7 +283,8 @@ fn a_suspended_executor_withdraws_after_the_period() {
 	new_test_ext().execute_checked(|| {
 		setup_job();
 		assert_ok!(post(EXEC_A, vec![result(0)]));
-		let terms = SlashTerms { amount: 100, winner: 40, reward: 50, treasury: 41 };
+		let share = sp_runtime::Perbill::from_percent(50);
+		let terms = SlashTerms { amount: 100, winner: 40, share, treasury: 41 };
 		assert_ok!(<Inference as JobSettlement<_, _, _>>::executor_refuted(0, terms));
 		// No other executor: the job is refunded.
 		assert_eq!(Jobs::<Test>::get(0).unwrap().status, JobStatus::Refunded);
