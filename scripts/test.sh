@@ -27,4 +27,4 @@ stage "cargo test" cargo test --locked --profile "$VERITY_PROFILE" --workspace
 # The pallets' benchmarks, run as unit tests against their mock runtimes: every benchmark's
 # setup and its asserted outcome (scripts/bench.sh measures them in the real runtime).
 stage "benchmark tests" cargo test --locked --profile "$VERITY_PROFILE" \
-  -p pallet-verity-models -p pallet-verity-inference --features runtime-benchmarks
+  -p pallet-verity-models -p pallet-verity-inference -p pallet-verity-disputes --features runtime-benchmarks

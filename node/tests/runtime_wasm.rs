@@ -211,3 +211,90 @@ fn wasm_and_native_one_steps_agree_on_every_chunk_of_the_zoo_models() {
 	}
 	assert!(steps > 150, "{steps} steps");
 }
+
+/// Measures, inside the wasm runtime, the one-step of the costliest chunk the fan-in limit
+/// allows for the dense ops (MatMul `[1, K] × [K, 64]` with `K + 64·K` just under 2^17 reads,
+/// and a 3×3 convolution over 224 channels), against the weight a step is charged. A
+/// measurement, not a check: `cargo test --release -p verity-node --test runtime_wasm --
+/// --ignored --nocapture measure_the_one_step`.
+#[test]
+#[ignore = "a measurement"]
+fn measure_the_one_step_at_the_fan_in_limit_in_wasm() {
+	use pallet_verity_disputes::WeightInfo as _;
+	use verity_primitives::{
+		commitment::commit_tensor,
+		dispute::{build_witness, InputData, StepVerdict},
+		graph::TraceOptions,
+		onnx::builder::{Attr, ModelBuilder},
+		tensor::{DType, Tensor},
+	};
+	use verity_runtime_api::StepInputData;
+	let fill = |shape: Vec<usize>| {
+		let n: usize = shape.iter().product();
+		Tensor::f32(shape, (0..n).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect())
+			.expect("tensor")
+	};
+	let k = 2000;
+	let mut matmul = ModelBuilder::new("matmul", 17);
+	matmul.input("a", DType::F32, &[1, k]).input("b", DType::F32, &[k, 64]);
+	matmul.node("MatMul", &["a", "b"], &["y"], vec![]);
+	matmul.output("y");
+	let mut conv = ModelBuilder::new("conv", 17);
+	conv.input("x", DType::F32, &[1, 224, 16, 16]).input("w", DType::F32, &[1, 224, 3, 3]);
+	conv.node(
+		"Conv",
+		&["x", "w"],
+		&["y"],
+		vec![Attr::Ints("kernel_shape", vec![3, 3]), Attr::Ints("pads", vec![1, 1, 1, 1])],
+	);
+	conv.output("y");
+	let cases = [
+		("MatMul", matmul.build(), vec![fill(vec![1, k]), fill(vec![k, 64])]),
+		("Conv", conv.build(), vec![fill(vec![1, 224, 16, 16]), fill(vec![1, 224, 3, 3])]),
+	];
+	for (name, onnx, inputs) in cases {
+		let graph = Graph::from_onnx(&onnx).expect("imports");
+		let node = &graph.step_nodes().expect("index")[0];
+		let trace = graph.run(&inputs, TraceOptions { keep_node_outputs: true }).expect("runs");
+		let dense: Vec<Option<&Tensor>> = inputs.iter().map(Some).collect();
+		let chunk = 1;
+		let witness = build_witness(node, &dense, 0, chunk).expect("witness");
+		// The inputs proven by root (as a node output would be), not read from the job.
+		let wasm_in: Vec<StepInputData> =
+			inputs.iter().map(|t| StepInputData::Root(commit_tensor(t).root)).collect();
+		let mut as_roots = node.clone();
+		for i in as_roots.inputs.iter_mut().flatten() {
+			i.source = verity_primitives::dispute::Source::Node { node: 0, output: 0 };
+		}
+		let chunks: usize = witness.iter().map(|w| w.chunks.len()).sum();
+		let hashes: usize = witness.iter().map(|w| w.path.siblings.len()).sum();
+		let args = (&as_roots, &wasm_in, &witness, 0u32, chunk).encode();
+		let (verdict, reads) = verity_primitives::dispute::one_step_metered(
+			&as_roots,
+			&inputs.iter().map(|t| InputData::Root(commit_tensor(t).root)).collect::<Vec<_>>(),
+			&witness,
+			0,
+			chunk,
+		);
+		let leaf = trace.node_outputs[0][0].1.leaf_hashes[chunk as usize];
+		assert_eq!(verdict, Ok(StepVerdict::Computes(leaf)));
+		call_wasm("VerityApi_dispute_step", &args).expect("warm-up");
+		let runs = 5;
+		let start = std::time::Instant::now();
+		for _ in 0..runs {
+			let out = call_wasm("VerityApi_dispute_step", &args).expect("wasm call");
+			let v = Result::<StepVerdict, Vec<u8>>::decode(&mut &out[..]).expect("decodes");
+			assert_eq!(v, Ok(StepVerdict::Computes(leaf)));
+		}
+		let per = start.elapsed() / runs;
+		let charged = <() as pallet_verity_disputes::WeightInfo>::step(chunks as u32)
+			.saturating_add(pallet_verity_disputes::weights::evaluation(reads));
+		println!(
+			"{name}: fan-in {}, {reads} reads, witness {chunks} chunks + {hashes} hashes \
+			 ({} bytes); one-step in wasm {per:?}; charged {} ms",
+			node.fan_in,
+			witness.encode().len(),
+			charged.ref_time() / 1_000_000_000
+		);
+	}
+}

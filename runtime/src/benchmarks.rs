@@ -9,4 +9,5 @@ frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]
 	[pallet_verity_models, Models]
 	[pallet_verity_inference, Inference]
+	[pallet_verity_disputes, Disputes]
 );

@@ -32,6 +32,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 mod game;
 mod invariants;
 mod settle;
@@ -416,10 +418,7 @@ pub mod pallet {
 		/// The weight of a step with `witness` whose evaluation made `reads` reads.
 		pub fn step_weight_with_reads(witness: &WitnessOf<T>, reads: u64) -> Weight {
 			let chunks = witness.iter().map(|w| w.chunks.len() as u32).fold(0, u32::saturating_add);
-			let hashes =
-				witness.iter().map(|w| w.siblings.len() as u32).fold(0, u32::saturating_add);
-			T::DisputeWeightInfo::step(chunks, hashes)
-				.saturating_add(T::DisputeWeightInfo::step_reads(reads))
+			T::DisputeWeightInfo::step(chunks).saturating_add(weights::evaluation(reads))
 		}
 
 		/// The open games of `job`.

@@ -111,7 +111,7 @@ impl pallet_disputes::Config for Test {
 	type Treasury = TreasuryAccount;
 	type MoveBudget = ConstU64<BUDGET>;
 	type MaxGamesPerJob = ConstU32<3>;
-	type MaxTimeoutsPerBlock = ConstU32<4>;
+	type MaxTimeoutsPerBlock = ConstU32<64>;
 	type MaxTraceValues = ConstU32<4096>;
 	type MaxWitnessChunks = ConstU32<4096>;
 	type MaxProofHashes = ConstU32<4096>;

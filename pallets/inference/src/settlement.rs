@@ -89,4 +89,15 @@ pub trait JobSettlement<AccountId, BlockNumber, Balance> {
 		job: JobId,
 		terms: SlashTerms<AccountId, Balance>,
 	) -> Result<Slashed<Balance>, DispatchError>;
+	/// For the game's benchmarks: a funded executor registered alone, a job on `model` with
+	/// `inputs` submitted by a funded account and executed with `outputs` under `trace_root`
+	/// (`nodes` nodes); returns the job and its executor.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn executed_for_benchmark(
+		model: pallet_verity_models::ModelId,
+		inputs: Vec<TensorBytes>,
+		outputs: Vec<TensorBytes>,
+		trace_root: H256,
+		nodes: u32,
+	) -> Result<(JobId, AccountId), DispatchError>;
 }
