@@ -109,7 +109,7 @@ impl<T: Config> Pallet<T> {
 			.unwrap_or_else(|_| Zero::zero())
 		};
 		let amount = T::DisputeSlash::get().min(game.bond);
-		let mut reward = pay(&game.executor, T::WinnerShare::get() * amount);
+		let mut reward = pay(&game.executor, T::WinnerShare::get().mul_floor(amount));
 		let rest = amount.saturating_sub(reward);
 		let to_treasury = pay(&T::Treasury::get(), rest);
 		if to_treasury < rest {

@@ -236,7 +236,7 @@ impl<T: Config> Pallet<T> {
 			)
 			.unwrap_or_else(|_| Zero::zero())
 		};
-		let reward = pay(&terms.winner, terms.share * amount);
+		let reward = pay(&terms.winner, terms.share.mul_floor(amount));
 		let rest = amount.saturating_sub(reward);
 		let mut to_treasury = pay(&terms.treasury, rest);
 		let mut extra = Zero::zero();

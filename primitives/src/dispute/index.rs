@@ -151,7 +151,7 @@ impl Graph {
 			.iter()
 			.map(|n| u8::try_from(n.outputs.len()))
 			.collect::<Result<Vec<u8>, _>>()
-			.map_err(|_| GraphError::Invalid(format!("a node has too many outputs")))?;
+			.map_err(|_| GraphError::Invalid("a node has too many outputs".into()))?;
 		Ok(TraceLayout { node_outputs, outputs: self.output_sources()? })
 	}
 }

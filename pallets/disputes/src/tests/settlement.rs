@@ -101,7 +101,7 @@ fn table_job(indices: &[i64]) -> (ModelId, Graph, u64, Tensor) {
 	let bytes = zoo::gather_table(5).unwrap();
 	let (model, graph) = setup(&bytes);
 	let t = Tensor::i64(vec![3], indices.to_vec()).unwrap();
-	let job = submit(model, &[t.clone()]);
+	let job = submit(model, std::slice::from_ref(&t));
 	(model, graph, job, t)
 }
 
@@ -198,7 +198,7 @@ fn a_chunk_claimed_to_fail_decides_by_the_step() {
 	for (indices, challenger_wins) in [(&[1i64, -2, 12][..], true), (&[1, -2, 9][..], false)] {
 		new_test_ext().execute_checked(|| {
 			let (model, graph, job, t) = table_job(indices);
-			let output = match graph.run(&[t.clone()], Default::default()) {
+			let output = match graph.run(std::slice::from_ref(&t), Default::default()) {
 				Ok(trace) => trace.outputs[0].clone(),
 				Err(_) => Tensor::f32(vec![3, 4], vec![0.0; 12]).unwrap(),
 			};
@@ -250,7 +250,7 @@ fn a_chunk_claimed_to_fail_decides_by_the_step() {
 #[test]
 fn a_dispute_on_a_hundred_node_model() {
 	let mut sizes = vec![32usize];
-	sizes.extend(std::iter::repeat(128).take(40));
+	sizes.extend(std::iter::repeat_n(128, 40));
 	sizes.push(10);
 	let bytes = zoo::mlp(&sizes, 9).unwrap();
 	let x: Vec<f32> = (0..32).map(|i| (i as f32 - 16.0) / 16.0).collect();
