@@ -210,6 +210,48 @@ mod benchmarks {
 		assert!(matches!(Games::<T>::get(id).map(|g| g.phase), Some(Phase::Bisect { .. })));
 	}
 
+	#[benchmark]
+	fn split() {
+		let (model, graph) = register::<T>(chain(1, 64));
+		let (job, _, _) = executed::<T>(model, &graph, ramp(64));
+		let id = games::<T>(job, 0, 1)[0];
+		let claim = Claim::Leaf(H256::repeat_byte(3));
+		set_phase::<T>(id, Phase::Step { node: 0, output: 0, chunk: 0, claim });
+		let who = Games::<T>::get(id).expect("open").challenger;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id);
+		assert!(matches!(Games::<T>::get(id).map(|g| g.phase), Some(Phase::OpenLeaf { .. })));
+	}
+
+	#[benchmark]
+	fn open_leaf() {
+		let (model, graph) = register::<T>(chain(1, 64));
+		let (job, executor, trace) = executed::<T>(model, &graph, ramp(64));
+		let id = games::<T>(job, 0, 1)[0];
+		let leaf = trace.node_outputs[0][0].1.leaf_hashes[0];
+		set_phase::<T>(id, Phase::OpenLeaf { node: 0, output: 0, chunk: 0, leaf });
+		let bytes: ChunkBytes =
+			trace.node_outputs[0][0].0.to_le_bytes().try_into().expect("64 f32");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(executor), id, bytes);
+		assert!(matches!(Games::<T>::get(id).map(|g| g.phase), Some(Phase::PickElement { .. })));
+	}
+
+	#[benchmark]
+	fn pick_element() {
+		let (model, graph) = register::<T>(chain(1, 64));
+		let (job, _, trace) = executed::<T>(model, &graph, ramp(64));
+		let id = games::<T>(job, 0, 1)[0];
+		let leaf = trace.node_outputs[0][0].1.leaf_hashes[0];
+		set_phase::<T>(id, Phase::PickElement { node: 0, output: 0, chunk: 0, leaf });
+		let bytes: ChunkBytes =
+			trace.node_outputs[0][0].0.to_le_bytes().try_into().expect("64 f32");
+		let who = Games::<T>::get(id).expect("open").challenger;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id, 63, bytes);
+		assert!(matches!(Games::<T>::get(id).map(|g| g.phase), Some(Phase::ElementStep { .. })));
+	}
+
 	/// The step of a dense layer whose chunk reads `c` chunks of its weights (`c + 64c`
 	/// elements; the cost model counts `128c` reads, at its limit at `c` = 1024), refuting the executor and closing every
 	/// other game on the job.

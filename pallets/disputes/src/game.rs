@@ -20,10 +20,18 @@ use verity_primitives::{
 		chunk_count, hash, node_commitment, tensor_root, tensor_root_from_parts, trace_root, H256,
 	},
 	dispute::{
-		one_step_metered, InputData, Source, StepNode, StepVerdict, TraceLayout, TreeCursor,
+		element_step_metered, one_step_metered, ElementVerdict, InputData, Source, StepNode,
+		StepVerdict, TraceLayout, TreeCursor,
 	},
 	tensor::{checked_numel, shape_from_u64, TensorHeader},
 };
+
+/// What a step evaluates: a chunk with the claim on it, or one element with the executor's
+/// bytes of it.
+enum Target {
+	Chunk(u32, Claim),
+	Element(u32, [u8; 8], u8),
+}
 
 /// Blocks past its due block a game's timeout may slip when queues are full.
 const TIMEOUT_SLIP: u32 = 64;
@@ -386,10 +394,89 @@ impl<T: Config> Pallet<T> {
 		Self::advance(id, game, phase)
 	}
 
+	pub(crate) fn do_split(who: &T::AccountId, id: GameId) -> DispatchResult {
+		let game = Self::game(id)?;
+		ensure!(&game.challenger == who, Error::<T>::NotChallenger);
+		let Phase::Step { node, output, chunk, claim: Claim::Leaf(leaf) } = game.phase else {
+			return Err(Error::<T>::WrongPhase.into());
+		};
+		Self::advance(id, game, Phase::OpenLeaf { node, output, chunk, leaf })
+	}
+
+	/// Checks that `bytes` are chunk `chunk` of output `output` of `node` with leaf `leaf`;
+	/// returns the bytes of one element.
+	fn check_leaf_bytes(
+		ex: &ExecutedOf<T>,
+		node: u32,
+		output: u32,
+		chunk: u32,
+		leaf: H256,
+		bytes: &[u8],
+	) -> Result<u32, DispatchError> {
+		let index = Self::step_node(ex, node)?;
+		let header = index.outputs.get(output as usize).ok_or(Error::<T>::NoSuchValue)?;
+		let len = shape_from_u64(&header.shape)
+			.and_then(|s| checked_numel(&s))
+			.map_err(|_| Error::<T>::NoSuchValue)?;
+		let width = header.dtype.size() as u64;
+		let elements = verity_primitives::commitment::chunk_range(len, chunk as usize).len() as u64;
+		ensure!(
+			elements.checked_mul(width) == Some(bytes.len() as u64)
+				&& hash(&verity_primitives::commitment::chunk_leaf(chunk, bytes)) == leaf,
+			Error::<T>::BadLeafBytes
+		);
+		Ok(width as u32)
+	}
+
+	pub(crate) fn do_open_leaf(id: GameId, bytes: &[u8]) -> DispatchResult {
+		let game = Self::game(id)?;
+		let Phase::OpenLeaf { node, output, chunk, leaf } = game.phase else {
+			return Err(Error::<T>::WrongPhase.into());
+		};
+		let ex = Self::executed(game.job)?;
+		Self::check_leaf_bytes(&ex, node, output, chunk, leaf, bytes)?;
+		Self::advance(id, game, Phase::PickElement { node, output, chunk, leaf })
+	}
+
+	pub(crate) fn do_pick_element(
+		who: &T::AccountId,
+		id: GameId,
+		element: u32,
+		bytes: &[u8],
+	) -> DispatchResult {
+		let game = Self::game(id)?;
+		ensure!(&game.challenger == who, Error::<T>::NotChallenger);
+		let Phase::PickElement { node, output, chunk, leaf } = game.phase else {
+			return Err(Error::<T>::WrongPhase.into());
+		};
+		let ex = Self::executed(game.job)?;
+		let width = Self::check_leaf_bytes(&ex, node, output, chunk, leaf, bytes)?;
+		let start =
+			(element as usize).checked_mul(width as usize).ok_or(Error::<T>::NoSuchElement)?;
+		let own = bytes
+			.get(start..start.saturating_add(width as usize))
+			.filter(|b| b.len() == width as usize && width <= 8)
+			.ok_or(Error::<T>::NoSuchElement)?;
+		let mut value = [0u8; 8];
+		value[..own.len()].copy_from_slice(own);
+		let index = chunk
+			.checked_mul(verity_primitives::limits::CHUNK_ELEMENTS as u32)
+			.and_then(|c| c.checked_add(element))
+			.ok_or(Error::<T>::NoSuchElement)?;
+		let phase = Phase::ElementStep { node, output, index, value, width: width as u8 };
+		Self::advance(id, game, phase)
+	}
+
 	pub(crate) fn do_step(id: GameId, witness: &WitnessOf<T>) -> DispatchResultWithPostInfo {
 		let game = Self::game(id)?;
-		let Phase::Step { node, output, chunk, claim } = game.phase else {
-			return Err(Error::<T>::WrongPhase.into());
+		let (node, output, target) = match game.phase {
+			Phase::Step { node, output, chunk, claim } => {
+				(node, output, Target::Chunk(chunk, claim))
+			},
+			Phase::ElementStep { node, output, index, value, width } => {
+				(node, output, Target::Element(index, value, width))
+			},
+			_ => return Err(Error::<T>::WrongPhase.into()),
 		};
 		let chunks = witness.iter().map(|w| w.chunks.len() as u32).fold(0, u32::saturating_add);
 		ensure!(chunks <= T::MaxWitnessChunks::get(), Error::<T>::WitnessTooLarge);
@@ -418,17 +505,41 @@ impl<T: Config> Pallet<T> {
 		}
 		let args = witness;
 		let witness: Vec<_> = args.iter().map(InputWitnessArg::to_witness).collect();
-		let (verdict, reads) = one_step_metered(&index, &inputs, &witness, output, chunk);
+		let (winner, reads) = match target {
+			Target::Chunk(chunk, claim) => {
+				let (verdict, reads) = one_step_metered(&index, &inputs, &witness, output, chunk);
+				(verdict.map(|v| Self::chunk_winner(claim, v)), reads)
+			},
+			Target::Element(element, value, width) => {
+				let (verdict, reads) =
+					element_step_metered(&index, &inputs, &witness, output, element);
+				let winner = verdict.map(|v| match v {
+					ElementVerdict::Computes(bytes)
+						if value.get(..width as usize) == Some(&bytes[..]) =>
+					{
+						Party::Executor
+					},
+					_ => Party::Challenger,
+				});
+				(winner, reads)
+			},
+		};
 		// Charged for the reads it made, verdict or not: a bad witness pays its evaluation.
 		let used = Some(Self::step_weight_with_reads(args, reads));
-		let verdict = verdict.map_err(|e| {
+		let winner = winner.map_err(|e| {
 			log::debug!(target: "verity", "game {id}: witness refused: {e:?}");
 			DispatchErrorWithPostInfo {
 				post_info: PostDispatchInfo { actual_weight: used, pays_fee: Pays::Yes },
 				error: Error::<T>::BadWitness.into(),
 			}
 		})?;
-		let winner = match (claim, verdict) {
+		Self::settle(id, game, Verdict { winner, ending: Ending::Step });
+		Ok(PostDispatchInfo { actual_weight: used, pays_fee: Pays::Yes })
+	}
+
+	/// Who a chunk's verdict makes right, given what was claimed.
+	fn chunk_winner(claim: Claim, verdict: StepVerdict) -> Party {
+		match (claim, verdict) {
 			(Claim::Leaf(leaf), StepVerdict::Computes(computed)) if leaf == computed => {
 				Party::Executor
 			},
@@ -437,9 +548,7 @@ impl<T: Config> Pallet<T> {
 			(Claim::ExecutorFails, StepVerdict::Computes(_)) => Party::Challenger,
 			(Claim::ChallengerFails, StepVerdict::Fails) => Party::Challenger,
 			(Claim::ChallengerFails, StepVerdict::Computes(_)) => Party::Executor,
-		};
-		Self::settle(id, game, Verdict { winner, ending: Ending::Step });
-		Ok(PostDispatchInfo { actual_weight: used, pays_fee: Pays::Yes })
+		}
 	}
 
 	/// Ends the games whose party to move ran out of its clock in block `now`.

@@ -14,7 +14,8 @@
 //!  │  once per job)       │           │ pick(.., fails at chunk)    bisect ──▶ Choose │
 //!  │                      │           ▼                                          └───┘ choose
 //!  │                      │         Step ◀──────────────── leaf reached ──────────────┘
-//!  │                      │           │ step(witness): the runtime computes the chunk
+//!  │                      │           │ split ─▶ OpenLeaf ─open_leaf─▶ PickElement ─pick_element─▶ ElementStep
+//!  │                      │           │ step(witness): the runtime computes the chunk (or the element)
 //!  │ fast path: list, node, chunk, leaf path and witness in `open` ──▶ settled in one block
 //!  ▼                      ▼           ▼
 //!  the party to move runs out of its clock ─▶ it loses      verdict ─▶ the loser is slashed
@@ -281,6 +282,10 @@ pub mod pallet {
 		BadWitness,
 		/// The witness holds more than `MaxWitnessChunks` chunks.
 		WitnessTooLarge,
+		/// The bytes are not the executor's chunk (wrong length or leaf).
+		BadLeafBytes,
+		/// No such element in the chunk.
+		NoSuchElement,
 		/// The model's dispute index is missing (it cannot be disputed).
 		NoIndex,
 	}
@@ -392,6 +397,38 @@ pub mod pallet {
 		pub fn choose(origin: OriginFor<T>, game: GameId, right: bool) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_choose(&who, game, right)
+		}
+
+		/// Narrows the one-step to one element of the chunk (the challenger, when the chunk's
+		/// witness is too large to post whole): the executor must open its chunk's bytes.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::DisputeWeightInfo::split())]
+		pub fn split(origin: OriginFor<T>, game: GameId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_split(&who, game)
+		}
+
+		/// The executor's bytes of the disputed chunk (anyone may post them: they are checked
+		/// against its leaf).
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::DisputeWeightInfo::open_leaf())]
+		pub fn open_leaf(origin: OriginFor<T>, game: GameId, bytes: ChunkBytes) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_open_leaf(game, &bytes)
+		}
+
+		/// The challenger names the element of the chunk it disputes, with the chunk's bytes
+		/// as the executor opened them.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::DisputeWeightInfo::pick_element())]
+		pub fn pick_element(
+			origin: OriginFor<T>,
+			game: GameId,
+			element: u32,
+			bytes: ChunkBytes,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_pick_element(&who, game, element, &bytes)
 		}
 
 		/// The one-step: the witness of the disputed chunk (anyone may post it). The runtime

@@ -111,7 +111,7 @@ pub enum Phase {
 		right: H256,
 	},
 	/// The one-step of chunk `chunk` is owed (`step`; anyone may post the witness, the
-	/// challenger's clock runs).
+	/// challenger's clock runs), or the challenger narrows it to one element (`split`).
 	Step {
 		/// The disputed node.
 		node: u32,
@@ -122,14 +122,58 @@ pub enum Phase {
 		/// What the step decides.
 		claim: Claim,
 	},
+	/// The executor's bytes of the disputed chunk are owed (`open_leaf`, anyone may post
+	/// them): the challenger narrows the step to one element.
+	OpenLeaf {
+		/// The disputed node.
+		node: u32,
+		/// Its disputed output.
+		output: u32,
+		/// The chunk.
+		chunk: u32,
+		/// The executor's leaf of it.
+		leaf: H256,
+	},
+	/// The challenger names the element of the chunk it disputes (`pick_element`).
+	PickElement {
+		/// The disputed node.
+		node: u32,
+		/// Its disputed output.
+		output: u32,
+		/// The chunk.
+		chunk: u32,
+		/// The executor's leaf of it (its bytes are in the `open_leaf` call).
+		leaf: H256,
+	},
+	/// The one-step of one element is owed (`step`; anyone may post the witness, the
+	/// challenger's clock runs).
+	ElementStep {
+		/// The disputed node.
+		node: u32,
+		/// Its disputed output.
+		output: u32,
+		/// The element's flat index in the output.
+		index: u32,
+		/// The executor's canonical bytes of it (the first `width`).
+		value: [u8; 8],
+		/// Bytes of an element of the output's dtype.
+		width: u8,
+	},
 }
 
 impl Phase {
 	/// Whose move it is.
 	pub fn to_move(&self) -> Party {
 		match self {
-			Phase::Reveal | Phase::OpenOutput { .. } | Phase::Bisect { .. } => Party::Executor,
-			Phase::Pick | Phase::Choose { .. } | Phase::Step { .. } => Party::Challenger,
+			Phase::Reveal
+			| Phase::OpenOutput { .. }
+			| Phase::Bisect { .. }
+			| Phase::OpenLeaf { .. } => Party::Executor,
+			Phase::Pick
+			| Phase::Choose { .. }
+			| Phase::Step { .. }
+			| Phase::PickElement { .. }
+			| Phase::ElementStep { .. } => Party::Challenger,
 		}
 	}
 }
@@ -179,6 +223,9 @@ pub struct RevealedTrace<MaxValues: Get<u32>> {
 	/// For a failed result, the output and chunk of the failing node that fail.
 	pub failing: Option<(u32, u32)>,
 }
+
+/// A chunk's canonical bytes, as a call argument (64 elements of at most 8 bytes).
+pub type ChunkBytes = BoundedVec<u8, frame_support::traits::ConstU32<512>>;
 
 /// One chunk of an input in a witness, as a call argument.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]

@@ -21,6 +21,12 @@ pub trait WeightInfo {
 	fn bisect() -> Weight;
 	/// `choose`.
 	fn choose() -> Weight;
+	/// `split`.
+	fn split() -> Weight;
+	/// `open_leaf`.
+	fn open_leaf() -> Weight;
+	/// `pick_element`.
+	fn pick_element() -> Weight;
 	/// `step` with `c` witness chunks (their hashes and proofs: a multi-proof takes at most
 	/// 16 hashes per chunk), without the evaluation's reads ([`evaluation`]).
 	fn step(c: u32) -> Weight;
@@ -73,6 +79,17 @@ impl WeightInfo for () {
 	}
 	fn choose() -> Weight {
 		Weight::from_parts(60 * US, 4_000).saturating_add(RocksDbWeight::get().reads_writes(2, 3))
+	}
+	fn split() -> Weight {
+		Weight::from_parts(60 * US, 4_000).saturating_add(RocksDbWeight::get().reads_writes(2, 3))
+	}
+	fn open_leaf() -> Weight {
+		Weight::from_parts(80 * US + HASH, 8_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(4, 3))
+	}
+	fn pick_element() -> Weight {
+		Weight::from_parts(80 * US + HASH, 8_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(4, 3))
 	}
 	fn step(c: u32) -> Weight {
 		// Per chunk a leaf hash, up to 16 proof hashes and a decode of 64 elements; the graph

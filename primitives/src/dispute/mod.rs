@@ -12,8 +12,9 @@ pub mod tree;
 mod tests;
 
 pub use index::{Source, StepInput, StepNode, TraceLayout};
-pub use prove::build_witness;
+pub use prove::{build_element_witness, build_witness};
 pub use step::{
-	one_step, one_step_metered, ChunkWitness, InputData, InputWitness, StepError, StepVerdict,
+	element_step_metered, one_step, one_step_metered, ChunkWitness, ElementVerdict, InputData,
+	InputWitness, StepError, StepVerdict,
 };
 pub use tree::TreeCursor;

@@ -39,11 +39,33 @@ pub fn build_witness(
 	output: u32,
 	chunk: u32,
 ) -> Option<Vec<InputWitness>> {
+	witness_of(node, values, |op, types, acc| {
+		// The verdict does not matter here, only what was read on the way to it.
+		let _ = eval_chunk_with(op, types, acc, output as usize, chunk as usize);
+	})
+}
+
+/// The witness for element `index` (flat) of output `output` of `node` alone.
+pub fn build_element_witness(
+	node: &StepNode,
+	values: &[Option<&Tensor>],
+	output: u32,
+	index: u32,
+) -> Option<Vec<InputWitness>> {
+	witness_of(node, values, |op, types, acc| {
+		let _ = crate::ops::element(op, types, output as usize, index as usize, acc);
+	})
+}
+
+fn witness_of(
+	node: &StepNode,
+	values: &[Option<&Tensor>],
+	evaluate: impl FnOnce(&crate::ops::Op, &NodeTypes, &mut dyn Access),
+) -> Option<Vec<InputWitness>> {
 	let (ins, outs) = node.types();
 	let types = NodeTypes { inputs: &ins, outputs: &outs };
 	let mut rec = Recording { inner: Dense(values), seen: BTreeSet::new() };
-	// The verdict does not matter here, only what was read on the way to it.
-	let _ = eval_chunk_with(&node.op, &types, &mut rec, output as usize, chunk as usize);
+	evaluate(&node.op, &types, &mut rec);
 	let mut by_input: BTreeMap<usize, BTreeSet<u32>> = BTreeMap::new();
 	for (input, index) in rec.seen {
 		by_input.entry(input).or_default().insert((index / CHUNK_ELEMENTS) as u32);

@@ -68,6 +68,16 @@ pub enum StepVerdict {
 	Fails,
 }
 
+/// The outcome of one element's evaluation (the narrowest step, for chunks whose witness is too
+/// large to post whole).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ElementVerdict {
+	/// The element computes; these are its canonical bytes.
+	Computes(Vec<u8>),
+	/// The element fails on these values.
+	Fails,
+}
+
 /// Why a witness gave no verdict.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StepError {
@@ -210,24 +220,78 @@ pub fn one_step_metered(
 	(verdict, reads)
 }
 
-fn evaluate(
+/// Re-executes element `index` (flat) of output `output` of `node` alone, from `inputs` and
+/// the proven `witness`; returns its canonical bytes or that it fails, with the reads made.
+/// Its witness is what one element reads: at most a chunk's fan-in over 64 for the dense ops.
+pub fn element_step_metered(
 	node: &StepNode,
 	inputs: &[InputData],
 	witness: &[InputWitness],
 	output: u32,
-	chunk: u32,
-	reads: &mut u64,
-) -> Result<StepVerdict, StepError> {
+	index: u32,
+) -> (Result<ElementVerdict, StepError>, u64) {
+	let mut reads = 0;
+	let verdict = (|| {
+		let (access, types_in, types_out) = prepare(node, inputs, witness, output, None)?;
+		let mut access = access;
+		let out_ty = types_out.get(output as usize).ok_or(StepError::NoSuchChunk)?.clone();
+		if index as usize >= out_ty.numel() {
+			return Err(StepError::NoSuchChunk);
+		}
+		let types = NodeTypes { inputs: &types_in, outputs: &types_out };
+		let result =
+			crate::ops::element(&node.op, &types, output as usize, index as usize, &mut access);
+		reads = access.reads;
+		match result {
+			Ok(v) => {
+				let t = tensor_from_scalars(
+					&ValueType::new(out_ty.dtype, alloc::vec![1]),
+					alloc::vec![v],
+				)
+				.map_err(|e| StepError::Kernel(alloc::format!("{e:?}")))?;
+				let mut bytes = Vec::new();
+				t.data().write_le_bytes(0..1, &mut bytes);
+				Ok(ElementVerdict::Computes(bytes))
+			},
+			Err(e) => verdict_error(e, access.missing).map(|()| ElementVerdict::Fails),
+		}
+	})();
+	(verdict, reads)
+}
+
+/// `Ok(())` when `e` is a verdict (the values make the op fail), the step error otherwise.
+fn verdict_error(e: KernelError, missing: Option<(u32, u64)>) -> Result<(), StepError> {
+	match e {
+		KernelError::IndexOutOfRange(_) => Ok(()),
+		KernelError::MissingElement(..) => {
+			let (i, e) = missing.unwrap_or_default();
+			Err(StepError::MissingElement(i, e))
+		},
+		KernelError::FanInTooLarge => Err(StepError::TooManyReads),
+		e => Err(StepError::Kernel(alloc::format!("{e:?}"))),
+	}
+}
+
+type Prepared<'a> = (StepAccess<'a>, Vec<Option<ValueType>>, Vec<ValueType>);
+
+/// Checks the node against `inputs`, `output` (and `chunk`) against its outputs, verifies the
+/// witness, and sets up the metered reads.
+fn prepare<'a>(
+	node: &StepNode,
+	inputs: &'a [InputData],
+	witness: &[InputWitness],
+	output: u32,
+	chunk: Option<u32>,
+) -> Result<Prepared<'a>, StepError> {
 	if inputs.len() != node.inputs.len() {
 		return Err(StepError::Mismatch);
 	}
 	let (in_types, out_types) = node.types();
-	let out_ty = out_types.get(output as usize).ok_or(StepError::NoSuchChunk)?;
 	let out_len =
 		shape_from_u64(&node.outputs.get(output as usize).ok_or(StepError::NoSuchChunk)?.shape)
 			.and_then(|s| checked_numel(&s))
 			.map_err(|_| StepError::Mismatch)?;
-	if chunk as usize >= chunk_count(out_len) {
+	if chunk.is_some_and(|c| c as usize >= chunk_count(out_len)) {
 		return Err(StepError::NoSuchChunk);
 	}
 	let proven = proven_chunks(node, inputs, witness)?;
@@ -238,18 +302,24 @@ fn evaluate(
 			_ => None,
 		})
 		.collect();
-	let mut access = StepAccess { proven, dense, reads: 0, missing: None };
+	Ok((StepAccess { proven, dense, reads: 0, missing: None }, in_types, out_types))
+}
+
+fn evaluate(
+	node: &StepNode,
+	inputs: &[InputData],
+	witness: &[InputWitness],
+	output: u32,
+	chunk: u32,
+	reads: &mut u64,
+) -> Result<StepVerdict, StepError> {
+	let (mut access, in_types, out_types) = prepare(node, inputs, witness, output, Some(chunk))?;
+	let out_ty = out_types.get(output as usize).ok_or(StepError::NoSuchChunk)?.clone();
 	let types = NodeTypes { inputs: &in_types, outputs: &out_types };
 	let result = eval_chunk_with(&node.op, &types, &mut access, output as usize, chunk as usize);
 	*reads = access.reads;
 	match result {
-		Ok(values) => leaf_of(out_ty, chunk, values).map(StepVerdict::Computes),
-		Err(KernelError::IndexOutOfRange(_)) => Ok(StepVerdict::Fails),
-		Err(KernelError::MissingElement(..)) => {
-			let (i, e) = access.missing.unwrap_or_default();
-			Err(StepError::MissingElement(i, e))
-		},
-		Err(KernelError::FanInTooLarge) => Err(StepError::TooManyReads),
-		Err(e) => Err(StepError::Kernel(alloc::format!("{e:?}"))),
+		Ok(values) => leaf_of(&out_ty, chunk, values).map(StepVerdict::Computes),
+		Err(e) => verdict_error(e, access.missing).map(|()| StepVerdict::Fails),
 	}
 }

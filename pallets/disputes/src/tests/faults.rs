@@ -1,6 +1,7 @@
 //! Fault injection on real models, exhaustive: every node of every zoo model corrupted in
 //! turn (one element, computed forward consistently), the whole game played in the runtime
-//! against an honest counterpart. The honest side wins every time, whoever cheats.
+//! against an honest counterpart, once with a whole-chunk step and once narrowed to one
+//! element. The honest side wins every time, whoever cheats.
 
 use super::harness::*;
 use verity_primitives::{onnx::zoo, tensor::Tensor};
@@ -43,7 +44,7 @@ fn the_harness_run_is_the_engines() {
 fn a_cheating_executor_loses_at_every_node_of_every_zoo_model() {
 	for (name, bytes, inputs) in cases() {
 		let graph = verity_primitives::graph::Graph::from_onnx(&bytes).unwrap();
-		for k in 0..graph.nodes.len() {
+		for (k, narrow) in (0..graph.nodes.len()).flat_map(|k| [(k, false), (k, true)]) {
 			new_test_ext().execute_checked(|| {
 				let (model, graph) = setup(&bytes);
 				let honest = run(&graph, &inputs, None);
@@ -51,12 +52,16 @@ fn a_cheating_executor_loses_at_every_node_of_every_zoo_model() {
 				let job = submit(model, &inputs);
 				post(job, &graph, &cheat);
 				assert_ok!(Disputes::open(RuntimeOrigin::signed(ALICE), job, None));
-				let played = play(0, &model, &graph, &cheat, &honest);
+				let played = play_narrowing(0, &model, &graph, &cheat, &honest, narrow);
 				assert_eq!(
 					played.winner,
 					Party::Challenger,
-					"{name}: executor cheating at node {k}"
+					"{name}: executor cheating at node {k} (element step: {narrow})"
 				);
+				let narrowed = events()
+					.iter()
+					.any(|e| matches!(e, Event::Moved { phase: Phase::ElementStep { .. }, .. }));
+				assert_eq!(narrowed, narrow, "{name} node {k}");
 				assert_eq!(executor_bond(EXEC), MIN_BOND - SLASH);
 			});
 		}
@@ -67,7 +72,7 @@ fn a_cheating_executor_loses_at_every_node_of_every_zoo_model() {
 fn a_cheating_challenger_loses_at_every_node_of_every_zoo_model() {
 	for (name, bytes, inputs) in cases() {
 		let graph = verity_primitives::graph::Graph::from_onnx(&bytes).unwrap();
-		for k in 0..graph.nodes.len() {
+		for (k, narrow) in (0..graph.nodes.len()).flat_map(|k| [(k, false), (k, true)]) {
 			new_test_ext().execute_checked(|| {
 				let (model, graph) = setup(&bytes);
 				let honest = run(&graph, &inputs, None);
@@ -75,11 +80,11 @@ fn a_cheating_challenger_loses_at_every_node_of_every_zoo_model() {
 				let job = submit(model, &inputs);
 				post(job, &graph, &honest);
 				assert_ok!(Disputes::open(RuntimeOrigin::signed(ALICE), job, None));
-				let played = play(0, &model, &graph, &honest, &cheat);
+				let played = play_narrowing(0, &model, &graph, &honest, &cheat, narrow);
 				assert_eq!(
 					played.winner,
 					Party::Executor,
-					"{name}: challenger cheating at node {k}"
+					"{name}: challenger cheating at node {k} (element step: {narrow})"
 				);
 				assert_eq!(executor_bond(EXEC), MIN_BOND);
 				assert_eq!(free(ALICE), START - SLASH);

@@ -412,3 +412,108 @@ fn outputs_not_bound_to_the_trace_lose_at_the_reveal() {
 		assert_eq!(free(BOB), START);
 	});
 }
+
+#[test]
+fn narrowing_to_an_element_checks_the_executors_bytes() {
+	new_test_ext().execute_checked(|| {
+		let (model, graph, job, honest, cheat) = posted(wide(), Some(0));
+		assert_ok!(open(ALICE, job));
+		assert_ok!(reveal(0, &cheat));
+		assert_ok!(Disputes::pick(RuntimeOrigin::signed(ALICE), 0, 0, 0, PickClaim::Wrong));
+		assert_noop!(Disputes::split(RuntimeOrigin::signed(ALICE), 0), Error::<Test>::WrongPhase);
+		// Play the bisection down to the step.
+		while !matches!(Games::<Test>::get(0).unwrap().phase, Phase::Step { .. }) {
+			let g = Games::<Test>::get(0).unwrap();
+			match g.phase {
+				Phase::OpenOutput { .. } => {
+					assert_ok!(Disputes::open_output(
+						RuntimeOrigin::signed(EXEC),
+						0,
+						cheat.commitments[0][0].chunks_root
+					));
+				},
+				Phase::Bisect { at, .. } => {
+					let rows = rows(&cheat.commitments[0][0].leaf_hashes);
+					let below = &rows[at.level as usize - 1];
+					let p = at.position as usize * 2;
+					assert_ok!(Disputes::bisect(
+						RuntimeOrigin::signed(EXEC),
+						0,
+						below[p],
+						below[p + 1]
+					));
+				},
+				Phase::Choose { at, left, .. } => {
+					let rows = rows(&honest.commitments[0][0].leaf_hashes);
+					let mine = rows[at.level as usize - 1][at.position as usize * 2];
+					assert_ok!(Disputes::choose(RuntimeOrigin::signed(ALICE), 0, mine == left));
+				},
+				_ => unreachable!(),
+			}
+		}
+		let Phase::Step { chunk, .. } = Games::<Test>::get(0).unwrap().phase else {
+			unreachable!()
+		};
+		assert_noop!(Disputes::split(RuntimeOrigin::signed(BOB), 0), Error::<Test>::NotChallenger);
+		assert_ok!(Disputes::split(RuntimeOrigin::signed(ALICE), 0));
+		let theirs = chunk_bytes(&graph, &cheat, 0, 0, chunk);
+		let mine = chunk_bytes(&graph, &honest, 0, 0, chunk);
+		assert_noop!(
+			Disputes::open_leaf(RuntimeOrigin::signed(EXEC), 0, mine.clone().try_into().unwrap()),
+			Error::<Test>::BadLeafBytes
+		);
+		assert_noop!(
+			Disputes::open_leaf(
+				RuntimeOrigin::signed(EXEC),
+				0,
+				theirs[4..].to_vec().try_into().unwrap()
+			),
+			Error::<Test>::BadLeafBytes
+		);
+		assert_ok!(Disputes::open_leaf(
+			RuntimeOrigin::signed(CAROL),
+			0,
+			theirs.clone().try_into().unwrap()
+		));
+		let bytes = || -> ChunkBytes { theirs.clone().try_into().unwrap() };
+		assert_noop!(
+			Disputes::pick_element(RuntimeOrigin::signed(ALICE), 0, 64, bytes()),
+			Error::<Test>::NoSuchElement
+		);
+		assert_noop!(
+			Disputes::pick_element(RuntimeOrigin::signed(ALICE), 0, 0, mine.try_into().unwrap()),
+			Error::<Test>::BadLeafBytes
+		);
+		assert_noop!(
+			Disputes::pick_element(RuntimeOrigin::signed(EXEC), 0, 0, bytes()),
+			Error::<Test>::NotChallenger
+		);
+		// An element where the executor is right: the challenger loses, whatever the chunk.
+		let e = (0..64u32).find(|e| {
+			let r = (*e as usize) * 4..(*e as usize + 1) * 4;
+			theirs[r.clone()] == chunk_bytes(&graph, &honest, 0, 0, chunk)[r]
+		});
+		let e = e.expect("most elements of the chunk are right");
+		assert_ok!(Disputes::pick_element(RuntimeOrigin::signed(ALICE), 0, e, bytes()));
+		let Phase::ElementStep { index, .. } = Games::<Test>::get(0).unwrap().phase else {
+			unreachable!()
+		};
+		assert_eq!(index, chunk * 64 + e);
+		let step_node = Models::step_node(&model, 0).unwrap();
+		let dense: Vec<Option<&Tensor>> = graph.nodes[0]
+			.inputs
+			.iter()
+			.map(|v| v.and_then(|v| honest.values[v as usize].as_ref()))
+			.collect();
+		let w = verity_primitives::dispute::build_element_witness(&step_node, &dense, 0, index)
+			.unwrap();
+		let w: WitnessOf<Test> = w
+			.iter()
+			.map(|i| InputWitnessArg::from_witness(i).unwrap())
+			.collect::<Vec<_>>()
+			.try_into()
+			.unwrap();
+		assert_ok!(Disputes::step(RuntimeOrigin::signed(ALICE), 0, w));
+		assert!(events().iter().any(|e| matches!(e, Event::DisputeSettled { winner: EXEC, .. })));
+	});
+}

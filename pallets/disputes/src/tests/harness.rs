@@ -219,10 +219,35 @@ pub struct Played {
 	pub witness_bytes: usize,
 }
 
-/// Plays game `id` to its end: the executor moves from `exec`, the challenger from `chal`,
-/// each answering in the block after the other's move. A party that cannot make a valid
-/// move (a cheater whose witness does not verify) waits, and loses on its clock.
+/// The bytes of chunk `chunk` of output `output` of `node` in `run`.
+pub fn chunk_bytes(graph: &Graph, run: &Run, node: u32, output: u32, chunk: u32) -> Vec<u8> {
+	let v = graph.nodes[node as usize].outputs[output as usize];
+	let t = run.values[v as usize].as_ref().unwrap();
+	let mut bytes = Vec::new();
+	t.data().write_le_bytes(
+		verity_primitives::commitment::chunk_range(t.len(), chunk as usize),
+		&mut bytes,
+	);
+	bytes
+}
+
+/// Plays game `id` to its end with whole-chunk steps (see [`play_narrowing`]).
 pub fn play(id: GameId, model: &ModelId, graph: &Graph, exec: &Run, chal: &Run) -> Played {
+	play_narrowing(id, model, graph, exec, chal, false)
+}
+
+/// Plays game `id` to its end: the executor moves from `exec`, the challenger from `chal`,
+/// each answering in the block after the other's move; with `narrow`, the challenger narrows
+/// the step to one element. A party that cannot make a valid move (a cheater whose witness
+/// does not verify) waits, and loses on its clock.
+pub fn play_narrowing(
+	id: GameId,
+	model: &ModelId,
+	graph: &Graph,
+	exec: &Run,
+	chal: &Run,
+	narrow: bool,
+) -> Played {
 	let start = System::block_number();
 	let mut witness_bytes = 0;
 	let game0 = Games::<Test>::get(id).unwrap();
@@ -260,6 +285,53 @@ pub fn play(id: GameId, model: &ModelId, graph: &Graph, exec: &Run, chal: &Run) 
 				let rows = rows(&chal.commitments[node as usize][output as usize].leaf_hashes);
 				let mine = rows[at.level as usize - 1][at.position as usize * 2];
 				Disputes::choose(RuntimeOrigin::signed(challenger), id, mine == left)
+			},
+			Phase::Step { claim: Claim::Leaf(_), .. } if narrow => {
+				Disputes::split(RuntimeOrigin::signed(challenger), id)
+			},
+			Phase::OpenLeaf { node, output, chunk, .. } => Disputes::open_leaf(
+				RuntimeOrigin::signed(executor),
+				id,
+				chunk_bytes(graph, exec, node, output, chunk).try_into().unwrap(),
+			),
+			Phase::PickElement { node, output, chunk, .. } => {
+				let theirs = chunk_bytes(graph, exec, node, output, chunk);
+				let mine = chunk_bytes(graph, chal, node, output, chunk);
+				let v = graph.nodes[node as usize].outputs[output as usize];
+				let width = chal.values[v as usize].as_ref().unwrap().dtype().size();
+				let e = (0..theirs.len() / width)
+					.find(|e| {
+						theirs[e * width..(e + 1) * width] != mine[e * width..(e + 1) * width]
+					})
+					.unwrap_or(0);
+				Disputes::pick_element(
+					RuntimeOrigin::signed(challenger),
+					id,
+					e as u32,
+					theirs.try_into().unwrap(),
+				)
+			},
+			Phase::ElementStep { node, output, index, .. } => {
+				let step_node = Models::step_node(model, node).unwrap();
+				let dense: Vec<Option<&Tensor>> = graph.nodes[node as usize]
+					.inputs
+					.iter()
+					.map(|v| v.and_then(|v| chal.values[v as usize].as_ref()))
+					.collect();
+				let w = verity_primitives::dispute::build_element_witness(
+					&step_node, &dense, output, index,
+				)
+				.unwrap();
+				let w: WitnessOf<Test> = w
+					.iter()
+					.map(|i| InputWitnessArg::from_witness(i).unwrap())
+					.collect::<Vec<_>>()
+					.try_into()
+					.unwrap();
+				witness_bytes = codec::Encode::encoded_size(&w);
+				Disputes::step(RuntimeOrigin::signed(challenger), id, w)
+					.map(|_| ())
+					.map_err(|e| e.error)
 			},
 			Phase::Step { node, output, chunk, .. } => {
 				let w = witness(model, graph, chal, node, output, chunk);
