@@ -85,8 +85,9 @@ fn executed<T: Config>(
 	graph: &Graph,
 	input: Tensor,
 ) -> (JobId, T::AccountId, Trace) {
-	let trace =
-		graph.run(&[input.clone()], TraceOptions { keep_node_outputs: true }).expect("runs");
+	let trace = graph
+		.run(core::slice::from_ref(&input), TraceOptions { keep_node_outputs: true })
+		.expect("runs");
 	let (job, executor) = T::Jobs::executed_for_benchmark(
 		model,
 		vec![input.to_bytes()],
