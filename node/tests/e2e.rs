@@ -103,11 +103,17 @@ fn register_submit_finalize_through_the_cli() {
 	assert_eq!(model_id, format!("0x{}", hex(&hashing::blake2_256(&bytes))));
 	let model = ok_json(&verity(&node, "//Bob", &["model", "show", &model_id]), "model show");
 	let mut graph = Graph::from_onnx(&bytes).expect("the model is valid");
+	// The dispute index is paid for too: each node's entry, the layout, a root per constant.
+	let index_size: usize =
+		graph.step_nodes().expect("index").iter().map(|n| n.encode().len()).sum::<usize>()
+			+ graph.trace_layout().expect("layout").encode().len()
+			+ 32 * graph.constants.len();
 	let data: usize = graph.constants.iter().map(|(_, t)| t.data.len()).sum();
 	graph.constants.iter_mut().for_each(|(_, t)| t.data.clear());
 	let graph_size = graph.encode().len() + data;
 	assert_eq!(model["graph_size"], json!(graph_size));
-	let deposit = 100 * MILLI_UNIT + MICRO_UNIT * (bytes.len() + graph_size) as Balance;
+	let deposit =
+		100 * MILLI_UNIT + MICRO_UNIT * (bytes.len() + graph_size + index_size) as Balance;
 	assert_eq!(amount(&model["deposit"]), deposit);
 	let bob_registered = balance(&node, bob);
 	assert_eq!(bob_registered.1, bob_before.1 + deposit, "Bob's deposit is held");

@@ -221,7 +221,6 @@ fn wasm_and_native_one_steps_agree_on_every_chunk_of_the_zoo_models() {
 #[test]
 #[ignore = "a measurement"]
 fn measure_the_one_step_at_the_fan_in_limit_in_wasm() {
-	use pallet_verity_disputes::WeightInfo as _;
 	use verity_primitives::{
 		commitment::commit_tensor,
 		dispute::{build_witness, InputData, StepVerdict},

@@ -232,9 +232,11 @@ impl<T: Config> Pallet<T> {
 			rest = after;
 		}
 		ensure!(trace_root(&commitments) == game.trace_root, Error::<T>::BadReveal);
+		let mut impossible = false;
 		match (&ex.failure, failing) {
 			(Some(f), Some((output, chunk))) => {
 				let node = Self::step_node(&ex, f.node)?;
+				impossible = !node.can_fail_on_values();
 				let header =
 					node.outputs.get(output as usize).ok_or(Error::<T>::BadFailingChunk)?;
 				ensure!(chunks_of(header).is_some_and(|n| chunk < n), Error::<T>::BadFailingChunk);
@@ -248,6 +250,13 @@ impl<T: Config> Pallet<T> {
 			RevealedTrace { trace_root: game.trace_root, roots, failing },
 		);
 		Self::deposit_event(Event::TraceRevealed { job: game.job });
+		if impossible {
+			// Only a node that reads indices from the data can fail on it: a failure claimed
+			// anywhere else is false whatever the values, and its chunk need not be stepped.
+			let verdict = Verdict { winner: Party::Challenger, ending: Ending::ImpossibleFailure };
+			Self::settle(id, game, verdict);
+			return Ok(());
+		}
 		if !bound {
 			Self::settle(
 				id,

@@ -360,4 +360,6 @@ pub enum Ending {
 	OutputsUnbound,
 	/// The loser ran out of its clock.
 	Timeout,
+	/// A failed result names a node whose op cannot fail on values.
+	ImpossibleFailure,
 }

@@ -41,6 +41,9 @@ const MS: u64 = 1_000 * US;
 const HASH: u64 = 5 * US;
 /// Settling a game: holds, transfers, and a refutation's reassignment (storage counted apart).
 const SETTLE: u64 = 2 * MS;
+/// Reads of a settlement beyond its own entries: a reopened window may probe up to 257 `Due`
+/// queues (the inference pallet's slip), and a refutation's reassignment as many.
+const SETTLE_PROBES: u64 = 2 * 257;
 /// One element read of a step's evaluation, in wasm, with margin (a map lookup, the kernel's
 /// arithmetic).
 const READ: u64 = 200_000;
@@ -63,7 +66,9 @@ impl WeightInfo for () {
 		// games advanced (64 at most).
 		Weight::from_parts(20 * MS + SETTLE, 1_200_000)
 			.saturating_add(Weight::from_parts(2 * HASH, 32).saturating_mul(v.into()))
-			.saturating_add(RocksDbWeight::get().reads_writes(8 + 2 * 64, 8 + 2 * 64))
+			.saturating_add(
+				RocksDbWeight::get().reads_writes(8 + 2 * 64 + SETTLE_PROBES, 8 + 2 * 64),
+			)
 	}
 	fn pick() -> Weight {
 		Weight::from_parts(100 * US, 160_000)
@@ -81,15 +86,16 @@ impl WeightInfo for () {
 		Weight::from_parts(60 * US, 4_000).saturating_add(RocksDbWeight::get().reads_writes(2, 3))
 	}
 	fn split() -> Weight {
-		Weight::from_parts(60 * US, 4_000).saturating_add(RocksDbWeight::get().reads_writes(2, 3))
+		Weight::from_parts(60 * US, 8_000).saturating_add(RocksDbWeight::get().reads_writes(4, 3))
 	}
 	fn open_leaf() -> Weight {
-		Weight::from_parts(80 * US + HASH, 8_000)
-			.saturating_add(RocksDbWeight::get().reads_writes(4, 3))
+		// The node's index entry (16 KiB at most), the job, two timeout queues (and their slip).
+		Weight::from_parts(80 * US + HASH, 40_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(6 + 65, 3))
 	}
 	fn pick_element() -> Weight {
-		Weight::from_parts(80 * US + HASH, 8_000)
-			.saturating_add(RocksDbWeight::get().reads_writes(4, 3))
+		Weight::from_parts(80 * US + HASH, 40_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(6 + 65, 3))
 	}
 	fn step(c: u32) -> Weight {
 		// Per chunk a leaf hash, up to 16 proof hashes and a decode of 64 elements; the graph
@@ -99,11 +105,15 @@ impl WeightInfo for () {
 			.saturating_add(
 				Weight::from_parts(17 * HASH + 64 * READ, 1_100).saturating_mul(c.into()),
 			)
-			.saturating_add(RocksDbWeight::get().reads_writes(12 + 2 * 64, 12 + 2 * 64))
+			.saturating_add(
+				RocksDbWeight::get().reads_writes(12 + 2 * 64 + SETTLE_PROBES, 12 + 2 * 64),
+			)
 	}
 	fn timeouts(n: u32) -> Weight {
 		Weight::from_parts(SETTLE, 10_000)
-			.saturating_add(RocksDbWeight::get().reads_writes(12 + 2 * 64, 12 + 2 * 64))
+			.saturating_add(
+				RocksDbWeight::get().reads_writes(12 + 2 * 64 + SETTLE_PROBES, 12 + 2 * 64),
+			)
 			.saturating_mul(n.into())
 			.saturating_add(RocksDbWeight::get().reads_writes(1, 1))
 	}

@@ -328,15 +328,31 @@ impl<T: Config> Pallet<T> {
 			},
 			JobStatus::Executed if T::Disputes::holds(id) => {
 				// Looked at again a window later (the game settles it before, through
-				// `JobSettlement`), so that the job keeps its one `Due` entry.
+				// `JobSettlement`), so that the job keeps its one `Due` entry. With the queues
+				// a window on full, the first block with room in the next `4 · STEP_SLIP`.
 				let mut job = job;
-				if let Ok(at) =
-					Self::schedule_step(id, now.saturating_add(T::ChallengeWindow::get()))
-				{
-					job.due = at;
-					Jobs::<T>::insert(id, job);
+				let later = Self::schedule_step(id, now.saturating_add(T::ChallengeWindow::get()))
+					.or_else(|_| {
+						Self::schedule(
+							id,
+							now.saturating_add(One::one()),
+							T::MaxDuePerBlock::get(),
+							STEP_SLIP.saturating_mul(4),
+						)
+					});
+				match later {
+					Ok(at) => {
+						job.due = at;
+						Jobs::<T>::insert(id, job);
+						Step::Held
+					},
+					Err(_) => {
+						// Nowhere to wait: final now rather than held for ever with its funds.
+						log::error!(target: "verity", "job {id}: held with every queue full; finalized");
+						Self::finalize(id, job, now);
+						Step::Finalized
+					},
 				}
-				Step::Held
 			},
 			JobStatus::Executed => {
 				Self::finalize(id, job, now);

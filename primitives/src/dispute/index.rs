@@ -60,6 +60,13 @@ fn value_type(h: &TensorHeader) -> ValueType {
 }
 
 impl StepNode {
+	/// Whether the node can fail on the values it reads (an index taken from the data out of
+	/// range): only `Gather` can; every other op computes on any values of its static types.
+	/// A failed result at another node is false on its face.
+	pub fn can_fail_on_values(&self) -> bool {
+		matches!(self.op, Op::Gather { .. })
+	}
+
 	/// The node's static types, as the kernels take them.
 	pub fn types(&self) -> (Vec<Option<ValueType>>, Vec<ValueType>) {
 		let ins = self.inputs.iter().map(|i| i.as_ref().map(|i| value_type(&i.header))).collect();

@@ -281,3 +281,46 @@ fn a_dispute_on_a_hundred_node_model() {
 		assert!(moves <= 5 && played.blocks <= 6, "{moves} moves, {} blocks", played.blocks);
 	});
 }
+
+/// A failed result at a node that cannot fail on values (a Relu here) is refuted at the
+/// reveal, without a step.
+#[test]
+fn a_failure_claimed_where_no_value_can_fail_is_refuted_at_the_reveal() {
+	new_test_ext().execute_checked(|| {
+		let (bytes, inputs) = small();
+		let (model, graph) = setup(&bytes);
+		let honest = run(&graph, &inputs, None);
+		let job = submit(model, &inputs);
+		let node = 1u32;
+		assert!(!Models::step_node(&model, node).unwrap().can_fail_on_values());
+		let before: Vec<_> = (0..node as usize)
+			.map(|k| node_commitment(k as u32, &[honest.commitments[k][0].root]))
+			.collect();
+		let result = JobResult {
+			job,
+			outcome: Outcome::Failed(NodeFailure {
+				node,
+				reason: b"made up".to_vec().try_into().unwrap(),
+			}),
+			trace_root: trace_root(&before),
+			nodes: node,
+		};
+		assert_ok!(Inference::post_results(
+			RuntimeOrigin::signed(EXEC),
+			vec![result].try_into().unwrap()
+		));
+		assert_ok!(Disputes::open(RuntimeOrigin::signed(ALICE), job, None));
+		let roots: Vec<_> = honest.roots[..node as usize].to_vec();
+		assert_ok!(Disputes::reveal(
+			RuntimeOrigin::signed(EXEC),
+			0,
+			roots.try_into().unwrap(),
+			Some((0, 0))
+		));
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::DisputeSettled { winner: ALICE, ending: Ending::ImpossibleFailure, .. }
+		)));
+		assert_eq!(executor_bond(EXEC), MIN_BOND - SLASH);
+	});
+}
