@@ -2,6 +2,7 @@
 //! worker signs it, finalization, the runtime API views, and the per-block weight bounds.
 
 use super::*;
+use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::{Get, Hooks},
@@ -63,9 +64,15 @@ fn a_job_from_submit_to_finalized() {
 		));
 		let model = Models::model_id(&bytes);
 		let view = views::model(model).expect("registered");
-		// The deposit covers the ONNX bytes and the stored canonical graph.
+		// The deposit covers the ONNX bytes, the stored canonical graph and its dispute index
+		// (each node's entry, the trace layout, a 32-byte root per constant).
 		assert!(view.graph_size as usize > bytes.len() - 300, "the weights are stored");
-		let stored = (bytes.len() + view.graph_size as usize) as Balance;
+		let graph = verity_primitives::graph::Graph::from_onnx(&bytes).expect("valid");
+		let index: usize =
+			graph.step_nodes().expect("index").iter().map(|n| n.encode().len()).sum::<usize>()
+				+ graph.trace_layout().expect("layout").encode().len()
+				+ 32 * graph.constants.len();
+		let stored = (bytes.len() + view.graph_size as usize + index) as Balance;
 		assert_eq!(reserved(Bob), 100 * MILLI_UNIT + MICRO_UNIT * stored);
 		assert_eq!(
 			Models::canonical_graph(&model),
