@@ -68,14 +68,13 @@ impl<T: Config> Pallet<T> {
 		Games::<T>::get(id).ok_or_else(|| Error::<T>::UnknownGame.into())
 	}
 
-	/// The executor's root of output `output` of `node`, from the revealed list.
+	/// The executor's root of output `output` of `node`, from its revealed list.
 	fn revealed_root(
-		job: JobId,
+		revealed: &RevealedTrace<T::MaxTraceValues>,
 		layout: &TraceLayout,
 		node: u32,
 		output: u32,
 	) -> Result<H256, DispatchError> {
-		let revealed = Revealed::<T>::get(job).ok_or(Error::<T>::WrongPhase)?;
 		let position = layout.position(node, output).ok_or(Error::<T>::NoSuchValue)?;
 		revealed.roots.get(position).copied().ok_or_else(|| Error::<T>::NoSuchValue.into())
 	}
@@ -354,7 +353,8 @@ impl<T: Config> Pallet<T> {
 			return Err(Error::<T>::WrongPhase.into());
 		};
 		let layout = Self::layout(ex)?;
-		let root = Self::revealed_root(game.job, &layout, node, output)?;
+		let revealed = Revealed::<T>::get(game.job).ok_or(Error::<T>::WrongPhase)?;
+		let root = Self::revealed_root(&revealed, &layout, node, output)?;
 		let index = Self::step_node(ex, node)?;
 		let header = index.outputs.get(output as usize).ok_or(Error::<T>::NoSuchValue)?;
 		ensure!(tensor_root_from_parts(header, &chunks_root) == root, Error::<T>::BadChunksRoot);
@@ -493,6 +493,8 @@ impl<T: Config> Pallet<T> {
 		let index = Self::step_node(&ex, node)?;
 		let layout = Self::layout(&ex)?;
 		let job_inputs = T::Jobs::inputs(game.job).unwrap_or_default();
+		// Read once: every input from an earlier node takes its root from it.
+		let revealed = Revealed::<T>::get(game.job).ok_or(Error::<T>::WrongPhase)?;
 		let mut inputs = Vec::with_capacity(index.inputs.len());
 		for input in &index.inputs {
 			inputs.push(match input.as_ref().map(|i| i.source) {
@@ -508,7 +510,7 @@ impl<T: Config> Pallet<T> {
 						.ok_or(Error::<T>::NoIndex)?,
 				),
 				Some(Source::Node { node, output }) => {
-					InputData::Root(Self::revealed_root(game.job, &layout, node, output)?)
+					InputData::Root(Self::revealed_root(&revealed, &layout, node, output)?)
 				},
 			});
 		}

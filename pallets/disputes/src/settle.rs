@@ -3,11 +3,7 @@
 //! inference pallet) or, once no game holds it and its window is over, finalized.
 
 use crate::{pallet::*, types::*};
-use frame_support::traits::{
-	fungible::MutateHold,
-	tokens::{Fortitude, Precision, Restriction},
-	Get,
-};
+use frame_support::traits::{fungible::MutateHold, tokens::Precision, Get};
 use pallet_verity_inference::{JobSettlement, SlashTerms};
 use sp_runtime::traits::{Saturating, Zero};
 
@@ -92,32 +88,15 @@ impl<T: Config> Pallet<T> {
 	/// The executor won: the challenger's bond pays the slash; when no other game holds the
 	/// job, its window is reopened for a full window (then it finalizes as any job).
 	fn uphold(id: GameId, game: GameOf<T>, ending: Ending) {
-		let reason = HoldReason::ChallengeBond.into();
-		let pay = |to: &T::AccountId, value: BalanceOf<T>| {
-			if value.is_zero() {
-				return Zero::zero();
-			}
-			<T as Config>::Currency::transfer_on_hold(
-				&reason,
-				&game.challenger,
-				to,
-				value,
-				Precision::BestEffort,
-				Restriction::Free,
-				Fortitude::Force,
-			)
-			.unwrap_or_else(|_| Zero::zero())
-		};
-		let amount = T::DisputeSlash::get().min(game.bond);
-		let mut reward = pay(&game.executor, T::WinnerShare::get().mul_floor(amount));
-		let rest = amount.saturating_sub(reward);
-		let to_treasury = pay(&T::Treasury::get(), rest);
-		if to_treasury < rest {
-			// The treasury could not receive it (below the existential deposit): the winner
-			// takes it rather than leaving it held for nobody.
-			reward = reward.saturating_add(pay(&game.executor, rest.saturating_sub(to_treasury)));
-		}
-		let slashed = reward.saturating_add(to_treasury);
+		let paid = pallet_verity_inference::settlement::pay_out_held::<_, <T as Config>::Currency>(
+			&HoldReason::ChallengeBond.into(),
+			&game.challenger,
+			T::DisputeSlash::get().min(game.bond),
+			&game.executor,
+			T::WinnerShare::get(),
+			&T::Treasury::get(),
+		);
+		let (slashed, reward) = (paid.slashed, paid.reward);
 		Self::release_bond(&game.challenger, game.bond.saturating_sub(slashed));
 		Self::deposit_event(Event::DisputeSettled {
 			game: id,

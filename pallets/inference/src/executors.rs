@@ -7,7 +7,7 @@ use frame_support::{
 	ensure,
 	traits::{
 		fungible::MutateHold,
-		tokens::{Fortitude, Precision, Restriction},
+		tokens::{Fortitude, Precision},
 		Get, Randomness,
 	},
 };
@@ -219,59 +219,35 @@ impl<T: Config> Pallet<T> {
 		let Some(mut info) = Executors::<T>::get(who) else {
 			return crate::Slashed { slashed: Zero::zero(), reward: Zero::zero() };
 		};
-		let amount = terms.amount.min(info.bond);
-		let reason = HoldReason::ExecutorBond.into();
-		let pay = |to: &T::AccountId, value: BalanceOf<T>| {
-			if value.is_zero() {
-				return Zero::zero();
-			}
-			T::Currency::transfer_on_hold(
-				&reason,
-				who,
-				to,
-				value,
-				Precision::BestEffort,
-				Restriction::Free,
-				Fortitude::Force,
-			)
-			.unwrap_or_else(|_| Zero::zero())
-		};
-		let reward = pay(&terms.winner, terms.share.mul_floor(amount));
-		let rest = amount.saturating_sub(reward);
-		let mut to_treasury = pay(&terms.treasury, rest);
-		let mut extra = Zero::zero();
-		if to_treasury < rest {
-			extra = pay(&terms.winner, rest.saturating_sub(to_treasury));
-			to_treasury = to_treasury.saturating_add(extra);
-		}
-		let slashed = reward.saturating_add(to_treasury);
-		let reward = reward.saturating_add(extra);
+		let paid = crate::settlement::pay_out_held::<_, T::Currency>(
+			&HoldReason::ExecutorBond.into(),
+			who,
+			terms.amount.min(info.bond),
+			&terms.winner,
+			terms.share,
+			&terms.treasury,
+		);
+		let slashed = paid.slashed;
 		info.bond = info.bond.saturating_sub(slashed);
 		if info.status == ExecutorStatus::Active {
 			ActiveExecutors::<T>::mutate(|set| set.retain(|e| &e.who != who));
 		}
-		let until =
+		// A suspension never shortens a longer unbonding or suspension already running.
+		let mut until =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::SuspensionPeriod::get());
-		// A suspension never shortens a longer unbonding already running.
-		info.status = match info.status {
-			ExecutorStatus::Leaving(at) | ExecutorStatus::Suspended(at) if at > until => {
-				ExecutorStatus::Suspended(at)
-			},
-			_ => ExecutorStatus::Suspended(until),
-		};
-		let until = match info.status {
-			ExecutorStatus::Suspended(at) => at,
-			_ => until,
-		};
+		if let ExecutorStatus::Leaving(at) | ExecutorStatus::Suspended(at) = info.status {
+			until = until.max(at);
+		}
+		info.status = ExecutorStatus::Suspended(until);
 		Executors::<T>::insert(who, info);
 		Self::deposit_event(Event::ExecutorSlashed {
 			who: who.clone(),
 			job,
 			amount: slashed,
-			reward,
+			reward: paid.reward,
 		});
 		Self::deposit_event(Event::ExecutorSuspended { who: who.clone(), until });
-		crate::Slashed { slashed, reward }
+		paid
 	}
 
 	/// The bond `who` has at stake, if it is an executor.

@@ -519,7 +519,6 @@ impl<T: Config> JobSettlement<T::AccountId, BlockNumberFor<T>, BalanceOf<T>> for
 			trace_root: execution.trace_root,
 			nodes: execution.nodes,
 			failure: execution.failure,
-			executed_at: execution.at,
 			window_end: j.due,
 		})
 	}

@@ -11,7 +11,14 @@
 use crate::types::JobId;
 use alloc::vec::Vec;
 use frame_support::dispatch::DispatchResult;
-use sp_runtime::DispatchError;
+use frame_support::traits::{
+	fungible::MutateHold,
+	tokens::{Fortitude, Precision, Restriction},
+};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	DispatchError, Perbill,
+};
 use verity_primitives::{commitment::H256, tensor::TensorBytes};
 
 /// What the inference pallet asks of the dispute game.
@@ -40,8 +47,6 @@ pub struct ExecutedJob<AccountId, BlockNumber> {
 	/// For a failed result, the node the executor claims fails on the job's inputs (the
 	/// trace covers the nodes before it).
 	pub failure: Option<crate::types::NodeFailure>,
-	/// The block the result was accepted in.
-	pub executed_at: BlockNumber,
 	/// Last block of the challenge window (later when a dispute held the job past it, or a
 	/// game reopened it): games may be opened before it.
 	pub window_end: BlockNumber,
@@ -67,6 +72,42 @@ pub struct Slashed<Balance> {
 	pub slashed: Balance,
 	/// Of which the winner received this.
 	pub reward: Balance,
+}
+
+/// Moves up to `amount` of what `from` holds for `reason`: `share` of what is moved to
+/// `winner`, the rest to `treasury`, or to `winner` when the treasury cannot receive it (below
+/// the existential deposit), so that nothing stays held for nobody. Transfers only: issuance
+/// does not change. Used for a refuted executor's bond and for a losing challenger's.
+pub fn pay_out_held<AccountId, C: MutateHold<AccountId>>(
+	reason: &C::Reason,
+	from: &AccountId,
+	amount: C::Balance,
+	winner: &AccountId,
+	share: Perbill,
+	treasury: &AccountId,
+) -> Slashed<C::Balance> {
+	let pay = |to: &AccountId, value: C::Balance| {
+		if value.is_zero() {
+			return Zero::zero();
+		}
+		C::transfer_on_hold(
+			reason,
+			from,
+			to,
+			value,
+			Precision::BestEffort,
+			Restriction::Free,
+			Fortitude::Force,
+		)
+		.unwrap_or_else(|_| Zero::zero())
+	};
+	let mut reward = pay(winner, share.mul_floor(amount));
+	let rest = amount.saturating_sub(reward);
+	let to_treasury = pay(treasury, rest);
+	if to_treasury < rest {
+		reward = reward.saturating_add(pay(winner, rest.saturating_sub(to_treasury)));
+	}
+	Slashed { slashed: reward.saturating_add(to_treasury), reward }
 }
 
 /// What the dispute game may read and do to jobs.
