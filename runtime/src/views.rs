@@ -98,7 +98,8 @@ fn view(id: ModelId, m: pallet_verity_models::ModelInfoOf<Runtime>) -> Model {
 	}
 }
 
-/// The one-step as the runtime computes it (the `VerityApi_dispute_step` runtime API).
+/// The one-step as the runtime computes it (the `VerityApi_dispute_step` runtime API). Any RPC
+/// caller reaches it through `state_call`, so the node it is given is bounded first.
 pub fn dispute_step(
 	node: verity_primitives::dispute::StepNode,
 	inputs: Vec<verity_runtime_api::StepInputData>,
@@ -106,14 +107,47 @@ pub fn dispute_step(
 	output: u32,
 	chunk: u32,
 ) -> Result<verity_primitives::dispute::StepVerdict, Vec<u8>> {
-	use verity_primitives::dispute::InputData;
+	use verity_primitives::{
+		dispute::InputData,
+		limits::{MAX_CHUNK_FAN_IN, MAX_NODE_IO},
+		ops::NodeTypes,
+		tensor::{checked_numel, shape_from_u64},
+	};
 	use verity_runtime_api::StepInputData;
+	let refuse = |why: &str| why.as_bytes().to_vec();
+	// The node comes from the caller, not from an imported model: bound it as the importer
+	// does before running anything (valid static shapes, the cost model's fan-in).
+	if node.inputs.len() > MAX_NODE_IO || node.outputs.len() > MAX_NODE_IO {
+		return Err(refuse("too many inputs or outputs"));
+	}
+	let headers = node.inputs.iter().flatten().map(|i| &i.header).chain(node.outputs.iter());
+	for h in headers {
+		shape_from_u64(&h.shape)
+			.and_then(|s| checked_numel(&s))
+			.map_err(|_| refuse("bad shape"))?;
+	}
+	let (ins, outs) = node.types();
+	let cost =
+		verity_primitives::cost::node_cost(&node.op, &NodeTypes { inputs: &ins, outputs: &outs })
+			.ok_or_else(|| refuse("cost overflows"))?;
+	if cost.fan_in > MAX_CHUNK_FAN_IN || cost.fan_in != node.fan_in {
+		return Err(refuse("fan-in over the limit or not the node's"));
+	}
+	let chunks: usize = witness.iter().map(|w| w.chunks.len()).sum();
+	let max_chunks: u32 = <Runtime as pallet_verity_disputes::Config>::MaxWitnessChunks::get();
+	if chunks > max_chunks as usize {
+		return Err(refuse("witness too large"));
+	}
 	let mut data = Vec::with_capacity(inputs.len());
-	for input in inputs {
+	for (input, spec) in inputs.into_iter().zip(node.inputs.iter().chain(core::iter::repeat(&None)))
+	{
 		data.push(match input {
 			StepInputData::Absent => InputData::Absent,
 			StepInputData::Root(r) => InputData::Root(r),
 			StepInputData::Dense(t) => {
+				if spec.as_ref().map(|s| &s.header) != Some(&t.header) {
+					return Err(refuse("a dense input does not fit its type"));
+				}
 				InputData::Dense(t.to_tensor().map_err(|e| alloc::format!("{e:?}").into_bytes())?)
 			},
 		});
