@@ -135,20 +135,25 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let time_limit = std::time::Duration::from_secs(cli.verity_inference_timeout.max(1));
+			let role = cli.dispute_role();
 			runner.run_node_until_exit(|mut config| async move {
 				// Pruned jobs delete this node's off-chain records of them through indexing.
 				config.offchain_worker.indexing_enabled = true;
 				match config.network.network_backend {
-					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
-						sc_network::NetworkWorker<
-							Block,
-							<Block as sp_runtime::traits::Block>::Hash,
-						>,
-					>(config, time_limit)
-					.map_err(sc_cli::Error::Service),
+					sc_network::config::NetworkBackendType::Libp2p => {
+						service::new_full::<
+							sc_network::NetworkWorker<
+								Block,
+								<Block as sp_runtime::traits::Block>::Hash,
+							>,
+						>(config, time_limit, role)
+						.map_err(sc_cli::Error::Service)
+					},
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, time_limit)
-							.map_err(sc_cli::Error::Service)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(
+							config, time_limit, role,
+						)
+						.map_err(sc_cli::Error::Service)
 					},
 				}
 			})

@@ -142,6 +142,7 @@ pub fn new_full<
 >(
 	config: Configuration,
 	inference_time_limit: std::time::Duration,
+	dispute_role: crate::executor::DisputeRole,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -204,6 +205,7 @@ pub fn new_full<
 		config.data_path.join("verity").join("traces"),
 		config.prometheus_registry(),
 		inference_time_limit,
+		dispute_role,
 	)
 	.map_err(|e| ServiceError::Other(format!("inference engine: {e}")))?;
 

@@ -150,7 +150,9 @@ fn wasm_and_native_one_steps_agree_on_every_chunk_of_the_zoo_models() {
 	let mut steps = 0;
 	for name in ["mlp", "lenet", "qmlp", "residual"] {
 		let (graph, inputs) = zoo_case(name);
-		let trace = graph.run(&inputs, TraceOptions { keep_node_outputs: true }).expect("runs");
+		let trace = graph
+			.run(&inputs, TraceOptions { keep_node_outputs: true, ..Default::default() })
+			.expect("runs");
 		let mut values = vec![None; graph.values.len()];
 		for (v, t) in graph.inputs.iter().zip(&inputs) {
 			values[*v as usize] = Some(t.clone());
@@ -255,7 +257,9 @@ fn measure_the_one_step_at_the_fan_in_limit_in_wasm() {
 	for (name, onnx, inputs) in cases {
 		let graph = Graph::from_onnx(&onnx).expect("imports");
 		let node = &graph.step_nodes().expect("index")[0];
-		let trace = graph.run(&inputs, TraceOptions { keep_node_outputs: true }).expect("runs");
+		let trace = graph
+			.run(&inputs, TraceOptions { keep_node_outputs: true, ..Default::default() })
+			.expect("runs");
 		// One entry per node input (a Conv's omitted bias included).
 		let dense: Vec<Option<&Tensor>> = (0..node.inputs.len())
 			.map(|i| inputs.get(i).filter(|_| node.inputs[i].is_some()))

@@ -191,7 +191,7 @@ impl_runtime_apis! {
 		}
 	}
 
-	#[api_version(2)]
+	#[api_version(3)]
 	impl verity_runtime_api::VerityApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn model(id: ModelId) -> Option<views::Model> {
 			views::model(id)
@@ -237,6 +237,22 @@ impl_runtime_apis! {
 			chunk: u32,
 		) -> Result<verity_primitives::dispute::StepVerdict, Vec<u8>> {
 			views::dispute_step(node, inputs, witness, output, chunk)
+		}
+
+		fn disputes(
+			after: Option<pallet_verity_disputes::GameId>,
+			limit: u32,
+		) -> Vec<(
+			pallet_verity_disputes::GameId,
+			pallet_verity_disputes::Game<AccountId, Balance, BlockNumber>,
+		)> {
+			views::disputes(after, limit)
+		}
+
+		fn executor(
+			who: AccountId,
+		) -> Option<pallet_verity_inference::ExecutorInfo<Balance, BlockNumber>> {
+			pallet_verity_inference::Executors::<Runtime>::get(who)
 		}
 	}
 

@@ -58,7 +58,8 @@ pub mod opaque {
 			pub aura: super::Aura,
 			/// Finality voting key.
 			pub grandpa: super::Grandpa,
-			/// Executor key (`vrty`): signs `Inference.post_results`.
+			/// Executor key (`vrty`): signs `Inference.post_results` and the moves and challenges of
+			/// `Disputes` (a watcher challenges from it).
 			pub verity: pallet_verity_inference::crypto::Public,
 		}
 	}
@@ -70,7 +71,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("verity"),
 	impl_name: alloc::borrow::Cow::Borrowed("verity"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 3,

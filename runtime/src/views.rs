@@ -35,6 +35,20 @@ pub fn models(after: Option<ModelId>, limit: u32) -> Vec<Model> {
 	iter.take(limit).map(|(id, m)| view(id, m)).collect()
 }
 
+/// Up to `limit` (at most `MAX_PAGE`) open dispute games after game `after`, in storage order.
+pub fn disputes(
+	after: Option<pallet_verity_disputes::GameId>,
+	limit: u32,
+) -> Vec<(pallet_verity_disputes::GameId, pallet_verity_disputes::GameOf<Runtime>)> {
+	use pallet_verity_disputes::Games;
+	let limit = limit.min(MAX_PAGE) as usize;
+	let iter = match after {
+		Some(id) => Games::<Runtime>::iter_from(Games::<Runtime>::hashed_key_for(id)),
+		None => Games::<Runtime>::iter(),
+	};
+	iter.take(limit).collect()
+}
+
 /// A model's ONNX bytes.
 pub fn model_bytes(id: ModelId) -> Option<Vec<u8>> {
 	pallet_verity_models::Pallet::<Runtime>::model_bytes(&id)

@@ -153,12 +153,20 @@ impl LoadedModel {
 		inputs: &[Tensor],
 		keep_node_outputs: bool,
 	) -> Result<Result<Trace, NodeFailure>, EngineError> {
+		self.run_canonical_with(inputs, TraceOptions { keep_node_outputs, ..Default::default() })
+	}
+
+	/// As [`LoadedModel::run_canonical_outcome`] with any [`TraceOptions`]: a fault injected,
+	/// or one node's values captured for a dispute's move.
+	pub fn run_canonical_with(
+		&self,
+		inputs: &[Tensor],
+		options: TraceOptions,
+	) -> Result<Result<Trace, NodeFailure>, EngineError> {
 		self.check_inputs(inputs)?;
 		let start = std::time::Instant::now();
 		let limit = self.time_limit;
-		let run = self.prepared.run_until(inputs, TraceOptions { keep_node_outputs }, &mut |_| {
-			start.elapsed() <= limit
-		});
+		let run = self.prepared.run_until(inputs, options, &mut |_| start.elapsed() <= limit);
 		match run {
 			Ok(trace) => Ok(Ok(trace)),
 			Err(RunError::NodeFailed(failure)) => Ok(Err(*failure)),

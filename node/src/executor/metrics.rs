@@ -17,6 +17,16 @@ pub struct Metrics {
 	pub inference_seconds: Histogram,
 	/// Models loaded in memory.
 	pub models_cached: Gauge<U64>,
+	/// Other executors' results this node's watcher re-executed.
+	pub audits: Counter<U64>,
+	/// Games this node's accounts opened against other executors' results.
+	pub disputes_opened: Counter<U64>,
+	/// Games this node's accounts won (as executor or challenger).
+	pub disputes_won: Counter<U64>,
+	/// Games this node's accounts lost (as executor or challenger).
+	pub disputes_lost: Counter<U64>,
+	/// Moves this node computed for its accounts' games.
+	pub dispute_moves: Counter<U64>,
 }
 
 impl Metrics {
@@ -53,6 +63,26 @@ impl Metrics {
 			)?,
 			models_cached: register(
 				Gauge::new("verity_models_cached", "Models loaded in this node's cache")?,
+				registry,
+			)?,
+			audits: register(
+				Counter::new("verity_audits_total", "Other executors' results re-executed")?,
+				registry,
+			)?,
+			disputes_opened: register(
+				Counter::new("verity_disputes_opened_total", "Games opened by this node")?,
+				registry,
+			)?,
+			disputes_won: register(
+				Counter::new("verity_disputes_won_total", "Games this node's accounts won")?,
+				registry,
+			)?,
+			disputes_lost: register(
+				Counter::new("verity_disputes_lost_total", "Games this node's accounts lost")?,
+				registry,
+			)?,
+			dispute_moves: register(
+				Counter::new("verity_dispute_moves_total", "Moves computed for this node's games")?,
 				registry,
 			)?,
 		})

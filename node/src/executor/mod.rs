@@ -6,10 +6,12 @@
 //! methods call it directly for `dryRun` and trace data.
 
 mod cache;
+mod disputes;
 mod metrics;
 mod traces;
 
-pub use traces::{TraceRecord, TraceStore};
+pub use disputes::DisputeRole;
+pub use traces::{RecordKind, TraceRecord, TraceStore};
 
 use std::{
 	path::PathBuf,
@@ -22,9 +24,11 @@ use metrics::Metrics;
 use parking_lot::Mutex;
 use substrate_prometheus_endpoint::Registry;
 use verity_engine::{BothRun, LoadedModel};
-use verity_io::{Execution, InferenceBackend, Outcome};
+use verity_io::{Execution, GameReport, InferenceBackend, Outcome, Record, WatchPolicy};
 use verity_primitives::{
 	commitment::{hash, H256},
+	dispute::{Move, Turn},
+	graph::TraceOptions,
 	tensor::{Tensor, TensorBytes},
 };
 
@@ -39,6 +43,8 @@ pub struct Executor {
 	metrics: Option<Arc<Metrics>>,
 	/// Longest one canonical run may take.
 	time_limit: Duration,
+	/// How this node plays the dispute game (watching, injected faults).
+	role: DisputeRole,
 }
 
 impl Executor {
@@ -47,6 +53,7 @@ impl Executor {
 		trace_dir: PathBuf,
 		registry: Option<&Registry>,
 		time_limit: Duration,
+		role: DisputeRole,
 	) -> Result<Executor, String> {
 		let metrics = match registry {
 			Some(r) => Some(Arc::new(Metrics::register(r).map_err(|e| e.to_string())?)),
@@ -57,6 +64,7 @@ impl Executor {
 			traces: Arc::new(TraceStore::open(trace_dir)?),
 			metrics,
 			time_limit,
+			role,
 		})
 	}
 
@@ -115,7 +123,9 @@ impl Executor {
 			self.model(&model_id).ok_or_else(|| format!("model {model_id:?} not loaded"))?;
 		let tensors = to_tensors(&inputs)?;
 		let start = Instant::now();
-		let trace = match model.run_canonical_outcome(&tensors, false).map_err(|e| e.to_string())? {
+		let fault = self.role.fault;
+		let options = TraceOptions { fault, ..Default::default() };
+		let trace = match model.run_canonical_with(&tensors, options).map_err(|e| e.to_string())? {
 			Ok(trace) => trace,
 			Err(failure) => {
 				// The job's own values make node `failure.node` fail: that is its result, with
@@ -125,14 +135,20 @@ impl Executor {
 					"job {job}: node {} ({}) fails on its inputs: {}",
 					failure.node, failure.op, failure.reason
 				);
-				self.traces.store(&TraceRecord {
-					job,
-					model: model_id,
-					inputs,
-					trace_root: failure.root,
-					commitments: failure.commitments,
-					output_roots: failure.output_roots,
-				})?;
+				self.traces.store(
+					RecordKind::Executed,
+					&failure.root,
+					&TraceRecord {
+						job,
+						model: model_id,
+						inputs,
+						trace_root: failure.root,
+						commitments: failure.commitments,
+						output_roots: failure.output_roots,
+						failed: Some(failure.node),
+						fault,
+					},
+				)?;
 				let reason = format!("{}: {}", failure.op, failure.reason).into_bytes();
 				return Ok(Execution {
 					outcome: Outcome::Failed { node: failure.node, reason },
@@ -164,14 +180,20 @@ impl Executor {
 			}
 		}
 		let nodes = u32::try_from(trace.commitments.len()).map_err(|e| e.to_string())?;
-		self.traces.store(&TraceRecord {
-			job,
-			model: model_id,
-			inputs,
-			trace_root: trace.root,
-			commitments: trace.commitments,
-			output_roots: trace.output_roots,
-		})?;
+		self.traces.store(
+			RecordKind::Executed,
+			&trace.root,
+			&TraceRecord {
+				job,
+				model: model_id,
+				inputs,
+				trace_root: trace.root,
+				commitments: trace.commitments,
+				output_roots: trace.output_roots,
+				failed: None,
+				fault,
+			},
+		)?;
 		Ok(Execution {
 			outcome: Outcome::Outputs(trace.outputs.iter().map(Tensor::to_bytes).collect()),
 			trace_root: trace.root,
@@ -217,5 +239,62 @@ impl InferenceBackend for Executor {
 			Err(e) => log::warn!(target: "verity", "job {job} failed: {e}"),
 		}
 		result.map_err(String::into_bytes)
+	}
+
+	fn audit(
+		&mut self,
+		job: u64,
+		of: H256,
+		model: H256,
+		inputs: Vec<TensorBytes>,
+	) -> Result<Execution, Vec<u8>> {
+		let result = self.audit_job(job, of, model, inputs);
+		if let Some(m) = &self.metrics {
+			m.audits.inc();
+		}
+		match &result {
+			Ok(out) if out.trace_root != of => log::warn!(
+				target: "verity",
+				"audit of job {job}: trace root {:?}, the executor posted {of:?}",
+				out.trace_root
+			),
+			Ok(_) => log::info!(target: "verity", "audit of job {job}: the result checks out"),
+			Err(e) => log::warn!(target: "verity", "audit of job {job} failed: {e}"),
+		}
+		result.map_err(String::into_bytes)
+	}
+
+	fn dispute_move(
+		&mut self,
+		job: u64,
+		record: Record,
+		turn: Turn,
+	) -> Result<Option<Move>, Vec<u8>> {
+		let result = self.move_of(job, record, &turn);
+		match &result {
+			Ok(Some(_)) => {
+				if let Some(m) = &self.metrics {
+					m.dispute_moves.inc();
+				}
+			},
+			Ok(None) => {},
+			Err(e) => log::warn!(target: "verity", "job {job}: no move at {turn:?}: {e}"),
+		}
+		result.map_err(String::into_bytes)
+	}
+
+	fn watch_policy(&self) -> Option<WatchPolicy> {
+		self.role.watch
+	}
+
+	fn report(&mut self, report: GameReport) {
+		log::info!(target: "verity", "dispute game: {report:?}");
+		if let Some(m) = &self.metrics {
+			match report {
+				GameReport::Opened => m.disputes_opened.inc(),
+				GameReport::Won => m.disputes_won.inc(),
+				GameReport::Lost => m.disputes_lost.inc(),
+			}
+		}
 	}
 }

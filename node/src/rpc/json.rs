@@ -5,7 +5,7 @@ use sp_core::crypto::Ss58Codec;
 use verity_engine::{infer::hex_h256, io::json::data_json};
 use verity_primitives::tensor::{Tensor, TensorBytes};
 use verity_runtime::{AccountId, Balance, BlockNumber};
-use verity_runtime_api::{JobView, ModelView};
+use verity_runtime_api::{Game, JobView, ModelView};
 
 /// A model view as JSON.
 pub fn model(m: &ModelView<AccountId, Balance, BlockNumber>) -> Value {
@@ -94,5 +94,84 @@ pub fn job(v: &JobView<AccountId, Balance, BlockNumber>) -> Value {
 		})),
 		"inputs": tensors(&v.input_names, &v.inputs),
 		"outputs": v.outputs.as_ref().map(|o| tensors(&v.output_names, o)),
+	})
+}
+
+/// A dispute game as JSON: its parties, clocks and the phase it stands at (`phase.name`, the
+/// party `to_move`, and the phase's fields).
+pub fn game(id: u64, g: &Game<AccountId, Balance, BlockNumber>) -> Value {
+	use pallet_verity_disputes::{Claim, Party, Phase};
+	let h = |h: &verity_primitives::commitment::H256| hex_h256(h);
+	let phase = match &g.phase {
+		Phase::Reveal => json!({ "name": "Reveal" }),
+		Phase::Pick => json!({ "name": "Pick" }),
+		Phase::OpenOutput { node, output } => {
+			json!({ "name": "OpenOutput", "node": node, "output": output })
+		},
+		Phase::Bisect { node, output, at, hash } => json!({
+			"name": "Bisect", "node": node, "output": output,
+			"level": at.level, "position": at.position, "leaves": at.leaf_count, "hash": h(hash),
+		}),
+		Phase::Choose { node, output, at, left, right } => json!({
+			"name": "Choose", "node": node, "output": output,
+			"level": at.level, "position": at.position, "leaves": at.leaf_count,
+			"left": h(left), "right": h(right),
+		}),
+		Phase::Step { node, output, chunk, claim } => json!({
+			"name": "Step", "node": node, "output": output, "chunk": chunk,
+			"claim": match claim {
+				Claim::Leaf(leaf) => json!({ "leaf": h(leaf) }),
+				Claim::ExecutorFails => json!("executor says it fails"),
+				Claim::ChallengerFails => json!("challenger says it fails"),
+			},
+		}),
+		Phase::OpenLeaf { node, output, chunk, leaf } => json!({
+			"name": "OpenLeaf", "node": node, "output": output, "chunk": chunk, "leaf": h(leaf),
+		}),
+		Phase::PickElement { node, output, chunk, leaf } => json!({
+			"name": "PickElement", "node": node, "output": output, "chunk": chunk, "leaf": h(leaf),
+		}),
+		Phase::ElementStep { node, output, index, .. } => json!({
+			"name": "ElementStep", "node": node, "output": output, "element": index,
+		}),
+	};
+	let to_move = match g.phase.to_move() {
+		Party::Executor => "executor",
+		Party::Challenger => "challenger",
+	};
+	json!({
+		"game": id,
+		"job": g.job,
+		"challenger": g.challenger.to_ss58check(),
+		"executor": g.executor.to_ss58check(),
+		"trace_root": h(&g.trace_root),
+		"bond": g.bond.to_string(),
+		"phase": phase,
+		"to_move": to_move,
+		"moves": g.moves,
+		"executor_clock": g.executor_clock,
+		"challenger_clock": g.challenger_clock,
+		"deadline": g.deadline,
+		"opened_at": g.opened_at,
+	})
+}
+
+/// An executor as JSON.
+pub fn executor(
+	who: &AccountId,
+	e: &pallet_verity_inference::ExecutorInfo<Balance, BlockNumber>,
+) -> Value {
+	use pallet_verity_inference::ExecutorStatus;
+	let (status, until) = match e.status {
+		ExecutorStatus::Active => ("Active", None),
+		ExecutorStatus::Leaving(at) => ("Leaving", Some(at)),
+		ExecutorStatus::Suspended(until) => ("Suspended", Some(until)),
+	};
+	json!({
+		"executor": who.to_ss58check(),
+		"bond": e.bond.to_string(),
+		"status": status,
+		"until": until,
+		"open_jobs": e.open_jobs,
 	})
 }

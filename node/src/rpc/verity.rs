@@ -48,6 +48,23 @@ pub trait VerityApi {
 		limit: Option<u32>,
 	) -> RpcResult<Vec<Value>>;
 
+	/// An open dispute game, or null (never opened, or settled: see its `DisputeSettled`
+	/// event).
+	#[method(name = "dispute")]
+	fn dispute(&self, game: u64) -> RpcResult<Option<Value>>;
+
+	/// Up to `limit` (default and most 100) open dispute games after game `after`.
+	#[method(name = "disputes")]
+	fn disputes(&self, after: Option<u64>, limit: Option<u32>) -> RpcResult<Vec<Value>>;
+
+	/// The open dispute games on a job.
+	#[method(name = "jobDisputes")]
+	fn job_disputes(&self, job: u64) -> RpcResult<Vec<Value>>;
+
+	/// An executor (bond, status, open jobs), or null.
+	#[method(name = "executor")]
+	fn executor(&self, account: String) -> RpcResult<Option<Value>>;
+
 	/// Runs a registered model on `inputs` (`[{"dtype","shape","data"}]`) on this node, with
 	/// tract and the canonical engine, without a transaction. Unsafe: refused with
 	/// `--rpc-methods safe` (the default for an external RPC); runs on the blocking pool.
@@ -113,6 +130,12 @@ fn parse_h256(s: &str) -> RpcResult<H256> {
 		*byte = nibble(pair[0]) << 4 | nibble(pair[1]);
 	}
 	Ok(H256(out))
+}
+
+fn parse_account(account: &str) -> RpcResult<AccountId> {
+	AccountId::from_ss58check(account)
+		.or_else(|_| AccountId::from_str(account))
+		.map_err(|_| err(code::BAD_PARAMS, format!("'{account}' is not an account")))
 }
 
 fn page(limit: Option<u32>) -> u32 {
@@ -185,13 +208,37 @@ where
 		after: Option<u64>,
 		limit: Option<u32>,
 	) -> RpcResult<Vec<Value>> {
-		let who = AccountId::from_ss58check(&account)
-			.or_else(|_| AccountId::from_str(&account))
-			.map_err(|_| err(code::BAD_PARAMS, format!("'{account}' is not an account")))?;
+		let who = parse_account(&account)?;
 		let jobs = self.runtime(|api, at| {
 			api.account_jobs(at, who, after, limit.unwrap_or(MAX_JOB_PAGE).min(MAX_JOB_PAGE))
 		})?;
 		Ok(jobs.iter().map(json::job).collect())
+	}
+
+	fn dispute(&self, game: u64) -> RpcResult<Option<Value>> {
+		Ok(self.runtime(|api, at| api.dispute(at, game))?.map(|g| json::game(game, &g)))
+	}
+
+	fn disputes(&self, after: Option<u64>, limit: Option<u32>) -> RpcResult<Vec<Value>> {
+		let games = self.runtime(|api, at| api.disputes(at, after, page(limit)))?;
+		Ok(games.iter().map(|(id, g)| json::game(*id, g)).collect())
+	}
+
+	fn job_disputes(&self, job: u64) -> RpcResult<Vec<Value>> {
+		let ids = self.runtime(|api, at| api.job_disputes(at, job))?;
+		let mut games = Vec::with_capacity(ids.len());
+		for id in ids {
+			if let Some(g) = self.runtime(|api, at| api.dispute(at, id))? {
+				games.push(json::game(id, &g));
+			}
+		}
+		Ok(games)
+	}
+
+	fn executor(&self, account: String) -> RpcResult<Option<Value>> {
+		let who = parse_account(&account)?;
+		let info = self.runtime(|api, at| api.executor(at, who.clone()))?;
+		Ok(info.map(|i| json::executor(&who, &i)))
 	}
 
 	fn dry_run(&self, ext: &Extensions, model: String, inputs: Vec<Value>) -> RpcResult<Value> {
@@ -229,7 +276,7 @@ where
 		chunk: Option<u32>,
 	) -> RpcResult<Value> {
 		sc_rpc_api::check_if_safe(ext)?;
-		let record = self.executor.traces().load(job).ok_or_else(|| {
+		let record = self.executor.traces().latest_executed(job).ok_or_else(|| {
 			err(code::NOT_FOUND, format!("this node holds no trace of job {job}"))
 		})?;
 		let mut out = json!({

@@ -86,7 +86,10 @@ fn executed<T: Config>(
 	input: Tensor,
 ) -> (JobId, T::AccountId, Trace) {
 	let trace = graph
-		.run(core::slice::from_ref(&input), TraceOptions { keep_node_outputs: true })
+		.run(
+			core::slice::from_ref(&input),
+			TraceOptions { keep_node_outputs: true, ..Default::default() },
+		)
 		.expect("runs");
 	let (job, executor) = T::Jobs::executed_for_benchmark(
 		model,

@@ -437,13 +437,14 @@ impl<T: Config> Pallet<T> {
 		Ok(width as u32)
 	}
 
-	pub(crate) fn do_open_leaf(id: GameId, bytes: &[u8]) -> DispatchResult {
+	pub(crate) fn do_open_leaf(id: GameId, bytes: ChunkBytes) -> DispatchResult {
 		let game = Self::game(id)?;
 		let Phase::OpenLeaf { node, output, chunk, leaf } = game.phase else {
 			return Err(Error::<T>::WrongPhase.into());
 		};
 		let ex = Self::executed(game.job)?;
-		Self::check_leaf_bytes(&ex, node, output, chunk, leaf, bytes)?;
+		Self::check_leaf_bytes(&ex, node, output, chunk, leaf, &bytes)?;
+		OpenedLeaves::<T>::insert(id, bytes);
 		Self::advance(id, game, Phase::PickElement { node, output, chunk, leaf })
 	}
 
@@ -473,6 +474,7 @@ impl<T: Config> Pallet<T> {
 			.and_then(|c| c.checked_add(element))
 			.ok_or(Error::<T>::NoSuchElement)?;
 		let phase = Phase::ElementStep { node, output, index, value, width: width as u8 };
+		OpenedLeaves::<T>::remove(id);
 		Self::advance(id, game, phase)
 	}
 

@@ -1,6 +1,6 @@
 //! The game's storage invariants, checked by `try_state` and after every block of the tests.
 
-use crate::pallet::*;
+use crate::{pallet::*, types::Phase};
 use alloc::{collections::BTreeMap, format};
 use frame_support::traits::fungible::InspectHold;
 use pallet_verity_inference::JobSettlement;
@@ -17,6 +17,7 @@ impl<T: Config> Pallet<T> {
 	/// - `JobGames` lists exactly the open games of each job, one per challenger;
 	/// - every open game's job is executed with the game's trace root;
 	/// - a revealed list exists only for a job with an open game;
+	/// - opened chunk bytes exist only for an open game picking its element;
 	/// - each account's `ChallengeBond` hold is the bonds of its open games.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		let fail = |what: alloc::string::String| -> TryRuntimeError {
@@ -63,6 +64,11 @@ impl<T: Config> Pallet<T> {
 			}
 			if T::Jobs::executed(job).map(|ex| ex.trace_root) != Some(revealed.trace_root) {
 				return Err(fail(format!("job {job}: the revealed list is of another result")));
+			}
+		}
+		for (id, _) in OpenedLeaves::<T>::iter() {
+			if !matches!(Games::<T>::get(id).map(|g| g.phase), Some(Phase::PickElement { .. })) {
+				return Err(fail(format!("game {id}: opened bytes outside its element pick")));
 			}
 		}
 		let reason = HoldReason::ChallengeBond.into();

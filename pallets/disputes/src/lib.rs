@@ -37,6 +37,7 @@ extern crate alloc;
 mod benchmarking;
 mod game;
 mod invariants;
+pub mod offchain;
 mod settle;
 pub mod types;
 pub mod weights;
@@ -96,7 +97,10 @@ pub mod pallet {
 	/// Configuration of the pallet.
 	#[pallet::config]
 	pub trait Config:
-		frame_system::Config<RuntimeEvent: From<Event<Self>>> + pallet_verity_models::Config
+		frame_system::Config<RuntimeEvent: From<Event<Self>> + TryInto<Event<Self>>>
+		+ pallet_verity_models::Config
+		+ pallet_verity_inference::Config
+		+ frame_system::offchain::CreateSignedTransaction<Call<Self>>
 	{
 		/// The currency of bonds.
 		type Currency: MutateHold<Self::AccountId, Reason = <Self as Config>::RuntimeHoldReason>
@@ -173,6 +177,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Revealed<T: Config> =
 		StorageMap<_, Twox64Concat, JobId, RevealedTrace<T::MaxTraceValues>>;
+
+	/// The executor's bytes of the disputed chunk, opened by `open_leaf`, while the challenger
+	/// picks the element it disputes (its off-chain worker reads them here). Invariant: only
+	/// for an open game in [`Phase::PickElement`].
+	#[pallet::storage]
+	pub type OpenedLeaves<T: Config> = StorageMap<_, Twox64Concat, GameId, ChunkBytes>;
 
 	/// The games whose party to move runs out of time in each block.
 	#[pallet::storage]
@@ -296,6 +306,10 @@ pub mod pallet {
 			Self::process_timeouts(now)
 		}
 
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			offchain::run::<T>(now);
+		}
+
 		fn integrity_test() {
 			assert!(
 				T::ChallengeBond::get() >= T::DisputeSlash::get(),
@@ -414,7 +428,7 @@ pub mod pallet {
 		#[pallet::weight(T::DisputeWeightInfo::open_leaf())]
 		pub fn open_leaf(origin: OriginFor<T>, game: GameId, bytes: ChunkBytes) -> DispatchResult {
 			ensure_signed(origin)?;
-			Self::do_open_leaf(game, &bytes)
+			Self::do_open_leaf(game, bytes)
 		}
 
 		/// The challenger names the element of the chunk it disputes, with the chunk's bytes

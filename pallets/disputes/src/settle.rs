@@ -19,6 +19,7 @@ impl<T: Config> Pallet<T> {
 	/// Takes game `id` out of storage and its queues.
 	fn remove_game(id: GameId, game: &GameOf<T>) {
 		Games::<T>::remove(id);
+		OpenedLeaves::<T>::remove(id);
 		Self::unqueue(game.deadline, id);
 		JobGames::<T>::mutate_exists(game.job, |games| {
 			if let Some(list) = games {
@@ -77,6 +78,7 @@ impl<T: Config> Pallet<T> {
 		});
 		for (_, other) in JobGames::<T>::take(game.job) {
 			if let Some(g) = Games::<T>::take(other) {
+				OpenedLeaves::<T>::remove(other);
 				Self::unqueue(g.deadline, other);
 				Self::release_bond(&g.challenger, g.bond);
 				Self::deposit_event(Event::DisputeClosed { game: other, job: game.job });

@@ -320,7 +320,8 @@ impl InferenceBackend for CanonicalBackend {
 			.map(|t| t.to_tensor())
 			.collect::<Result<_, _>>()
 			.map_err(|e| format!("{e}").into_bytes())?;
-		let run = graph.try_run(&inputs, TraceOptions { keep_node_outputs: false });
+		let run =
+			graph.try_run(&inputs, TraceOptions { keep_node_outputs: false, ..Default::default() });
 		self.executions.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
 		match run {
 			Ok(trace) => Ok(Execution {

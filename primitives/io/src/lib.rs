@@ -7,7 +7,10 @@
 //! [`NO_ENGINE`].
 //!
 //! The node is expected to keep models it was given with [`inference::load_model`] in a cache
-//! and the trace data of every executed job for as long as a dispute could need it.
+//! and the trace data of every executed job for as long as a dispute could need it: one record
+//! per executed result (keyed by job and trace root, so a fork's other result never overwrites
+//! it) and one per audit (keyed by job and the audited root), from which
+//! [`inference::dispute_move`] computes the node's moves in the games it plays.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -24,7 +27,11 @@ use sp_runtime_interface::{
 	},
 	runtime_interface,
 };
-use verity_primitives::{commitment::H256, tensor::TensorBytes};
+use verity_primitives::{
+	commitment::H256,
+	dispute::{Move, Turn},
+	tensor::TensorBytes,
+};
 
 /// The error text when the node has no inference engine for off-chain calls.
 pub const NO_ENGINE: &[u8] = b"this node has no inference engine";
@@ -67,6 +74,40 @@ pub struct Execution {
 	pub nodes: u32,
 }
 
+/// Which of the node's trace records of a job a move is computed from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub enum Record {
+	/// The node's own execution of the job, whose trace root is `root` (the executor side).
+	Executed {
+		/// The trace root the node posted.
+		root: H256,
+	},
+	/// The node's audit of the result whose trace root is `of` (the watcher side).
+	Audit {
+		/// The audited result's trace root.
+		of: H256,
+	},
+}
+
+/// How a node watches other executors' results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct WatchPolicy {
+	/// The share of results audited, in parts per million (a random sample the executors
+	/// cannot predict).
+	pub audit_ppm: u32,
+}
+
+/// What the off-chain worker tells the node about its accounts' games (for its metrics).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub enum GameReport {
+	/// The node's watcher opened a game.
+	Opened,
+	/// One of the node's accounts won a game.
+	Won,
+	/// One of the node's accounts lost a game.
+	Lost,
+}
+
 /// What the node provides to the host functions.
 #[cfg(not(substrate_runtime))]
 pub trait InferenceBackend: Send {
@@ -83,6 +124,33 @@ pub trait InferenceBackend: Send {
 		model: H256,
 		inputs: Vec<TensorBytes>,
 	) -> Result<Execution, Vec<u8>>;
+	/// Re-executes `job` as a watcher to check the result whose trace root is `of`, keeping
+	/// the run as an audit record (never replacing the node's own execution record).
+	fn audit(
+		&mut self,
+		_job: u64,
+		_of: H256,
+		_model: H256,
+		_inputs: Vec<TensorBytes>,
+	) -> Result<Execution, Vec<u8>> {
+		Err(NO_ENGINE.to_vec())
+	}
+	/// The node's move at `turn` of a game on `job`, computed from `record`; `None` when it
+	/// has nothing to dispute.
+	fn dispute_move(
+		&mut self,
+		_job: u64,
+		_record: Record,
+		_turn: Turn,
+	) -> Result<Option<Move>, Vec<u8>> {
+		Err(NO_ENGINE.to_vec())
+	}
+	/// Whether (and how) this node watches other executors' results.
+	fn watch_policy(&self) -> Option<WatchPolicy> {
+		None
+	}
+	/// Counts a game event of the node's accounts.
+	fn report(&mut self, _report: GameReport) {}
 }
 
 #[cfg(not(substrate_runtime))]
@@ -151,6 +219,48 @@ pub trait Inference {
 		match self.extension::<InferenceExt>() {
 			Some(e) => e.execute(job, model, inputs),
 			None => Err(NO_ENGINE.to_vec()),
+		}
+	}
+
+	/// Re-executes `job` with `inputs` on loaded model `model` as an audit of the result whose
+	/// trace root is `of`; the node keeps the run as an audit record.
+	fn audit(
+		&mut self,
+		job: u64,
+		of: PassPointerAndReadCopy<H256, 32>,
+		model: PassPointerAndReadCopy<H256, 32>,
+		inputs: PassFatPointerAndDecode<Vec<TensorBytes>>,
+	) -> AllocateAndReturnByCodec<Result<Execution, Vec<u8>>> {
+		match self.extension::<InferenceExt>() {
+			Some(e) => e.audit(job, of, model, inputs),
+			None => Err(NO_ENGINE.to_vec()),
+		}
+	}
+
+	/// The node's move at `turn` of a game on `job`, from its trace record `record` (the model
+	/// must be loaded); `None` when it has nothing to dispute.
+	fn dispute_move(
+		&mut self,
+		job: u64,
+		record: PassFatPointerAndDecode<Record>,
+		turn: PassFatPointerAndDecode<Turn>,
+	) -> AllocateAndReturnByCodec<Result<Option<Move>, Vec<u8>>> {
+		match self.extension::<InferenceExt>() {
+			Some(e) => e.dispute_move(job, record, turn),
+			None => Err(NO_ENGINE.to_vec()),
+		}
+	}
+
+	/// Whether (and how) this node watches other executors' results; `None` without an
+	/// engine or without `--verity-watcher`.
+	fn watch_policy(&mut self) -> AllocateAndReturnByCodec<Option<WatchPolicy>> {
+		self.extension::<InferenceExt>().and_then(|e| e.watch_policy())
+	}
+
+	/// Tells the node about its accounts' games (for its metrics).
+	fn report(&mut self, report: PassFatPointerAndDecode<GameReport>) {
+		if let Some(e) = self.extension::<InferenceExt>() {
+			e.report(report);
 		}
 	}
 }

@@ -4,6 +4,7 @@
 //! `docs/disputes.md` has the protocol and its soundness argument.
 
 pub mod index;
+pub mod play;
 pub mod prove;
 pub mod step;
 pub mod tree;
@@ -12,6 +13,7 @@ pub mod tree;
 mod tests;
 
 pub use index::{Source, StepInput, StepNode, TraceLayout};
+pub use play::{next_move, Move, PartyRun, PickKind, Turn, WitnessBounds};
 pub use prove::{build_element_witness, build_witness};
 pub use step::{
 	element_step_metered, one_step, one_step_metered, ChunkWitness, ElementVerdict, InputData,

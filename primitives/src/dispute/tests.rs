@@ -38,7 +38,7 @@ pub(crate) fn all_values(g: &Graph, inputs: &[Tensor], nodes: usize) -> Vec<Opti
 	for (v, t) in &g.constants {
 		values[*v as usize] = Some(t.to_tensor().unwrap());
 	}
-	let trace = g.try_run(inputs, TraceOptions { keep_node_outputs: true });
+	let trace = g.try_run(inputs, TraceOptions { keep_node_outputs: true, ..Default::default() });
 	let node_outputs = match trace {
 		Ok(t) => t.node_outputs,
 		Err(_) => {

@@ -9,11 +9,67 @@ use crate::{
 	tensor::{shape_string, DType, Tensor},
 };
 
-/// What to keep of a run besides the outputs and commitments.
+/// What to keep of a run besides the outputs and commitments, and how to change it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TraceOptions {
 	/// Keep every node's output tensors and chunk commitments (to serve proofs later).
 	pub keep_node_outputs: bool,
+	/// Fault injection (tests, `--verity-fault`): one element of this node's first output is
+	/// changed ([`corrupt_first_element`]) and the rest of the run computed forward from it, so
+	/// that the trace is internally consistent (the hardest cheat to catch).
+	pub fault: Option<u32>,
+	/// Stop after this node and return its input and output values in [`Trace::captured`]
+	/// (what a party of a dispute proves from). The trace then covers the nodes up to it.
+	pub capture: Option<u32>,
+}
+
+/// One node's values in a run: what a dispute's moves are computed from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeValues {
+	/// Per input of the node (as the graph lists them): its value, `None` when omitted.
+	pub inputs: Vec<Option<Tensor>>,
+	/// Its outputs, or `None` when the node fails on these values.
+	pub outputs: Option<Vec<Tensor>>,
+}
+
+/// `t` with its first element changed, keeping its dtype and shape (an empty tensor is
+/// returned unchanged). The fault `--verity-fault` injects.
+pub fn corrupt_first_element(t: &Tensor) -> Tensor {
+	use crate::tensor::TensorData;
+	let mut data = t.data().clone();
+	match &mut data {
+		TensorData::F32(v) => {
+			if let Some(x) = v.first_mut() {
+				*x = if *x == 0.0 { 1.0 } else { -*x * 2.0 - 1.0 };
+			}
+		},
+		TensorData::I64(v) => {
+			if let Some(x) = v.first_mut() {
+				*x = x.wrapping_add(1);
+			}
+		},
+		TensorData::I32(v) => {
+			if let Some(x) = v.first_mut() {
+				*x = x.wrapping_add(1);
+			}
+		},
+		TensorData::I8(v) => {
+			if let Some(x) = v.first_mut() {
+				*x = x.wrapping_add(1);
+			}
+		},
+		TensorData::U8(v) => {
+			if let Some(x) = v.first_mut() {
+				*x = x.wrapping_add(1);
+			}
+		},
+		TensorData::Bool(v) => {
+			if let Some(x) = v.first_mut() {
+				*x = !*x;
+			}
+		},
+	}
+	Tensor::new(t.shape().to_vec(), data).unwrap_or_else(|_| t.clone())
 }
 
 /// A node that cannot compute on the values it was given (an index out of range taken from
@@ -85,6 +141,9 @@ pub struct Trace {
 	pub root: H256,
 	/// Per node, its output tensors and their commitments (when kept).
 	pub node_outputs: Vec<Vec<(Tensor, TensorCommitment)>>,
+	/// The captured node's values ([`TraceOptions::capture`]); the run stopped after it, so
+	/// `outputs` is empty and the commitments end with it.
+	pub captured: Option<NodeValues>,
 }
 
 impl Graph {
@@ -277,8 +336,31 @@ fn run(
 			.iter()
 			.map(|v| v.and_then(|v| values.get(v as usize)).and_then(Slot::get))
 			.collect();
+		// The captured node's inputs as the graph lists them (preparing may have given a
+		// node a relaid-out copy of a constant; a dispute proves against the original).
+		let captured_inputs = (options.capture == Some(index)).then(|| {
+			graph.nodes.get(k).map_or_else(Vec::new, |original| {
+				original
+					.inputs
+					.iter()
+					.map(|v| v.and_then(|v| values.get(v as usize)).and_then(Slot::get).cloned())
+					.collect::<Vec<_>>()
+			})
+		});
 		let outs = match ops::eval(&node.op, &types, &refs) {
 			Ok(outs) => outs,
+			Err(ops::KernelError::IndexOutOfRange(_)) if captured_inputs.is_some() => {
+				let root = trace_root(&commitments);
+				let captured = captured_inputs.map(|inputs| NodeValues { inputs, outputs: None });
+				return Ok(Trace {
+					outputs: Vec::new(),
+					root,
+					output_roots,
+					commitments,
+					node_outputs,
+					captured,
+				});
+			},
 			// Only an index taken from the data is the values' fault; any other kernel error
 			// is the engine's or the graph's, not a result to post.
 			Err(e @ ops::KernelError::IndexOutOfRange(_)) => {
@@ -296,10 +378,28 @@ fn run(
 				return Err(RunError::Internal(format!("node {k} ({}): {e}", node.onnx_op)));
 			},
 		};
+		let mut outs = outs;
+		if options.fault == Some(index) {
+			if let Some(first) = outs.first_mut() {
+				*first = corrupt_first_element(first);
+			}
+		}
 		let commits: Vec<TensorCommitment> = outs.iter().map(commit_tensor).collect();
 		let roots: Vec<H256> = commits.iter().map(|c| c.root).collect();
 		commitments.push(node_commitment(index, &roots));
 		output_roots.push(roots);
+		if let Some(inputs) = captured_inputs {
+			let captured = Some(NodeValues { inputs, outputs: Some(outs) });
+			let root = trace_root(&commitments);
+			return Ok(Trace {
+				outputs: Vec::new(),
+				root,
+				output_roots,
+				commitments,
+				node_outputs,
+				captured,
+			});
+		}
 		if options.keep_node_outputs {
 			node_outputs.push(outs.iter().cloned().zip(commits).collect());
 		}
@@ -330,7 +430,14 @@ fn run(
 				.ok_or_else(|| RunError::Internal(format!("output {v} missing")))
 		})
 		.collect::<Result<Vec<_>, _>>()?;
-	Ok(Trace { outputs, root: trace_root(&commitments), output_roots, commitments, node_outputs })
+	Ok(Trace {
+		outputs,
+		root: trace_root(&commitments),
+		output_roots,
+		commitments,
+		node_outputs,
+		captured: None,
+	})
 }
 
 /// A value during a run.

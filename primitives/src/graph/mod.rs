@@ -18,7 +18,9 @@ use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
 
 pub use convert::onnx_type_name;
-pub use exec::{NodeFailure, PreparedGraph, RunError, Trace, TraceOptions};
+pub use exec::{
+	corrupt_first_element, NodeFailure, NodeValues, PreparedGraph, RunError, Trace, TraceOptions,
+};
 
 use crate::{
 	cost::{Budget, Limit},

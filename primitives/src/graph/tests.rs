@@ -27,7 +27,9 @@ fn mlp_imports_and_runs_deterministically() {
 	assert_eq!(ops, vec!["Gemm", "Relu", "MatMul", "Add", "Softmax"]);
 	let x = Tensor::f32(vec![1, 16], input(16, 2)).unwrap();
 	let t1 = g.run(&[x.clone()], TraceOptions::default()).unwrap();
-	let t2 = g.run(&[x.clone()], TraceOptions { keep_node_outputs: true }).unwrap();
+	let t2 = g
+		.run(&[x.clone()], TraceOptions { keep_node_outputs: true, ..Default::default() })
+		.unwrap();
 	assert_eq!(t1.root, t2.root);
 	assert_eq!(t1.commitments.len(), 5);
 	assert_eq!(t2.node_outputs.len(), 5);
@@ -275,4 +277,48 @@ fn fold_heavy_models_use_most_of_the_fold_budget() {
 		Graph::from_onnx_within(&worst, &tight),
 		Err(GraphError::OverBudget { limit: crate::cost::Limit::FoldWork, .. })
 	));
+}
+
+#[test]
+fn a_captured_node_has_the_values_of_the_full_run_and_a_fault_runs_forward() {
+	// MLP's Gemm has a transposed constant B, which preparing relays out: the captured inputs
+	// must still be the graph's own (what a dispute proves against).
+	let bytes = zoo::mlp(&[16, 8, 4], 1).unwrap();
+	let g = Graph::from_onnx(&bytes).unwrap();
+	let x = Tensor::f32(vec![1, 16], input(16, 2)).unwrap();
+	let full = g.run(&[x.clone()], TraceOptions { keep_node_outputs: true, ..Default::default() });
+	let full = full.unwrap();
+	let prepared = g.clone().prepare().unwrap();
+	for k in 0..g.nodes.len() {
+		let options = TraceOptions { capture: Some(k as u32), ..Default::default() };
+		let t = prepared.run(&[x.clone()], options).unwrap();
+		let captured = t.captured.unwrap();
+		let outs: Vec<Tensor> = full.node_outputs[k].iter().map(|(t, _)| t.clone()).collect();
+		assert_eq!(captured.outputs, Some(outs), "node {k}");
+		assert_eq!(t.commitments[..], full.commitments[..=k], "node {k}");
+		for (i, v) in g.nodes[k].inputs.iter().enumerate() {
+			let expected = v.map(|v| {
+				let from_node = g.nodes.iter().enumerate().find_map(|(j, n)| {
+					let o = n.outputs.iter().position(|o| *o == v)?;
+					Some(full.node_outputs[j][o].0.clone())
+				});
+				let constant = g.constants.iter().find(|(c, _)| *c == v);
+				from_node
+					.or_else(|| constant.map(|(_, t)| t.to_tensor().unwrap()))
+					.unwrap_or_else(|| x.clone())
+			});
+			assert_eq!(captured.inputs[i], expected, "node {k} input {i}");
+		}
+	}
+	// A fault at node 1 changes its first element and everything computed from it.
+	let faulty = g.run(
+		&[x.clone()],
+		TraceOptions { fault: Some(1), keep_node_outputs: true, ..Default::default() },
+	);
+	let faulty = faulty.unwrap();
+	assert_eq!(faulty.commitments[0], full.commitments[0]);
+	assert_ne!(faulty.commitments[1], full.commitments[1]);
+	assert_eq!(faulty.node_outputs[1][0].0, corrupt_first_element(&full.node_outputs[1][0].0));
+	assert_ne!(faulty.outputs, full.outputs);
+	assert_ne!(faulty.root, full.root);
 }

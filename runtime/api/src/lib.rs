@@ -3,14 +3,14 @@
 //! What the node's `verity_*` RPC methods and clients read from the chain: models with their
 //! specs and the cost of a job, jobs with their inputs and outputs, paged lists, a model's
 //! ONNX bytes (for `dryRun` and for executors' nodes), dispute games, and the one-step as the
-//! runtime computes it (version 2).
+//! runtime computes it (version 2), executors (version 3).
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
-use pallet_verity_inference::{Job, JobId};
+use pallet_verity_inference::{ExecutorInfo, Job, JobId};
 use pallet_verity_models::{IoSpec, ModelId, ModelStatus};
 use scale_info::TypeInfo;
 use verity_primitives::{
@@ -96,7 +96,7 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 }
 
 sp_api::decl_runtime_apis! {
-	/// Models, jobs and disputes.
+	/// Models, jobs, executors and disputes.
 	#[api_version(2)]
 	pub trait VerityApi<AccountId, Balance, BlockNumber>
 	where
@@ -135,5 +135,11 @@ sp_api::decl_runtime_apis! {
 			output: u32,
 			chunk: u32,
 		) -> Result<StepVerdict, Vec<u8>>;
+		/// Up to `limit` (at most [`MAX_PAGE`]) open games after game `after`, in storage order.
+		#[api_version(3)]
+		fn disputes(after: Option<GameId>, limit: u32) -> Vec<(GameId, Game<AccountId, Balance, BlockNumber>)>;
+		/// An executor: its bond, status and open jobs.
+		#[api_version(3)]
+		fn executor(who: AccountId) -> Option<ExecutorInfo<Balance, BlockNumber>>;
 	}
 }

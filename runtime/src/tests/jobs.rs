@@ -122,7 +122,9 @@ fn a_job_from_submit_to_finalized() {
 
 		// Alice posts the canonical result (as her node's worker would).
 		let graph = Graph::from_onnx(&bytes).expect("valid");
-		let trace = graph.run(&[input()], TraceOptions { keep_node_outputs: false }).expect("runs");
+		let trace = graph
+			.run(&[input()], TraceOptions { keep_node_outputs: false, ..Default::default() })
+			.expect("runs");
 		let output = JobTensor::from_tensor_bytes(&trace.outputs[0].to_bytes()).expect("fits");
 		let result = JobResult {
 			job: 0,

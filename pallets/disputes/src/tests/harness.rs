@@ -5,14 +5,15 @@ pub use crate::{mock::*, *};
 pub use frame_support::{
 	assert_err_ignore_postinfo, assert_noop, assert_ok, traits::fungible::InspectHold,
 };
-use pallet_verity_inference::{JobResult, JobTensor, Outcome};
+use pallet_verity_inference::{JobResult, JobSettlement, JobTensor, Outcome};
 pub use pallet_verity_models::ModelId;
+use sp_runtime::traits::Dispatchable;
 use verity_primitives::{
 	commitment::{commit_tensor, hash, node_commitment, trace_root, TensorCommitment, H256},
-	dispute::build_witness,
-	graph::Graph,
+	dispute::{build_witness, next_move, Move, PartyRun, Turn},
+	graph::{Graph, NodeValues},
 	ops::{eval, NodeTypes},
-	tensor::{Tensor, TensorData},
+	tensor::Tensor,
 };
 
 /// One party's canonical run of a job.
@@ -30,35 +31,10 @@ pub struct Run {
 	pub outputs: Vec<Tensor>,
 }
 
-/// `t` with one element changed (the first), keeping its dtype and shape.
+/// `t` with one element changed (the first), keeping its dtype and shape: the fault
+/// `--verity-fault` injects.
 pub fn corrupted(t: &Tensor) -> Tensor {
-	let data = match t.data().clone() {
-		TensorData::F32(mut v) => {
-			v[0] = if v[0] == 0.0 { 1.0 } else { -v[0] * 2.0 - 1.0 };
-			TensorData::F32(v)
-		},
-		TensorData::I64(mut v) => {
-			v[0] = v[0].wrapping_add(1);
-			TensorData::I64(v)
-		},
-		TensorData::I32(mut v) => {
-			v[0] = v[0].wrapping_add(1);
-			TensorData::I32(v)
-		},
-		TensorData::I8(mut v) => {
-			v[0] = v[0].wrapping_add(1);
-			TensorData::I8(v)
-		},
-		TensorData::U8(mut v) => {
-			v[0] = v[0].wrapping_add(1);
-			TensorData::U8(v)
-		},
-		TensorData::Bool(mut v) => {
-			v[0] = !v[0];
-			TensorData::Bool(v)
-		},
-	};
-	Tensor::new(t.shape().to_vec(), data).unwrap()
+	verity_primitives::graph::corrupt_first_element(t)
 }
 
 /// Runs `graph` on `inputs` with the canonical kernels node by node; with `corrupt`, one
@@ -236,13 +212,47 @@ pub fn play(id: GameId, model: &ModelId, graph: &Graph, exec: &Run, chal: &Run) 
 	play_narrowing(id, model, graph, exec, chal, false)
 }
 
-/// Plays game `id` to its end: the executor moves from `exec`, the challenger from `chal`,
-/// each answering in the block after the other's move; with `narrow`, the challenger narrows
-/// the step to one element. A party that cannot make a valid move (a cheater whose witness
-/// does not verify) waits, and loses on its clock.
+/// A party's run as the player reads it.
+pub struct View<'a> {
+	/// The model's graph.
+	pub graph: &'a Graph,
+	/// The party's run.
+	pub run: &'a Run,
+}
+
+impl PartyRun for View<'_> {
+	fn graph(&self) -> &Graph {
+		self.graph
+	}
+
+	fn roots(&self) -> &[H256] {
+		&self.run.roots
+	}
+
+	fn failed_node(&self) -> Option<u32> {
+		None
+	}
+
+	fn node_values(&mut self, node: u32) -> Result<NodeValues, String> {
+		let n = self.graph.nodes.get(node as usize).ok_or("no such node")?;
+		let value = |v: u32| self.run.values[v as usize].clone();
+		Ok(NodeValues {
+			inputs: n.inputs.iter().map(|v| v.and_then(value)).collect(),
+			outputs: n.outputs.iter().map(|v| value(*v)).collect(),
+		})
+	}
+}
+
+/// Plays game `id` to its end as the nodes' off-chain workers do: each party's move is the
+/// player's (`verity_primitives::dispute::play`) at the turn the pallet gives
+/// (`Disputes::turn`), made with the call `Disputes::call_of` builds; the executor from
+/// `exec`, the challenger from `chal`, each answering in the block after the other's move.
+/// With `narrow`, the challenger narrows every step to one element. A party without a valid
+/// move (a cheater whose witness does not verify, a challenger with nothing to dispute)
+/// waits, and loses on its clock.
 pub fn play_narrowing(
 	id: GameId,
-	model: &ModelId,
+	_model: &ModelId,
 	graph: &Graph,
 	exec: &Run,
 	chal: &Run,
@@ -253,93 +263,31 @@ pub fn play_narrowing(
 	let game0 = Games::<Test>::get(id).unwrap();
 	let (executor, challenger, job) = (game0.executor, game0.challenger, game0.job);
 	while let Some(game) = Games::<Test>::get(id) {
-		let moved = match game.phase {
-			Phase::Reveal => Disputes::reveal(
-				RuntimeOrigin::signed(executor),
-				id,
-				exec.roots.clone().try_into().unwrap(),
-				None,
-			),
-			Phase::Pick => match first_difference(graph, chal, &exec.roots) {
-				Some((node, output)) => Disputes::pick(
-					RuntimeOrigin::signed(challenger),
-					id,
-					node,
-					output,
-					PickClaim::Wrong,
-				),
-				None => Err(Error::<Test>::WrongPhase.into()),
-			},
-			Phase::OpenOutput { node, output } => Disputes::open_output(
-				RuntimeOrigin::signed(executor),
-				id,
-				exec.commitments[node as usize][output as usize].chunks_root,
-			),
-			Phase::Bisect { node, output, at, .. } => {
-				let rows = rows(&exec.commitments[node as usize][output as usize].leaf_hashes);
-				let below = &rows[at.level as usize - 1];
-				let p = at.position as usize * 2;
-				Disputes::bisect(RuntimeOrigin::signed(executor), id, below[p], below[p + 1])
-			},
-			Phase::Choose { node, output, at, left, .. } => {
-				let rows = rows(&chal.commitments[node as usize][output as usize].leaf_hashes);
-				let mine = rows[at.level as usize - 1][at.position as usize * 2];
-				Disputes::choose(RuntimeOrigin::signed(challenger), id, mine == left)
-			},
-			Phase::Step { claim: Claim::Leaf(_), .. } if narrow => {
-				Disputes::split(RuntimeOrigin::signed(challenger), id)
-			},
-			Phase::OpenLeaf { node, output, chunk, .. } => Disputes::open_leaf(
-				RuntimeOrigin::signed(executor),
-				id,
-				chunk_bytes(graph, exec, node, output, chunk).try_into().unwrap(),
-			),
-			Phase::PickElement { node, output, chunk, .. } => {
-				let theirs = chunk_bytes(graph, exec, node, output, chunk);
-				let mine = chunk_bytes(graph, chal, node, output, chunk);
-				let v = graph.nodes[node as usize].outputs[output as usize];
-				let width = chal.values[v as usize].as_ref().unwrap().dtype().size();
-				let e = (0..theirs.len() / width)
-					.find(|e| {
-						theirs[e * width..(e + 1) * width] != mine[e * width..(e + 1) * width]
-					})
-					.unwrap_or(0);
-				Disputes::pick_element(
-					RuntimeOrigin::signed(challenger),
-					id,
-					e as u32,
-					theirs.try_into().unwrap(),
-				)
-			},
-			Phase::ElementStep { node, output, index, .. } => {
-				let step_node = Models::step_node(model, node).unwrap();
-				let dense: Vec<Option<&Tensor>> = graph.nodes[node as usize]
-					.inputs
-					.iter()
-					.map(|v| v.and_then(|v| chal.values[v as usize].as_ref()))
-					.collect();
-				let w = verity_primitives::dispute::build_element_witness(
-					&step_node, &dense, output, index,
-				)
-				.unwrap();
-				let w: WitnessOf<Test> = w
-					.iter()
-					.map(|i| InputWitnessArg::from_witness(i).unwrap())
-					.collect::<Vec<_>>()
-					.try_into()
-					.unwrap();
-				witness_bytes = codec::Encode::encoded_size(&w);
-				Disputes::step(RuntimeOrigin::signed(challenger), id, w)
+		let (who, run) = match game.phase.to_move() {
+			Party::Executor => (executor, exec),
+			Party::Challenger => (challenger, chal),
+		};
+		let ex = <Test as Config>::Jobs::executed(job).unwrap();
+		let mut turn = Disputes::turn(id, &game, &ex).expect("the game's state is complete");
+		if let Turn::Step { bounds: Some(b), .. } = &mut turn {
+			if narrow {
+				b.max_chunks = 0;
+			}
+		}
+		let moved = match next_move(&turn, &mut View { graph, run }) {
+			Ok(Some(mv)) => {
+				if let Move::Step { witness } = &mv {
+					witness_bytes =
+						codec::Encode::encoded_size(&Disputes::witness_arg(witness).unwrap());
+				}
+				let call = Disputes::call_of(id, mv).expect("the move fits a call");
+				RuntimeCall::Disputes(call)
+					.dispatch(RuntimeOrigin::signed(who))
 					.map(|_| ())
 					.map_err(|e| e.error)
 			},
-			Phase::Step { node, output, chunk, .. } => {
-				let w = witness(model, graph, chal, node, output, chunk);
-				witness_bytes = codec::Encode::encoded_size(&w);
-				Disputes::step(RuntimeOrigin::signed(challenger), id, w)
-					.map(|_| ())
-					.map_err(|e| e.error)
-			},
+			Ok(None) => Err(Error::<Test>::WrongPhase.into()),
+			Err(e) => Err(sp_runtime::DispatchError::Other(Box::leak(e.into_boxed_str()))),
 		};
 		if moved.is_err() {
 			run_to(game.deadline);

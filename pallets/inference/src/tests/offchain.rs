@@ -43,7 +43,13 @@ fn the_worker_executes_once_and_posts_the_canonical_result() {
 		let graph = Graph::from_onnx(&model_bytes()).unwrap();
 		let input = inputs()[0].to_tensor_bytes().to_tensor().unwrap();
 		let trace = graph
-			.run(&[input], verity_primitives::graph::TraceOptions { keep_node_outputs: false })
+			.run(
+				&[input],
+				verity_primitives::graph::TraceOptions {
+					keep_node_outputs: false,
+					..Default::default()
+				},
+			)
 			.unwrap();
 		assert_eq!(results.len(), 1);
 		assert_eq!(results[0].trace_root, trace.root);
