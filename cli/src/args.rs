@@ -32,9 +32,36 @@ pub enum Command {
 	/// Submit inference jobs and follow them.
 	#[command(subcommand)]
 	Job(JobCmd),
-	/// Join the set of executors that run jobs.
+	/// Join the set of executors that run jobs, and inspect executors.
 	#[command(subcommand)]
 	Executor(ExecutorCmd),
+	/// Inspect and follow the dispute games that challenge results.
+	#[command(subcommand)]
+	Dispute(DisputeCmd),
+}
+
+/// `verity dispute ...`.
+#[derive(Debug, Subcommand)]
+pub enum DisputeCmd {
+	/// List the open games (of one job with `--job`).
+	List {
+		/// Only the games on this job.
+		#[arg(long)]
+		job: Option<u64>,
+	},
+	/// Show an open game: its parties, bond, clocks and where it stands.
+	Show {
+		/// The game's id.
+		id: u64,
+	},
+	/// Follow a game block by block, printing each move, until it is settled.
+	Watch {
+		/// The game's id.
+		id: u64,
+		/// Give up after this many seconds.
+		#[arg(long, value_name = "SECS", default_value_t = 300)]
+		timeout: u64,
+	},
 }
 
 /// `verity model ...`.
@@ -121,6 +148,12 @@ pub enum ExecutorCmd {
 		/// The bond, in planck.
 		#[arg(long, value_name = "PLANCK")]
 		bond: u128,
+	},
+	/// Show an executor: its bond, status (active, leaving, suspended after a lost dispute)
+	/// and open jobs.
+	Show {
+		/// The executor's SS58 address.
+		account: String,
 	},
 }
 

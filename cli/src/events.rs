@@ -72,3 +72,59 @@ pub fn find<E: DecodeAsEvent>(events: &Events, name: &str) -> Result<E, CliError
 		None => Err(CliError::Chain(format!("the extrinsic emitted no {name} event"))),
 	}
 }
+
+/// How a dispute game ended (`pallet_verity_disputes::Ending`).
+#[derive(Clone, Debug, PartialEq, Eq, scale_decode::DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub enum Ending {
+	/// The one-step decided.
+	Step,
+	/// The posted outputs are not the ones the revealed list gives.
+	OutputsUnbound,
+	/// The loser ran out of its clock.
+	Timeout,
+	/// A failed result named a node that cannot fail on values.
+	ImpossibleFailure,
+}
+
+/// `Disputes.DisputeSettled`: a game ended with a winner.
+#[derive(Clone, Debug, PartialEq, Eq, scale_decode::DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct DisputeSettled {
+	/// The game.
+	pub game: u64,
+	/// The job.
+	pub job: u64,
+	/// The winner.
+	pub winner: AccountId32,
+	/// The loser.
+	pub loser: AccountId32,
+	/// Taken from the loser.
+	pub slashed: u128,
+	/// Given to the winner (the rest of `slashed` went to the treasury).
+	pub reward: u128,
+	/// How it ended.
+	pub ending: Ending,
+}
+
+impl DecodeAsEvent for DisputeSettled {
+	fn is_event(pallet: &str, event: &str) -> bool {
+		pallet == "Disputes" && event == "DisputeSettled"
+	}
+}
+
+/// `Disputes.DisputeClosed`: a game ended without a winner (another game refuted the result).
+#[derive(Clone, Debug, PartialEq, Eq, scale_decode::DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct DisputeClosed {
+	/// The game.
+	pub game: u64,
+	/// The job.
+	pub job: u64,
+}
+
+impl DecodeAsEvent for DisputeClosed {
+	fn is_event(pallet: &str, event: &str) -> bool {
+		pallet == "Disputes" && event == "DisputeClosed"
+	}
+}

@@ -11,6 +11,53 @@ use crate::error::CliError;
 /// Elements shown per tensor in text mode.
 pub const TEXT_MAX_ELEMENTS: usize = 64;
 
+/// The chain's unit and its decimals (the chain spec's `tokenSymbol`, `tokenDecimals`).
+pub const UNIT: (&str, u32) = ("UNIT", 12);
+
+/// An amount in planck as the chain's unit with its decimals, trailing zeros cut:
+/// `1982115000000` is `1.982115 UNIT`.
+pub fn units(planck: u128) -> String {
+	let (symbol, decimals) = UNIT;
+	let one = 10u128.pow(decimals);
+	let (whole, frac) = (planck / one, planck % one);
+	if frac == 0 {
+		return format!("{whole} {symbol}");
+	}
+	let digits = format!("{frac:0width$}", width = decimals as usize);
+	format!("{whole}.{} {symbol}", digits.trim_end_matches('0'))
+}
+
+/// Field `key` of `v` (an amount in planck) in the chain's unit, or as it is when it is not an
+/// amount.
+pub fn units_field(v: &Value, key: &str) -> String {
+	u128_field(v, key).map(units).unwrap_or_else(|_| field(v, key))
+}
+
+/// An SS58 address with the name of the well-known dev account it is, if it is one:
+/// `5GrwvaEF... (Alice)`.
+pub fn who(address: &str) -> String {
+	use subxt_signer::sr25519::dev;
+	let named = [
+		("Alice", dev::alice()),
+		("Bob", dev::bob()),
+		("Charlie", dev::charlie()),
+		("Dave", dev::dave()),
+		("Eve", dev::eve()),
+		("Ferdie", dev::ferdie()),
+	];
+	for (name, key) in named {
+		if key.public_key().to_account_id().to_string() == address {
+			return format!("{address} ({name})");
+		}
+	}
+	address.to_string()
+}
+
+/// Field `key` of `v`, an address, with its dev-account name.
+pub fn who_field(v: &Value, key: &str) -> String {
+	who(&field(v, key))
+}
+
 /// `v` as one line of compact JSON.
 pub fn json_line(v: &Value) -> String {
 	v.to_string()
@@ -137,15 +184,18 @@ pub fn job_text(j: &Value) -> String {
 		format!("job          {}", field(j, "job_id")),
 		format!("status       {} (attempt {})", field(j, "status"), field(j, "attempts")),
 		format!("model        {}", field(j, "model")),
-		format!("submitter    {}", field(j, "submitter")),
-		format!("executor     {}", field(j, "executor")),
+		format!("submitter    {}", who_field(j, "submitter")),
+		format!("executor     {}", who_field(j, "executor")),
 		format!(
 			"fee          {} (royalty {} to {})",
-			field(j, "fee"),
-			field(j, "royalty"),
-			field(j, "model_owner")
+			units_field(j, "fee"),
+			units_field(j, "royalty"),
+			who_field(j, "model_owner")
 		),
-		format!("deposit      {} (for the job's data, until it is pruned)", field(j, "deposit")),
+		format!(
+			"deposit      {} (for the job's data, until it is pruned)",
+			units_field(j, "deposit")
+		),
 		format!("submitted    block {} (due block {})", field(j, "submitted_at"), field(j, "due")),
 	];
 	if !j.get("trace_root").is_none_or(Value::is_null) {
@@ -176,6 +226,85 @@ pub fn job_text(j: &Value) -> String {
 		}
 	}
 	lines.join("\n")
+}
+
+/// A dispute game of `verity_dispute` as text: parties, bond, clocks and where it stands.
+pub fn dispute_text(g: &Value) -> String {
+	let phase = &g["phase"];
+	[
+		format!("game         {} on job {}", field(g, "game"), field(g, "job")),
+		format!("challenger   {} (bond {})", who_field(g, "challenger"), units_field(g, "bond")),
+		format!("executor     {}", who_field(g, "executor")),
+		format!("trace root   {}", field(g, "trace_root")),
+		format!("stands at    {}", phase_text(phase)),
+		format!(
+			"to move      {} (by block {}; clocks: executor {}, challenger {} blocks)",
+			field(g, "to_move"),
+			field(g, "deadline"),
+			field(g, "executor_clock"),
+			field(g, "challenger_clock")
+		),
+		format!("moves        {} since block {}", field(g, "moves"), field(g, "opened_at")),
+	]
+	.join("\n")
+}
+
+/// A game's phase in a few words: `Bisect node 2 output 0 (level 3, position 1 of 16 chunks)`.
+pub fn phase_text(p: &Value) -> String {
+	let name = field(p, "name");
+	let at = || format!("node {} output {}", field(p, "node"), field(p, "output"));
+	match name.as_str() {
+		"Reveal" => "Reveal (the executor's list of output roots is owed)".into(),
+		"Pick" => "Pick (the challenger names the node it disputes)".into(),
+		"OpenOutput" => format!("OpenOutput {} (its chunks root is owed)", at()),
+		"Bisect" | "Choose" => format!(
+			"{name} {} (level {}, position {} of {} chunks)",
+			at(),
+			field(p, "level"),
+			field(p, "position"),
+			field(p, "leaves")
+		),
+		"Step" => format!("Step {} chunk {} (the one-step is owed)", at(), field(p, "chunk")),
+		"OpenLeaf" | "PickElement" => format!("{name} {} chunk {}", at(), field(p, "chunk")),
+		"ElementStep" => format!("ElementStep {} element {}", at(), field(p, "element")),
+		other => other.to_string(),
+	}
+}
+
+/// Dispute games as a table, one line each.
+pub fn disputes_table(games: &[Value]) -> String {
+	if games.is_empty() {
+		return "no open disputes".into();
+	}
+	let mut lines =
+		vec![format!("{:<6} {:<6} {:<12} {:<10} {}", "GAME", "JOB", "TO MOVE", "MOVES", "PHASE")];
+	for g in games {
+		lines.push(format!(
+			"{:<6} {:<6} {:<12} {:<10} {}",
+			field(g, "game"),
+			field(g, "job"),
+			field(g, "to_move"),
+			field(g, "moves"),
+			phase_text(&g["phase"])
+		));
+	}
+	lines.join("\n")
+}
+
+/// An executor of `verity_executor` as text.
+pub fn executor_text(e: &Value) -> String {
+	let status = match (field(e, "status").as_str(), field(e, "until")) {
+		("Suspended", until) => format!("Suspended until block {until}"),
+		("Leaving", at) => format!("Leaving (bond withdrawable from block {at})"),
+		(other, _) => other.to_string(),
+	};
+	[
+		format!("executor     {}", who_field(e, "executor")),
+		format!("bond         {}", units_field(e, "bond")),
+		format!("status       {status}"),
+		format!("open jobs    {}", field(e, "open_jobs")),
+	]
+	.join("\n")
 }
 
 #[cfg(test)]

@@ -49,6 +49,41 @@ pub async fn best_number(chain: &Chain) -> Result<u64, CliError> {
 		.ok_or_else(|| CliError::rpc("chain_getHeader", "no block number in the header"))
 }
 
+/// The open dispute game `id`, or `None` (never opened, or settled).
+pub async fn dispute(chain: &Chain, id: u64) -> Result<Option<Value>, CliError> {
+	let v = chain.request("verity_dispute", rpc_params![id]).await?;
+	Ok(non_null(v))
+}
+
+/// The open dispute games on job `job`.
+pub async fn job_disputes(chain: &Chain, job: u64) -> Result<Vec<Value>, CliError> {
+	let v = chain.request("verity_jobDisputes", rpc_params![job]).await?;
+	as_array("verity_jobDisputes", v)
+}
+
+/// Every open dispute game, fetched [`PAGE`] at a time.
+pub async fn all_disputes(chain: &Chain) -> Result<Vec<Value>, CliError> {
+	let mut all: Vec<Value> = Vec::new();
+	let mut after: Option<u64> = None;
+	loop {
+		let page = chain.request("verity_disputes", rpc_params![after, PAGE]).await?;
+		let page = as_array("verity_disputes", page)?;
+		let full = page.len() as u32 >= PAGE;
+		after = page.last().and_then(|g| g.get("game")).and_then(Value::as_u64);
+		all.extend(page);
+		if !full || after.is_none() {
+			all.sort_by_key(|g| g.get("game").and_then(Value::as_u64));
+			return Ok(all);
+		}
+	}
+}
+
+/// The executor `account`, or `None` if it is not one.
+pub async fn executor(chain: &Chain, account: &str) -> Result<Option<Value>, CliError> {
+	let v = chain.request("verity_executor", rpc_params![account]).await?;
+	Ok(non_null(v))
+}
+
 /// The job `id`, or `None` if the chain has no such job (never had, or already pruned).
 pub async fn job(chain: &Chain, id: u64) -> Result<Option<Value>, CliError> {
 	let v = chain.request("verity_job", rpc_params![id]).await?;

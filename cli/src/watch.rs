@@ -86,6 +86,8 @@ async fn follow(
 	json: bool,
 	last: &mut Option<Snapshot>,
 ) -> Result<Value, CliError> {
+	// The moves last seen of each game on the job.
+	let mut games: std::collections::BTreeMap<u64, u64> = std::collections::BTreeMap::new();
 	let mut blocks = chain.api.stream_best_blocks().await.map_err(CliError::chain)?;
 	while let Some(block) = blocks.next().await {
 		let block = block.map_err(CliError::chain)?;
@@ -99,6 +101,20 @@ async fn follow(
 		};
 		if let Some(line) = change_line(at, last.as_ref(), &job, json) {
 			println!("{line}");
+		}
+		// A result in its window may be disputed: print each game's moves.
+		if field(&job, "status") == "Executed" || !games.is_empty() {
+			for game in rpc::job_disputes(chain, id).await? {
+				let (Some(g), Some(moves)) = (
+					game.get("game").and_then(Value::as_u64),
+					game.get("moves").and_then(Value::as_u64),
+				) else {
+					continue;
+				};
+				if games.insert(g, moves) != Some(moves) {
+					println!("{}", crate::cmd::move_line(at, &game, json));
+				}
+			}
 		}
 		let now = Snapshot::of(&job);
 		let done = now.is_final();

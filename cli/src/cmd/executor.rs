@@ -1,4 +1,4 @@
-//! `verity executor register`.
+//! `verity executor register` and `verity executor show`.
 
 use serde_json::json;
 use subxt_signer::sr25519::Keypair;
@@ -8,8 +8,18 @@ use crate::{
 	chain::Chain,
 	error::CliError,
 	events::{self, ExecutorRegistered},
-	output::json_line,
+	output::{executor_text, json_line},
+	rpc,
 };
+
+/// Prints the executor `account`; an account that is not an executor is an error.
+pub async fn show(chain: &Chain, account: &str, json: bool) -> Result<(), CliError> {
+	let e = rpc::executor(chain, account)
+		.await?
+		.ok_or_else(|| CliError::Input(format!("{account} is not an executor")))?;
+	println!("{}", if json { json_line(&e) } else { executor_text(&e) });
+	Ok(())
+}
 
 /// Registers the signer as an executor with `bond` and prints the confirmation.
 pub async fn register(

@@ -1,5 +1,8 @@
 //! The commands: connect, then run what the command line asked for.
 
+mod dispute;
+
+pub use dispute::move_line;
 mod executor;
 mod job;
 mod model;
@@ -7,7 +10,7 @@ mod model;
 use std::time::Duration;
 
 use crate::{
-	args::{Cli, Command, ExecutorCmd, JobCmd, ModelCmd},
+	args::{Cli, Command, DisputeCmd, ExecutorCmd, JobCmd, ModelCmd},
 	chain::{signer_from_suri, Chain},
 	error::CliError,
 	watch,
@@ -30,6 +33,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 		},
 		Command::Executor(ExecutorCmd::Register { bond }) => {
 			executor::register(&chain, &signer, bond, json).await
+		},
+		Command::Executor(ExecutorCmd::Show { account }) => {
+			executor::show(&chain, &account, json).await
+		},
+		Command::Dispute(DisputeCmd::List { job }) => dispute::list(&chain, job, json).await,
+		Command::Dispute(DisputeCmd::Show { id }) => dispute::show(&chain, id, json).await,
+		Command::Dispute(DisputeCmd::Watch { id, timeout }) => {
+			dispute::watch(&chain, id, Duration::from_secs(timeout), json).await
 		},
 	}
 }

@@ -93,11 +93,14 @@ fn models_table_aligns_columns() {
 fn job_text_shows_status_result_and_tensors() {
 	let text = job_text(&job("Finalized"));
 	assert!(text.starts_with("job          3\nstatus       Finalized (attempt 1)\n"), "{text}");
-	assert!(text.contains("fee          4000 (royalty 10 to 5Alice)"), "{text}");
+	assert!(
+		text.contains("fee          0.000000004 UNIT (royalty 0.00000000001 UNIT to 5Alice)"),
+		"{text}"
+	);
 	assert!(text.contains("executed     block 8: trace root 0xbeef (7 nodes)"), "{text}");
 	assert!(text.contains("input 0 'x': i64 [2]\n  [1, -2]"), "{text}");
 	assert!(text.contains("output 0 'y': f32 [2]\n  [0.5, NaN]"), "{text}");
-	assert!(text.contains("deposit      24 (for the job's data"), "{text}");
+	assert!(text.contains("deposit      0.000000000024 UNIT (for the job's data"), "{text}");
 	assert!(!text.contains("failed"), "{text}");
 	// Before execution there is no result to show.
 	let text = job_text(&job("Assigned"));
@@ -127,4 +130,44 @@ fn long_tensors_are_cut_in_text() {
 	let text = job_text(&j);
 	let line = text.lines().last().unwrap();
 	assert!(line.starts_with("  [0, 1, 2,") && line.ends_with("62, 63, ... (36 more)]"), "{line}");
+}
+
+#[test]
+fn amounts_show_in_units_and_dev_accounts_by_name() {
+	assert_eq!(units(1_982_115_000_000), "1.982115 UNIT");
+	assert_eq!(units(0), "0 UNIT");
+	assert_eq!(units(50_000_000_000_000), "50 UNIT");
+	assert_eq!(units(1), "0.000000000001 UNIT");
+	assert_eq!(units(u128::MAX), "340282366920938463463374607.431768211455 UNIT");
+	let alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+	assert_eq!(who(alice), format!("{alice} (Alice)"));
+	assert_eq!(who("5Unknown"), "5Unknown");
+}
+
+#[test]
+fn a_dispute_shows_where_it_stands() {
+	let g = json!({
+		"game": 4, "job": 9, "challenger": "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY",
+		"executor": "5Eve", "trace_root": "0xab", "bond": "100000000000000",
+		"phase": {"name": "Bisect", "node": 2, "output": 0, "level": 3, "position": 1, "leaves": 16},
+		"to_move": "executor", "moves": 5, "executor_clock": 97, "challenger_clock": 98,
+		"deadline": 130, "opened_at": 120,
+	});
+	let text = dispute_text(&g);
+	assert!(text.starts_with("game         4 on job 9\n"), "{text}");
+	assert!(text.contains("(Alice) (bond 100 UNIT)"), "{text}");
+	assert!(
+		text.contains("stands at    Bisect node 2 output 0 (level 3, position 1 of 16 chunks)"),
+		"{text}"
+	);
+	assert!(text.contains("to move      executor (by block 130"), "{text}");
+	let table = disputes_table(&[g]);
+	assert!(table.lines().nth(1).unwrap().starts_with("4      9      executor"), "{table}");
+	assert_eq!(disputes_table(&[]), "no open disputes");
+	let e = json!({"executor": "5Eve", "bond": "950000000000000", "status": "Suspended", "until": 14500, "open_jobs": 0});
+	let text = executor_text(&e);
+	assert!(
+		text.contains("bond         950 UNIT") && text.contains("Suspended until block 14500"),
+		"{text}"
+	);
 }

@@ -28,6 +28,8 @@ pub struct Node {
 	pub rpc_port: u16,
 	/// The Prometheus port.
 	pub prometheus_port: u16,
+	/// The p2p port.
+	pub p2p_port: u16,
 }
 
 impl Node {
@@ -61,7 +63,7 @@ impl Node {
 				}
 			});
 		}
-		Node { child: Some(child), log, rpc_port, prometheus_port }
+		Node { child: Some(child), log, rpc_port, prometheus_port, p2p_port }
 	}
 
 	/// The last `n` lines the node printed.

@@ -2,7 +2,7 @@
 
 mod offchain;
 mod verity;
-pub use verity::{ParentHashRandomness, MAX_MODEL_BYTES};
+pub use verity::{ParentHashRandomness, TreasuryAccount, MAX_MODEL_BYTES};
 
 use frame_support::{
 	derive_impl,
