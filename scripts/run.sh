@@ -3,7 +3,10 @@
 # development chain (Alice authors, finalizes and executes jobs) with JSON-RPC on
 # ws://127.0.0.1:$VERITY_RPC_PORT (default 9944), then runs the demo through the `verity` CLI:
 # registers a digit-classifier MLP, submits a job on a drawn "7", watches it to Finalized and
-# prints the on-chain result next to the local `verity-node infer` output. The chain keeps
+# prints the on-chain result next to the local `verity-node infer` output. Then the point of
+# the product: a second local node (Bob's) joins as an executor that cheats
+# (`--verity-fault 0`); its job is challenged by Alice's watcher, the dispute plays out move by
+# move, Bob is slashed and the job is re-run honestly by Alice and finalized. The chain keeps
 # running afterwards (Ctrl-C stops it). VERITY_NO_DEMO=1 skips the demo.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,10 +22,12 @@ cli="$VERITY_BIN_DIR/verity"
 work="$(mktemp -d)"
 log="$work/node.log"
 
-echo "==> starting $node --dev (log: $log)"
-"$node" --dev --tmp --rpc-cors all --rpc-port "$port" >"$log" 2>&1 &
+echo "==> starting $node --dev --verity-watcher (log: $log)"
+"$node" --dev --tmp --rpc-cors all --rpc-port "$port" --verity-watcher \
+  --node-key 0000000000000000000000000000000000000000000000000000000000000001 >"$log" 2>&1 &
 node_pid=$!
-trap 'kill "$node_pid" 2>/dev/null || true' EXIT INT TERM
+bob_pid=""
+trap 'kill "$node_pid" $bob_pid 2>/dev/null || true' EXIT INT TERM
 
 rpc() {
   curl -s -H 'Content-Type: application/json' \
@@ -52,6 +57,44 @@ if [[ "${VERITY_NO_DEMO:-}" != "1" ]]; then
   "$cli" --url "$url" job watch "$job"
   echo "==> demo: the same model and input run locally (verity-node infer, both engines)"
   "$node" infer --model "$model_file" --input "$input" --engine both
+
+  bob_log="$work/bob.log"
+  echo "==> demo: Bob's node joins as an executor that CHEATS (--verity-fault 0; log: $bob_log)"
+  "$node" --chain dev --bob --tmp --rpc-port "$((port + 1))" --port 30334 --prometheus-port 9616 \
+    --node-key 0000000000000000000000000000000000000000000000000000000000000002 \
+    --bootnodes /ip4/127.0.0.1/tcp/30333/p2p/12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp \
+    --verity-fault 0 >"$bob_log" 2>&1 &
+  bob_pid=$!
+  # A bond far above Alice's: the next jobs are assigned to Bob.
+  "$cli" --url "$url" --suri //Bob executor register --bond 100000000000000000
+  bob=5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty
+  echo "==> demo: before"
+  "$cli" --url "$url" executor show "$bob"
+  "$cli" --url "$url" executor show 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY
+  for _ in 1 2 3 4 5 6 7 8; do
+    job=$("$cli" --url "$url" --suri //Charlie --json job submit --model "$model" --input "$input" \
+      | json_field job_id)
+    executor=$("$cli" --url "$url" --json job show "$job" | json_field executor)
+    [[ "$executor" == "$bob" ]] && break
+  done
+  echo "==> demo: job $job is Bob's; Alice's watcher audits it and challenges a wrong result"
+  game=""
+  for _ in $(seq 1 60); do
+    game=$("$cli" --url "$url" --json dispute list --job "$job" | head -1 | json_field game 2>/dev/null || true)
+    [[ -n "$game" ]] && break
+    sleep 2
+  done
+  if [[ -z "$game" ]]; then
+    echo "no dispute was opened on job $job; Alice's log: $log"
+  else
+    echo "==> demo: game $game, move by move (each party's node answers in its off-chain worker)"
+    "$cli" --url "$url" dispute watch "$game"
+    echo "==> demo: job $job, reassigned to Alice and re-run honestly"
+    "$cli" --url "$url" job watch "$job"
+    echo "==> demo: after (Bob's bond is slashed and he is suspended)"
+    "$cli" --url "$url" executor show "$bob"
+    "$cli" --url "$url" executor show 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY
+  fi
 fi
 
 cat <<EOF
@@ -60,7 +103,8 @@ cat <<EOF
     Prometheus:   http://127.0.0.1:9615/metrics (verity_jobs_executed_total, ...)
     polkadot.js:  https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A$port#/explorer
                   Developer -> Chain state -> inference -> jobs(u64) shows a job;
-                  Network -> Explorer shows the Inference.Job* events block by block.
-    CLI:          $cli --url ws://127.0.0.1:$port job show <id>
+                  Network -> Explorer shows the Inference.Job* and Disputes.* events
+                  block by block.
+    CLI:          $cli --url ws://127.0.0.1:$port job show <id> | dispute list | dispute show <id>
 EOF
 wait "$node_pid"

@@ -20,15 +20,18 @@ use std::{path::Path, process::Command, time::Duration};
 use codec::Decode;
 use common::{cli_path, ok_json, verity, Node};
 use serde_json::{json, Value};
-use sp_core::{crypto::Ss58Codec, Get, H256};
+use sp_core::{crypto::Ss58Codec, H256};
 use sp_io::hashing;
 use sp_keyring::Sr25519Keyring;
+use sp_runtime::traits::Get;
 use verity_primitives::onnx::zoo;
 use verity_runtime::{AccountId, Balance, RuntimeEvent, UNIT};
 
 /// Alice's node key, and the peer id it gives.
 const ALICE_NODE_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
 const ALICE_PEER_ID: &str = "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp";
+/// Bob's node key (a validator's node needs one).
+const BOB_NODE_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000002";
 
 /// The runtime's slash and the winner's share of it.
 const SLASH: Balance = 50 * UNIT;
@@ -55,10 +58,7 @@ fn amount(v: &Value) -> Balance {
 
 /// The best block's number.
 fn best(node: &Node) -> u64 {
-	node.rpc("chain_getHeader", json!([]))
-		.ok()
-		.and_then(|h| common::header_number(&h))
-		.unwrap_or(0)
+	node.rpc("chain_getHeader", json!([])).ok().and_then(|h| common::header_number(&h)).unwrap_or(0)
 }
 
 /// The hash of block `n`.
@@ -134,6 +134,7 @@ fn network(name: &str, alice_flags: &[&str], bob_flags: &[&str]) -> Network {
 	assert!(started.is_some(), "no block; log:\n{}", alice.log_tail(40));
 	let boot = format!("/ip4/127.0.0.1/tcp/{}/p2p/{ALICE_PEER_ID}", alice.p2p_port);
 	let mut args = vec!["--chain", "dev", "--bob", "--tmp", "--bootnodes", &boot];
+	args.extend_from_slice(&["--node-key", BOB_NODE_KEY]);
 	args.extend_from_slice(bob_flags);
 	let bob = Node::start(&args);
 	let synced = bob.wait_for(Duration::from_secs(60), |n| (best(n) >= best(&alice)).then_some(()));
@@ -157,7 +158,10 @@ impl Network {
 				&["job", "submit", "--model", &self.model_id, "--input", &self.input_file],
 			);
 			let job = ok_json(&out, "job submit")["job_id"].as_u64().expect("job_id");
-			let shown = ok_json(&verity(&self.alice, "//Charlie", &["job", "show", &job.to_string()]), "job show");
+			let shown = ok_json(
+				&verity(&self.alice, "//Charlie", &["job", "show", &job.to_string()]),
+				"job show",
+			);
 			if shown["executor"] == json!(bob) {
 				return job;
 			}
@@ -279,7 +283,14 @@ fn a_cheating_executor_is_challenged_slashed_and_its_job_rerun_honestly() {
 	let (issued, treasury_before) =
 		(issuance(&net.alice, &at_start), free(&net.alice, &treasury, &at_start));
 	let bob_bond = amount(
-		&ok_json(&verity(&net.alice, "//Alice", &["executor", "show", &bob.to_account_id().to_ss58check()]), "executor show")["bond"],
+		&ok_json(
+			&verity(
+				&net.alice,
+				"//Alice",
+				&["executor", "show", &bob.to_account_id().to_ss58check()],
+			),
+			"executor show",
+		)["bond"],
 	);
 
 	let job = net.job_on_bob();
@@ -315,13 +326,18 @@ fn a_cheating_executor_is_challenged_slashed_and_its_job_rerun_honestly() {
 	let ledger = net.ledger(start, end);
 	assert_eq!(issued - issuance(&net.alice, &at_end), ledger.fees, "only fees are burned");
 	let metrics = common::http_get(net.alice.prometheus_port, "/metrics").expect("metrics");
-	for (name, value) in [("verity_disputes_opened_total", "1"), ("verity_disputes_won_total", "1")] {
-		let found = metrics.lines().find(|l| l.starts_with(name)).and_then(|l| l.rsplit(' ').next());
+	for (name, value) in [("verity_disputes_opened_total", "1"), ("verity_disputes_won_total", "1")]
+	{
+		let found =
+			metrics.lines().find(|l| l.starts_with(name)).and_then(|l| l.rsplit(' ').next());
 		assert_eq!(found, Some(value), "{name}: {metrics}");
 	}
 	eprintln!(
 		"job {job}: executed in block {:?}, game opened in {:?}, settled in {:?}, {} moves",
-		ledger.executed, ledger.opened, ledger.settled, moves.last().copied().unwrap_or(0)
+		ledger.executed,
+		ledger.opened,
+		ledger.settled,
+		moves.last().copied().unwrap_or(0)
 	);
 }
 

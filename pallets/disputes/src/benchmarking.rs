@@ -210,7 +210,7 @@ mod benchmarks {
 		);
 		let who = Games::<T>::get(id).expect("open").challenger;
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), id, true);
+		_(RawOrigin::Signed(who), id, right, true);
 		assert!(matches!(Games::<T>::get(id).map(|g| g.phase), Some(Phase::Bisect { .. })));
 	}
 

@@ -388,7 +388,12 @@ impl<T: Config> Pallet<T> {
 		Self::advance(id, game, Phase::Choose { node, output, at, left, right })
 	}
 
-	pub(crate) fn do_choose(who: &T::AccountId, id: GameId, right: bool) -> DispatchResult {
+	pub(crate) fn do_choose(
+		who: &T::AccountId,
+		id: GameId,
+		against: H256,
+		right: bool,
+	) -> DispatchResult {
 		let game = Self::game(id)?;
 		ensure!(&game.challenger == who, Error::<T>::NotChallenger);
 		let Phase::Choose { node, output, at, left, right: right_hash } = game.phase else {
@@ -396,6 +401,9 @@ impl<T: Config> Pallet<T> {
 		};
 		let next = at.child(right).ok_or(Error::<T>::WrongPhase)?;
 		let chosen = if right { right_hash } else { left };
+		// A choice names the executor's hash it disputes: a stale or replayed `choose` (sent
+		// for another level, or another fork's game of this id) cannot steer this walk.
+		ensure!(against == chosen, Error::<T>::StaleChoice);
 		let phase = match next.leaf() {
 			Some(chunk) => Phase::Step { node, output, chunk, claim: Claim::Leaf(chosen) },
 			None => Phase::Bisect { node, output, at: next, hash: chosen },

@@ -286,6 +286,9 @@ pub mod pallet {
 		BadChunksRoot,
 		/// The children do not hash to the executor's node.
 		BadChildren,
+		/// A `choose` naming another hash than the executor's child it picks (a stale or
+		/// replayed move).
+		StaleChoice,
 		/// The leaf's path does not lead to the executor's chunks root.
 		BadLeafPath,
 		/// The witness does not verify or lacks an element the chunk reads (nobody loses).
@@ -405,12 +408,18 @@ pub mod pallet {
 			Self::do_bisect(game, left, right)
 		}
 
-		/// The challenger chooses the child it disputes.
+		/// The challenger chooses the child it disputes (`right`), naming the executor's hash
+		/// of it (`against`), so that a stale or replayed choice fails.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::DisputeWeightInfo::choose())]
-		pub fn choose(origin: OriginFor<T>, game: GameId, right: bool) -> DispatchResult {
+		pub fn choose(
+			origin: OriginFor<T>,
+			game: GameId,
+			against: verity_primitives::commitment::H256,
+			right: bool,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_choose(&who, game, right)
+			Self::do_choose(&who, game, against, right)
 		}
 
 		/// Narrows the one-step to one element of the chunk (the challenger, when the chunk's

@@ -36,13 +36,26 @@ use sp_runtime::{
 	RuntimeAppPublic,
 };
 use verity_io::{GameReport, Record};
-use verity_primitives::dispute::{InputWitness, Move, PickKind, Turn, WitnessBounds};
+use verity_primitives::{
+	commitment::tensor_root,
+	dispute::{InputWitness, Move, PickKind, Turn, WitnessBounds},
+};
 
 /// Blocks after which a move that did not change its game is sent again.
 const REPOST_AFTER: u32 = 3;
 
 /// Most audits one worker run makes (the rest wait for the next block).
 const AUDITS_PER_BLOCK: usize = 4;
+
+/// Most tries of one audit the node could not make (the model evicted, its time limit).
+const AUDIT_TRIES: u8 = 3;
+
+/// Blocks after which an audit still marked running is taken for abandoned (a restart).
+const AUDIT_STALE: u32 = 20;
+
+/// Most `open` calls sent against one result whose game never appeared (a dropped or failed
+/// transaction): after that the node gives up on it and says so.
+const OPEN_TRIES: u8 = 3;
 
 /// Most encoded bytes of a witness the worker posts whole (a block takes 3.75 MiB of normal
 /// calls); a larger one is narrowed to one element.
@@ -64,12 +77,26 @@ pub enum Audit<BlockNumber> {
 	Skipped,
 	/// Being audited since this block.
 	Running(BlockNumber),
-	/// The audit agrees with the result.
+	/// The audit agrees with the result (trace root, node count and posted outputs).
 	Agrees,
-	/// The audit differs; a game was last opened (sent) in this block, if one was.
-	Differs(Option<BlockNumber>),
-	/// The node could not audit it (the error text).
-	Failed(Vec<u8>),
+	/// The audit differs: `sent` opens were sent, the last in block `last`.
+	Differs {
+		/// `open` calls sent so far.
+		sent: u8,
+		/// The block of the last one.
+		last: Option<BlockNumber>,
+	},
+	/// A game of this node's accounts was opened on the result: it is never challenged again
+	/// from here (a game the node lost reopens the window; challenging again would only pay
+	/// the slash again).
+	Challenged,
+	/// The node could not audit it `tries` times (the last error text).
+	Failed {
+		/// Tries so far.
+		tries: u8,
+		/// The last error.
+		error: Vec<u8>,
+	},
 }
 
 type ExecutedOf<T> = ExecutedJob<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
@@ -137,7 +164,14 @@ fn play<T: Config>(now: BlockNumberFor<T>, keys: &[LocalKey<T>]) {
 			Party::Challenger => &game.challenger,
 		};
 		let Some((public, account)) = keys.iter().find(|(_, a)| a == mover) else { continue };
-		if !claim_move::<T>(id, game.moves, now) {
+		// One list serves every game on the job: it is revealed once per job.
+		let claim = match game.phase {
+			Phase::Reveal => {
+				[b"reveal/".as_slice(), &game.job.encode(), game.trace_root.as_bytes()].concat()
+			},
+			_ => id.encode(),
+		};
+		if !claim_move::<T>(&claim, game.moves, now) {
 			continue;
 		}
 		let Some(ex) = T::Jobs::executed(game.job) else { continue };
@@ -167,11 +201,12 @@ fn play<T: Config>(now: BlockNumberFor<T>, keys: &[LocalKey<T>]) {
 	}
 }
 
-/// Whether this worker should send a move for game `id` at `moves` moves: not sent yet, or
+/// Whether this worker should send a move for `claim` (a game, or a job's reveal) at `moves`
+/// moves: not sent yet, or
 /// sent `REPOST_AFTER` blocks ago without the game moving (a compare-and-set, so concurrent
 /// workers send it once).
-fn claim_move<T: Config>(id: GameId, moves: u32, now: BlockNumberFor<T>) -> bool {
-	let key = [MOVE_PREFIX, &id.encode()].concat();
+fn claim_move<T: Config>(claim: &[u8], moves: u32, now: BlockNumberFor<T>) -> bool {
+	let key = [MOVE_PREFIX, claim].concat();
 	let repost: BlockNumberFor<T> = REPOST_AFTER.into();
 	StorageValueRef::persistent(&key)
 		.mutate(|old: Result<Option<(u32, BlockNumberFor<T>)>, StorageRetrievalError>| match old {
@@ -254,71 +289,124 @@ fn watch<T: Config>(now: BlockNumberFor<T>, keys: &[LocalKey<T>], ppm: u32) {
 		let key = [AUDIT_PREFIX, &job.encode(), ex.trace_root.as_bytes()].concat();
 		let record = StorageValueRef::persistent(&key);
 		let state = record.get::<Audit<BlockNumberFor<T>>>().ok().flatten();
-		let state = match state {
-			None => {
-				if !audit_drawn(&salt, job, &ex.trace_root, ppm) {
-					record.set(&Audit::<BlockNumberFor<T>>::Skipped);
-					continue;
-				}
-				if audits >= AUDITS_PER_BLOCK {
-					continue;
-				}
-				audits += 1;
-				let audited = audit::<T>(job, &ex);
-				record.set(&audited);
-				audited
-			},
-			Some(state) => state,
+		let tries = match &state {
+			None => 0,
+			Some(Audit::Failed { tries, .. }) if *tries < AUDIT_TRIES => *tries,
+			Some(Audit::Running(since)) if now >= since.saturating_add(AUDIT_STALE.into()) => 0,
+			_ => u8::MAX,
 		};
-		let Audit::Differs(sent) = state else { continue };
+		if tries != u8::MAX {
+			if state.is_none() && !audit_drawn(&salt, job, &ex.trace_root, ppm) {
+				record.set(&Audit::<BlockNumberFor<T>>::Skipped);
+				continue;
+			}
+			if audits >= AUDITS_PER_BLOCK {
+				continue;
+			}
+			// Taken with a compare-and-set: a concurrent worker leaves it alone.
+			let taken = record.mutate(
+				|old: Result<Option<Audit<BlockNumberFor<T>>>, StorageRetrievalError>| match old {
+					Ok(found) if found == state => Ok(Audit::Running(now)),
+					_ => Err(()),
+				},
+			);
+			if taken.is_err() {
+				continue;
+			}
+			audits += 1;
+			let audited = match audit::<T>(job, &ex) {
+				Audit::Failed { error, .. } => {
+					Audit::Failed { tries: tries.saturating_add(1), error }
+				},
+				other => other,
+			};
+			record.set(&audited);
+		}
+		let Some(Audit::Differs { sent, last }) =
+			record.get::<Audit<BlockNumberFor<T>>>().ok().flatten()
+		else {
+			continue;
+		};
 		let games = JobGames::<T>::get(job);
 		if games.iter().any(|(c, _)| ours(c)) {
+			record.set(&Audit::<BlockNumberFor<T>>::Challenged);
 			continue;
 		}
 		let repost: BlockNumberFor<T> = REPOST_AFTER.into();
-		if sent.is_some_and(|at| now < at.saturating_add(repost)) {
+		if last.is_some_and(|at| now < at.saturating_add(repost)) {
 			continue;
 		}
-		if games.len() as u32 >= T::MaxGamesPerJob::get() {
+		if sent >= OPEN_TRIES {
+			if sent == OPEN_TRIES {
+				log::warn!(
+					target: "verity",
+					"job {job}: the result differs from this node's audit, but {OPEN_TRIES} \
+					 challenges did not open a game; giving up"
+				);
+				record.set(&Audit::Differs { sent: sent.saturating_add(1), last });
+			}
 			continue;
 		}
-		let bond = T::ChallengeBond::get();
+		if games.len() as u32 >= T::MaxGamesPerJob::get()
+			|| !pallet_verity_models::TraceLayouts::<T>::contains_key(ex.model)
+		{
+			continue;
+		}
+		// The bond, and as much again for the fees of the moves (a step's witness may be
+		// megabytes): a challenger that cannot pay for its moves would lose on its clock.
+		let needed = T::ChallengeBond::get().saturating_mul(2u32.into());
 		let Some((public, account)) = keys.iter().find(|(_, a)| {
 			<T as Config>::Currency::reducible_balance(
 				a,
 				frame_support::traits::tokens::Preservation::Preserve,
 				frame_support::traits::tokens::Fortitude::Polite,
-			) > bond
+			) >= needed
 		}) else {
 			log::warn!(
 				target: "verity",
 				"job {job}: the result differs from this node's audit, but no local account \
-				 can afford the challenge bond"
+				 can afford the challenge bond and its moves"
 			);
 			continue;
 		};
 		let call = Call::<T>::open { job, fast: None };
 		if submit::<T>(public, account, call, now).is_ok() {
-			log::warn!(target: "verity", "job {job}: result differs from the audit; game opened");
-			if sent.is_none() {
+			log::warn!(target: "verity", "job {job}: result differs from the audit; challenged");
+			if sent == 0 {
 				verity_io::inference::report(GameReport::Opened);
 			}
 		}
-		record.set(&Audit::Differs(Some(now)));
+		record.set(&Audit::Differs { sent: sent.saturating_add(1), last: Some(now) });
 	}
 }
 
-/// Re-executes the result of `job` on this node.
+/// Re-executes the result of `job` on this node: it agrees when the trace root, the node
+/// count and the posted outputs (or the failing node) are its own.
 fn audit<T: Config>(job: JobId, ex: &ExecutedOf<T>) -> Audit<BlockNumberFor<T>> {
-	let failed = |e: &str| Audit::Failed(e.as_bytes().to_vec());
+	let failed = |e: &str| Audit::Failed { tries: 0, error: e.as_bytes().to_vec() };
 	if !ensure_model::<T>(ex) {
 		return failed("model not loaded");
 	}
 	let Some(inputs) = T::Jobs::inputs(job) else { return failed("no inputs") };
-	match verity_io::inference::audit(job, ex.trace_root, ex.model, inputs) {
-		Ok(run) if run.trace_root == ex.trace_root && run.nodes == ex.nodes => Audit::Agrees,
-		Ok(_) => Audit::Differs(None),
-		Err(e) => Audit::Failed(e),
+	let run = match verity_io::inference::audit(job, ex.trace_root, ex.model, inputs) {
+		Ok(run) => run,
+		Err(error) => return Audit::Failed { tries: 0, error },
+	};
+	let roots = |ts: &[verity_primitives::tensor::TensorBytes]| -> Option<Vec<_>> {
+		ts.iter().map(|t| t.to_tensor().ok().map(|t| tensor_root(&t))).collect()
+	};
+	// Outputs compare by their tensor roots (what the game binds them with), never by bytes.
+	let same_outcome = match (&run.outcome, T::Jobs::outputs(job), &ex.failure) {
+		(verity_io::Outcome::Outputs(mine), Some(posted), None) => {
+			roots(mine).is_some() && roots(mine) == roots(&posted)
+		},
+		(verity_io::Outcome::Failed { node, .. }, _, Some(f)) => *node == f.node,
+		_ => false,
+	};
+	if run.trace_root == ex.trace_root && run.nodes == ex.nodes && same_outcome {
+		Audit::Agrees
+	} else {
+		Audit::Differs { sent: 0, last: None }
 	}
 }
 
@@ -338,7 +426,9 @@ impl<T: Config> Pallet<T> {
 			},
 			Phase::OpenOutput { node, output } => Turn::OpenOutput { node, output },
 			Phase::Bisect { node, output, at, .. } => Turn::Bisect { node, output, at },
-			Phase::Choose { node, output, at, left, .. } => Turn::Choose { node, output, at, left },
+			Phase::Choose { node, output, at, left, right } => {
+				Turn::Choose { node, output, at, left, right }
+			},
 			Phase::Step { node, output, chunk, claim } => Turn::Step {
 				node,
 				output,
@@ -381,7 +471,7 @@ impl<T: Config> Pallet<T> {
 			},
 			Move::OpenOutput { chunks_root } => Call::open_output { game, chunks_root },
 			Move::Bisect { left, right } => Call::bisect { game, left, right },
-			Move::Choose { right } => Call::choose { game, right },
+			Move::Choose { against, right } => Call::choose { game, against, right },
 			Move::Split => Call::split { game },
 			Move::OpenLeaf { bytes } => Call::open_leaf { game, bytes: bytes.try_into().ok()? },
 			Move::PickElement { element, bytes } => {

@@ -67,7 +67,7 @@ impl WeightInfo for () {
 		Weight::from_parts(20 * MS + SETTLE, 1_200_000)
 			.saturating_add(Weight::from_parts(2 * HASH, 32).saturating_mul(v.into()))
 			.saturating_add(
-				RocksDbWeight::get().reads_writes(8 + 2 * 64 + SETTLE_PROBES, 8 + 2 * 64),
+				RocksDbWeight::get().reads_writes(8 + 2 * 64 + SETTLE_PROBES, 8 + 3 * 64),
 			)
 	}
 	fn pick() -> Weight {
@@ -89,13 +89,15 @@ impl WeightInfo for () {
 		Weight::from_parts(60 * US, 8_000).saturating_add(RocksDbWeight::get().reads_writes(4, 3))
 	}
 	fn open_leaf() -> Weight {
-		// The node's index entry (16 KiB at most), the job, two timeout queues (and their slip).
+		// The node's index entry (16 KiB at most), the job, two timeout queues (and their slip);
+		// the opened bytes stored.
 		Weight::from_parts(80 * US + HASH, 40_000)
-			.saturating_add(RocksDbWeight::get().reads_writes(6 + 65, 3))
+			.saturating_add(RocksDbWeight::get().reads_writes(6 + 65, 4))
 	}
 	fn pick_element() -> Weight {
+		// As `open_leaf`, the opened bytes deleted.
 		Weight::from_parts(80 * US + HASH, 40_000)
-			.saturating_add(RocksDbWeight::get().reads_writes(6 + 65, 3))
+			.saturating_add(RocksDbWeight::get().reads_writes(6 + 65, 4))
 	}
 	fn step(c: u32) -> Weight {
 		// Per chunk a leaf hash, up to 16 proof hashes and a decode of 64 elements; the graph
@@ -106,13 +108,13 @@ impl WeightInfo for () {
 				Weight::from_parts(17 * HASH + 64 * READ, 1_100).saturating_mul(c.into()),
 			)
 			.saturating_add(
-				RocksDbWeight::get().reads_writes(12 + 2 * 64 + SETTLE_PROBES, 12 + 2 * 64),
+				RocksDbWeight::get().reads_writes(12 + 2 * 64 + SETTLE_PROBES, 12 + 3 * 64),
 			)
 	}
 	fn timeouts(n: u32) -> Weight {
 		Weight::from_parts(SETTLE, 10_000)
 			.saturating_add(
-				RocksDbWeight::get().reads_writes(12 + 2 * 64 + SETTLE_PROBES, 12 + 2 * 64),
+				RocksDbWeight::get().reads_writes(12 + 2 * 64 + SETTLE_PROBES, 12 + 3 * 64),
 			)
 			.saturating_mul(n.into())
 			.saturating_add(RocksDbWeight::get().reads_writes(1, 1))

@@ -80,6 +80,8 @@ pub enum Turn {
 		at: TreeCursor,
 		/// The executor's left child.
 		left: H256,
+		/// The executor's right child.
+		right: H256,
 	},
 	/// The challenger posts the chunk's witness, or (with `bounds`) narrows the step to one
 	/// element when the witness does not fit them.
@@ -178,6 +180,8 @@ pub enum Move {
 	},
 	/// `choose`.
 	Choose {
+		/// The executor's hash of the disputed child.
+		against: H256,
 		/// Whether the right child is disputed.
 		right: bool,
 	},
@@ -243,9 +247,10 @@ pub fn next_move(turn: &Turn, run: &mut impl PartyRun) -> Result<Option<Move>, S
 			let (left, right) = children(&output_of(run, *node, *output)?, at)?;
 			Move::Bisect { left, right }
 		},
-		Turn::Choose { node, output, at, left } => {
+		Turn::Choose { node, output, at, left, right } => {
 			let (mine, _) = children(&output_of(run, *node, *output)?, at)?;
-			Move::Choose { right: mine == *left }
+			let go_right = mine == *left;
+			Move::Choose { against: if go_right { *right } else { *left }, right: go_right }
 		},
 		Turn::Step { node, output, chunk, bounds } => {
 			let values = run.node_values(*node)?;
@@ -264,8 +269,16 @@ pub fn next_move(turn: &Turn, run: &mut impl PartyRun) -> Result<Option<Move>, S
 			let t = output_of(run, *node, *output)?;
 			let mine = chunk_of(&t, *chunk)?;
 			let width = t.dtype().size().max(1);
-			let element =
-				mine.chunks(width).zip(theirs.chunks(width)).position(|(a, b)| a != b).unwrap_or(0);
+			if mine.len() != theirs.len() {
+				return Err(format!(
+					"chunk {chunk} of node {node}: opened bytes of another length"
+				));
+			}
+			let element = mine
+				.chunks(width)
+				.zip(theirs.chunks(width))
+				.position(|(a, b)| a != b)
+				.ok_or_else(|| format!("chunk {chunk} of node {node}: no element differs"))?;
 			Move::PickElement { element: element as u32, bytes: theirs.clone() }
 		},
 		Turn::ElementStep { node, output, index } => {

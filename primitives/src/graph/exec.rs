@@ -40,7 +40,7 @@ pub fn corrupt_first_element(t: &Tensor) -> Tensor {
 	match &mut data {
 		TensorData::F32(v) => {
 			if let Some(x) = v.first_mut() {
-				*x = if *x == 0.0 { 1.0 } else { -*x * 2.0 - 1.0 };
+				*x = if *x == 0.0 || x.is_nan() { 1.0 } else { -*x * 2.0 - 1.0 };
 			}
 		},
 		TensorData::I64(v) => {

@@ -214,15 +214,35 @@ fn bisection_checks_every_hash_the_executor_reveals() {
 			Error::<Test>::BadChildren
 		);
 		assert_noop!(
-			Disputes::choose(RuntimeOrigin::signed(ALICE), 0, false),
+			Disputes::choose(RuntimeOrigin::signed(ALICE), 0, below[0], false),
 			Error::<Test>::WrongPhase
 		);
 		assert_ok!(Disputes::bisect(RuntimeOrigin::signed(EXEC), 0, below[0], below[1]));
 		assert_noop!(
-			Disputes::choose(RuntimeOrigin::signed(BOB), 0, false),
+			Disputes::choose(RuntimeOrigin::signed(BOB), 0, below[0], false),
 			Error::<Test>::NotChallenger
 		);
-		assert_ok!(Disputes::choose(RuntimeOrigin::signed(ALICE), 0, false));
+		// A choice naming another hash than the child it picks is stale: refused.
+		assert_noop!(
+			Disputes::choose(RuntimeOrigin::signed(ALICE), 0, below[1], false),
+			Error::<Test>::StaleChoice
+		);
+		assert_ok!(Disputes::choose(RuntimeOrigin::signed(ALICE), 0, below[0], false));
+		// Replayed at the next level, it no longer matches: refused.
+		if let Phase::Bisect { at, .. } = Games::<Test>::get(0).unwrap().phase {
+			let below = &rows[at.level as usize - 1];
+			let p = at.position as usize * 2;
+			assert_ok!(Disputes::bisect(RuntimeOrigin::signed(EXEC), 0, below[p], below[p + 1]));
+			assert_noop!(
+				Disputes::choose(
+					RuntimeOrigin::signed(ALICE),
+					0,
+					rows[at.level as usize][0],
+					false
+				),
+				Error::<Test>::StaleChoice
+			);
+		}
 	});
 }
 
@@ -443,10 +463,16 @@ fn narrowing_to_an_element_checks_the_executors_bytes() {
 						below[p + 1]
 					));
 				},
-				Phase::Choose { at, left, .. } => {
+				Phase::Choose { at, left, right, .. } => {
 					let rows = rows(&honest.commitments[0][0].leaf_hashes);
 					let mine = rows[at.level as usize - 1][at.position as usize * 2];
-					assert_ok!(Disputes::choose(RuntimeOrigin::signed(ALICE), 0, mine == left));
+					let against = if mine == left { right } else { left };
+					assert_ok!(Disputes::choose(
+						RuntimeOrigin::signed(ALICE),
+						0,
+						against,
+						mine == left
+					));
 				},
 				_ => unreachable!(),
 			}

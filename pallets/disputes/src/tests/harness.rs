@@ -258,14 +258,24 @@ pub fn play_narrowing(
 	chal: &Run,
 	narrow: bool,
 ) -> Played {
+	play_runs(id, &mut View { graph, run: exec }, &mut View { graph, run: chal }, narrow)
+}
+
+/// [`play_narrowing`] for any two parties' runs.
+pub fn play_runs(
+	id: GameId,
+	exec: &mut impl PartyRun,
+	chal: &mut impl PartyRun,
+	narrow: bool,
+) -> Played {
 	let start = System::block_number();
 	let mut witness_bytes = 0;
 	let game0 = Games::<Test>::get(id).unwrap();
 	let (executor, challenger, job) = (game0.executor, game0.challenger, game0.job);
 	while let Some(game) = Games::<Test>::get(id) {
-		let (who, run) = match game.phase.to_move() {
-			Party::Executor => (executor, exec),
-			Party::Challenger => (challenger, chal),
+		let who = match game.phase.to_move() {
+			Party::Executor => executor,
+			Party::Challenger => challenger,
 		};
 		let ex = <Test as Config>::Jobs::executed(job).unwrap();
 		let mut turn = Disputes::turn(id, &game, &ex).expect("the game's state is complete");
@@ -274,7 +284,11 @@ pub fn play_narrowing(
 				b.max_chunks = 0;
 			}
 		}
-		let moved = match next_move(&turn, &mut View { graph, run }) {
+		let mv = match game.phase.to_move() {
+			Party::Executor => next_move(&turn, exec),
+			Party::Challenger => next_move(&turn, chal),
+		};
+		let moved = match mv {
 			Ok(Some(mv)) => {
 				if let Move::Step { witness } = &mv {
 					witness_bytes =
@@ -333,4 +347,52 @@ pub fn executor_bond(who: u64) -> Balance {
 		&RuntimeHoldReason::Inference(pallet_verity_inference::HoldReason::ExecutorBond),
 		&who,
 	)
+}
+
+/// A party's run as a node computes it: the graph run once for its roots, then re-run up to
+/// the node a move needs ([`TraceOptions::capture`]); it may fail at a node.
+pub struct GraphRun {
+	/// The model's graph.
+	pub graph: Graph,
+	/// The job's inputs.
+	pub inputs: Vec<Tensor>,
+	/// The output roots of the nodes computed.
+	pub roots: Vec<H256>,
+	/// The node the run fails at.
+	pub failed: Option<u32>,
+}
+
+impl GraphRun {
+	/// `graph` run on `inputs`.
+	pub fn new(graph: &Graph, inputs: &[Tensor]) -> GraphRun {
+		let (roots, failed) = match graph.try_run(inputs, Default::default()) {
+			Ok(trace) => (trace.output_roots.concat(), None),
+			Err(verity_primitives::graph::RunError::NodeFailed(f)) => {
+				(f.output_roots.concat(), Some(f.node))
+			},
+			Err(e) => panic!("{e}"),
+		};
+		GraphRun { graph: graph.clone(), inputs: inputs.to_vec(), roots, failed }
+	}
+}
+
+impl PartyRun for GraphRun {
+	fn graph(&self) -> &Graph {
+		&self.graph
+	}
+
+	fn roots(&self) -> &[H256] {
+		&self.roots
+	}
+
+	fn failed_node(&self) -> Option<u32> {
+		self.failed
+	}
+
+	fn node_values(&mut self, node: u32) -> Result<NodeValues, String> {
+		let options =
+			verity_primitives::graph::TraceOptions { capture: Some(node), ..Default::default() };
+		let trace = self.graph.try_run(&self.inputs, options).map_err(|e| format!("{e}"))?;
+		trace.captured.ok_or_else(|| format!("node {node} not reached"))
+	}
 }

@@ -4,4 +4,5 @@
 mod faults;
 mod game;
 mod harness;
+mod player;
 mod settlement;
