@@ -23,13 +23,9 @@ use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, H256};
 use sp_io::hashing;
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::traits::Get;
 use verity_primitives::onnx::zoo;
 use verity_runtime::{AccountId, Balance, RuntimeEvent, UNIT};
 
-/// Alice's node key, and the peer id it gives.
-const ALICE_NODE_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
-const ALICE_PEER_ID: &str = "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp";
 /// Bob's node key (a validator's node needs one).
 const BOB_NODE_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000002";
 
@@ -127,18 +123,28 @@ fn network(name: &str, alice_flags: &[&str], bob_flags: &[&str]) -> Network {
 	let input = format!(r#"{{"dtype":"f32","shape":[1,16],"data":[{}]}}"#, data.join(","));
 	let input_file = write(&dir, "x.json", input.as_bytes());
 
-	let mut args = vec!["--dev", "--tmp", "--node-key", ALICE_NODE_KEY];
+	// Each network keeps to itself (tests run side by side): no local discovery, and Bob's
+	// node dials its own Alice by her peer id.
+	let mut args = vec!["--dev", "--tmp", "--no-mdns"];
 	args.extend_from_slice(alice_flags);
 	let alice = Node::start(&args);
 	let started = alice.wait_for(Duration::from_secs(60), |n| (best(n) >= 1).then_some(()));
 	assert!(started.is_some(), "no block; log:\n{}", alice.log_tail(40));
-	let boot = format!("/ip4/127.0.0.1/tcp/{}/p2p/{ALICE_PEER_ID}", alice.p2p_port);
-	let mut args = vec!["--chain", "dev", "--bob", "--tmp", "--bootnodes", &boot];
+	let peer = alice.rpc("system_localPeerId", json!([])).expect("peer id");
+	let boot = format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", alice.p2p_port, peer.as_str().expect("id"));
+	let mut args = vec!["--chain", "dev", "--bob", "--tmp", "--no-mdns", "--rpc-cors", "all"];
+	args.extend_from_slice(&["--bootnodes", &boot]);
 	args.extend_from_slice(&["--node-key", BOB_NODE_KEY]);
 	args.extend_from_slice(bob_flags);
 	let bob = Node::start(&args);
-	let synced = bob.wait_for(Duration::from_secs(60), |n| (best(n) >= best(&alice)).then_some(()));
-	assert!(synced.is_some(), "Bob's node does not sync; log:\n{}", bob.log_tail(40));
+	let target = best(&alice);
+	let synced = bob.wait_for(Duration::from_secs(90), |n| (best(n) >= target).then_some(()));
+	assert!(
+		synced.is_some(),
+		"Bob's node does not reach block {target}: {:?}; log:\n{}",
+		bob.rpc("chain_getHeader", json!([])),
+		bob.log_tail(40)
+	);
 
 	let bond = (100_000 * UNIT).to_string();
 	ok_json(&verity(&alice, "//Bob", &["executor", "register", "--bond", &bond]), "register Bob");
