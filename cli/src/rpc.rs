@@ -69,9 +69,12 @@ pub async fn all_disputes(chain: &Chain) -> Result<Vec<Value>, CliError> {
 		let page = chain.request("verity_disputes", rpc_params![after, PAGE]).await?;
 		let page = as_array("verity_disputes", page)?;
 		let full = page.len() as u32 >= PAGE;
-		after = page.last().and_then(|g| g.get("game")).and_then(Value::as_u64);
+		let next = page.last().and_then(|g| g.get("game")).and_then(Value::as_u64);
+		// A node that does not move past the last page would keep the loop going.
+		let progressed = next.is_some() && next != after;
+		after = next;
 		all.extend(page);
-		if !full || after.is_none() {
+		if !full || !progressed {
 			all.sort_by_key(|g| g.get("game").and_then(Value::as_u64));
 			return Ok(all);
 		}

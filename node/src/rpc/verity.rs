@@ -225,13 +225,16 @@ where
 	}
 
 	fn job_disputes(&self, job: u64) -> RpcResult<Vec<Value>> {
-		let ids = self.runtime(|api, at| api.job_disputes(at, job))?;
-		let mut games = Vec::with_capacity(ids.len());
-		for id in ids {
-			if let Some(g) = self.runtime(|api, at| api.dispute(at, id))? {
-				games.push(json::game(id, &g));
+		// Every read at one block (at most `MaxGamesPerJob` games), so the list is consistent.
+		let games = self.runtime(|api, at| {
+			let mut games = Vec::new();
+			for id in api.job_disputes(at, job)? {
+				if let Some(g) = api.dispute(at, id)? {
+					games.push(json::game(id, &g));
+				}
 			}
-		}
+			Ok(games)
+		})?;
 		Ok(games)
 	}
 
