@@ -313,8 +313,22 @@ where
 			.iter()
 			.map(|t| t.to_tensor().map_err(|e| err(code::ENGINE, e.to_string())))
 			.collect::<Result<_, _>>()?;
-		let trace =
-			model.run_canonical(&inputs, true).map_err(|e| err(code::ENGINE, e.to_string()))?;
+		// Re-run as the record was made (with its injected fault, if any): the data served is
+		// what this node committed to.
+		let options = verity_primitives::graph::TraceOptions {
+			keep_node_outputs: true,
+			fault: record.fault,
+			..Default::default()
+		};
+		let trace = match model
+			.run_canonical_with(&inputs, options)
+			.map_err(|e| err(code::ENGINE, e.to_string()))?
+		{
+			Ok(trace) => trace,
+			Err(f) => {
+				return Err(err(code::ENGINE, format!("the run fails at node {}", f.node)));
+			},
+		};
 		if trace.root != record.trace_root {
 			return Err(err(code::ENGINE, "re-execution gives another trace root"));
 		}
