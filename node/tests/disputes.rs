@@ -15,10 +15,10 @@
 
 mod common;
 
-use std::{path::Path, process::Command, time::Duration};
+use std::{process::Command, time::Duration};
 
 use codec::Decode;
-use common::{cli_path, ok_json, verity, Node};
+use common::{amount, cli_path, hex, ok_json, unhex, verity, write, Node};
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, H256};
 use sp_io::hashing;
@@ -32,25 +32,6 @@ const BOB_NODE_KEY: &str = "0000000000000000000000000000000000000000000000000000
 /// The runtime's slash and the winner's share of it.
 const SLASH: Balance = 50 * UNIT;
 const REWARD: Balance = 25 * UNIT;
-
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-	let s = s.trim_start_matches("0x");
-	(0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
-	let p = dir.join(name);
-	std::fs::write(&p, bytes).expect("write temp file");
-	p.to_string_lossy().into_owned()
-}
-
-fn amount(v: &Value) -> Balance {
-	v.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("an amount: {v}"))
-}
 
 /// The best block's number.
 fn best(node: &Node) -> u64 {

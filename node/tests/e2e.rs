@@ -5,10 +5,10 @@
 
 mod common;
 
-use std::{path::Path, process::Command, time::Duration};
+use std::{process::Command, time::Duration};
 
 use codec::{Decode, Encode};
-use common::{cli_path, ok_json, refused, verity, Node};
+use common::{amount, cli_path, hex, ok_json, refused, unhex, verity, write, Node};
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, H256};
 use sp_io::hashing;
@@ -37,25 +37,6 @@ fn balance(node: &Node, who: Sr25519Keyring) -> (Balance, Balance) {
 		<(u32, u32, u32, u32, u128, u128, u128, u128)>::decode(&mut &bytes[..])
 			.expect("AccountInfo");
 	(free, reserved)
-}
-
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-	let s = s.trim_start_matches("0x");
-	(0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
-	let p = dir.join(name);
-	std::fs::write(&p, bytes).expect("write temp file");
-	p.to_string_lossy().into_owned()
-}
-
-fn amount(v: &Value) -> Balance {
-	v.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("an amount: {v}"))
 }
 
 fn input(shape: &str, dtype: &str, n: usize) -> String {

@@ -227,3 +227,26 @@ pub fn refused(out: &Output, error: &str) {
 	assert!(stderr.contains(error), "expected {error}, got: {stderr}");
 	assert_eq!(stderr.trim().lines().count(), 1, "one error line: {stderr}");
 }
+
+/// `bytes` as lower-case hex digits.
+pub fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of a hex string (with or without `0x`).
+pub fn unhex(s: &str) -> Vec<u8> {
+	let s = s.trim_start_matches("0x");
+	(0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
+}
+
+/// Writes `bytes` to `dir/name`; its path.
+pub fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) -> String {
+	let p = dir.join(name);
+	std::fs::write(&p, bytes).expect("write temp file");
+	p.to_string_lossy().into_owned()
+}
+
+/// An amount the node sends as a decimal string.
+pub fn amount(v: &serde_json::Value) -> u128 {
+	v.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("an amount: {v}"))
+}

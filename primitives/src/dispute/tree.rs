@@ -96,28 +96,9 @@ mod tests {
 	use crate::commitment::{hash, trace_root, H256};
 	use alloc::vec::Vec;
 
-	/// Every row of the tree, bottom up, built with the crate's pairing and promotion rule.
-	fn rows(leaves: &[H256]) -> Vec<Vec<H256>> {
-		let mut rows = alloc::vec![leaves.to_vec()];
-		while rows.last().map_or(0, |r| r.len()) > 1 {
-			let row = rows.last().cloned().unwrap_or_default();
-			let next = row
-				.chunks(2)
-				.map(|p| match p {
-					[l, r] => {
-						let mut b = [0u8; 64];
-						b[..32].copy_from_slice(l.as_bytes());
-						b[32..].copy_from_slice(r.as_bytes());
-						hash(&b)
-					},
-					[l] => *l,
-					_ => H256::zero(),
-				})
-				.collect();
-			rows.push(next);
-		}
-		rows
-	}
+	/// Every row of the tree, bottom up (the player's rows, checked here against the crate's
+	/// trace root).
+	use crate::dispute::play::tree_rows as rows;
 
 	/// Walking from the root to every leaf, each two-child node's children hash to it and a
 	/// node's hash equals the tree's at its position; the walk reaches every leaf once.

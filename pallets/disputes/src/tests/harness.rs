@@ -9,7 +9,7 @@ use pallet_verity_inference::{JobResult, JobSettlement, JobTensor, Outcome};
 pub use pallet_verity_models::ModelId;
 use sp_runtime::traits::Dispatchable;
 use verity_primitives::{
-	commitment::{commit_tensor, hash, node_commitment, trace_root, TensorCommitment, H256},
+	commitment::{commit_tensor, node_commitment, trace_root, TensorCommitment, H256},
 	dispute::{build_witness, next_move, Move, PartyRun, Turn},
 	graph::{Graph, NodeValues},
 	ops::{eval, NodeTypes},
@@ -75,26 +75,24 @@ pub fn run(graph: &Graph, inputs: &[Tensor], corrupt: Option<usize>) -> Run {
 
 /// Every row of a chunk tree, bottom up.
 pub fn rows(leaves: &[H256]) -> Vec<Vec<H256>> {
-	let mut rows = vec![leaves.to_vec()];
-	while rows.last().unwrap().len() > 1 {
-		let next = rows
-			.last()
-			.unwrap()
-			.chunks(2)
-			.map(|p| match p {
-				[l, r] => {
-					let mut b = [0u8; 64];
-					b[..32].copy_from_slice(l.as_bytes());
-					b[32..].copy_from_slice(r.as_bytes());
-					hash(&b)
-				},
-				[l] => *l,
-				_ => unreachable!(),
-			})
-			.collect();
-		rows.push(next);
-	}
-	rows
+	verity_primitives::dispute::play::tree_rows(leaves)
+}
+
+/// EXEC posts a failed result of `job` at node 0 (an empty trace).
+pub fn post_failed(job: u64) {
+	let result = JobResult {
+		job,
+		outcome: Outcome::Failed(pallet_verity_inference::NodeFailure {
+			node: 0,
+			reason: b"index".to_vec().try_into().unwrap(),
+		}),
+		trace_root: trace_root(&[]),
+		nodes: 0,
+	};
+	assert_ok!(Inference::post_results(
+		RuntimeOrigin::signed(EXEC),
+		vec![result].try_into().unwrap()
+	));
 }
 
 /// Registers `bytes` as a model (OWNER) and EXEC as the only executor.

@@ -4,7 +4,7 @@
 //! fails, and a challenger with nothing to dispute makes no move.
 
 use super::harness::*;
-use pallet_verity_inference::{JobResult, JobSettlement, JobTensor, NodeFailure, Outcome};
+use pallet_verity_inference::{JobResult, JobSettlement, JobTensor, Outcome};
 use verity_primitives::{
 	commitment::{node_commitment, tensor_root, trace_root},
 	dispute::{next_move, Move},
@@ -19,22 +19,6 @@ fn table_job(indices: &[i64]) -> (u64, GraphRun) {
 	let t = Tensor::i64(vec![3], indices.to_vec()).unwrap();
 	let job = submit(model, std::slice::from_ref(&t));
 	(job, GraphRun::new(&graph, &[t]))
-}
-
-fn post_failed(job: u64) {
-	let result = JobResult {
-		job,
-		outcome: Outcome::Failed(NodeFailure {
-			node: 0,
-			reason: b"index".to_vec().try_into().unwrap(),
-		}),
-		trace_root: trace_root(&[]),
-		nodes: 0,
-	};
-	assert_ok!(Inference::post_results(
-		RuntimeOrigin::signed(EXEC),
-		vec![result].try_into().unwrap()
-	));
 }
 
 fn winner(id: GameId) -> u64 {

@@ -105,22 +105,6 @@ fn table_job(indices: &[i64]) -> (ModelId, Graph, u64, Tensor) {
 	(model, graph, job, t)
 }
 
-fn post_failed(job: u64) {
-	let result = JobResult {
-		job,
-		outcome: Outcome::Failed(NodeFailure {
-			node: 0,
-			reason: b"index".to_vec().try_into().unwrap(),
-		}),
-		trace_root: trace_root(&[]),
-		nodes: 0,
-	};
-	assert_ok!(Inference::post_results(
-		RuntimeOrigin::signed(EXEC),
-		vec![result].try_into().unwrap()
-	));
-}
-
 /// The gather node's witness for chunk 0 from the table and `indices`.
 fn gather_witness(model: &ModelId, graph: &Graph, indices: &Tensor) -> WitnessOf<Test> {
 	let table = graph.constants[0].1.to_tensor().unwrap();
