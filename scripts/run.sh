@@ -60,11 +60,23 @@ if [[ "${VERITY_NO_DEMO:-}" != "1" ]]; then
 
   bob_log="$work/bob.log"
   echo "==> demo: Bob's node joins as an executor that CHEATS (--verity-fault 0; log: $bob_log)"
-  "$node" --chain dev --bob --tmp --rpc-port "$((port + 1))" --port 30334 --prometheus-port 9616 \
+  "$node" --chain dev --bob --tmp --rpc-cors all --rpc-port "$((port + 1))" --port 30334 --prometheus-port 9616 \
     --node-key 0000000000000000000000000000000000000000000000000000000000000002 \
     --bootnodes /ip4/127.0.0.1/tcp/30333/p2p/12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp \
     --verity-fault 0 >"$bob_log" 2>&1 &
   bob_pid=$!
+  # Bob's node must have caught up before jobs are assigned to it.
+  best() {
+    curl -s -H 'Content-Type: application/json' \
+      -d '{"jsonrpc":"2.0","id":1,"method":"chain_getHeader","params":[]}' "http://127.0.0.1:$1" \
+      | python3 -c "import json,sys; print(int(json.load(sys.stdin)['result']['number'], 16))" 2>/dev/null \
+      || echo 0
+  }
+  target=$(best "$port")
+  for _ in $(seq 1 90); do
+    [[ "$(best "$((port + 1))")" -ge "$target" ]] && break
+    sleep 1
+  done
   # A bond far above Alice's: the next jobs are assigned to Bob.
   "$cli" --url "$url" --suri //Bob executor register --bond 100000000000000000
   bob=5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty
@@ -88,9 +100,9 @@ if [[ "${VERITY_NO_DEMO:-}" != "1" ]]; then
     echo "no dispute was opened on job $job; Alice's log: $log"
   else
     echo "==> demo: game $game, move by move (each party's node answers in its off-chain worker)"
-    "$cli" --url "$url" dispute watch "$game"
+    "$cli" --url "$url" dispute watch "$game" --timeout 600 || true
     echo "==> demo: job $job, reassigned to Alice and re-run honestly"
-    "$cli" --url "$url" job watch "$job"
+    "$cli" --url "$url" job watch "$job" --timeout 600 || true
     echo "==> demo: after (Bob's bond is slashed and he is suspended)"
     "$cli" --url "$url" executor show "$bob"
     "$cli" --url "$url" executor show 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY

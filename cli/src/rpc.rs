@@ -64,17 +64,23 @@ pub async fn job_disputes(chain: &Chain, job: u64) -> Result<Vec<Value>, CliErro
 /// Every open dispute game, fetched [`PAGE`] at a time.
 pub async fn all_disputes(chain: &Chain) -> Result<Vec<Value>, CliError> {
 	let mut all: Vec<Value> = Vec::new();
+	let mut seen = std::collections::BTreeSet::new();
 	let mut after: Option<u64> = None;
 	loop {
 		let page = chain.request("verity_disputes", rpc_params![after, PAGE]).await?;
 		let page = as_array("verity_disputes", page)?;
 		let full = page.len() as u32 >= PAGE;
-		let next = page.last().and_then(|g| g.get("game")).and_then(Value::as_u64);
-		// A node that does not move past the last page would keep the loop going.
-		let progressed = next.is_some() && next != after;
-		after = next;
-		all.extend(page);
-		if !full || !progressed {
+		after = page.last().and_then(|g| g.get("game")).and_then(Value::as_u64);
+		// A node that serves pages already seen would keep the loop going: stop at the first
+		// page without a new game.
+		let mut new = false;
+		for g in page {
+			if seen.insert(g.get("game").and_then(Value::as_u64)) {
+				new = true;
+				all.push(g);
+			}
+		}
+		if !full || !new || after.is_none() {
 			all.sort_by_key(|g| g.get("game").and_then(Value::as_u64));
 			return Ok(all);
 		}

@@ -50,8 +50,9 @@ const AUDITS_PER_BLOCK: usize = 4;
 /// Most tries of one audit the node could not make (the model evicted, its time limit).
 const AUDIT_TRIES: u8 = 3;
 
-/// Blocks after which an audit still marked running is taken for abandoned (a restart).
-const AUDIT_STALE: u32 = 20;
+/// Blocks after which an audit still marked running is taken for abandoned (a restart): well
+/// inside a challenge window, so the retry still can challenge.
+const AUDIT_STALE: u32 = 4;
 
 /// Most `open` calls sent against one result whose game never appeared (a dropped or failed
 /// transaction): after that the node gives up on it and says so.
@@ -79,12 +80,15 @@ pub enum Audit<BlockNumber> {
 	Running(BlockNumber),
 	/// The audit agrees with the result (trace root, node count and posted outputs).
 	Agrees,
-	/// The audit differs: `sent` opens were sent, the last in block `last`.
+	/// The audit differs: `sent` opens were sent, the last in block `last` while the result's
+	/// window ended in block `window`.
 	Differs {
 		/// `open` calls sent so far.
 		sent: u8,
 		/// The block of the last one.
 		last: Option<BlockNumber>,
+		/// The result's window end when it was sent (a game upheld reopens the window).
+		window: Option<BlockNumber>,
 	},
 	/// A game of this node's accounts was opened on the result: it is never challenged again
 	/// from here (a game the node lost reopens the window; challenging again would only pay
@@ -300,7 +304,8 @@ fn watch<T: Config>(now: BlockNumberFor<T>, keys: &[LocalKey<T>], ppm: u32) {
 				record.set(&Audit::<BlockNumberFor<T>>::Skipped);
 				continue;
 			}
-			if audits >= AUDITS_PER_BLOCK {
+			// An audit that could not be followed by a challenge inside the window is useless.
+			if audits >= AUDITS_PER_BLOCK || now.saturating_add(2u32.into()) >= ex.window_end {
 				continue;
 			}
 			// Taken with a compare-and-set: a concurrent worker leaves it alone.
@@ -322,13 +327,15 @@ fn watch<T: Config>(now: BlockNumberFor<T>, keys: &[LocalKey<T>], ppm: u32) {
 			};
 			record.set(&audited);
 		}
-		let Some(Audit::Differs { sent, last }) =
+		let Some(Audit::Differs { sent, last, window }) =
 			record.get::<Audit<BlockNumberFor<T>>>().ok().flatten()
 		else {
 			continue;
 		};
 		let games = JobGames::<T>::get(job);
-		if games.iter().any(|(c, _)| ours(c)) {
+		// Our game is open, or was played and upheld (the window moved since we sent it).
+		let reopened = window.is_some_and(|w| w != ex.window_end);
+		if reopened || games.iter().any(|(c, _)| ours(c)) {
 			record.set(&Audit::<BlockNumberFor<T>>::Challenged);
 			continue;
 		}
@@ -343,7 +350,7 @@ fn watch<T: Config>(now: BlockNumberFor<T>, keys: &[LocalKey<T>], ppm: u32) {
 					"job {job}: the result differs from this node's audit, but {OPEN_TRIES} \
 					 challenges did not open a game; giving up"
 				);
-				record.set(&Audit::Differs { sent: sent.saturating_add(1), last });
+				record.set(&Audit::Differs { sent: sent.saturating_add(1), last, window });
 			}
 			continue;
 		}
@@ -370,13 +377,17 @@ fn watch<T: Config>(now: BlockNumberFor<T>, keys: &[LocalKey<T>], ppm: u32) {
 			continue;
 		};
 		let call = Call::<T>::open { job, fast: None };
-		if submit::<T>(public, account, call, now).is_ok() {
+		// Only a challenge that left this node counts as a try.
+		let sent = if submit::<T>(public, account, call, now).is_ok() {
 			log::warn!(target: "verity", "job {job}: result differs from the audit; challenged");
 			if sent == 0 {
 				verity_io::inference::report(GameReport::Opened);
 			}
-		}
-		record.set(&Audit::Differs { sent: sent.saturating_add(1), last: Some(now) });
+			sent.saturating_add(1)
+		} else {
+			sent
+		};
+		record.set(&Audit::Differs { sent, last: Some(now), window: Some(ex.window_end) });
 	}
 }
 
@@ -406,7 +417,7 @@ fn audit<T: Config>(job: JobId, ex: &ExecutedOf<T>) -> Audit<BlockNumberFor<T>> 
 	if run.trace_root == ex.trace_root && run.nodes == ex.nodes && same_outcome {
 		Audit::Agrees
 	} else {
-		Audit::Differs { sent: 0, last: None }
+		Audit::Differs { sent: 0, last: None, window: None }
 	}
 }
 
