@@ -43,14 +43,14 @@ json_field() { python3 -c "import json,sys; print(json.loads(sys.stdin.read().sp
 
 if [[ "${VERITY_NO_DEMO:-}" != "1" ]]; then
   url="ws://127.0.0.1:$port"
-  "$VERITY_BIN_DIR/examples/zoo" "$work" >/dev/null
-  model_file="$work/mlp-784.onnx"
-  input="scripts/demo/digit7.json"
-  echo "==> demo: registering $model_file (784-256-128-10 MLP, generated weights) as Bob"
+  model_file="scripts/demo/digits.onnx"
+  input="scripts/demo/held-out-7.json"
+  echo "==> demo: registering $model_file (a 64-32-10 digit classifier trained by"
+  echo "    scripts/demo/train_digits.py on scikit-learn's 8x8 digits) as Bob"
   model=$("$cli" --url "$url" --suri //Bob --json model register "$model_file" \
     --name digits-mlp --price 1000000000 | json_field model_id)
   "$cli" --url "$url" model show "$model"
-  echo "==> demo: Charlie submits a job on a drawn 7 ($input)"
+  echo "==> demo: Charlie submits a job on a held-out handwritten 7 ($input)"
   job=$("$cli" --url "$url" --suri //Charlie --json job submit --model "$model" --input "$input" \
     | json_field job_id)
   echo "==> demo: watching job $job (Alice's node executes it; final after the challenge window)"

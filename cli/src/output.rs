@@ -223,9 +223,29 @@ pub fn job_text(j: &Value) -> String {
 				shape_text(&t["shape"])
 			));
 			lines.push(format!("  {}", data_text(&t["data"])));
+			if key == "outputs" {
+				lines.extend(largest_text(&t["data"]));
+			}
 		}
 	}
 	lines.join("\n")
+}
+
+/// Where an output's largest element is (a classifier's predicted class), when the output
+/// has more than one element and they are all numbers (a NaN anywhere: none is largest).
+fn largest_text(data: &Value) -> Option<String> {
+	let items = data.as_array().filter(|a| a.len() > 1)?;
+	let values: Option<Vec<f64>> = items.iter().map(Value::as_f64).collect();
+	let (at, v) = values?
+		.into_iter()
+		.enumerate()
+		.try_fold(None::<(usize, f64)>, |best, (i, v)| match best {
+			_ if v.is_nan() => Err(()),
+			Some((_, b)) if b >= v => Ok(best),
+			_ => Ok(Some((i, v))),
+		})
+		.ok()??;
+	Some(format!("  largest: element {at} ({v})"))
 }
 
 /// A dispute game of `verity_dispute` as text: parties, bond, clocks and where it stands.

@@ -215,105 +215,52 @@ fn wasm_and_native_one_steps_agree_on_every_chunk_of_the_zoo_models() {
 }
 
 /// Measures, inside the wasm runtime, the one-step of the costliest chunk the fan-in limit
-/// allows for the dense ops (the cost model counts `64 · 2K` reads for a MatMul chunk: `K` =
-/// 1024; `64 · (2 · taps + 1)` for a convolution: 3×3 over 112 channels), against the weight a
-/// step is charged. A
-/// measurement, not a check: `cargo test --release -p verity-node --test runtime_wasm --
-/// --ignored --nocapture measure_the_one_step`.
+/// allows for each op family (`verity_primitives::dispute::limit`, what the disputes pallet's
+/// `evaluate_*` benchmarks price), against the weight a step with that witness is charged by
+/// the runtime's weights. A measurement, not a check: `cargo test --release -p verity-node
+/// --test runtime_wasm -- --ignored --nocapture measure_the_one_step`.
 #[test]
 #[ignore = "a measurement"]
 fn measure_the_one_step_at_the_fan_in_limit_in_wasm() {
-	use verity_primitives::{
-		commitment::commit_tensor,
-		dispute::{build_witness, InputData, StepVerdict},
-		graph::TraceOptions,
-		onnx::builder::{Attr, ModelBuilder},
-		tensor::{DType, Tensor},
+	use pallet_verity_disputes::{weights, WeightInfo as _};
+	use verity_primitives::dispute::{
+		limit::{limit_step, Family},
+		one_step_metered, InputData, StepVerdict,
 	};
 	use verity_runtime_api::StepInputData;
-	let fill = |shape: Vec<usize>| {
-		let n: usize = shape.iter().product();
-		Tensor::f32(shape, (0..n).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect())
-			.expect("tensor")
-	};
-	let k = 1024;
-	let mut matmul = ModelBuilder::new("matmul", 17);
-	matmul.input("a", DType::F32, &[1, k]).input("b", DType::F32, &[k, 64]);
-	matmul.node("MatMul", &["a", "b"], &["y"], vec![]);
-	matmul.output("y");
-	let mut conv = ModelBuilder::new("conv", 17);
-	conv.input("x", DType::F32, &[1, 112, 16, 16]).input("w", DType::F32, &[1, 112, 3, 3]);
-	conv.node(
-		"Conv",
-		&["x", "w"],
-		&["y"],
-		vec![Attr::Ints("kernel_shape", vec![3, 3]), Attr::Ints("pads", vec![1, 1, 1, 1])],
-	);
-	conv.output("y");
-	let cases = [
-		("MatMul", matmul.build(), vec![fill(vec![1, k]), fill(vec![k, 64])]),
-		("Conv", conv.build(), vec![fill(vec![1, 112, 16, 16]), fill(vec![1, 112, 3, 3])]),
-	];
-	for (name, onnx, inputs) in cases {
-		let graph = Graph::from_onnx(&onnx).expect("imports");
-		let node = &graph.step_nodes().expect("index")[0];
-		let trace = graph
-			.run(&inputs, TraceOptions { keep_node_outputs: true, ..Default::default() })
-			.expect("runs");
-		// One entry per node input (a Conv's omitted bias included).
-		let dense: Vec<Option<&Tensor>> = (0..node.inputs.len())
-			.map(|i| inputs.get(i).filter(|_| node.inputs[i].is_some()))
-			.collect();
-		// An inner chunk where there is one (a border chunk of a padded conv reads less).
-		let leaves = trace.node_outputs[0][0].1.leaf_hashes.len() as u32;
-		let chunk = leaves / 2;
-		// The inputs proven by root (as a node output would be), not read from the job.
-		let wasm_in: Vec<StepInputData> = dense
+	type Weights = ();
+	for family in Family::ALL {
+		let step = limit_step(family).expect("builds");
+		let chunks: usize = step.witness.iter().map(|w| w.chunks.len()).sum();
+		let hashes: usize = step.witness.iter().map(|w| w.path.siblings.len()).sum();
+		let (verdict, reads) =
+			one_step_metered(&step.node, &step.inputs, &step.witness, 0, step.chunk);
+		assert_eq!(verdict, Ok(StepVerdict::Computes(step.leaf)));
+		let wasm_in: Vec<StepInputData> = step
+			.inputs
 			.iter()
-			.map(|t| match t {
-				Some(t) => StepInputData::Root(commit_tensor(t).root),
-				None => StepInputData::Absent,
+			.map(|i| match i {
+				InputData::Root(root) => StepInputData::Root(*root),
+				_ => StepInputData::Absent,
 			})
 			.collect();
-		let mut as_roots = node.clone();
-		for i in as_roots.inputs.iter_mut().flatten() {
-			i.source = verity_primitives::dispute::Source::Node { node: 0, output: 0 };
-		}
-		let witness = build_witness(&as_roots, &dense, 0, chunk).expect("witness");
-		let chunks: usize = witness.iter().map(|w| w.chunks.len()).sum();
-		let hashes: usize = witness.iter().map(|w| w.path.siblings.len()).sum();
-		let args = (&as_roots, &wasm_in, &witness, 0u32, chunk).encode();
-		let (verdict, reads) = verity_primitives::dispute::one_step_metered(
-			&as_roots,
-			&dense
-				.iter()
-				.map(|t| match t {
-					Some(t) => InputData::Root(commit_tensor(t).root),
-					None => InputData::Absent,
-				})
-				.collect::<Vec<_>>(),
-			&witness,
-			0,
-			chunk,
-		);
-		let leaf = trace.node_outputs[0][0].1.leaf_hashes[chunk as usize];
-		assert_eq!(verdict, Ok(StepVerdict::Computes(leaf)));
+		let args = (&step.node, &wasm_in, &step.witness, 0u32, step.chunk).encode();
 		call_wasm("VerityApi_dispute_step", &args).expect("warm-up");
 		let runs = 5;
 		let start = std::time::Instant::now();
 		for _ in 0..runs {
 			let out = call_wasm("VerityApi_dispute_step", &args).expect("wasm call");
 			let v = Result::<StepVerdict, Vec<u8>>::decode(&mut &out[..]).expect("decodes");
-			assert_eq!(v, Ok(StepVerdict::Computes(leaf)));
+			assert_eq!(v, Ok(StepVerdict::Computes(step.leaf)));
 		}
 		let per = start.elapsed() / runs;
-		let charged = <() as pallet_verity_disputes::WeightInfo>::step(chunks as u32)
-			.saturating_add(pallet_verity_disputes::weights::evaluation(reads));
+		let charged =
+			Weights::step(chunks as u32).saturating_add(weights::evaluation::<Weights>(reads));
 		println!(
-			"{name}: fan-in {}, {reads} reads, witness {chunks} chunks + {hashes} hashes \
+			"{family:?}: fan-in {}, {reads} reads, witness {chunks} chunks + {hashes} hashes \
 			 ({} bytes); one-step in wasm {per:?}; charged {} ms",
-			node.fan_in,
-			witness.encode().len(),
+			step.node.fan_in,
+			step.witness.encode().len(),
 			charged.ref_time() / 1_000_000_000
 		);
 	}

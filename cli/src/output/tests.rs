@@ -100,6 +100,8 @@ fn job_text_shows_status_result_and_tensors() {
 	assert!(text.contains("executed     block 8: trace root 0xbeef (7 nodes)"), "{text}");
 	assert!(text.contains("input 0 'x': i64 [2]\n  [1, -2]"), "{text}");
 	assert!(text.contains("output 0 'y': f32 [2]\n  [0.5, NaN]"), "{text}");
+	// A NaN has no order: no element is named largest.
+	assert!(!text.contains("largest"), "{text}");
 	assert!(text.contains("deposit      0.000000000024 UNIT (for the job's data"), "{text}");
 	assert!(!text.contains("failed"), "{text}");
 	// Before execution there is no result to show.
@@ -122,14 +124,29 @@ fn job_text_shows_a_failed_result() {
 }
 
 #[test]
+fn a_classifier_output_names_its_largest_element() {
+	let mut j = job("Finalized");
+	j["outputs"] =
+		json!([{"name": "y", "dtype": "f32", "shape": [1, 4], "data": [0.1, 0.7, 0.7, 0.2]}]);
+	let text = job_text(&j);
+	// The first of equal largest elements.
+	assert!(text.ends_with("  [0.1, 0.7, 0.7, 0.2]\n  largest: element 1 (0.7)"), "{text}");
+	// One element is no classification.
+	j["outputs"] = json!([{"name": "y", "dtype": "f32", "shape": [1], "data": [0.5]}]);
+	assert!(!job_text(&j).contains("largest"));
+}
+
+#[test]
 fn long_tensors_are_cut_in_text() {
 	let data: Vec<u32> = (0..100).collect();
 	let t = json!({"name": "z", "dtype": "u8", "shape": [100], "data": data});
 	let mut j = job("Executed");
 	j["outputs"] = json!([t]);
 	let text = job_text(&j);
-	let line = text.lines().last().unwrap();
+	let line = text.lines().rev().nth(1).unwrap();
 	assert!(line.starts_with("  [0, 1, 2,") && line.ends_with("62, 63, ... (36 more)]"), "{line}");
+	// The largest element is found among all of them, not only those shown.
+	assert!(text.ends_with("\n  largest: element 99 (99)"), "{text}");
 }
 
 #[test]

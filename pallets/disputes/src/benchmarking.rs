@@ -16,7 +16,11 @@ use pallet_verity_models::{ModelId, ModelRegistry};
 use sp_runtime::traits::{Saturating, Zero};
 use verity_primitives::{
 	commitment::H256,
-	dispute::{build_witness, Source, TreeCursor},
+	dispute::{
+		build_witness,
+		limit::{limit_step, Family, LimitStep},
+		one_step_metered, Source, StepVerdict, TreeCursor,
+	},
 	graph::{Graph, Trace, TraceOptions},
 	onnx::builder::ModelBuilder,
 	tensor::{DType, Tensor},
@@ -125,6 +129,27 @@ fn set_phase<T: Config>(id: GameId, phase: Phase) {
 			g.phase = phase;
 		}
 	});
+}
+
+/// The step of `family` at the fan-in limit, checked: its witness is one a `step` call can
+/// carry, its evaluation computes the honest leaf with the reads [`weights::LIMIT_READS`]
+/// prices it by.
+fn limit<T: Config>(family: Family) -> LimitStep {
+	let step = limit_step(family).expect("builds");
+	let arg: Option<Vec<InputWitnessArg<T::MaxWitnessChunks, T::MaxProofHashes>>> =
+		step.witness.iter().map(InputWitnessArg::from_witness).collect();
+	let arg: Result<WitnessOf<T>, _> = arg.expect("within bounds").try_into();
+	assert!(arg.is_ok(), "{family:?}: the witness fits a step call");
+	let (verdict, reads) = evaluate(&step);
+	assert_eq!(verdict, Ok(StepVerdict::Computes(step.leaf)), "{family:?}");
+	let at = Family::ALL.iter().position(|f| *f == family).expect("a family");
+	assert_eq!(reads, weights::LIMIT_READS[at], "{family:?}: reads");
+	step
+}
+
+/// Checks the witness of `step` and evaluates its chunk.
+fn evaluate(step: &LimitStep) -> (Result<StepVerdict, verity_primitives::dispute::StepError>, u64) {
+	one_step_metered(&step.node, &step.inputs, &step.witness, 0, step.chunk)
 }
 
 #[benchmarks]
@@ -304,6 +329,96 @@ mod benchmarks {
 			Disputes::<T>::on_initialize(at);
 		}
 		assert!(Timeouts::<T>::get(at).is_empty());
+	}
+
+	/// The evaluation of a chunk of a `[1, 1024] × [1024, 64]` MatMul (the fan-in limit), its witness checked.
+	#[benchmark]
+	fn evaluate_matmul() {
+		let case = limit::<T>(Family::MatMul);
+		#[block]
+		{
+			let _ = evaluate(&case);
+		}
+	}
+
+	/// The evaluation of a chunk of an int8 `[1, 1021] × [1021, 64]` QLinearMatMul (the fan-in limit), its witness checked.
+	#[benchmark]
+	fn evaluate_qlinear_matmul() {
+		let case = limit::<T>(Family::QLinearMatMul);
+		#[block]
+		{
+			let _ = evaluate(&case);
+		}
+	}
+
+	/// The evaluation of a chunk of a 3 × 3 Conv over 113 channels (the fan-in limit), its witness checked.
+	#[benchmark]
+	fn evaluate_conv() {
+		let case = limit::<T>(Family::Conv);
+		#[block]
+		{
+			let _ = evaluate(&case);
+		}
+	}
+
+	/// The evaluation of a chunk of an int8 3 × 3 QLinearConv over 113 channels (the fan-in limit), its witness checked.
+	#[benchmark]
+	fn evaluate_qlinear_conv() {
+		let case = limit::<T>(Family::QLinearConv);
+		#[block]
+		{
+			let _ = evaluate(&case);
+		}
+	}
+
+	/// The evaluation of a chunk of a 44 × 44 MaxPool (the fan-in limit), its witness checked.
+	#[benchmark]
+	fn evaluate_pool() {
+		let case = limit::<T>(Family::Pool);
+		#[block]
+		{
+			let _ = evaluate(&case);
+		}
+	}
+
+	/// The evaluation of a chunk of a GlobalAveragePool of 64 planes of 2048 (the fan-in limit), its witness checked.
+	#[benchmark]
+	fn evaluate_global_pool() {
+		let case = limit::<T>(Family::GlobalPool);
+		#[block]
+		{
+			let _ = evaluate(&case);
+		}
+	}
+
+	/// The evaluation of a chunk of a ReduceMean of 64 rows of 2048 (the fan-in limit), its witness checked.
+	#[benchmark]
+	fn evaluate_reduce() {
+		let case = limit::<T>(Family::Reduce);
+		#[block]
+		{
+			let _ = evaluate(&case);
+		}
+	}
+
+	/// The evaluation of a chunk of a Softmax over a row of 65 536 (the fan-in limit), its witness checked.
+	#[benchmark]
+	fn evaluate_softmax() {
+		let case = limit::<T>(Family::Softmax);
+		#[block]
+		{
+			let _ = evaluate(&case);
+		}
+	}
+
+	/// The evaluation of a chunk of a LayerNormalization over rows of 65 472 (the fan-in limit), its witness checked.
+	#[benchmark]
+	fn evaluate_layer_norm() {
+		let case = limit::<T>(Family::LayerNorm);
+		#[block]
+		{
+			let _ = evaluate(&case);
+		}
 	}
 
 	impl_benchmark_test_suite!(Disputes, crate::mock::new_test_ext(), crate::mock::Test);

@@ -478,7 +478,8 @@ pub mod pallet {
 		/// The weight of a step with `witness` whose evaluation made `reads` reads.
 		pub fn step_weight_with_reads(witness: &WitnessOf<T>, reads: u64) -> Weight {
 			let chunks = witness.iter().map(|w| w.chunks.len() as u32).fold(0, u32::saturating_add);
-			T::DisputeWeightInfo::step(chunks).saturating_add(weights::evaluation(reads))
+			T::DisputeWeightInfo::step(chunks)
+				.saturating_add(weights::evaluation::<T::DisputeWeightInfo>(reads))
 		}
 
 		/// The open games of `job`.

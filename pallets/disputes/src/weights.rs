@@ -32,6 +32,24 @@ pub trait WeightInfo {
 	fn step(c: u32) -> Weight;
 	/// `n` games settled by timeout in one block.
 	fn timeouts(n: u32) -> Weight;
+	/// The evaluation of a `MatMul` chunk at the fan-in limit ([`LIMIT_READS`]).
+	fn evaluate_matmul() -> Weight;
+	/// The evaluation of a `QLinearMatMul` chunk at the fan-in limit.
+	fn evaluate_qlinear_matmul() -> Weight;
+	/// The evaluation of a `Conv` chunk at the fan-in limit.
+	fn evaluate_conv() -> Weight;
+	/// The evaluation of a `QLinearConv` chunk at the fan-in limit.
+	fn evaluate_qlinear_conv() -> Weight;
+	/// The evaluation of a `MaxPool` chunk at the fan-in limit.
+	fn evaluate_pool() -> Weight;
+	/// The evaluation of a `GlobalAveragePool` chunk at the fan-in limit.
+	fn evaluate_global_pool() -> Weight;
+	/// The evaluation of a `ReduceMean` chunk at the fan-in limit.
+	fn evaluate_reduce() -> Weight;
+	/// The evaluation of a `Softmax` chunk at the fan-in limit.
+	fn evaluate_softmax() -> Weight;
+	/// The evaluation of a `LayerNormalization` chunk at the fan-in limit.
+	fn evaluate_layer_norm() -> Weight;
 }
 
 /// Picoseconds in a microsecond and in a millisecond (ref time is in picoseconds).
@@ -48,11 +66,43 @@ const SETTLE_PROBES: u64 = 2 * 257;
 /// arithmetic).
 const READ: u64 = 200_000;
 
-/// The evaluation of a step that reads `reads` elements: priced per read, apart from the
-/// benchmarked [`WeightInfo::step`] because what a chunk reads depends on the op, not on the
-/// witness (`MAX_STEP_READS` at most). Measured in the compiled runtime by
-/// `node/tests/runtime_wasm.rs` (`measure_the_one_step_at_the_fan_in_limit_in_wasm`).
-pub fn evaluation(reads: u64) -> Weight {
+/// Element reads of the step of each op family at the fan-in limit
+/// (`verity_primitives::dispute::limit`, in `Family::ALL` order): what the `evaluate_*`
+/// benchmarks read, as they check.
+pub const LIMIT_READS: [u64; 9] =
+	[131_072, 131_072, 130_176, 130_560, 123_904, 131_072, 131_072, 65_536, 65_600];
+
+/// The benchmarked evaluations at the fan-in limit, in `Family::ALL` order.
+pub fn limit_evaluations<W: WeightInfo>() -> [Weight; 9] {
+	[
+		W::evaluate_matmul(),
+		W::evaluate_qlinear_matmul(),
+		W::evaluate_conv(),
+		W::evaluate_qlinear_conv(),
+		W::evaluate_pool(),
+		W::evaluate_global_pool(),
+		W::evaluate_reduce(),
+		W::evaluate_softmax(),
+		W::evaluate_layer_norm(),
+	]
+}
+
+/// The evaluation of a step that reads `reads` elements, at the price per read of the
+/// costliest op family ([`limit_evaluations`] over [`LIMIT_READS`]): apart from
+/// [`WeightInfo::step`] because what a chunk reads depends on the op, not on the witness
+/// (`MAX_STEP_READS` at most), and the op is not known before the call reads the game.
+pub fn evaluation<W: WeightInfo>(reads: u64) -> Weight {
+	let per_read = limit_evaluations::<W>()
+		.iter()
+		.zip(LIMIT_READS)
+		.map(|(w, r)| w.ref_time().div_ceil(r))
+		.max()
+		.unwrap_or(READ);
+	Weight::from_parts(per_read.saturating_mul(reads), 0)
+}
+
+/// The hand-priced evaluation of `reads` element reads.
+fn evaluation_of(reads: u64) -> Weight {
 	Weight::from_parts(READ.saturating_mul(reads), 0)
 }
 
@@ -118,5 +168,32 @@ impl WeightInfo for () {
 			)
 			.saturating_mul(n.into())
 			.saturating_add(RocksDbWeight::get().reads_writes(1, 1))
+	}
+	fn evaluate_matmul() -> Weight {
+		evaluation_of(LIMIT_READS[0])
+	}
+	fn evaluate_qlinear_matmul() -> Weight {
+		evaluation_of(LIMIT_READS[1])
+	}
+	fn evaluate_conv() -> Weight {
+		evaluation_of(LIMIT_READS[2])
+	}
+	fn evaluate_qlinear_conv() -> Weight {
+		evaluation_of(LIMIT_READS[3])
+	}
+	fn evaluate_pool() -> Weight {
+		evaluation_of(LIMIT_READS[4])
+	}
+	fn evaluate_global_pool() -> Weight {
+		evaluation_of(LIMIT_READS[5])
+	}
+	fn evaluate_reduce() -> Weight {
+		evaluation_of(LIMIT_READS[6])
+	}
+	fn evaluate_softmax() -> Weight {
+		evaluation_of(LIMIT_READS[7])
+	}
+	fn evaluate_layer_norm() -> Weight {
+		evaluation_of(LIMIT_READS[8])
 	}
 }

@@ -4,6 +4,7 @@
 //! `docs/disputes.md` has the protocol and its soundness argument.
 
 pub mod index;
+pub mod limit;
 pub mod play;
 pub mod prove;
 pub mod step;
