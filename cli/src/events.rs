@@ -113,7 +113,8 @@ impl DecodeAsEvent for DisputeSettled {
 	}
 }
 
-/// `Disputes.DisputeClosed`: a game ended without a winner (another game refuted the result).
+/// `Disputes.DisputeClosed`: another game refuted the same result; this challenger, right
+/// too, got its bond back and a share of the reward.
 #[derive(Clone, Debug, PartialEq, Eq, scale_decode::DecodeAsType)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
 pub struct DisputeClosed {
@@ -121,6 +122,10 @@ pub struct DisputeClosed {
 	pub game: u64,
 	/// The job.
 	pub job: u64,
+	/// The game's challenger.
+	pub challenger: AccountId32,
+	/// The challenger's share of the reward.
+	pub reward: u128,
 }
 
 impl DecodeAsEvent for DisputeClosed {

@@ -30,7 +30,7 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
 		.build())
 }
 
-/// `--chain local`: Alice, Bob and Charlie are authorities.
+/// `--chain local`: Alice, Bob, Charlie and Dave are authorities and executors.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm()?, None)
 		.with_name("Verity Local Testnet")

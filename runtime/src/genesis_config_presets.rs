@@ -1,4 +1,5 @@
-//! Genesis presets: `development` (Alice alone) and `local_testnet` (Alice, Bob, Charlie).
+//! Genesis presets: `development` (Alice alone) and `local_testnet` (Alice, Bob, Charlie,
+//! Dave).
 
 use crate::{AccountId, BalancesConfig, InferenceConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
 use alloc::{string::String, vec, vec::Vec};
@@ -60,17 +61,24 @@ pub fn development_config_genesis() -> Value {
 	)
 }
 
-/// The `local_testnet` preset: Alice, Bob and Charlie are authorities and executors.
+/// The `local_testnet` preset: Alice, Bob, Charlie and Dave are authorities and executors.
+/// GRANDPA with four voters finalizes with three of them: one validator may be down.
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
 		vec![
 			authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
 			authority_keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
 			authority_keys(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			authority_keys(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
-		executors(&[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]),
+		executors(&[
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]),
 	)
 }
 
@@ -118,10 +126,10 @@ mod tests {
 	}
 
 	#[test]
-	fn local_testnet_has_three_authorities_and_dev_one() {
+	fn local_testnet_has_four_authorities_and_dev_one() {
 		let count = |v: Value| v["aura"]["authorities"].as_array().map(|a| a.len());
 		assert_eq!(count(development_config_genesis()), Some(1));
-		assert_eq!(count(local_config_genesis()), Some(3));
+		assert_eq!(count(local_config_genesis()), Some(4));
 		assert_eq!(get_preset(&PresetId::from("nope")), None);
 	}
 }

@@ -128,12 +128,18 @@ async fn follow(chain: &Chain, id: u64, json: bool) -> Result<(), CliError> {
 				for closed in events.find::<DisputeClosed>().flatten() {
 					if closed.game == id {
 						let line = if json {
-							json_line(&json!({ "block": at, "game": id, "closed": true }))
+							json_line(&json!({
+								"block": at,
+								"game": id,
+								"closed": true,
+								"reward": closed.reward.to_string(),
+							}))
 						} else {
 							format!(
 								"#{at} game {id} closed: another game refuted job {}'s result \
-								 (bond released)",
-								closed.job
+								 (bond released, {} of the reward)",
+								closed.job,
+								units(closed.reward)
 							)
 						};
 						println!("{line}");

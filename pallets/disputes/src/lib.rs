@@ -234,18 +234,22 @@ pub mod pallet {
 			loser: T::AccountId,
 			/// Taken from the loser.
 			slashed: BalanceOf<T>,
-			/// Given to the winner.
+			/// Given to the winner (its share, when other games on the job are closed with it).
 			reward: BalanceOf<T>,
 			/// How it ended.
 			ending: Ending,
 		},
-		/// A game ended without a winner because another game on the job refuted the result:
-		/// the challenger's bond is released.
+		/// A game ended because another game on the job refuted the same result: the
+		/// challenger, right too, gets its bond back and an equal share of the reward.
 		DisputeClosed {
 			/// The game.
 			game: GameId,
 			/// The job.
 			job: JobId,
+			/// The game's challenger.
+			challenger: T::AccountId,
+			/// The challenger's share of the reward.
+			reward: BalanceOf<T>,
 		},
 	}
 

@@ -145,14 +145,19 @@ fn report<T: Config>(keys: &[LocalKey<T>]) {
 	let ours = |who: &T::AccountId| keys.iter().any(|(_, a)| a == who);
 	for record in frame_system::Pallet::<T>::read_events_no_consensus() {
 		let event: <T as frame_system::Config>::RuntimeEvent = record.event;
-		let Ok(Event::<T>::DisputeSettled { winner, loser, game, .. }) = event.try_into() else {
-			continue;
+		let (winner, loser, game) = match event.try_into() {
+			Ok(Event::<T>::DisputeSettled { winner, loser, game, .. }) => {
+				(winner, Some(loser), game)
+			},
+			// Closed with another game that refuted the same result: won as well.
+			Ok(Event::<T>::DisputeClosed { challenger, game, .. }) => (challenger, None, game),
+			_ => continue,
 		};
 		if ours(&winner) {
 			log::info!(target: "verity", "dispute game {game}: won");
 			verity_io::inference::report(GameReport::Won);
 		}
-		if ours(&loser) {
+		if loser.as_ref().is_some_and(ours) {
 			log::warn!(target: "verity", "dispute game {game}: lost");
 			verity_io::inference::report(GameReport::Lost);
 		}

@@ -3,7 +3,11 @@
 //! inference pallet) or, once no game holds it and its window is over, finalized.
 
 use crate::{pallet::*, types::*};
-use frame_support::traits::{fungible::MutateHold, tokens::Precision, Get};
+use frame_support::traits::{
+	fungible::{Mutate, MutateHold},
+	tokens::{Precision, Preservation},
+	Get,
+};
 use pallet_verity_inference::{JobSettlement, SlashTerms};
 use sp_runtime::traits::{Saturating, Zero};
 
@@ -50,7 +54,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The challenger won: the executor is slashed and suspended, the job reassigned or
-	/// refunded; every other game on the job ends with its bond released.
+	/// refunded; every other game on the job ends with its bond released and an equal share
+	/// of the reward.
 	fn refute(id: GameId, game: GameOf<T>, ending: Ending) {
 		Self::release_bond(&game.challenger, game.bond);
 		let amount = T::DisputeSlash::get();
@@ -67,22 +72,55 @@ impl<T: Config> Pallet<T> {
 				pallet_verity_inference::Slashed { slashed: Zero::zero(), reward: Zero::zero() }
 			},
 		};
+		// Every other challenger against the refuted result was right too: its bond is
+		// released and the reward is shared equally, so no honest challenger pays for its
+		// moves in a game another one ended first.
+		let others: alloc::vec::Vec<(GameId, T::AccountId, BalanceOf<T>)> =
+			JobGames::<T>::take(game.job)
+				.into_iter()
+				.filter_map(|(_, other)| {
+					let g = Games::<T>::take(other)?;
+					OpenedLeaves::<T>::remove(other);
+					Self::unqueue(g.deadline, other);
+					Self::release_bond(&g.challenger, g.bond);
+					Some((other, g.challenger, g.bond))
+				})
+				.collect();
+		let each = slashed.reward / BalanceOf::<T>::from(others.len() as u32 + 1);
+		let mut shared = BalanceOf::<T>::zero();
+		let mut closed = alloc::vec::Vec::with_capacity(others.len());
+		for (other, challenger, _) in others {
+			let paid = if each.is_zero() {
+				Zero::zero()
+			} else {
+				<T as Config>::Currency::transfer(
+					&game.challenger,
+					&challenger,
+					each,
+					Preservation::Preserve,
+				)
+				.map(|_| each)
+				.unwrap_or_else(|_| Zero::zero())
+			};
+			shared = shared.saturating_add(paid);
+			closed.push(Event::DisputeClosed {
+				game: other,
+				job: game.job,
+				challenger,
+				reward: paid,
+			});
+		}
 		Self::deposit_event(Event::DisputeSettled {
 			game: id,
 			job: game.job,
 			winner: game.challenger.clone(),
 			loser: game.executor.clone(),
 			slashed: slashed.slashed,
-			reward: slashed.reward,
+			reward: slashed.reward.saturating_sub(shared),
 			ending,
 		});
-		for (_, other) in JobGames::<T>::take(game.job) {
-			if let Some(g) = Games::<T>::take(other) {
-				OpenedLeaves::<T>::remove(other);
-				Self::unqueue(g.deadline, other);
-				Self::release_bond(&g.challenger, g.bond);
-				Self::deposit_event(Event::DisputeClosed { game: other, job: game.job });
-			}
+		for event in closed {
+			Self::deposit_event(event);
 		}
 		Revealed::<T>::remove(game.job);
 	}

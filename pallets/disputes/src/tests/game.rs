@@ -427,9 +427,9 @@ fn outputs_not_bound_to_the_trace_lose_at_the_reveal() {
 			e,
 			Event::DisputeSettled { winner: ALICE, ending: Ending::OutputsUnbound, .. }
 		)));
-		assert!(events().contains(&Event::DisputeClosed { game: 1, job }));
+		assert!(events().iter().any(|e| matches!(e, Event::DisputeClosed { game: 1, .. })));
 		assert_eq!(bond_held(BOB), 0);
-		assert_eq!(free(BOB), START);
+		assert!(free(BOB) > START, "Bob shares the reward");
 	});
 }
 

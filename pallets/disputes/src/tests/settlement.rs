@@ -19,7 +19,7 @@ fn small() -> (Vec<u8>, Vec<Tensor>) {
 }
 
 #[test]
-fn a_won_challenge_pays_to_the_planck_and_closes_the_other_games() {
+fn a_won_challenge_pays_to_the_planck_and_shares_the_reward_with_the_closed_games() {
 	new_test_ext().execute_checked(|| {
 		let (bytes, inputs) = small();
 		let (model, graph) = setup(&bytes);
@@ -35,19 +35,25 @@ fn a_won_challenge_pays_to_the_planck_and_closes_the_other_games() {
 		assert_ok!(Disputes::open(RuntimeOrigin::signed(BOB), job, None));
 		let played = play(0, &model, &graph, &cheat, &honest);
 		assert_eq!(played.winner, Party::Challenger);
-		assert_eq!(free(ALICE), START + REWARD);
+		// Bob was right too: his game is closed with half the reward and his bond back.
+		assert_eq!(free(ALICE), START + REWARD / 2);
+		assert_eq!((free(BOB), bond_held(BOB)), (START + REWARD / 2, 0));
 		assert_eq!(free(TREASURY), START + SLASH - REWARD);
-		assert_eq!((free(BOB), bond_held(BOB)), (START, 0));
 		assert_eq!(executor_bond(executor), MIN_BOND - SLASH);
 		assert_eq!(Balances::total_issuance(), issuance);
-		assert!(events().contains(&Event::DisputeClosed { game: 1, job }));
+		assert!(events().contains(&Event::DisputeClosed {
+			game: 1,
+			job,
+			challenger: BOB,
+			reward: REWARD / 2
+		}));
 		assert!(events().contains(&Event::DisputeSettled {
 			game: 0,
 			job,
 			winner: ALICE,
 			loser: executor,
 			slashed: SLASH,
-			reward: REWARD,
+			reward: REWARD / 2,
 			ending: Ending::Step,
 		}));
 		// The job went to the other executor, who is paid once its honest result is final.
