@@ -69,4 +69,10 @@ TOML
 else
   log "wasm32v1-none sysroot present ($want)"
 fi
-log "done: $(cargo --version), target dir $CARGO_TARGET_DIR"
+# Node.js and npm run the network tests (zombienet) and the polkadot.js checks.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  log "installing Node.js and npm (Debian packages)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
+fi
+log "done: $(cargo --version), node $(node --version), target dir $CARGO_TARGET_DIR"
