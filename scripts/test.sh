@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command: sets the machine up, builds every test target once (release profile),
 # then runs every test of the workspace, including the node smoke test that starts the real
-# `verity-node --dev` and the end-to-end test, and the pallets' benchmarks as tests. Prints the
-# time of each stage; exits non-zero on the first failure.
+# `verity-node --dev` and the end-to-end test, the pallets' benchmarks as tests, the polkadot.js
+# suite (clients/js) and the zombienet network tests (zombienet/). Prints the time of each
+# stage; exits non-zero on the first failure.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
@@ -28,3 +29,12 @@ stage "cargo test" cargo test --locked --profile "$VERITY_PROFILE" --workspace
 # setup and its asserted outcome (scripts/bench.sh measures them in the real runtime).
 stage "benchmark tests" cargo test --locked --profile "$VERITY_PROFILE" \
   -p pallet-verity-models -p pallet-verity-inference -p pallet-verity-disputes --features runtime-benchmarks
+# polkadot.js as its users run it (clients/js): storage, events and the runtime API decoded
+# from metadata alone, a model and a job from polkadot.js, against a live dev node.
+polkadot_js() {
+  (cd clients/js && npm ci --no-audit --no-fund --loglevel=error \
+    && VERITY_NODE="$VERITY_BIN_DIR/verity-node" npm test)
+}
+stage "polkadot.js tests" polkadot_js
+# Networks of four validators (zombienet/*.zndsl, native provider, the release node).
+stage "network tests (zombienet)" env VERITY_SKIP_BUILD=1 bash scripts/zombienet.sh

@@ -1,0 +1,203 @@
+// Verity as a polkadot.js user sees it, against a live `verity-node --dev` this suite starts:
+// storage, events and the `VerityApi` runtime API decode from the metadata alone (no custom
+// types), the `verity_*` RPCs answer through this package's definitions, and a model
+// registered and a job submitted from polkadot.js end with the output `verity-node infer`
+// gives. The node is `$VERITY_NODE`, or `verity-node` on PATH.
+const { test, before, after } = require("node:test");
+const assert = require("node:assert/strict");
+const { spawn, execFileSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+const { ApiPromise, WsProvider, Keyring } = require("@polkadot/api");
+const { blake2AsHex } = require("@polkadot/util-crypto");
+const { rpc } = require("..");
+
+const NODE = process.env.VERITY_NODE || "verity-node";
+const PORT = Number(process.env.VERITY_TEST_RPC_PORT || 9966);
+const DEMO = path.resolve(__dirname, "../../../scripts/demo");
+const MODEL = fs.readFileSync(path.join(DEMO, "digits.onnx"));
+const INPUT = JSON.parse(fs.readFileSync(path.join(DEMO, "held-out-7.json"), "utf8"));
+
+let node;
+let api;
+let keyring;
+/// What the flow test left on chain for the others: the model, the job, the game.
+const made = {};
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+before(async () => {
+  node = spawn(
+    NODE,
+    ["--dev", "--tmp", "--rpc-port", String(PORT), "--port", String(PORT + 1), "--no-mdns",
+      "--no-prometheus", "--no-telemetry"],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let log = "";
+  node.stderr.on("data", (d) => (log = (log + d).slice(-4000)));
+  node.on("exit", (code) => {
+    if (code !== null && code !== 0) console.error(`verity-node exited ${code}:\n${log}`);
+  });
+  const provider = new WsProvider(`ws://127.0.0.1:${PORT}`, 1000);
+  api = await ApiPromise.create({ provider, rpc, noInitWarn: true, throwOnConnect: false });
+  await api.isReady;
+  keyring = new Keyring({ type: "sr25519" });
+});
+
+after(async () => {
+  if (api) await api.disconnect();
+  if (node) node.kill("SIGINT");
+});
+
+/// Sends `tx` signed by `who`; resolves with the events of its block, rejects on failure.
+function send(tx, who) {
+  return new Promise((resolve, reject) => {
+    tx.signAndSend(who, ({ status, events, dispatchError }) => {
+      if (dispatchError) {
+        const e = dispatchError.isModule
+          ? api.registry.findMetaError(dispatchError.asModule)
+          : { section: "", name: dispatchError.toString() };
+        reject(new Error(`${e.section}.${e.name}`));
+      } else if (status.isInBlock) {
+        resolve(events.map(({ event }) => event));
+      }
+    }).catch(reject);
+  });
+}
+
+/// Waits for the first event `is` accepts in a new best block, up to `blocks` blocks.
+async function waitEvent(is, blocks) {
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    const unsub = api.query.system.events((records) => {
+      const found = records.map(({ event }) => event).find(is);
+      if (found) {
+        unsub.then((u) => u());
+        resolve(found);
+      } else if (++seen > blocks) {
+        unsub.then((u) => u());
+        reject(new Error(`no such event in ${blocks} blocks`));
+      }
+    });
+  });
+}
+
+test("a model registered and a job submitted from polkadot.js end with infer's output", async () => {
+  const eve = keyring.addFromUri("//Eve");
+  const ferdie = keyring.addFromUri("//Ferdie");
+  const events = await send(
+    api.tx.models.register("0x" + MODEL.toString("hex"), "digits-mlp", 1, 1_000_000_000n),
+    eve,
+  );
+  const registered = events.find((e) => api.events.models.ModelRegistered.is(e));
+  assert.ok(registered, "ModelRegistered");
+  made.model = registered.data.model.toHex();
+  assert.equal(made.model, blake2AsHex(MODEL, 256), "the id is the bytes' blake2-256");
+
+  const data = Buffer.from(new Float32Array(INPUT.data).buffer);
+  const tensor = { dtype: "F32", shape: INPUT.shape, data: "0x" + data.toString("hex") };
+  // Two jobs: the first is watched to its end; the second is challenged by another account
+  // in its window, so that a game's storage and events are on chain for the other tests (the
+  // executor answers; the challenger stays silent).
+  const jobs = [];
+  for (let i = 0; i < 2; i++) {
+    const submitted = await send(api.tx.inference.submit(made.model, [tensor], 10n ** 15n), ferdie);
+    jobs.push(submitted.find((e) => api.events.inference.JobSubmitted.is(e)).data.job.toNumber());
+  }
+  const [job, challenged] = jobs;
+  made.job = challenged;
+  await waitEvent(
+    (e) => api.events.inference.JobExecuted.is(e) && e.data.job.toNumber() === challenged,
+    10,
+  );
+  const bob = keyring.addFromUri("//Bob");
+  const opened = await send(api.tx.disputes.open(challenged, null), bob);
+  made.game = opened.find((e) => api.events.disputes.DisputeOpened.is(e)).data.game.toNumber();
+  await waitEvent(
+    (e) => api.events.inference.JobFinalized.is(e) && e.data.job.toNumber() === job,
+    20,
+  );
+  const executed = (await api.query.inference.jobs(job)).unwrap().execution.unwrap();
+
+  const expected = JSON.parse(
+    execFileSync(NODE, ["infer", "--model", path.join(DEMO, "digits.onnx"), "--input",
+      path.join(DEMO, "held-out-7.json"), "--engine", "canonical", "--json"], { encoding: "utf8" })
+      .trim().split("\n").pop(),
+  );
+  assert.equal(executed.traceRoot.toHex(), expected.trace_root);
+  const outputs = (await api.query.inference.jobOutputs(job)).unwrap();
+  const got = Buffer.from(outputs[0].data.toU8a(true));
+  const want = Buffer.from(new Float32Array(expected.outputs[0].data).buffer);
+  assert.ok(got.equals(want), "outputs equal infer's, bit for bit");
+  // The custom RPC, through this package's definitions.
+  const view = (await api.rpc.verity.job(job)).toJSON();
+  assert.equal(view.job_id, job);
+  assert.equal(view.status, "Finalized");
+  assert.equal(view.trace_root, expected.trace_root);
+});
+
+test("every storage item of Models, Inference and Disputes decodes from metadata", async () => {
+  assert.ok(made.game !== undefined, "the flow test ran first");
+  let items = 0;
+  let values = 0;
+  for (const pallet of ["models", "inference", "disputes"]) {
+    const section = api.query[pallet];
+    assert.ok(section, `${pallet} storage in metadata`);
+    for (const [name, entry] of Object.entries(section)) {
+      items++;
+      if (entry.meta.type.isMap) {
+        const entries = await entry.entries();
+        for (const [key, value] of entries) {
+          assert.ok(key.args.length > 0, `${pallet}.${name} key decodes`);
+          assert.doesNotThrow(() => value.toJSON(), `${pallet}.${name}`);
+          values++;
+        }
+      } else {
+        const value = await entry();
+        assert.doesNotThrow(() => value.toJSON(), `${pallet}.${name}`);
+        values++;
+      }
+    }
+  }
+  // The game opened by the flow test, read through its typed storage.
+  const game = (await api.query.disputes.games(made.game)).unwrap();
+  assert.equal(game.job.toNumber(), made.job);
+  assert.ok(items >= 20, `${items} storage items`);
+  assert.ok(values >= 20, `${values} values decoded`);
+});
+
+test("every event of the Verity pallets has types polkadot.js builds from metadata", async () => {
+  let count = 0;
+  for (const pallet of ["models", "inference", "disputes"]) {
+    for (const [name, ev] of Object.entries(api.events[pallet])) {
+      for (const [i, field] of ev.meta.fields.entries()) {
+        const type = api.registry.createLookupType(field.type);
+        assert.doesNotThrow(() => api.registry.createType(type), `${pallet}.${name} field ${i}`);
+        assert.ok(field.name.isSome, `${pallet}.${name} field ${i} is named`);
+      }
+      count++;
+    }
+  }
+  assert.ok(count >= 25, `${count} events`);
+});
+
+test("the VerityApi runtime API answers through api.call from metadata alone", async () => {
+  const call = api.call.verityApi;
+  assert.ok(call, "VerityApi is decorated from the metadata");
+  const model = await call.model(made.model);
+  assert.equal(model.unwrap().owner.toString(), keyring.addFromUri("//Eve").address);
+  assert.ok((await call.models(null, 10)).length >= 1);
+  const view = (await call.job(made.job)).unwrap();
+  assert.equal(view.id.toNumber(), made.job);
+  assert.equal(view.job.submitter.toString(), keyring.addFromUri("//Ferdie").address);
+  assert.equal(view.job.status.toString(), "Executed");
+  assert.equal(view.inputs.length, 1);
+  assert.equal((await call.accountJobs(keyring.addFromUri("//Ferdie").address, null, 10)).length, 2);
+  assert.equal((await call.dispute(made.game)).unwrap().job.toNumber(), made.job);
+  assert.deepEqual((await call.jobDisputes(made.job)).toJSON(), [made.game]);
+  assert.equal((await call.disputes(null, 10)).length, 1);
+  const alice = keyring.addFromUri("//Alice").address;
+  assert.ok((await call.executor(alice)).isSome, "Alice is an executor");
+  const imported = await call.importModel("0x" + MODEL.toString("hex"));
+  assert.ok(imported.isOk, "the runtime imports the model");
+});
