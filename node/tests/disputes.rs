@@ -10,7 +10,11 @@
 //! - A false challenge lost: Alice's watcher runs with `--verity-false-challenge` against
 //!   Bob's honest executor; Alice's bond pays the slash and the job finalizes.
 //!
-//! In both, total issuance changes by exactly the transaction fees burned (the runtime's only
+//! - A silent executor loses by clock: on a dev chain whose genesis sets a short move clock
+//!   (`disputes.moveClock`), Bob's cheating node is killed once its game is open; Bob's clock
+//!   runs out, he is slashed, and Alice re-runs the job.
+//!
+//! In each, total issuance changes by exactly the transaction fees burned (the runtime's only
 //! burn), read from every block's events.
 
 mod common;
@@ -96,8 +100,32 @@ struct Network {
 }
 
 fn network(name: &str, alice_flags: &[&str], bob_flags: &[&str]) -> Network {
+	network_on(name, None, alice_flags, bob_flags)
+}
+
+/// [`network`] on the dev chain, or on the dev chain with `patch` merged into its genesis.
+fn network_on(
+	name: &str,
+	patch: Option<Value>,
+	alice_flags: &[&str],
+	bob_flags: &[&str],
+) -> Network {
 	let dir = std::env::temp_dir().join(format!("verity-disputes-{name}-{}", std::process::id()));
 	std::fs::create_dir_all(&dir).expect("temp dir");
+	// A patched dev chain: its spec as `build-spec` writes it, the patch merged into its genesis.
+	let spec = patch.map(|patch| {
+		let out = Command::new(env!("CARGO_BIN_EXE_verity-node"))
+			.args(["build-spec", "--chain", "dev"])
+			.output()
+			.expect("build-spec runs");
+		let mut spec: Value = serde_json::from_slice(&out.stdout).expect("a JSON chain spec");
+		let genesis = &mut spec["genesis"]["runtimeGenesis"]["patch"];
+		for (pallet, fields) in patch.as_object().expect("an object") {
+			genesis[pallet] = fields.clone();
+		}
+		write(&dir, "spec.json", spec.to_string().as_bytes())
+	});
+	let chain = spec.as_deref().unwrap_or("dev");
 	let bytes = zoo::mlp(&[16, 8, 4], 11).expect("model");
 	let model_file = write(&dir, "mlp.onnx", &bytes);
 	let data: Vec<String> = (0..16).map(|i| format!("{}", (i as f32) * 0.25 - 2.0)).collect();
@@ -106,14 +134,15 @@ fn network(name: &str, alice_flags: &[&str], bob_flags: &[&str]) -> Network {
 
 	// Each network keeps to itself (tests run side by side): no local discovery, and Bob's
 	// node dials its own Alice by her peer id.
-	let mut args = vec!["--dev", "--tmp", "--no-mdns"];
+	let mut args = vec!["--chain", chain, "--alice", "--force-authoring", "--tmp", "--no-mdns"];
+	args.extend_from_slice(&["--rpc-cors", "all"]);
 	args.extend_from_slice(alice_flags);
 	let alice = Node::start(&args);
 	let started = alice.wait_for(Duration::from_secs(60), |n| (best(n) >= 1).then_some(()));
 	assert!(started.is_some(), "no block; log:\n{}", alice.log_tail(40));
 	let peer = alice.rpc("system_localPeerId", json!([])).expect("peer id");
 	let boot = format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", alice.p2p_port, peer.as_str().expect("id"));
-	let mut args = vec!["--chain", "dev", "--bob", "--tmp", "--no-mdns", "--rpc-cors", "all"];
+	let mut args = vec!["--chain", chain, "--bob", "--tmp", "--no-mdns", "--rpc-cors", "all"];
 	args.extend_from_slice(&["--bootnodes", &boot]);
 	args.extend_from_slice(&["--node-key", BOB_NODE_KEY]);
 	args.extend_from_slice(bob_flags);
@@ -357,4 +386,55 @@ fn a_false_challenge_loses_its_bond_and_the_job_finalizes() {
 	assert_eq!(free(&net.alice, &treasury, &at_end), treasury_before + (SLASH - REWARD));
 	let ledger = net.ledger(start, end);
 	assert_eq!(issued - issuance(&net.alice, &at_end), ledger.fees, "only fees are burned");
+}
+
+#[test]
+fn a_silent_executor_loses_by_clock() {
+	// Six blocks per party per game instead of the runtime's hundred.
+	let clock = 6;
+	let mut net = network_on(
+		"silent",
+		Some(json!({ "disputes": { "moveClock": clock } })),
+		&["--verity-watcher"],
+		&["--verity-fault", "0"],
+	);
+	let treasury = verity_runtime::configs::TreasuryAccount::get();
+	let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+	let start = best(&net.alice);
+	let at_start = block_hash(&net.alice, start);
+	let (issued, treasury_before) =
+		(issuance(&net.alice, &at_start), free(&net.alice, &treasury, &at_start));
+
+	let job = net.job_on_bob();
+	let game = net.game_on(job);
+	let shown = ok_json(
+		&verity(&net.alice, "//Alice", &["dispute", "show", &game.to_string()]),
+		"dispute show",
+	);
+	// The genesis clock, not the runtime's hundred blocks (each party may have spent some).
+	for party in ["executor_clock", "challenger_clock"] {
+		assert!(shown[party].as_u64().is_some_and(|c| c <= clock), "{party}: {shown}");
+	}
+	// Bob's node dies in the middle of its game: nobody answers for him any more.
+	net.bob.stop();
+	let lines = net.watch_game(game);
+	let settled = settled_line(&lines);
+	assert_eq!(settled["settled"], "Timeout", "{lines:?}");
+	assert_eq!(settled["winner"], json!(alice.to_account_id().to_ss58check()));
+	assert_eq!(settled["loser"], json!(bob.to_account_id().to_ss58check()));
+	assert_eq!(amount(&settled["slashed"]), SLASH);
+
+	let done = net.watch_job(job);
+	assert_eq!(done["status"], "Finalized");
+	assert_eq!(done["executor"], json!(alice.to_account_id().to_ss58check()));
+	assert_eq!(done["outputs"], net.honest_outputs());
+	let end = best(&net.alice);
+	let at_end = block_hash(&net.alice, end);
+	assert_eq!(free(&net.alice, &treasury, &at_end), treasury_before + (SLASH - REWARD));
+	let ledger = net.ledger(start, end);
+	assert_eq!(issued - issuance(&net.alice, &at_end), ledger.fees, "only fees are burned");
+	eprintln!(
+		"job {job}: executed in block {:?}, game opened in {:?}, settled by clock in {:?}",
+		ledger.executed, ledger.opened, ledger.settled
+	);
 }

@@ -19,6 +19,9 @@ pub struct Metrics {
 	pub models_cached: Gauge<U64>,
 	/// Other executors' results this node's watcher re-executed.
 	pub audits: Counter<U64>,
+	/// Wall time of one audit (the canonical traced run alone), in seconds: the watcher's
+	/// overhead, beside [`Metrics::inference_seconds`] for the executor's own runs.
+	pub audit_seconds: Histogram,
 	/// Games this node's accounts opened against other executors' results.
 	pub disputes_opened: Counter<U64>,
 	/// Games this node's accounts won (as executor or challenger).
@@ -67,6 +70,16 @@ impl Metrics {
 			)?,
 			audits: register(
 				Counter::new("verity_audits_total", "Other executors' results re-executed")?,
+				registry,
+			)?,
+			audit_seconds: register(
+				Histogram::with_opts(
+					HistogramOpts::new(
+						"verity_audit_seconds",
+						"Time of one audit of another executor's result (the canonical traced run)",
+					)
+					.buckets(exponential_buckets(0.0001, 4.0, 10)?),
+				)?,
 				registry,
 			)?,
 			disputes_opened: register(

@@ -248,9 +248,11 @@ impl InferenceBackend for Executor {
 		model: H256,
 		inputs: Vec<TensorBytes>,
 	) -> Result<Execution, Vec<u8>> {
+		let start = Instant::now();
 		let result = self.audit_job(job, of, model, inputs);
 		if let Some(m) = &self.metrics {
 			m.audits.inc();
+			m.audit_seconds.observe(start.elapsed().as_secs_f64());
 		}
 		match &result {
 			Ok(out) if out.trace_root != of => log::warn!(

@@ -123,6 +123,16 @@ impl Node {
 	}
 }
 
+impl Node {
+	/// Kills the node's process (as a crash would: no clean shutdown).
+	pub fn stop(&mut self) {
+		if let Some(mut child) = self.child.take() {
+			let _ = child.kill();
+			let _ = child.wait();
+		}
+	}
+}
+
 impl Drop for Node {
 	fn drop(&mut self) {
 		if let Some(mut child) = self.child.take() {

@@ -152,7 +152,7 @@ impl<T: Config> Pallet<T> {
 		<T as Config>::Currency::hold(&HoldReason::ChallengeBond.into(), &who, bond)?;
 		let revealed = Revealed::<T>::get(job).is_some_and(|r| r.trace_root == ex.trace_root);
 		let phase = if revealed { Phase::Pick } else { Phase::Reveal };
-		let budget = T::MoveBudget::get();
+		let budget = MoveClock::<T>::get();
 		let deadline = Self::schedule_timeout(id, now.saturating_add(budget))?;
 		Games::<T>::insert(
 			id,

@@ -23,6 +23,9 @@ impl<T: Config> Pallet<T> {
 		let fail = |what: alloc::string::String| -> TryRuntimeError {
 			TryRuntimeError::Other(alloc::boxed::Box::leak(what.into_boxed_str()))
 		};
+		if MoveClock::<T>::get().is_zero() {
+			return Err(fail("the move clock is zero".into()));
+		}
 		let mut bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (id, game) in Games::<T>::iter() {
 			let queued = Timeouts::<T>::get(game.deadline).iter().filter(|g| **g == id).count();

@@ -155,6 +155,37 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextGameId<T> = StorageValue<_, GameId, ValueQuery>;
 
+	/// [`Config::MoveBudget`]: the move clock of a chain whose genesis sets none.
+	#[pallet::type_value]
+	pub fn DefaultMoveClock<T: Config>() -> BlockNumberFor<T> {
+		T::MoveBudget::get()
+	}
+
+	/// Blocks each party has for all its moves in a game opened from now on: the runtime's
+	/// [`Config::MoveBudget`] unless the chain's genesis set another (a test network's short
+	/// clock). Invariant: at least one block.
+	#[pallet::storage]
+	pub type MoveClock<T: Config> =
+		StorageValue<_, BlockNumberFor<T>, ValueQuery, DefaultMoveClock<T>>;
+
+	/// The move clock of a chain that does not take the runtime's.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Blocks per party per game; `None` keeps [`Config::MoveBudget`]. At least one.
+		pub move_clock: Option<BlockNumberFor<T>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(blocks) = self.move_clock {
+				assert!(!blocks.is_zero(), "a move needs at least one block");
+				MoveClock::<T>::put(blocks);
+			}
+		}
+	}
+
 	/// Open games. Invariants: every game is in the [`Timeouts`] queue of block
 	/// `game.deadline` exactly once and in its job's [`JobGames`]; its challenger holds
 	/// `game.bond` under [`HoldReason::ChallengeBond`] (all its games' bonds in all).

@@ -283,6 +283,27 @@ fn a_bad_witness_fails_and_nobody_loses() {
 }
 
 #[test]
+fn a_genesis_move_clock_times_the_games() {
+	use sp_runtime::BuildStorage;
+	let mut t = new_test_ext();
+	t.execute_with(|| {
+		assert_eq!(MoveClock::<Test>::get(), BUDGET, "the runtime's budget by default");
+	});
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	crate::GenesisConfig::<Test> { move_clock: Some(7) }.assimilate_storage(&mut storage).unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| assert_eq!(MoveClock::<Test>::get(), 7));
+	// A game opened under a genesis clock gets it.
+	new_test_ext().execute_checked(|| {
+		MoveClock::<Test>::put(7);
+		let (_, _, job, _, _) = posted(small(), None);
+		assert_ok!(open(ALICE, job));
+		let g = Games::<Test>::get(0).unwrap();
+		assert_eq!((g.deadline, g.executor_clock, g.challenger_clock), (1 + 7, 7, 7));
+	});
+}
+
+#[test]
 fn a_silent_executor_loses_on_its_clock() {
 	new_test_ext().execute_checked(|| {
 		let (_, _, job, _, _) = posted(small(), None);
