@@ -142,10 +142,12 @@ async function submitJobs(api, model, submitter, count) {
   return jobs;
 }
 
-/// Holds of `who` by reason (`Inference.JobPayment`, ...), as bigints.
-async function holds(api, who) {
+/// Holds of `who` by reason (`Inference.JobPayment`, ...), as bigints (at block `hash`, or the
+/// best block).
+async function holds(api, who, hash) {
   const out = {};
-  for (const h of await api.query.balances.holds(who)) {
+  const at = hash ? await api.at(hash) : api;
+  for (const h of await at.query.balances.holds(who)) {
     const reason = h.id.toJSON();
     const pallet = Object.keys(reason)[0];
     const key = `${pallet}.${reason[pallet]}`.toLowerCase();
@@ -154,9 +156,21 @@ async function holds(api, who) {
   return out;
 }
 
-/// Free plus reserved (held) balance of `who`.
-async function total(api, who) {
-  const { data } = await api.query.system.account(who);
+/// Waits until the best block of now is finalized; returns the finalized head's number and hash.
+async function settle(api) {
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  let number = await finalizedNumber(api);
+  while (number < best) {
+    await sleep(1000);
+    number = await finalizedNumber(api);
+  }
+  return { number, hash: await api.rpc.chain.getBlockHash(number) };
+}
+
+/// Free plus reserved (held) balance of `who` (at block `hash`, or the best block).
+async function total(api, who, hash) {
+  const at = hash ? await api.at(hash) : api;
+  const { data } = await at.query.system.account(who);
   return data.free.toBigInt() + data.reserved.toBigInt();
 }
 
@@ -178,4 +192,5 @@ module.exports = {
   submitJobs,
   holds,
   total,
+  settle,
 };

@@ -28,11 +28,14 @@ async function run(nodeName, networkInfo, args) {
 
   const accounts = { ferdie: submitter.address, eve: owner.address, dave };
   for (const n of HONEST) accounts[n] = c.pair(n).address;
+  // Balances are read at finalized blocks: before at the start, after at the last block the
+  // events are read to, so that every fee and payment between them is counted exactly once.
+  const start = await c.settle(api);
+  const from = start.number + 1;
   const before = {};
-  for (const [n, a] of Object.entries(accounts)) before[n] = await c.total(api, a);
-  const bondBefore = (await c.holds(api, dave))["inference.executorbond"] || 0n;
-  const issuanceBefore = (await api.query.balances.totalIssuance()).toBigInt();
-  const from = (await c.finalizedNumber(api)) + 1;
+  for (const [n, a] of Object.entries(accounts)) before[n] = await c.total(api, a, start.hash);
+  const bondBefore = (await c.holds(api, dave, start.hash))["inference.executorbond"] || 0n;
+  const issuanceBefore = (await (await api.at(start.hash)).query.balances.totalIssuance()).toBigInt();
 
   let count = 0;
   let cheats = 0;
@@ -67,6 +70,7 @@ async function run(nodeName, networkInfo, args) {
     }
   });
 
+  const end = await api.rpc.chain.getBlockHash(jobs.lastBlock);
   const failures = [];
   const fail = (why) => {
     failures.push(why);
@@ -90,7 +94,7 @@ async function run(nodeName, networkInfo, args) {
   c.log(`${finalized} finalized with infer's output, ${jobs.size - finalized} refunded`);
 
   const daveSlashed = slashes.filter((s) => s.who === dave).reduce((a, s) => a + s.amount, 0n);
-  const bondAfter = (await c.holds(api, dave))["inference.executorbond"] || 0n;
+  const bondAfter = (await c.holds(api, dave, end))["inference.executorbond"] || 0n;
   if (bondBefore - bondAfter !== daveSlashed) {
     fail(`dave's bond fell by ${bondBefore - bondAfter}, slashed ${daveSlashed}`);
   }
@@ -98,7 +102,7 @@ async function run(nodeName, networkInfo, args) {
   c.log(`dave slashed ${daveSlashed} over ${slashes.length} refutations`);
 
   const after = {};
-  for (const [n, a] of Object.entries(accounts)) after[n] = await c.total(api, a);
+  for (const [n, a] of Object.entries(accounts)) after[n] = await c.total(api, a, end);
   const paid = [...jobs.keys()].reduce((a, id) => a + (finalizedPaid.get(id) || 0n), 0n);
   const spent = before.ferdie - after.ferdie;
   if (spent !== paid + (fees[submitter.address] || 0n)) {
@@ -109,7 +113,7 @@ async function run(nodeName, networkInfo, args) {
     else c.log(`${n}: +${after[n] - before[n]}`);
   }
   const burnt = Object.values(fees).reduce((a, b) => a + b, 0n);
-  const issuanceAfter = (await api.query.balances.totalIssuance()).toBigInt();
+  const issuanceAfter = (await (await api.at(end)).query.balances.totalIssuance()).toBigInt();
   if (issuanceBefore - issuanceAfter !== burnt) {
     fail(`issuance fell by ${issuanceBefore - issuanceAfter}, fees burnt ${burnt}`);
   }

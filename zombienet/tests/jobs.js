@@ -41,14 +41,17 @@ async function sendOnly(api, model, submitter, count) {
 }
 
 /// Follows the jobs `submitter` submitted from finalized block `from` on until `count` of them
-/// have ended; returns what happened to each. `onEvent(event)` sees every event on the way.
+/// have ended; returns what happened to each (a Map by job id, whose `lastBlock` is the last
+/// block visited). `onEvent(event)` sees every event on the way.
 async function follow(api, from, submitter, count, timeoutSec, onEvent = () => {}) {
   const jobs = new Map();
   const ended = () => jobs.size >= count && [...jobs.values()].every((j) => j.end);
+  let lastBlock = from - 1;
   await c.walkFinalized(
     api,
     from,
     async (number, events, hash) => {
+      lastBlock = number;
       for (const { event } of events) {
         onEvent(event);
         const ev = api.events.inference;
@@ -76,6 +79,7 @@ async function follow(api, from, submitter, count, timeoutSec, onEvent = () => {
     ended,
     timeoutSec,
   );
+  jobs.lastBlock = lastBlock;
   return jobs;
 }
 
