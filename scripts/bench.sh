@@ -5,7 +5,7 @@
 # invalidates the one the other scripts and CI share: the first run is a full build (about
 # 50 minutes on 2 cores), later ones are incremental.
 #
-# Usage: scripts/bench.sh [PALLET...]   (default: pallet_verity_models pallet_verity_inference)
+# Usage: scripts/bench.sh [PALLET...]   (default: every Verity pallet)
 # Environment: BENCH_STEPS (default 20), BENCH_REPEAT (default 10).
 # Proof sizes are measured, not bounded by MaxEncodedLen: this solochain sets no proof-size
 # limit, and the bound of a chunk, a constant (8 MiB) or a job's tensors would make every
@@ -23,7 +23,7 @@ node="$CARGO_TARGET_DIR/$VERITY_PROFILE/verity-node"
 runtime="$CARGO_TARGET_DIR/$VERITY_PROFILE/wbuild/verity-runtime/verity_runtime.compact.wasm"
 
 pallets=("$@")
-[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_verity_models pallet_verity_inference)
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_verity_models pallet_verity_inference pallet_verity_disputes)
 mkdir -p runtime/src/weights
 for pallet in "${pallets[@]}"; do
   echo "== $pallet"

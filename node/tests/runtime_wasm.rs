@@ -228,7 +228,8 @@ fn measure_the_one_step_at_the_fan_in_limit_in_wasm() {
 		one_step_metered, InputData, StepVerdict,
 	};
 	use verity_runtime_api::StepInputData;
-	type Weights = ();
+	type Weights =
+		verity_runtime::weights::pallet_verity_disputes::WeightInfo<verity_runtime::Runtime>;
 	for family in Family::ALL {
 		let step = limit_step(family).expect("builds");
 		let chunks: usize = step.witness.iter().map(|w| w.chunks.len()).sum();

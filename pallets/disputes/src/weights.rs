@@ -1,9 +1,10 @@
 //! Weights of the disputes pallet.
 //!
-//! **Hand-priced until `scripts/bench.sh pallet_verity_disputes` generates them** (the
-//! benchmarks are in `benchmarking.rs` and run as tests): reads and writes are counted from
-//! the code; computation is priced with margin from the one-step measured in the compiled
-//! runtime (`node/tests/runtime_wasm.rs`, `measure_the_one_step_at_the_fan_in_limit_in_wasm`).
+//! The runtime uses the weights `scripts/bench.sh pallet_verity_disputes` generates from
+//! `benchmarking.rs` (`runtime/src/weights/pallet_verity_disputes.rs`). The `()` impl here is
+//! hand-priced, for mocks: reads and writes counted from the code, computation priced with
+//! margin from the one-step measured in the compiled runtime (`node/tests/runtime_wasm.rs`,
+//! `measure_the_one_step_at_the_fan_in_limit_in_wasm`).
 
 use frame_support::weights::{constants::RocksDbWeight, Weight};
 

@@ -144,5 +144,5 @@ impl pallet_verity_disputes::Config for Runtime {
 	/// 8192 chunks: 2 MiB of f32 data, under a block's 3.75 MiB for normal calls.
 	type MaxWitnessChunks = ConstU32<8192>;
 	type MaxProofHashes = ConstU32<16384>;
-	type DisputeWeightInfo = ();
+	type DisputeWeightInfo = crate::weights::pallet_verity_disputes::WeightInfo<Runtime>;
 }
