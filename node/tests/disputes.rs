@@ -416,7 +416,7 @@ fn a_silent_executor_loses_by_clock() {
 		assert!(shown[party].as_u64().is_some_and(|c| c <= clock), "{party}: {shown}");
 	}
 	// Bob's node dies in the middle of its game: nobody answers for him any more.
-	net.bob.stop();
+	net.bob.kill();
 	let lines = net.watch_game(game);
 	let settled = settled_line(&lines);
 	assert_eq!(settled["settled"], "Timeout", "{lines:?}");

@@ -121,11 +121,9 @@ impl Node {
 		let _ = child.wait();
 		None
 	}
-}
 
-impl Node {
-	/// Kills the node's process (as a crash would: no clean shutdown).
-	pub fn stop(&mut self) {
+	/// Kills the node's process (SIGKILL, as a crash would: no clean shutdown).
+	pub fn kill(&mut self) {
 		if let Some(mut child) = self.child.take() {
 			let _ = child.kill();
 			let _ = child.wait();

@@ -1,7 +1,7 @@
 //! The moves of the game and the clocks: each move checks what it claims against the
 //! executor's commitments, then hands the turn over (`advance`).
 
-use crate::{pallet::*, settle::Verdict, types::*, weights::WeightInfo, PickClaim};
+use crate::{pallet::*, settle::Verdict, types::*, weights, PickClaim};
 use alloc::vec::Vec;
 use frame_support::{
 	dispatch::{DispatchErrorWithPostInfo, DispatchResultWithPostInfo, Pays, PostDispatchInfo},
@@ -152,7 +152,8 @@ impl<T: Config> Pallet<T> {
 		<T as Config>::Currency::hold(&HoldReason::ChallengeBond.into(), &who, bond)?;
 		let revealed = Revealed::<T>::get(job).is_some_and(|r| r.trace_root == ex.trace_root);
 		let phase = if revealed { Phase::Pick } else { Phase::Reveal };
-		let budget = MoveClock::<T>::get();
+		// At least one block, whatever the storage says: a game must be able to time out.
+		let budget = MoveClock::<T>::get().max(One::one());
 		let deadline = Self::schedule_timeout(id, now.saturating_add(budget))?;
 		Games::<T>::insert(
 			id,
@@ -587,6 +588,6 @@ impl<T: Config> Pallet<T> {
 			Self::settle(id, game, Verdict { winner, ending: Ending::Timeout });
 			ended = ended.saturating_add(1);
 		}
-		T::DisputeWeightInfo::timeouts(ended)
+		weights::timeouts::<T::DisputeWeightInfo>(ended)
 	}
 }

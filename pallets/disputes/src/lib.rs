@@ -21,14 +21,16 @@
 //!  the party to move runs out of its clock ─▶ it loses      verdict ─▶ the loser is slashed
 //! ```
 //!
-//! Each party has a chess clock of [`Config::MoveBudget`] blocks for all its moves in a game;
+//! Each party has a chess clock of [`MoveClock`] blocks (the runtime's [`Config::MoveBudget`]
+//! unless the genesis set another) for all its moves in a game;
 //! the [`Timeouts`] queue of each block finds the games whose party to move ran out. Moves
 //! that are facts about the executor's commitment (the list, an output's chunks root, two
 //! children, the witness) may be posted by anyone: they are checked against the commitment.
 //! Several challengers play their own games against one result; when one wins, the result is
 //! refuted (through [`pallet_verity_inference::JobSettlement`]: the executor slashed and
 //! suspended, the job reassigned or refunded) and the other games end with their bonds
-//! released. A job stays unfinalized while a game holds it ([`DisputeHook`]).
+//! released and, when opened before that block, a share of the reward (at most half of it in
+//! all). A job stays unfinalized while a game holds it ([`DisputeHook`]).
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -373,7 +375,7 @@ pub mod pallet {
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::DisputeWeightInfo::open()
 			.saturating_add(match fast {
-				Some(f) => T::DisputeWeightInfo::reveal(T::MaxTraceValues::get())
+				Some(f) => weights::reveal::<T::DisputeWeightInfo>(T::MaxTraceValues::get())
 					.saturating_add(T::DisputeWeightInfo::open_output())
 					.saturating_add(Pallet::<T>::step_weight(&f.witness)),
 				None => Weight::zero(),
@@ -391,7 +393,7 @@ pub mod pallet {
 		/// checked against the trace root). For a failed result only the executor may, and
 		/// `failing` names the output and chunk of the failing node that fail.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::DisputeWeightInfo::reveal(roots.len() as u32))]
+		#[pallet::weight(weights::reveal::<T::DisputeWeightInfo>(roots.len() as u32))]
 		pub fn reveal(
 			origin: OriginFor<T>,
 			game: GameId,

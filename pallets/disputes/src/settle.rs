@@ -54,8 +54,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The challenger won: the executor is slashed and suspended, the job reassigned or
-	/// refunded; every other game on the job ends with its bond released and an equal share
-	/// of the reward.
+	/// refunded; every other game on the job ends with its bond released and, when opened
+	/// before this block, a share of the reward (equal, the shares at most half of it).
 	fn refute(id: GameId, game: GameOf<T>, ending: Ending) {
 		Self::release_bond(&game.challenger, game.bond);
 		let amount = T::DisputeSlash::get();
@@ -73,24 +73,33 @@ impl<T: Config> Pallet<T> {
 			},
 		};
 		// Every other challenger against the refuted result was right too: its bond is
-		// released and the reward is shared equally, so no honest challenger pays for its
-		// moves in a game another one ended first.
-		let others: alloc::vec::Vec<(GameId, T::AccountId, BalanceOf<T>)> =
-			JobGames::<T>::take(game.job)
-				.into_iter()
-				.filter_map(|(_, other)| {
-					let g = Games::<T>::take(other)?;
-					OpenedLeaves::<T>::remove(other);
-					Self::unqueue(g.deadline, other);
-					Self::release_bond(&g.challenger, g.bond);
-					Some((other, g.challenger, g.bond))
-				})
-				.collect();
-		let each = slashed.reward / BalanceOf::<T>::from(others.len() as u32 + 1);
+		// released, and one that opened its game before this block shares the reward, so that
+		// honest watchers that challenged one wrong result together all come out ahead of their
+		// fees. The shares take at most half the reward: the winner keeps the rest, however
+		// many games were opened beside it (a sybil swarm can dilute it at most to half).
+		let now = frame_system::Pallet::<T>::block_number();
+		let others: alloc::vec::Vec<(GameId, T::AccountId, bool)> = JobGames::<T>::take(game.job)
+			.into_iter()
+			.filter_map(|(_, other)| {
+				let g = Games::<T>::take(other)?;
+				OpenedLeaves::<T>::remove(other);
+				Self::unqueue(g.deadline, other);
+				Self::release_bond(&g.challenger, g.bond);
+				Some((other, g.challenger, g.opened_at < now))
+			})
+			.collect();
+		let sharing = others.iter().filter(|(_, _, shares)| *shares).count() as u32;
+		let each = if sharing == 0 {
+			Zero::zero()
+		} else {
+			let equal = slashed.reward / BalanceOf::<T>::from(sharing.saturating_add(1));
+			let cap = slashed.reward / BalanceOf::<T>::from(2u32) / BalanceOf::<T>::from(sharing);
+			equal.min(cap)
+		};
 		let mut shared = BalanceOf::<T>::zero();
 		let mut closed = alloc::vec::Vec::with_capacity(others.len());
-		for (other, challenger, _) in others {
-			let paid = if each.is_zero() {
+		for (other, challenger, shares) in others {
+			let paid = if !shares || each.is_zero() {
 				Zero::zero()
 			} else {
 				<T as Config>::Currency::transfer(

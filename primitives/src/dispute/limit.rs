@@ -97,7 +97,9 @@ fn zero_point(v: i8) -> Result<Tensor, String> {
 	Tensor::new(vec![], TensorData::I8(vec![v])).map_err(|e| format!("{e:?}"))
 }
 
-/// The one-node model of `family` at the fan-in limit and its inputs (all graph inputs).
+/// The one-node model of `family` at the fan-in limit and its inputs (all graph inputs). The
+/// comment on each case is its fan-in as the cost model counts it; the reads a step meters
+/// can be fewer (a row read once for a whole chunk), as `weights::LIMIT_READS` records.
 pub fn limit_model(family: Family) -> Result<(Vec<u8>, Vec<Tensor>), String> {
 	let mut b = ModelBuilder::new("limit", 17);
 	let mut inputs = Vec::new();

@@ -33,20 +33,22 @@ fn a_won_challenge_pays_to_the_planck_and_shares_the_reward_with_the_closed_game
 		let issuance = Balances::total_issuance();
 		assert_ok!(Disputes::open(RuntimeOrigin::signed(ALICE), job, None));
 		assert_ok!(Disputes::open(RuntimeOrigin::signed(BOB), job, None));
+		assert_ok!(Disputes::open(RuntimeOrigin::signed(CAROL), job, None));
 		let played = play(0, &model, &graph, &cheat, &honest);
 		assert_eq!(played.winner, Party::Challenger);
-		// Bob was right too: his game is closed with half the reward and his bond back.
+		// Bob and Carol were right too: their games, opened before the refutation, are closed
+		// with their bonds back and a share of the reward; the shares take at most half of it
+		// (a third each would be more), so Alice keeps half.
 		assert_eq!(free(ALICE), START + REWARD / 2);
-		assert_eq!((free(BOB), bond_held(BOB)), (START + REWARD / 2, 0));
+		assert_eq!((free(BOB), bond_held(BOB)), (START + REWARD / 4, 0));
+		assert_eq!((free(CAROL), bond_held(CAROL)), (START + REWARD / 4, 0));
 		assert_eq!(free(TREASURY), START + SLASH - REWARD);
 		assert_eq!(executor_bond(executor), MIN_BOND - SLASH);
 		assert_eq!(Balances::total_issuance(), issuance);
-		assert!(events().contains(&Event::DisputeClosed {
-			game: 1,
-			job,
-			challenger: BOB,
-			reward: REWARD / 2
-		}));
+		for (game, challenger) in [(1, BOB), (2, CAROL)] {
+			let reward = REWARD / 4;
+			assert!(events().contains(&Event::DisputeClosed { game, job, challenger, reward }));
+		}
 		assert!(events().contains(&Event::DisputeSettled {
 			game: 0,
 			job,
