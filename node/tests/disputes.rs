@@ -30,7 +30,8 @@ use sp_keyring::Sr25519Keyring;
 use verity_primitives::onnx::zoo;
 use verity_runtime::{AccountId, Balance, RuntimeEvent, UNIT};
 
-/// Bob's node key (a validator's node needs one).
+/// Alice's and Bob's node keys (a validator's node needs one).
+const ALICE_NODE_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000001";
 const BOB_NODE_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000002";
 
 /// The runtime's slash and the winner's share of it.
@@ -135,7 +136,7 @@ fn network_on(
 	// Each network keeps to itself (tests run side by side): no local discovery, and Bob's
 	// node dials its own Alice by her peer id.
 	let mut args = vec!["--chain", chain, "--alice", "--force-authoring", "--tmp", "--no-mdns"];
-	args.extend_from_slice(&["--rpc-cors", "all"]);
+	args.extend_from_slice(&["--rpc-cors", "all", "--node-key", ALICE_NODE_KEY]);
 	args.extend_from_slice(alice_flags);
 	let alice = Node::start(&args);
 	let started = alice.wait_for(Duration::from_secs(60), |n| (best(n) >= 1).then_some(()));
