@@ -30,10 +30,13 @@ stage "cargo test" cargo test --locked --profile "$VERITY_PROFILE" --workspace
 stage "benchmark tests" cargo test --locked --profile "$VERITY_PROFILE" \
   -p pallet-verity-models -p pallet-verity-inference -p pallet-verity-disputes --features runtime-benchmarks
 # polkadot.js as its users run it (clients/js): storage, events and the runtime API decoded
-# from metadata alone, a model and a job from polkadot.js, against a live dev node.
+# from metadata alone, a model and a job from polkadot.js, and a forkless runtime upgrade
+# (`sudo.setCode` with the next release that runtime/next builds), against live dev nodes.
 polkadot_js() {
   (cd clients/js && npm ci --no-audit --no-fund --loglevel=error \
-    && VERITY_NODE="$VERITY_BIN_DIR/verity-node" npm test)
+    && VERITY_NODE="$VERITY_BIN_DIR/verity-node" \
+      VERITY_NEXT_RUNTIME="$VERITY_BIN_DIR/wbuild/verity-runtime-next/verity_runtime_next.compact.compressed.wasm" \
+      npm test)
 }
 stage "polkadot.js tests" polkadot_js
 # Networks of four validators (zombienet/*.zndsl, native provider, the release node).

@@ -208,6 +208,11 @@ pub fn new_full<
 		dispute_role,
 	)
 	.map_err(|e| ServiceError::Other(format!("inference engine: {e}")))?;
+	task_manager.spawn_handle().spawn(
+		"verity-model-budget",
+		None,
+		crate::executor::follow_chain_budget(client.clone(), executor.clone()),
+	);
 
 	if config.offchain_worker.enabled {
 		let engine = executor.clone();

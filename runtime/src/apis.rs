@@ -191,7 +191,7 @@ impl_runtime_apis! {
 		}
 	}
 
-	#[api_version(3)]
+	#[api_version(4)]
 	impl verity_runtime_api::VerityApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn model(id: ModelId) -> Option<views::Model> {
 			views::model(id)
@@ -253,6 +253,10 @@ impl_runtime_apis! {
 			who: AccountId,
 		) -> Option<pallet_verity_inference::ExecutorInfo<Balance, BlockNumber>> {
 			pallet_verity_inference::Executors::<Runtime>::get(who)
+		}
+
+		fn model_budget() -> verity_primitives::cost::Budget {
+			<Runtime as pallet_verity_models::Config>::Budget::get()
 		}
 	}
 

@@ -66,12 +66,29 @@ pub mod opaque {
 }
 
 /// The runtime's version; bump `spec_version` on every change of runtime logic.
+#[cfg(not(feature = "upgrade-test"))]
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("verity"),
 	impl_name: alloc::borrow::Cow::Borrowed("verity"),
 	authoring_version: 1,
-	spec_version: 105,
+	spec_version: 106,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 4,
+	system_version: 1,
+};
+
+/// This runtime built as its own next release (feature `upgrade-test`, only for the
+/// forkless-upgrade test, `runtime/next`): the same code one `spec_version` later, so that
+/// `sudo.setCode` accepts it and `Executive` runs the migrations on the block after.
+#[cfg(feature = "upgrade-test")]
+#[runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("verity"),
+	impl_name: alloc::borrow::Cow::Borrowed("verity"),
+	authoring_version: 1,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 4,

@@ -200,4 +200,9 @@ test("the VerityApi runtime API answers through api.call from metadata alone", a
   assert.ok((await call.executor(alice)).isSome, "Alice is an executor");
   const imported = await call.importModel("0x" + MODEL.toString("hex"));
   assert.ok(imported.isOk, "the runtime imports the model");
+  // The chain's budget, and the registered model's cost within it.
+  const budget = await call.modelBudget();
+  const cost = model.unwrap().cost;
+  assert.ok(budget.modelWork.toBigInt() > 0n);
+  assert.ok(cost.work.toBigInt() <= budget.modelWork.toBigInt(), "the model's work within the budget");
 });

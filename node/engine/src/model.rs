@@ -10,6 +10,7 @@ use tract_onnx::prelude::{
 	DatumType, Framework, InferenceFact, InferenceModelExt, IntoRunnable, TypedSimplePlan,
 };
 use verity_primitives::{
+	cost::Budget,
 	graph::{Graph, PreparedGraph},
 	tensor::DType,
 };
@@ -103,10 +104,16 @@ fn prepare(graph: Graph) -> Result<PreparedGraph, EngineError> {
 }
 
 impl LoadedModel {
-	/// Imports ONNX `bytes` with the canonical importer and with tract (typed with the
-	/// canonical input types, optimised, made runnable). Either refusing is an error.
+	/// Imports ONNX `bytes` with the canonical importer (within [`Budget::DEFAULT`]) and with
+	/// tract (typed with the canonical input types, optimised, made runnable). Either refusing
+	/// is an error.
 	pub fn load(bytes: &[u8]) -> Result<LoadedModel, EngineError> {
-		let graph = Graph::from_onnx(bytes)?;
+		LoadedModel::load_within(bytes, &Budget::DEFAULT)
+	}
+
+	/// [`LoadedModel::load`] within `budget` (a node uses its chain's `Models::Budget`).
+	pub fn load_within(bytes: &[u8], budget: &Budget) -> Result<LoadedModel, EngineError> {
+		let graph = Graph::from_onnx_within(bytes, budget)?;
 		let tract = load_tract(bytes, &graph).map_err(EngineError::TractLoad)?;
 		Ok(LoadedModel {
 			prepared: prepare(graph)?,
@@ -115,8 +122,8 @@ impl LoadedModel {
 		})
 	}
 
-	/// Imports ONNX `bytes` with the canonical importer only; [`LoadedModel::run_tract`] then
-	/// fails with [`EngineError::NotLoaded`].
+	/// Imports ONNX `bytes` with the canonical importer only (within [`Budget::DEFAULT`]);
+	/// [`LoadedModel::run_tract`] then fails with [`EngineError::NotLoaded`].
 	pub fn load_canonical(bytes: &[u8]) -> Result<LoadedModel, EngineError> {
 		Ok(LoadedModel {
 			prepared: prepare(Graph::from_onnx(bytes)?)?,

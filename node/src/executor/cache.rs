@@ -42,6 +42,11 @@ impl ModelCache {
 		}
 		self.entries.len()
 	}
+
+	/// Drops every cached model.
+	pub fn clear(&mut self) {
+		self.entries.clear();
+	}
 }
 
 #[cfg(test)]

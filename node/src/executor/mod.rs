@@ -5,11 +5,13 @@
 //! worker reaches it through the `verity-io` host functions ([`InferenceBackend`]); the RPC
 //! methods call it directly for `dryRun` and trace data.
 
+mod budget;
 mod cache;
 mod disputes;
 mod metrics;
 mod traces;
 
+pub use budget::follow_chain_budget;
 pub use disputes::DisputeRole;
 pub use traces::{RecordKind, TraceRecord, TraceStore};
 
@@ -21,12 +23,13 @@ use std::{
 
 use cache::ModelCache;
 use metrics::Metrics;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use substrate_prometheus_endpoint::Registry;
 use verity_engine::{BothRun, LoadedModel};
 use verity_io::{Execution, GameReport, InferenceBackend, Outcome, Record, WatchPolicy};
 use verity_primitives::{
 	commitment::{hash, H256},
+	cost::Budget,
 	dispute::{Move, Turn},
 	graph::TraceOptions,
 	tensor::{Tensor, TensorBytes},
@@ -45,6 +48,9 @@ pub struct Executor {
 	time_limit: Duration,
 	/// How this node plays the dispute game (watching, injected faults).
 	role: DisputeRole,
+	/// What a model may cost: the chain's `Models::Budget` (read from the runtime by
+	/// [`follow_chain_budget`]), [`Budget::DEFAULT`] until it is known.
+	budget: Arc<RwLock<Budget>>,
 }
 
 impl Executor {
@@ -65,7 +71,23 @@ impl Executor {
 			metrics,
 			time_limit,
 			role,
+			budget: Arc::new(RwLock::new(Budget::DEFAULT)),
 		})
+	}
+
+	/// The budget models are loaded within.
+	pub fn budget(&self) -> Budget {
+		*self.budget.read()
+	}
+
+	/// Loads models within `budget` from now on. Cached models loaded within another budget
+	/// are dropped (a chain that lowered its budget has deprecated the models over it).
+	pub fn set_budget(&self, budget: Budget) {
+		let mut current = self.budget.write();
+		if *current != budget {
+			*current = budget;
+			self.models.lock().clear();
+		}
 	}
 
 	/// A loaded model, if cached.
@@ -79,7 +101,7 @@ impl Executor {
 		if hash(bytes) != id {
 			return Err(format!("the bytes of model {id:?} do not hash to its id"));
 		}
-		let model = LoadedModel::load(bytes).map_err(|e| e.to_string())?;
+		let model = LoadedModel::load_within(bytes, &self.budget()).map_err(|e| e.to_string())?;
 		Ok(Arc::new(model.with_time_limit(self.time_limit)))
 	}
 
@@ -298,5 +320,40 @@ impl InferenceBackend for Executor {
 				GameReport::Lost => m.disputes_lost.inc(),
 			}
 		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use verity_primitives::onnx::zoo;
+
+	fn executor(dir: &std::path::Path) -> Executor {
+		Executor::new(dir.to_path_buf(), None, Duration::from_secs(30), DisputeRole::default())
+			.expect("an executor on a fresh directory")
+	}
+
+	/// Models load within the budget the chain sets, and a new budget drops the models
+	/// cached within the old one.
+	#[test]
+	fn models_load_within_the_chain_budget() {
+		let dir = std::env::temp_dir().join(format!("verity-budget-{}", std::process::id()));
+		let engine = executor(&dir);
+		let bytes = zoo::mlp(&[4, 3, 2], 1).expect("the zoo builds MLPs");
+		let id = hash(&bytes);
+		assert_eq!(engine.budget(), Budget::DEFAULT);
+		engine.load(id, &bytes).expect("within the default budget");
+		assert!(engine.model(&id).is_some());
+
+		let tight = Budget { model_work: 1, ..Budget::DEFAULT };
+		engine.set_budget(tight);
+		assert_eq!(engine.budget(), tight);
+		assert!(engine.model(&id).is_none(), "the cache is dropped with the old budget");
+		let refused = engine.load(id, &bytes).expect_err("over a one-unit work budget");
+		assert!(refused.contains("budget"), "{refused}");
+
+		engine.set_budget(Budget::DEFAULT);
+		engine.load(id, &bytes).expect("within the default budget again");
+		let _ = std::fs::remove_dir_all(&dir);
 	}
 }

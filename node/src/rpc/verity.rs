@@ -313,31 +313,34 @@ where
 			.iter()
 			.map(|t| t.to_tensor().map_err(|e| err(code::ENGINE, e.to_string())))
 			.collect::<Result<_, _>>()?;
-		// Re-run as the record was made (with its injected fault, if any): the data served is
-		// what this node committed to.
+		// Re-run as the record was made (with its injected fault, if any), stopping after node
+		// `k`: the run keeps only the values still live there (the peak-memory budget), never
+		// every node's outputs. The data served is what this node committed to: the output's
+		// commitment must equal the root recorded for it.
 		let options = verity_primitives::graph::TraceOptions {
-			keep_node_outputs: true,
 			fault: record.fault,
+			capture: Some(k),
 			..Default::default()
 		};
-		let trace = match model
+		let captured = match model
 			.run_canonical_with(&inputs, options)
 			.map_err(|e| err(code::ENGINE, e.to_string()))?
 		{
-			Ok(trace) => trace,
+			Ok(trace) => trace.captured,
 			Err(f) => {
 				return Err(err(code::ENGINE, format!("the run fails at node {}", f.node)));
 			},
 		};
-		if trace.root != record.trace_root {
-			return Err(err(code::ENGINE, "re-execution gives another trace root"));
+		let outputs = captured
+			.and_then(|values| values.outputs)
+			.ok_or_else(|| err(code::ENGINE, format!("the run gives no outputs at node {k}")))?;
+		let tensor =
+			outputs.get(o).ok_or_else(|| not_found(format!("node {k} has no output {o}")))?;
+		let commitment = verity_primitives::commitment::commit_tensor(tensor);
+		if roots.get(o) != Some(&commitment.root) {
+			return Err(err(code::ENGINE, "re-execution gives another output commitment"));
 		}
-		let (tensor, commitment) = trace
-			.node_outputs
-			.get(k as usize)
-			.and_then(|outs| outs.get(o))
-			.ok_or_else(|| not_found(format!("node {k} has no output {o}")))?;
-		let proof = ChunkProof::build(tensor, commitment, j as usize)
+		let proof = ChunkProof::build(tensor, &commitment, j as usize)
 			.ok_or_else(|| not_found(format!("output {o} of node {k} has no chunk {j}")))?;
 		out["chunk"] = json!({
 			"output": o,

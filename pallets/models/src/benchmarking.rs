@@ -20,25 +20,33 @@ const BYTES_PER_CONSTANT: u32 = 128;
 
 /// The least model size the benchmarks use: room for `MaxConstants` constants.
 fn min_bytes<T: Config>() -> u32 {
-	T::MaxConstants::get().saturating_mul(BYTES_PER_CONSTANT).max(1_024)
+	T::MaxConstants::get().saturating_mul(BYTES_PER_CONSTANT).max(4_096)
 }
 
+/// Inputs of [`model`]'s first layer: few enough that no output chunk of any of its layers
+/// reads more than the chunk fan-in limit (`Budget::chunk_fan_in`), at any model size.
+const FIRST_LAYER_INPUTS: u32 = 256;
+
 /// A valid model of at most `b` bytes with `k` (rounded up to even, at least 2) constants:
-/// an MLP of `k / 2` layers whose first layer's weights take all but the ONNX framing.
+/// an MLP of `k / 2` layers, `FIRST_LAYER_INPUTS` inputs to `width` units and then one unit per
+/// layer, whose first two layers' weights take all but the ONNX framing. Its bytes are in the
+/// first layer's width, not in one long dot product, so that every size stays within the
+/// runtime's budget (a 2 MiB model of one 512 Ki-input unit would break the fan-in limit).
 fn model(b: u32, k: u32) -> Vec<u8> {
 	let layers = (k.div_ceil(2)).max(1) as usize;
-	let sizes = |width: usize| {
-		let mut s = vec![width];
-		s.resize(layers + 1, 1);
-		s
+	let build = |width: u32| {
+		let mut sizes = vec![FIRST_LAYER_INPUTS as usize, width as usize];
+		sizes.resize(layers + 1, 1);
+		zoo::mlp(&sizes, 1).expect("the zoo builds MLPs")
 	};
-	let build = |width: u32| zoo::mlp(&sizes(width as usize), 1).expect("the zoo builds MLPs");
+	// Bytes per unit of width: its weights and bias, and its weight in the next layer.
+	let per_unit = 4 * (FIRST_LAYER_INPUTS + 1 + u32::from(layers > 1));
 	let framing = build(1).len() as u32;
-	let mut width = (b.saturating_sub(framing) / 4).max(1);
+	let mut width = (b.saturating_sub(framing) / per_unit).max(1);
 	let mut bytes = build(width);
 	// Longer dims and lengths can add a few framing bytes: shrink until it fits.
 	while bytes.len() as u32 > b && width > 1 {
-		width = width.saturating_sub((bytes.len() as u32 - b).div_ceil(4)).max(1);
+		width = width.saturating_sub((bytes.len() as u32 - b).div_ceil(per_unit)).max(1);
 		bytes = build(width);
 	}
 	bytes
@@ -186,7 +194,7 @@ mod benchmarks {
 	#[benchmark]
 	fn deprecate() {
 		let who = owner::<T>();
-		let bytes = model_bytes(1_024);
+		let bytes = model_bytes(4_096);
 		let id = Pallet::<T>::model_id(&bytes);
 		Pallet::<T>::register(
 			RawOrigin::Signed(who.clone()).into(),
@@ -232,4 +240,29 @@ mod benchmarks {
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}
+
+#[cfg(test)]
+mod sizes {
+	use super::*;
+	use verity_primitives::{cost::Budget, graph::Graph, limits::MAX_MODEL_BYTES};
+
+	/// The benchmarks' models are valid at the real runtime's sizes too (the mock's are far
+	/// smaller): within the default budget, at most `b` bytes, `k` constants, from the least
+	/// size to the largest model.
+	#[test]
+	fn the_benchmark_models_import_within_the_budget_at_every_size() {
+		for b in [4_096, 1 << 17, 2 << 20, MAX_MODEL_BYTES as u32] {
+			for k in [2, 64, 1024] {
+				let bytes = model(b.max(k * BYTES_PER_CONSTANT), k);
+				assert!(bytes.len() as u32 <= b.max(k * BYTES_PER_CONSTANT), "b = {b}, k = {k}");
+				let graph = Graph::from_onnx_within(&bytes, &Budget::DEFAULT)
+					.unwrap_or_else(|e| panic!("b = {b}, k = {k}: {e}"));
+				assert_eq!(graph.constants.len() as u32, k, "b = {b}, k = {k}");
+				if b == MAX_MODEL_BYTES as u32 {
+					assert!(bytes.len() > b as usize * 9 / 10, "the bytes fill the size");
+				}
+			}
+		}
+	}
 }

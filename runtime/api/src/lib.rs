@@ -3,7 +3,7 @@
 //! What the node's `verity_*` RPC methods and clients read from the chain: models with their
 //! specs and the cost of a job, jobs with their inputs and outputs, paged lists, a model's
 //! ONNX bytes (for `dryRun` and for executors' nodes), dispute games, and the one-step as the
-//! runtime computes it (version 2), executors (version 3).
+//! runtime computes it (version 2), executors (version 3), the chain's model budget (version 4).
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -15,7 +15,7 @@ use pallet_verity_models::{IoSpec, ModelId, ModelStatus};
 use scale_info::TypeInfo;
 use verity_primitives::{
 	commitment::H256,
-	cost::ModelCost,
+	cost::{Budget, ModelCost},
 	dispute::{InputWitness, StepNode, StepVerdict},
 	graph::Graph,
 	tensor::TensorBytes,
@@ -141,5 +141,9 @@ sp_api::decl_runtime_apis! {
 		/// An executor: its bond, status and open jobs.
 		#[api_version(3)]
 		fn executor(who: AccountId) -> Option<ExecutorInfo<Balance, BlockNumber>>;
+		/// What running a model may cost on this chain (`Models::Budget`): the budget every
+		/// registered model was imported within, and the one nodes load models within.
+		#[api_version(4)]
+		fn model_budget() -> Budget;
 	}
 }

@@ -1,0 +1,213 @@
+// A forkless runtime upgrade on a live `verity-node --dev`, done from polkadot.js as a chain's
+// sudo key holder does it: jobs are in flight, the Models pallet's state is the one its v2
+// left (no dispute index, on-chain storage version 2), and `sudo.setCode` sets the next
+// release of the runtime (`runtime/next`: spec_version one higher, with try-runtime). Blocks go
+// on; the v2 → v3 migration (`VersionedMigration`) runs once, on the block after, and rebuilds
+// the index as it was; the in-flight jobs finish with infer's output; `TryRuntime_on_runtime_upgrade`
+// (try-runtime's checks: every migration's pre/post checks and every pallet's `try_state`) passes
+// on the chain's state before the upgrade ran and after.
+//
+// The node is `$VERITY_NODE`, or `verity-node` on PATH; the next runtime's blob is
+// `$VERITY_NEXT_RUNTIME`, or the one `cargo build` left in `$CARGO_TARGET_DIR`.
+const { test, before, after } = require("node:test");
+const assert = require("node:assert/strict");
+const { spawn, execFileSync } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { ApiPromise, WsProvider, Keyring } = require("@polkadot/api");
+const { xxhashAsHex } = require("@polkadot/util-crypto");
+const { u8aToHex } = require("@polkadot/util");
+const { rpc } = require("..");
+
+const NODE = process.env.VERITY_NODE || "verity-node";
+const PORT = Number(process.env.VERITY_UPGRADE_RPC_PORT || 9976);
+const NEXT = process.env.VERITY_NEXT_RUNTIME || path.join(
+  process.env.CARGO_TARGET_DIR || path.join(os.homedir(), ".cache/verity/target"),
+  process.env.VERITY_PROFILE || "release",
+  "wbuild/verity-runtime-next/verity_runtime_next.compact.compressed.wasm",
+);
+const DEMO = path.resolve(__dirname, "../../../scripts/demo");
+const MODEL = fs.readFileSync(path.join(DEMO, "digits.onnx"));
+const INPUT = JSON.parse(fs.readFileSync(path.join(DEMO, "held-out-7.json"), "utf8"));
+/// `UpgradeCheckSelect::All`: pre/post-upgrade checks and `try_state` of every pallet.
+const ALL_CHECKS = "0x01";
+
+let node;
+let api;
+let keyring;
+
+before(async () => {
+  node = spawn(
+    NODE,
+    ["--dev", "--tmp", "--rpc-port", String(PORT), "--port", String(PORT + 1), "--no-mdns",
+      "--no-prometheus", "--no-telemetry"],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let log = "";
+  node.stderr.on("data", (d) => (log = (log + d).slice(-4000)));
+  node.on("exit", (code) => {
+    if (code !== null && code !== 0) console.error(`verity-node exited ${code}:\n${log}`);
+  });
+  const provider = new WsProvider(`ws://127.0.0.1:${PORT}`, 1000);
+  api = await ApiPromise.create({ provider, rpc, noInitWarn: true, throwOnConnect: false });
+  await api.isReady;
+  keyring = new Keyring({ type: "sr25519" });
+});
+
+after(async () => {
+  if (api) await api.disconnect();
+  if (node) node.kill("SIGINT");
+});
+
+/// Sends `tx` signed by `who` (with `nonce`, if given); resolves with its block's hash and
+/// events, rejects on failure (a sudo call's own failure included).
+function send(tx, who, nonce) {
+  return new Promise((resolve, reject) => {
+    tx.signAndSend(who, nonce === undefined ? {} : { nonce }, ({ status, events, dispatchError }) => {
+      const failure = dispatchError
+        || events.map(({ event }) => event).find((e) => api.events.sudo.Sudid.is(e)
+          && e.data.sudoResult.isErr)?.data.sudoResult.asErr;
+      if (failure) {
+        const e = failure.isModule
+          ? api.registry.findMetaError(failure.asModule)
+          : { section: "", name: failure.toString() };
+        reject(new Error(`${e.section}.${e.name}`));
+      } else if (status.isInBlock) {
+        resolve({ block: status.asInBlock.toHex(), events: events.map(({ event }) => event) });
+      }
+    }).catch(reject);
+  });
+}
+
+/// The number of the block `hash`.
+async function numberOf(hash) {
+  return (await api.rpc.chain.getHeader(hash)).number.toNumber();
+}
+
+/// Waits until `check` resolves to something truthy, polling every block, up to `blocks`.
+async function until(check, blocks, what) {
+  for (let i = 0; i < blocks * 2; i++) {
+    const got = await check();
+    if (got) return got;
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+  throw new Error(`${what}: not within ${blocks} blocks`);
+}
+
+/// The storage key of pallet `pallet`'s on-chain storage version.
+const versionKey = (pallet) => xxhashAsHex(pallet, 128) + xxhashAsHex(":__STORAGE_VERSION__:", 128).slice(2);
+
+/// Runs try-runtime's upgrade checks at block `at` with the code of its state; resolves with
+/// the weight the migrations took, rejects with the runtime's panic message.
+async function tryRuntimeUpgrade(at) {
+  const out = await api.rpc.state.call("TryRuntime_on_runtime_upgrade", ALL_CHECKS, at);
+  const [weight] = api.createType("(Weight, Weight)", out);
+  return weight.refTime.toBigInt();
+}
+
+/// Every entry of model `id`'s dispute index, as hex keys and values.
+async function indexOf(id) {
+  const entries = [];
+  for (const map of [api.query.models.stepNodes, api.query.models.constantRoots]) {
+    for (const [key, value] of await map.entries(id)) entries.push([key.toHex(), value.toHex()]);
+  }
+  entries.push(["layout", (await api.query.models.traceLayouts(id)).toHex()]);
+  return entries.sort();
+}
+
+test("a forkless upgrade: setCode with jobs in flight, the migration once, try-runtime's checks before and after", async (t) => {
+  assert.ok(fs.existsSync(NEXT), `the next runtime's blob (${NEXT}): build it with cargo first`);
+  const alice = keyring.addFromUri("//Alice");
+  const eve = keyring.addFromUri("//Eve");
+  const ferdie = keyring.addFromUri("//Ferdie");
+  const before = await api.rpc.state.getRuntimeVersion();
+
+  // A model, and its dispute index as registration stored it.
+  const { events } = await send(
+    api.tx.models.register(u8aToHex(MODEL), "digits-mlp", 1, 1_000_000_000n),
+    eve,
+  );
+  const model = events.find((e) => api.events.models.ModelRegistered.is(e)).data.model.toHex();
+  const index = await indexOf(model);
+  assert.ok(index.length > 1, "registration stored a dispute index");
+
+  // The state a chain at Models v2 holds: no dispute index, on-chain storage version 2 (the
+  // sudo key can write storage, as it would repair a chain by hand).
+  let nonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
+  const v2 = [
+    api.tx.system.killPrefix(api.query.models.stepNodes.keyPrefix(), 1000),
+    api.tx.system.killPrefix(api.query.models.constantRoots.keyPrefix(), 1000),
+    api.tx.system.killPrefix(api.query.models.traceLayouts.keyPrefix(), 1000),
+    api.tx.system.setStorage([[versionKey("Models"), "0x0200"]]),
+  ];
+  await Promise.all(v2.map((call) => send(api.tx.sudo.sudo(call), alice, nonce++)));
+  assert.equal((await api.query.models.stepNodes.entries(model)).length, 0, "the index is gone");
+  assert.equal((await api.rpc.state.getStorage(versionKey("Models"))).toHex(), "0x0200");
+
+  // Jobs in flight: submitted in the blocks just before the upgrade.
+  const data = Buffer.from(new Float32Array(INPUT.data).buffer);
+  const tensor = { dtype: "F32", shape: INPUT.shape, data: u8aToHex(data) };
+  let ferdieNonce = (await api.rpc.system.accountNextIndex(ferdie.address)).toNumber();
+  const submitted = await Promise.all([0, 1, 2].map(() =>
+    send(api.tx.inference.submit(model, [tensor], 10n ** 15n), ferdie, ferdieNonce++)));
+  const jobs = submitted.map(({ events }) =>
+    events.find((e) => api.events.inference.JobSubmitted.is(e)).data.job.toNumber());
+
+  // The upgrade: sudo.setCode with the next release (its weight is the whole block, so the
+  // sudo key dispatches it without the weight check, as polkadot.js apps offers).
+  const code = u8aToHex(fs.readFileSync(NEXT));
+  const setCode = await send(
+    api.tx.sudo.sudoUncheckedWeight(api.tx.system.setCode(code), { refTime: 0, proofSize: 0 }),
+    alice,
+  );
+  assert.ok(setCode.events.some((e) => api.events.system.CodeUpdated.is(e)), "CodeUpdated");
+  const upgradedIn = await numberOf(setCode.block);
+  const inFlight = await Promise.all(jobs.map(async (j) =>
+    (await api.query.inference.jobs.at(setCode.block, j)).unwrap().status.type));
+  assert.ok(inFlight.every((s) => s !== "Finalized"), `jobs in flight at the upgrade: ${inFlight}`);
+
+  // try-runtime's checks on the state the upgrade starts from (the new code, the v2 state):
+  // the migration and every pallet's try_state pass, in an overlay that is thrown away.
+  const migrationWeight = await tryRuntimeUpgrade(setCode.block);
+  assert.ok(migrationWeight > 0n, "the migration has work to do");
+
+  // Blocks go on with the new runtime; the migration ran on the first of them (the block
+  // where `Executive` records the upgrade in `LastRuntimeUpgrade`).
+  const after = await api.rpc.state.getRuntimeVersion(setCode.block);
+  assert.equal(after.specVersion.toNumber(), before.specVersion.toNumber() + 1);
+  await until(async () => {
+    const last = await api.query.system.lastRuntimeUpgrade();
+    return last.unwrap().specVersion.toNumber() === after.specVersion.toNumber();
+  }, 5, "the upgrade enacted");
+  assert.equal((await api.rpc.state.getStorage(versionKey("Models"))).toHex(), "0x0300",
+    "Models is at storage version 3");
+  assert.deepEqual(await indexOf(model), index, "the migration rebuilt the index as it was");
+
+  // The in-flight jobs finish, with infer's output.
+  const expected = JSON.parse(
+    execFileSync(NODE, ["infer", "--model", path.join(DEMO, "digits.onnx"), "--input",
+      path.join(DEMO, "held-out-7.json"), "--engine", "canonical", "--json"], { encoding: "utf8" })
+      .trim().split("\n").pop(),
+  );
+  for (const job of jobs) {
+    const done = await until(async () => {
+      const j = (await api.query.inference.jobs(job)).unwrap();
+      return j.status.type === "Finalized" && j;
+    }, 30, `job ${job} finalized`);
+    assert.equal(done.execution.unwrap().traceRoot.toHex(), expected.trace_root);
+  }
+
+  t.diagnostic(`setCode in block ${upgradedIn} with jobs ${jobs} in flight (${inFlight}); `
+    + `migration weight ${migrationWeight} ps of ref time; all finalized by block `
+    + `${(await api.rpc.chain.getHeader()).number.toNumber()}`);
+
+  // The migration ran once: later blocks leave the index and the version alone, and
+  // try-runtime's checks pass again on today's state (the migration now a no-op).
+  const head = (await api.rpc.chain.getHeader()).hash;
+  assert.ok((await numberOf(head)) > upgradedIn + 1);
+  assert.ok(await tryRuntimeUpgrade(head.toHex()) < migrationWeight, "no migration work left");
+  assert.deepEqual(await indexOf(model), index);
+  const upgrades = await api.query.system.lastRuntimeUpgrade.at(head);
+  assert.equal(upgrades.unwrap().specVersion.toNumber(), after.specVersion.toNumber());
+});
