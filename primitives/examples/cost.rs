@@ -1,6 +1,13 @@
 //! Prints the cost (`verity_primitives::cost`) of the generated models, and of ONNX files
 //! given as arguments, against the default budget:
 //! `cargo run --release -p verity-primitives --example cost -- [MODEL.onnx ...]`.
+#![allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	reason = "a measuring tool run by hand, on fixed models or the files it is given"
+)]
 
 use verity_primitives::{cost::Budget, graph::Graph, onnx::zoo};
 

@@ -2,6 +2,13 @@
 //! chunk of a 1x1 convolution over C input channels (default 1,000: 128,064 element reads, the
 //! largest fan-in the default budget accepts is 131,072) from its sparse witness.
 //! `cargo run --release -p verity-primitives --example fan_in [C]`.
+#![allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	reason = "a measuring tool run by hand, on fixed models or the files it is given"
+)]
 
 use std::time::Instant;
 

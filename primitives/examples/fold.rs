@@ -3,6 +3,14 @@
 //! what the registration benchmark must register.
 //! `cargo run --release -p verity-primitives --example fold`.
 
+#![allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	reason = "a measuring tool run by hand, on fixed models or the files it is given"
+)]
+
 use std::time::Instant;
 
 use verity_primitives::{cost::Budget, graph::Graph, onnx::adversarial::fold_heavy};

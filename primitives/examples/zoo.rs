@@ -1,5 +1,12 @@
 //! Writes the generated models (`mlp.onnx`, `mlp-784.onnx`, `lenet.onnx`, `qmlp.onnx`) into a
 //! directory: `cargo run -p verity-primitives --example zoo -- DIR`.
+#![allow(
+	clippy::expect_used,
+	clippy::unwrap_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	reason = "a measuring tool run by hand, on fixed models or the files it is given"
+)]
 
 use verity_primitives::onnx::zoo;
 

@@ -64,12 +64,12 @@ pub fn chunk_count(len: usize) -> usize {
 pub fn chunk_range(len: usize, index: usize) -> core::ops::Range<usize> {
 	// Saturating: a wrapped product would name another chunk on wasm32 only.
 	let start = index.saturating_mul(CHUNK_ELEMENTS).min(len);
-	start..(start + CHUNK_ELEMENTS).min(len)
+	start..start.saturating_add(CHUNK_ELEMENTS).min(len)
 }
 
 /// The leaf data of chunk `index` holding `bytes`: domain, index and bytes.
 pub fn chunk_leaf(index: u32, bytes: &[u8]) -> Vec<u8> {
-	let mut leaf = Vec::with_capacity(CHUNK_DOMAIN.len() + 4 + bytes.len());
+	let mut leaf = Vec::with_capacity(CHUNK_DOMAIN.len().saturating_add(4).saturating_add(bytes.len()));
 	leaf.extend_from_slice(CHUNK_DOMAIN);
 	leaf.extend_from_slice(&index.to_le_bytes());
 	leaf.extend_from_slice(bytes);
@@ -125,7 +125,9 @@ pub fn tensor_root(t: &Tensor) -> H256 {
 
 /// Node `k`'s commitment over the roots of its outputs.
 pub fn node_commitment(k: u32, output_roots: &[H256]) -> H256 {
-	let mut buf = Vec::with_capacity(NODE_DOMAIN.len() + 4 + 32 * output_roots.len());
+	let mut buf = Vec::with_capacity(
+		NODE_DOMAIN.len().saturating_add(4).saturating_add(output_roots.len().saturating_mul(32)),
+	);
 	buf.extend_from_slice(NODE_DOMAIN);
 	buf.extend_from_slice(&k.to_le_bytes());
 	for r in output_roots {
@@ -185,7 +187,7 @@ impl MerklePath {
 		let mut siblings = self.siblings.iter();
 		let mut acc = leaf_hash;
 		while width > 1 {
-			let promoted = width % 2 == 1 && position + 1 == width;
+			let promoted = width % 2 == 1 && position.saturating_add(1) == width;
 			if !promoted {
 				let sibling = siblings.next()?;
 				let mut combined = [0u8; 64];
@@ -234,7 +236,7 @@ impl ChunkProof {
 			return false;
 		}
 		let range = chunk_range(len, self.path.leaf_index as usize);
-		if self.bytes.len() != range.len() * self.header.dtype.size() {
+		if Some(self.bytes.len()) != range.len().checked_mul(self.header.dtype.size()) {
 			return false;
 		}
 		let leaf = hash(&chunk_leaf(self.path.leaf_index, &self.bytes));

@@ -244,7 +244,9 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 	// reductions compute each row once per chunk).
 	let mut chunk_reads: Option<u64> = None;
 	// Rows of `len` a 64-element chunk touches when rows are contiguous (at most 64).
-	let rows_touched = |len: u64| (63 / len.max(1) + 2).min(CHUNK_ELEMENTS as u64);
+	let rows_touched = |len: u64| {
+		(63u64.checked_div(len.max(1)).unwrap_or(0)).saturating_add(2).min(CHUNK_ELEMENTS as u64)
+	};
 	match op {
 		Op::Unary(_) | Op::Clip { .. } => {
 			reads = 1;
@@ -293,7 +295,7 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 			reads = taps.checked_mul(2)?.checked_add(extra)?;
 			// The element definition walks the kernel's offsets, allocated per element.
 			let ksize = product(w.get(2..)?)?;
-			let offsets = ksize.checked_mul(8 * (w.len() as u64 + 3))?;
+			let offsets = ksize.checked_mul((w.len() as u64).checked_add(3)?.checked_mul(8)?)?;
 			let x = in_shape(0);
 			if matches!(op, Op::Conv(_)) && x.len() == 4 && all_f32 {
 				// The fast path's im2col patch matrix: taps × output positions, f32.
@@ -308,7 +310,7 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 			let ksize = p.kernel.iter().try_fold(1u64, |n, k| n.checked_mul(*k as u64))?;
 			let ksum = p.kernel.iter().try_fold(0u64, |n, k| n.checked_add(*k as u64))?;
 			reads = ksize.checked_add(ksum)?;
-			scratch = ksize.checked_mul(8 * (p.kernel.len() as u64 + 3))?;
+			scratch = ksize.checked_mul((p.kernel.len() as u64).checked_add(3)?.checked_mul(8)?)?;
 			by_elements = !(in_shape(0).len() == 4 && all_f32);
 		},
 		Op::GlobalPool(_) => reads = product(in_shape(0).get(2..)?)?,
@@ -320,14 +322,14 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 			let n_in = numel(in_shape(0))?;
 			reads = n_in.checked_div(numel(&out0.shape)?.max(1))?.max(1);
 			// Each read unravels and ravels a multi-index of the input's rank.
-			read_cost = 1 + in_shape(0).len() as u64;
+			read_cost = (in_shape(0).len() as u64).checked_add(1)?;
 		},
 		Op::Softmax { axis, .. } => {
 			let row = *in_shape(0).get(*axis as usize)? as u64;
 			reads = row;
 			// Rows are contiguous only along the last axis; otherwise each element of a chunk
 			// can sit in another row.
-			let last = product(in_shape(0).get(*axis as usize + 1..)?)? == 1;
+			let last = product(in_shape(0).get((*axis as usize).checked_add(1)?..)?)? == 1;
 			let rows = if last { rows_touched(row) } else { CHUNK_ELEMENTS as u64 };
 			chunk_reads = Some(rows.checked_mul(row)?);
 			scratch = row.checked_mul(4)?;
@@ -342,7 +344,7 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 			reads = inner.checked_add(2)?;
 			// Each row once, then scale and bias per element.
 			chunk_reads = Some(
-				rows_touched(inner).checked_mul(inner)?.checked_add(2 * CHUNK_ELEMENTS as u64)?,
+				rows_touched(inner).checked_mul(inner)?.checked_add((CHUNK_ELEMENTS as u64).saturating_mul(2))?,
 			);
 			// A row of f32 and, in the fast path, two indices per position.
 			scratch = inner.checked_mul(20)?;

@@ -259,30 +259,21 @@ impl TensorData {
 		let size = dtype.size();
 		if !bytes.len().is_multiple_of(size) {
 			return Err(TensorError::LengthMismatch {
-				expected: bytes.len() / size * size,
+				expected: bytes.len().saturating_sub(bytes.len().checked_rem(size).unwrap_or(0)),
 				got: bytes.len(),
 			});
 		}
 		Ok(match dtype {
 			DType::F32 => TensorData::F32(
-				bytes
-					.chunks_exact(4)
-					.map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-					.collect(),
+				bytes.as_chunks::<4>().0.iter().map(|c| f32::from_le_bytes(*c)).collect(),
 			),
 			DType::U8 => TensorData::U8(bytes.to_vec()),
 			DType::I8 => TensorData::I8(bytes.iter().map(|b| *b as i8).collect()),
 			DType::I32 => TensorData::I32(
-				bytes
-					.chunks_exact(4)
-					.map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-					.collect(),
+				bytes.as_chunks::<4>().0.iter().map(|c| i32::from_le_bytes(*c)).collect(),
 			),
 			DType::I64 => TensorData::I64(
-				bytes
-					.chunks_exact(8)
-					.map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-					.collect(),
+				bytes.as_chunks::<8>().0.iter().map(|c| i64::from_le_bytes(*c)).collect(),
 			),
 			DType::Bool => {
 				if let Some(b) = bytes.iter().find(|b| **b > 1) {
@@ -393,7 +384,7 @@ impl Tensor {
 
 	/// The canonical little-endian bytes of all elements.
 	pub fn to_le_bytes(&self) -> Vec<u8> {
-		let mut out = Vec::with_capacity(self.len() * self.dtype().size());
+		let mut out = Vec::with_capacity(self.len().saturating_mul(self.dtype().size()));
 		self.data.write_le_bytes(0..self.len(), &mut out);
 		out
 	}
@@ -432,7 +423,7 @@ impl TensorBytes {
 	pub fn to_tensor(&self) -> Result<Tensor, TensorError> {
 		let shape = shape_from_u64(&self.header.shape)?;
 		let n = checked_numel(&shape)?;
-		let want = n * self.header.dtype.size();
+		let want = n.checked_mul(self.header.dtype.size()).ok_or(TensorError::TooManyElements)?;
 		if self.data.len() != want {
 			return Err(TensorError::LengthMismatch { expected: want, got: self.data.len() });
 		}

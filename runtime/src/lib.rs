@@ -2,6 +2,10 @@
 //! composed with `#[frame_support::runtime]`. Later pallets add models, inference jobs and
 //! disputes on top.
 #![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals"))]
+// `frame_support::runtime`, `impl_runtime_apis` and the wasm builder generate undocumented public
+// items at the crate root (`RuntimeCall`, `RuntimeEvent`, the API versions, `WASM_BINARY`, ...).
+#![allow(missing_docs, reason = "the runtime macros' public items carry no docs")]
 // `construct_runtime`-style macros expand to deeply nested types.
 #![recursion_limit = "256"]
 

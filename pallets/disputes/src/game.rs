@@ -477,7 +477,7 @@ impl<T: Config> Pallet<T> {
 			.filter(|b| b.len() == width as usize && width <= 8)
 			.ok_or(Error::<T>::NoSuchElement)?;
 		let mut value = [0u8; 8];
-		value[..own.len()].copy_from_slice(own);
+		value.get_mut(..own.len()).ok_or(Error::<T>::NoSuchElement)?.copy_from_slice(own);
 		let index = chunk
 			.checked_mul(verity_primitives::limits::CHUNK_ELEMENTS as u32)
 			.and_then(|c| c.checked_add(element))

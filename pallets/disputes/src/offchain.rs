@@ -323,7 +323,7 @@ fn watch<T: Config>(now: BlockNumberFor<T>, keys: &[LocalKey<T>], ppm: u32) {
 			if taken.is_err() {
 				continue;
 			}
-			audits += 1;
+			audits = audits.saturating_add(1);
 			let audited = match audit::<T>(job, &ex) {
 				Audit::Failed { error, .. } => {
 					Audit::Failed { tries: tries.saturating_add(1), error }

@@ -9,7 +9,7 @@ use frame_support::traits::{
 	Get,
 };
 use pallet_verity_inference::{JobSettlement, SlashTerms};
-use sp_runtime::traits::{Saturating, Zero};
+use sp_runtime::traits::{CheckedDiv, Saturating, Zero};
 
 /// Who won a game, and how.
 pub(crate) struct Verdict {
@@ -92,8 +92,12 @@ impl<T: Config> Pallet<T> {
 		let each = if sharing == 0 {
 			Zero::zero()
 		} else {
-			let equal = slashed.reward / BalanceOf::<T>::from(sharing.saturating_add(1));
-			let cap = slashed.reward / BalanceOf::<T>::from(2u32) / BalanceOf::<T>::from(sharing);
+			// Both divisors are at least 1: `sharing` is not 0 here.
+			let share = |parts: u32| {
+				slashed.reward.checked_div(&BalanceOf::<T>::from(parts)).unwrap_or_else(Zero::zero)
+			};
+			let equal = share(sharing.saturating_add(1));
+			let cap = share(sharing.saturating_mul(2));
 			equal.min(cap)
 		};
 		let mut shared = BalanceOf::<T>::zero();

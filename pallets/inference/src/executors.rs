@@ -126,6 +126,10 @@ impl<T: Config> Pallet<T> {
 	/// executor whose bond falls below the minimum leaves the assignment set.
 	pub(crate) fn penalise_late(who: &T::AccountId, job: JobId) {
 		let Some(mut info) = Executors::<T>::get(who) else { return };
+		#[allow(
+			clippy::arithmetic_side_effects,
+			reason = "a Perbill times a balance is at most the balance: it cannot overflow"
+		)]
 		let amount = T::LatePenalty::get() * info.bond;
 		let burnt = T::Currency::burn_held(
 			&HoldReason::ExecutorBond.into(),
@@ -175,12 +179,13 @@ impl<T: Config> Pallet<T> {
 		let seed = sp_io::hashing::blake2_256(&(random, job, attempt).encode());
 		let mut low = [0u8; 16];
 		low.copy_from_slice(&seed[..16]);
-		let mut point = u128::from_le_bytes(low) % total;
+		let mut point =
+			u128::from_le_bytes(low).checked_rem(total).ok_or(Error::<T>::NoExecutor)?;
 		for (who, weight) in &pool {
 			if point < *weight {
 				return Ok((*who).clone());
 			}
-			point -= weight;
+			point = point.saturating_sub(*weight);
 		}
 		Err(Error::<T>::NoExecutor.into())
 	}

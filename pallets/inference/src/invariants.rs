@@ -75,8 +75,10 @@ impl<T: Config> Pallet<T> {
 			*d = d.saturating_add(job.deposit);
 			let open = matches!(job.status, JobStatus::Assigned | JobStatus::Executed);
 			if open {
-				*open_by_executor.entry(job.executor.clone()).or_default() += 1;
-				*open_by_model.entry(job.model).or_default() += 1;
+				let e = open_by_executor.entry(job.executor.clone()).or_default();
+				*e = e.saturating_add(1);
+				let m = open_by_model.entry(job.model).or_default();
+				*m = m.saturating_add(1);
 				let p = payment.entry(job.submitter.clone()).or_insert_with(Zero::zero);
 				*p = p.saturating_add(job.fee.saturating_add(job.royalty));
 			}
@@ -103,7 +105,7 @@ impl<T: Config> Pallet<T> {
 			return Err("the assignment set exceeds MaxExecutors".into());
 		}
 		for (k, entry) in set.iter().enumerate() {
-			if set.iter().skip(k + 1).any(|e| e.who == entry.who) {
+			if set.iter().skip(k.saturating_add(1)).any(|e| e.who == entry.who) {
 				return Err("an executor is twice in the assignment set".into());
 			}
 			let info = Executors::<T>::get(&entry.who)

@@ -297,9 +297,9 @@ impl<T: Config> Pallet<T> {
 		let (mut timeouts, mut finalized, mut other) = (0u32, 0u32, 0u32);
 		for job in Due::<T>::take(now) {
 			match Self::step(job, now) {
-				Step::TimedOut => timeouts += 1,
-				Step::Finalized => finalized += 1,
-				Step::Pruned | Step::Held | Step::Stale => other += 1,
+				Step::TimedOut => timeouts = timeouts.saturating_add(1),
+				Step::Finalized => finalized = finalized.saturating_add(1),
+				Step::Pruned | Step::Held | Step::Stale => other = other.saturating_add(1),
 			}
 		}
 		T::WeightInfo::time_out_jobs(timeouts)

@@ -99,11 +99,11 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 				continue;
 			};
 			let size = result.encoded_size();
-			if !batch.is_empty() && bytes + size > MAX_BATCH_BYTES {
+			if !batch.is_empty() && bytes.saturating_add(size) > MAX_BATCH_BYTES {
 				// Posted with the next block's batch.
 				break;
 			}
-			bytes += size;
+			bytes = bytes.saturating_add(size);
 			batch.push(result);
 			keys.push(key);
 		}

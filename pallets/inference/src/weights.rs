@@ -5,6 +5,10 @@
 //! `runtime/src/weights/pallet_verity_inference.rs`): `submit` reads up to 9 `Due` buckets;
 //! each due job is priced as the costliest step, a timeout (penalty, reselection,
 //! rescheduling).
+#![allow(
+	clippy::arithmetic_side_effects,
+	reason = "the hand-priced `()` weights: u64 arithmetic on u32 parameters and constants below 2^31, which cannot overflow"
+)]
 
 use frame_support::weights::{constants::RocksDbWeight, Weight};
 

@@ -40,15 +40,16 @@ pub(crate) struct SplitGraph<T: Config> {
 impl<T: Config> SplitGraph<T> {
 	/// Bytes the split graph takes in storage (what the deposit covers besides the ONNX bytes).
 	pub(crate) fn stored_bytes(&self) -> u32 {
-		let data: usize = self.constants.iter().map(|(_, d)| d.len()).sum();
-		(self.structure.len() + data) as u32
+		let data = self.constants.iter().fold(0u64, |n, (_, d)| n.saturating_add(d.len() as u64));
+		saturate_u32(data.saturating_add(self.structure.len() as u64))
 	}
 
 	/// Bytes of the dispute index (node entries, layout, constant roots): paid for by the
 	/// deposit like the graph.
 	pub(crate) fn index_bytes(&self) -> u32 {
-		let nodes: usize = self.step_nodes.iter().map(|n| n.len()).sum();
-		(nodes + self.layout.len() + 32 * self.constant_roots.len()) as u32
+		let nodes = self.step_nodes.iter().fold(0u64, |n, s| n.saturating_add(s.len() as u64));
+		let roots = (self.constant_roots.len() as u64).saturating_mul(32);
+		saturate_u32(nodes.saturating_add(self.layout.len() as u64).saturating_add(roots))
 	}
 
 	/// How many constants it has.
@@ -178,4 +179,9 @@ impl<T: Config> Pallet<T> {
 		let _ = StepNodes::<T>::clear_prefix(model, nodes, None);
 		TraceLayouts::<T>::remove(model);
 	}
+}
+
+/// `n` as a `u32`, `u32::MAX` beyond it (sizes are bounded far below; the same on every target).
+fn saturate_u32(n: u64) -> u32 {
+	u32::try_from(n).unwrap_or(u32::MAX)
 }

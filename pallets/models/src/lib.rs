@@ -16,6 +16,7 @@
 //! jobs) and remove it once no job is open. Other pallets use models through the
 //! [`ModelRegistry`] trait.
 #![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals"))]
 
 extern crate alloc;
 
@@ -66,6 +67,7 @@ pub trait ModelRegistry<AccountId, Balance> {
 }
 
 #[frame_support::pallet]
+#[allow(clippy::expect_used, reason = "FRAME's pallet macros expand to `expect` (storage, errors, hooks); none in this module's own code")]
 pub mod pallet {
 	use super::*;
 	use frame_support::traits::{
@@ -415,12 +417,15 @@ pub mod pallet {
 			let chunk = T::ChunkBytes::get();
 			let chunks = upload.size.div_ceil(chunk);
 			ensure!(index < chunks, Error::<T>::BadChunkIndex);
-			let expected = if index + 1 == chunks { upload.size - index * chunk } else { chunk };
+			// `index < chunks`, so `index * chunk < size` and neither step wraps.
+			let last = index.saturating_add(1) == chunks;
+			let expected =
+				if last { upload.size.saturating_sub(index.saturating_mul(chunk)) } else { chunk };
 			ensure!(data.len() as u32 == expected, Error::<T>::BadChunkLength);
 			let key = (model, who.clone(), index);
 			ensure!(!UploadChunks::<T>::contains_key(&key), Error::<T>::ChunkAlreadyUploaded);
 			UploadChunks::<T>::insert(&key, data);
-			upload.received += 1;
+			upload.received = upload.received.saturating_add(1);
 			Uploads::<T>::insert(model, &who, upload);
 			Ok(())
 		}

@@ -152,7 +152,7 @@ pub mod v1 {
 		fn on_runtime_upgrade() -> Weight {
 			let mut models = 0u64;
 			Models::<T>::translate::<ModelInfoV0Of<T>, _>(|id, m| {
-				models += 1;
+				models = models.saturating_add(1);
 				let (cost, accepted) = cost_of::<T>(&id, m.size);
 				Some(ModelInfo {
 					owner: m.owner,
@@ -179,13 +179,14 @@ pub mod v1 {
 				T::WeightInfo::finish_upload(T::MaxModelBytes::get(), T::MaxConstants::get())
 					.saturating_add(T::WeightInfo::fold_worst());
 			T::DbWeight::get()
-				.reads_writes(2 * models, models)
+				.reads_writes(models.saturating_mul(2), models)
 				.saturating_add(per_model.saturating_mul(models))
 		}
 	}
 }
 
 /// v2: uploads keyed by uploader.
+#[allow(missing_docs, reason = "the prefix types `storage_alias` generates")]
 pub mod v2 {
 	use super::*;
 	use crate::{BalanceOf, Event, HoldReason, ModelBytes, ModelId, Upload};

@@ -50,7 +50,7 @@ impl IoSpec {
 	pub fn from_value(v: &ValueInfo) -> IoSpec {
 		let name = v.name.as_bytes();
 		IoSpec {
-			name: BoundedVec::truncate_from(name[..name.len().min(64)].to_vec()),
+			name: BoundedVec::truncate_from(name.iter().take(64).copied().collect()),
 			dtype: v.dtype,
 			shape: BoundedVec::truncate_from(v.shape.iter().map(|d| *d as u32).collect()),
 		}

@@ -4,6 +4,10 @@
 //! benchmarks (Verity's runtime uses the generated `runtime/src/weights/pallet_verity_models.rs`):
 //! each bounds the work by the sizes it depends on (bytes hashed, decoded and stored; chunks
 //! and constants written or deleted).
+#![allow(
+	clippy::arithmetic_side_effects,
+	reason = "the hand-priced `()` weights: u64 arithmetic on u32 parameters and constants below 2^31, which cannot overflow"
+)]
 
 use frame_support::weights::{constants::RocksDbWeight, Weight};
 

@@ -3,6 +3,11 @@
 //! (`pallets/disputes/src/benchmarking.rs`) and that `node/tests/runtime_wasm.rs` measures in
 //! the compiled runtime. Each node's inputs are proven by root, as an earlier node's outputs
 //! are, so the witness carries every element the step reads.
+#![allow(
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing,
+	reason = "generates models for tests, benchmarks and the demo from fixed sizes; never given chain input"
+)]
 
 use alloc::{format, string::String, vec, vec::Vec};
 

@@ -327,7 +327,7 @@ fn pick(
 			if mine.is_none() || mine != theirs.get(position).copied() {
 				return Ok(Some(Move::Pick { node: k, output, claim: PickKind::Wrong }));
 			}
-			position += 1;
+			position = position.saturating_add(1);
 		}
 	}
 	Ok(None)
@@ -413,7 +413,7 @@ fn children(t: &Tensor, at: &TreeCursor) -> Result<(H256, H256), String> {
 		.and_then(|l| rows.get(l as usize))
 		.ok_or("a leaf has no children")?;
 	let left = (at.position as usize).checked_mul(2).ok_or("position overflows")?;
-	match (below.get(left), below.get(left + 1)) {
+	match (below.get(left), below.get(left.saturating_add(1))) {
 		(Some(l), Some(r)) => Ok((*l, *r)),
 		_ => Err(format!("tree node {at:?} has no two children")),
 	}

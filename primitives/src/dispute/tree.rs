@@ -36,7 +36,8 @@ fn width(leaves: u32, level: u32) -> u32 {
 	}
 	// ⌈leaves / 2^level⌉ without overflow.
 	let full = leaves >> level;
-	full + u32::from(leaves & ((1u32 << level) - 1) != 0)
+	let below = 1u32.checked_shl(level).map_or(u32::MAX, |b| b.saturating_sub(1));
+	full.saturating_add(u32::from(leaves & below != 0))
 }
 
 impl TreeCursor {
@@ -46,7 +47,7 @@ impl TreeCursor {
 		let leaf_count = leaf_count.max(1);
 		let mut level = 0;
 		while width(leaf_count, level) > 1 {
-			level += 1;
+			level = level.saturating_add(1);
 		}
 		TreeCursor { leaf_count, level, position: 0 }.skip_promoted()
 	}
@@ -55,8 +56,8 @@ impl TreeCursor {
 	pub fn has_two_children(&self) -> bool {
 		match self.level.checked_sub(1) {
 			Some(below) => {
-				let left = u64::from(self.position) * 2;
-				left + 1 < u64::from(width(self.leaf_count, below))
+				let left = u64::from(self.position).saturating_mul(2);
+				left.saturating_add(1) < u64::from(width(self.leaf_count, below))
 			},
 			None => false,
 		}
@@ -66,7 +67,7 @@ impl TreeCursor {
 	/// children or a leaf.
 	fn skip_promoted(mut self) -> TreeCursor {
 		while self.level > 0 && !self.has_two_children() {
-			self.level -= 1;
+			self.level = self.level.saturating_sub(1);
 			self.position = self.position.saturating_mul(2);
 		}
 		self
@@ -79,7 +80,7 @@ impl TreeCursor {
 		}
 		let position = self.position.checked_mul(2)?.checked_add(u32::from(right))?;
 		Some(
-			TreeCursor { leaf_count: self.leaf_count, level: self.level - 1, position }
+			TreeCursor { leaf_count: self.leaf_count, level: self.level.checked_sub(1)?, position }
 				.skip_promoted(),
 		)
 	}

@@ -37,7 +37,7 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
 	let mismatch =
 		|got: usize| invalid(format!("tensor '{name}' has {got} elements for shape {shape:?}"));
 	let data = if !t.raw_data.is_empty() {
-		if t.raw_data.len() != n * dtype.size() {
+		if Some(t.raw_data.len()) != n.checked_mul(dtype.size()) {
 			return Err(invalid(format!(
 				"tensor '{name}' has {} raw bytes for shape {shape:?}",
 				t.raw_data.len()

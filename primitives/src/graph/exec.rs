@@ -231,9 +231,17 @@ fn relayout(graph: &Graph, constants: &mut Vec<(ValueId, Tensor)>) -> (Vec<Node>
 		};
 		let (Ok(data), [n, k]) = (b.as_f32(), b.shape()) else { continue };
 		let (n, k) = (*n, *k);
-		let t: Vec<f32> = (0..k * n).map(|i| data[(i % n) * k + i / n]).collect();
+		// `b` is [n, k]: element (i % n, i / n) of it is the i-th of its transpose [k, n].
+		let Some(count) = k.checked_mul(n) else { continue };
+		let t: Option<Vec<f32>> = (0..count)
+			.map(|i| {
+				let (row, col) = (i.checked_rem(n)?, i.checked_div(n)?);
+				data.get(row.checked_mul(k)?.checked_add(col)?).copied()
+			})
+			.collect();
+		let Some(t) = t else { continue };
 		let Ok(bt) = Tensor::f32(vec![k, n], t) else { continue };
-		let id = (graph.values.len() + extra.len()) as ValueId;
+		let id = graph.values.len().saturating_add(extra.len()) as ValueId;
 		let name = graph.value(b_id).map(|v| v.name.clone()).unwrap_or_default();
 		extra.push(ValueInfo {
 			name: format!("{name}^T"),
@@ -241,7 +249,8 @@ fn relayout(graph: &Graph, constants: &mut Vec<(ValueId, Tensor)>) -> (Vec<Node>
 			shape: vec![k as u64, n as u64],
 		});
 		constants.push((id, bt));
-		node.inputs[1] = Some(id);
+		let Some(input) = node.inputs.get_mut(1) else { continue };
+		*input = Some(id);
 		g.trans_b = false;
 	}
 	(nodes, extra)
@@ -293,7 +302,7 @@ fn run(
 		graph.value(v).or_else(|| extra.get((v as usize).checked_sub(graph.values.len())?))
 	};
 	// Inputs and constants are borrowed, node outputs owned: nothing is copied per run.
-	let n_values = graph.values.len() + extra.len();
+	let n_values = graph.values.len().saturating_add(extra.len());
 	let mut values: Vec<Slot> = Vec::with_capacity(n_values);
 	values.resize_with(n_values, || Slot::Empty);
 	for (id, t) in graph.inputs.iter().zip(inputs) {

@@ -170,7 +170,7 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 	// Canonical nodes before id assignment: (onnx op, op, input names, output names).
 	let mut kept_nodes: Vec<PendingNode> = Vec::new();
 	for &i in &order {
-		let node = &graph.node[i];
+		let Some(node) = graph.node.get(i) else { continue };
 		let label = if node.name.is_empty() {
 			format!("node {i} ({})", node.op_type)
 		} else {
@@ -304,19 +304,27 @@ fn topological_order(nodes: &[NodeProto], known: &BTreeMap<String, Known>) -> IR
 				},
 			}
 		}
-		waiting[i] = deps.len();
+		if let Some(w) = waiting.get_mut(i) {
+			*w = deps.len();
+		}
 		for p in deps {
-			consumers[p].push(i);
+			if let Some(c) = consumers.get_mut(p) {
+				c.push(i);
+			}
 		}
 	}
-	let mut ready: BTreeSet<usize> = (0..nodes.len()).filter(|i| waiting[*i] == 0).collect();
+	let mut ready: BTreeSet<usize> =
+		waiting.iter().enumerate().filter(|(_, w)| **w == 0).map(|(i, _)| i).collect();
 	let mut order = Vec::with_capacity(nodes.len());
 	while let Some(i) = ready.pop_first() {
 		order.push(i);
-		for &c in &consumers[i] {
-			waiting[c] -= 1;
-			if waiting[c] == 0 {
-				ready.insert(c);
+		// Each edge is counted once (`deps` is a set), so a count reaches 0 exactly once.
+		for &c in consumers.get(i).map(Vec::as_slice).unwrap_or_default() {
+			if let Some(w) = waiting.get_mut(c) {
+				*w = w.saturating_sub(1);
+				if *w == 0 {
+					ready.insert(c);
+				}
 			}
 		}
 	}

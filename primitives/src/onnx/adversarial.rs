@@ -2,6 +2,11 @@
 //! cost model must give (refused at import, naming the limit, or imported and run within
 //! budget). The primitives' tests import them natively, the node's tests through
 //! `verity-node infer`, the wasm runtime and a real dev node.
+#![allow(
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing,
+	reason = "generates models for tests, benchmarks and the demo from fixed sizes; never given chain input"
+)]
 
 use alloc::{format, string::String, vec, vec::Vec};
 

@@ -59,10 +59,10 @@ pub fn read_varint(buf: &[u8], pos: &mut usize) -> Result<u64, DecodeError> {
 			}
 		}
 		// `i < 10`, so the shift is at most 63; bits shifted out are rejected above.
-		value |= u64::from(byte & 0x7f) << (7 * i);
+		value |= u64::from(byte & 0x7f) << (7u32.saturating_mul(i as u32));
 		if byte & 0x80 == 0 {
 			// `start + i` indexes `buf`, so this cannot overflow.
-			*pos = start + i + 1;
+			*pos = start.saturating_add(i).saturating_add(1);
 			return Ok(value);
 		}
 	}
@@ -380,12 +380,12 @@ impl<'a> Field<'a> {
 			WireValue::Bytes(packed) => packed,
 			_ => return Err(self.wrong_type(if N == 4 { "a fixed32" } else { "a fixed64" })),
 		};
-		if packed.len() % N != 0 {
+		if packed.len().checked_rem(N) != Some(0) {
 			return Err(
 				self.error(format_args!("packed length {} is not a multiple of {N}", packed.len()))
 			);
 		}
-		let count = packed.len() / N;
+		let count = packed.len().checked_div(N).unwrap_or(0);
 		self.check_room(out.len(), count)?;
 		self.charge(count.saturating_mul(core::mem::size_of::<T>()))?;
 		// `count` is bounded by the input length, so this reservation is too.

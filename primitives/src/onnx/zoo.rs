@@ -1,5 +1,10 @@
 //! Small models generated in code, with deterministic weights: the demo model, the test
 //! models and the benchmark models.
+#![allow(
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing,
+	reason = "generates models for tests, benchmarks and the demo from fixed sizes; never given chain input"
+)]
 
 use alloc::{format, string::String, vec, vec::Vec};
 

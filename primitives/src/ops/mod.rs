@@ -364,6 +364,11 @@ pub fn eval_chunk_with(
 }
 
 /// Row-major strides of `shape`.
+#[allow(
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing,
+	reason = "index helpers of every kernel, over shapes whose products `checked_numel` bounds"
+)]
 pub fn strides(shape: &[usize]) -> Vec<usize> {
 	let mut s = vec![1; shape.len()];
 	for i in (0..shape.len().saturating_sub(1)).rev() {
@@ -373,6 +378,11 @@ pub fn strides(shape: &[usize]) -> Vec<usize> {
 }
 
 /// The multi-index of flat `index` in `shape`.
+#[allow(
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing,
+	reason = "index helpers of every kernel, over shapes whose products `checked_numel` bounds"
+)]
 pub fn unravel(mut index: usize, shape: &[usize]) -> Vec<usize> {
 	let mut idx = vec![0; shape.len()];
 	for d in (0..shape.len()).rev() {
@@ -384,12 +394,22 @@ pub fn unravel(mut index: usize, shape: &[usize]) -> Vec<usize> {
 }
 
 /// The flat index of multi-index `idx` in `shape`.
+#[allow(
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing,
+	reason = "index helpers of every kernel, over shapes whose products `checked_numel` bounds"
+)]
 pub fn ravel(idx: &[usize], shape: &[usize]) -> usize {
 	idx.iter().zip(shape).fold(0, |acc, (i, n)| acc * n + i)
 }
 
 /// The flat index in an input of shape `in_shape` that NumPy broadcasting maps output
 /// multi-index `out_idx` to (shapes aligned at the right; size-1 dimensions repeat).
+#[allow(
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing,
+	reason = "index helpers of every kernel, over shapes whose products `checked_numel` bounds"
+)]
 pub fn broadcast_index(out_idx: &[usize], in_shape: &[usize]) -> usize {
 	let off = out_idx.len() - in_shape.len().min(out_idx.len());
 	let mut flat = 0;
@@ -401,6 +421,11 @@ pub fn broadcast_index(out_idx: &[usize], in_shape: &[usize]) -> usize {
 }
 
 /// The broadcast shape of `a` and `b`, or `None` when they do not broadcast.
+#[allow(
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing,
+	reason = "index helpers of every kernel, over shapes whose products `checked_numel` bounds"
+)]
 pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
 	let n = a.len().max(b.len());
 	let mut out = vec![0; n];

@@ -33,7 +33,9 @@ const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
 
 parameter_types! {
+	/// Block hashes kept for mortal transactions.
 	pub const BlockHashCount: BlockNumber = 2400;
+	/// This runtime's version.
 	pub const Version: RuntimeVersion = VERSION;
 	/// Two seconds of compute in a six-second block.
 	pub RuntimeBlockWeights: BlockWeights = BlockWeights::with_sensible_defaults(
@@ -44,9 +46,10 @@ parameter_types! {
 	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
 		.max_length(MAX_BLOCK_LENGTH)
 		.modify_max_length_for_class(DispatchClass::Normal, |m| {
-			*m = NORMAL_DISPATCH_RATIO * MAX_BLOCK_LENGTH
+			*m = sp_runtime::PerThing::mul_floor(NORMAL_DISPATCH_RATIO, MAX_BLOCK_LENGTH)
 		})
 		.build();
+	/// The generic Substrate address format.
 	pub const SS58Prefix: u8 = 42;
 }
 
@@ -111,6 +114,7 @@ impl pallet_balances::Config for Runtime {
 }
 
 parameter_types! {
+	/// A constant fee multiplier (no congestion pricing).
 	pub FeeMultiplier: Multiplier = Multiplier::one();
 }
 
