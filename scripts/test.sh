@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command: sets the machine up, builds every test target once (release profile),
-# then runs every test of the workspace, including the node smoke test that starts the real
-# `verity-node --dev` and the end-to-end test, the pallets' benchmarks as tests, the polkadot.js
-# suite (clients/js) and the zombienet network tests (zombienet/). Prints the time of each
-# stage; exits non-zero on the first failure.
+# runs clippy with warnings denied, then every test of the workspace, including the node smoke
+# test that starts the real `verity-node --dev` and the end-to-end test, the pallets' benchmarks
+# as tests, the polkadot.js suite (clients/js) and the zombienet network tests (zombienet/).
+# Prints the time of each stage; exits non-zero on the first failure.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
@@ -24,6 +24,11 @@ stage "cargo fmt --check" cargo fmt --all -- --check
 # `cargo build` would compile the runtime and the node a second time: dev-dependencies change
 # the features of a few shared crates, so test and non-test artifacts differ.
 stage build bash scripts/build.sh
+# Lints, warnings denied: Cargo.toml's [workspace.lints] (no unwrap, expect, unchecked indexing
+# or unchecked arithmetic in the crates the runtime compiles; docs on public items) and
+# clippy's defaults everywhere. Same target directory and profile as the build, so the build
+# scripts' outputs (the wasm runtimes) are reused.
+stage "cargo clippy" cargo clippy --locked --profile "$VERITY_PROFILE" --workspace --all-targets -- -D warnings
 stage "cargo test" cargo test --locked --profile "$VERITY_PROFILE" --workspace
 # The pallets' benchmarks, run as unit tests against their mock runtimes: every benchmark's
 # setup and its asserted outcome (scripts/bench.sh measures them in the real runtime).

@@ -69,7 +69,8 @@ pub fn chunk_range(len: usize, index: usize) -> core::ops::Range<usize> {
 
 /// The leaf data of chunk `index` holding `bytes`: domain, index and bytes.
 pub fn chunk_leaf(index: u32, bytes: &[u8]) -> Vec<u8> {
-	let mut leaf = Vec::with_capacity(CHUNK_DOMAIN.len().saturating_add(4).saturating_add(bytes.len()));
+	let mut leaf =
+		Vec::with_capacity(CHUNK_DOMAIN.len().saturating_add(4).saturating_add(bytes.len()));
 	leaf.extend_from_slice(CHUNK_DOMAIN);
 	leaf.extend_from_slice(&index.to_le_bytes());
 	leaf.extend_from_slice(bytes);

@@ -344,7 +344,9 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 			reads = inner.checked_add(2)?;
 			// Each row once, then scale and bias per element.
 			chunk_reads = Some(
-				rows_touched(inner).checked_mul(inner)?.checked_add((CHUNK_ELEMENTS as u64).saturating_mul(2))?,
+				rows_touched(inner)
+					.checked_mul(inner)?
+					.checked_add((CHUNK_ELEMENTS as u64).saturating_mul(2))?,
 			);
 			// A row of f32 and, in the fast path, two indices per position.
 			scratch = inner.checked_mul(20)?;

@@ -1,7 +1,10 @@
 //! Types shared by the Verity runtime and node, `no_std`: tensors, their commitments, the
 //! canonical ONNX graph and the deterministic reference kernels that decide disputes.
 #![cfg_attr(not(feature = "std"), no_std)]
-#![cfg_attr(test, allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals"))]
+#![cfg_attr(
+	test,
+	allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals")
+)]
 
 extern crate alloc;
 

@@ -2,7 +2,10 @@
 //! composed with `#[frame_support::runtime]`. Later pallets add models, inference jobs and
 //! disputes on top.
 #![cfg_attr(not(feature = "std"), no_std)]
-#![cfg_attr(test, allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals"))]
+#![cfg_attr(
+	test,
+	allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals")
+)]
 // `frame_support::runtime`, `impl_runtime_apis` and the wasm builder generate undocumented public
 // items at the crate root (`RuntimeCall`, `RuntimeEvent`, the API versions, `WASM_BINARY`, ...).
 #![allow(missing_docs, reason = "the runtime macros' public items carry no docs")]
@@ -82,6 +85,11 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	transaction_version: 4,
 	system_version: 1,
 };
+
+#[cfg(all(feature = "std", feature = "upgrade-test"))]
+compile_error!(
+	"`upgrade-test` is only for the wasm blob `runtime/next` builds, never the node's runtime"
+);
 
 /// This runtime built as its own next release (feature `upgrade-test`, only for the
 /// forkless-upgrade test, `runtime/next`): the same code one `spec_version` later, so that

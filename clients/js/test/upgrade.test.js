@@ -61,10 +61,12 @@ after(async () => {
 });
 
 /// Sends `tx` signed by `who` (with `nonce`, if given); resolves with its block's hash and
-/// events, rejects on failure (a sudo call's own failure included).
-function send(tx, who, nonce) {
+/// events, rejects on failure (a sudo call's own failure included). `onPool` is called once
+/// the pool has taken it.
+function send(tx, who, nonce, onPool) {
   return new Promise((resolve, reject) => {
     tx.signAndSend(who, nonce === undefined ? {} : { nonce }, ({ status, events, dispatchError }) => {
+      if (onPool && (status.isReady || status.isFuture)) onPool();
       const failure = dispatchError
         || events.map(({ event }) => event).find((e) => api.events.sudo.Sudid.is(e)
           && e.data.sudoResult.isErr)?.data.sudoResult.asErr;
@@ -106,13 +108,15 @@ async function tryRuntimeUpgrade(at) {
   return weight.refTime.toBigInt();
 }
 
-/// Every entry of model `id`'s dispute index, as hex keys and values.
-async function indexOf(id) {
+/// Every entry of model `id`'s dispute index (at block `at`, else the best), as hex keys and
+/// values.
+async function indexOf(id, at) {
+  const query = (at ? await api.at(at) : api).query.models;
   const entries = [];
-  for (const map of [api.query.models.stepNodes, api.query.models.constantRoots]) {
+  for (const map of [query.stepNodes, query.constantRoots]) {
     for (const [key, value] of await map.entries(id)) entries.push([key.toHex(), value.toHex()]);
   }
-  entries.push(["layout", (await api.query.models.traceLayouts(id)).toHex()]);
+  entries.push(["layout", (await query.traceLayouts(id)).toHex()]);
   return entries.sort();
 }
 
@@ -145,32 +149,39 @@ test("a forkless upgrade: setCode with jobs in flight, the migration once, try-r
   assert.equal((await api.query.models.stepNodes.entries(model)).length, 0, "the index is gone");
   assert.equal((await api.rpc.state.getStorage(versionKey("Models"))).toHex(), "0x0200");
 
-  // Jobs in flight: submitted in the blocks just before the upgrade.
+  // Jobs around the upgrade: two in a block before it (in flight across it: their challenge
+  // window ends under the new runtime), then sudo.setCode with the next release (its weight is
+  // the whole block, so the sudo key dispatches it without the weight check, as polkadot.js
+  // apps offers), and two more sent once the pool holds it (executed by the new runtime).
   const data = Buffer.from(new Float32Array(INPUT.data).buffer);
   const tensor = { dtype: "F32", shape: INPUT.shape, data: u8aToHex(data) };
   let ferdieNonce = (await api.rpc.system.accountNextIndex(ferdie.address)).toNumber();
-  const submitted = await Promise.all([0, 1, 2].map(() =>
-    send(api.tx.inference.submit(model, [tensor], 10n ** 15n), ferdie, ferdieNonce++)));
-  const jobs = submitted.map(({ events }) =>
-    events.find((e) => api.events.inference.JobSubmitted.is(e)).data.job.toNumber());
-
-  // The upgrade: sudo.setCode with the next release (its weight is the whole block, so the
-  // sudo key dispatches it without the weight check, as polkadot.js apps offers).
+  const submit = () => send(api.tx.inference.submit(model, [tensor], 10n ** 15n), ferdie, ferdieNonce++);
+  const before_ = await Promise.all([submit(), submit()]);
   const code = u8aToHex(fs.readFileSync(NEXT));
-  const setCode = await send(
+  let pooled;
+  const inPool = new Promise((r) => (pooled = r));
+  const upgrade = send(
     api.tx.sudo.sudoUncheckedWeight(api.tx.system.setCode(code), { refTime: 0, proofSize: 0 }),
-    alice,
+    alice, undefined, pooled,
   );
+  await inPool;
+  const [setCode, ...after_] = await Promise.all([upgrade, submit(), submit()]);
+  const jobOf = ({ events }) =>
+    events.find((e) => api.events.inference.JobSubmitted.is(e)).data.job.toNumber();
+  const jobs = [...before_, ...after_].map(jobOf);
   assert.ok(setCode.events.some((e) => api.events.system.CodeUpdated.is(e)), "CodeUpdated");
   const upgradedIn = await numberOf(setCode.block);
-  const inFlight = await Promise.all(jobs.map(async (j) =>
+  const inFlight = await Promise.all(before_.map(jobOf).map(async (j) =>
     (await api.query.inference.jobs.at(setCode.block, j)).unwrap().status.type));
-  assert.ok(inFlight.every((s) => s !== "Finalized"), `jobs in flight at the upgrade: ${inFlight}`);
+  assert.ok(inFlight.every((s) => s === "Assigned" || s === "Executed"),
+    `the first jobs are in flight when the code changes: ${inFlight}`);
+  assert.equal((await api.rpc.state.getStorage(versionKey("Models"), setCode.block)).toHex(),
+    "0x0200", "the block that sets the code still runs the old runtime: Models at v2");
 
   // try-runtime's checks on the state the upgrade starts from (the new code, the v2 state):
   // the migration and every pallet's try_state pass, in an overlay that is thrown away.
   const migrationWeight = await tryRuntimeUpgrade(setCode.block);
-  assert.ok(migrationWeight > 0n, "the migration has work to do");
 
   // Blocks go on with the new runtime; the migration ran on the first of them (the block
   // where `Executive` records the upgrade in `LastRuntimeUpgrade`).
@@ -180,9 +191,13 @@ test("a forkless upgrade: setCode with jobs in flight, the migration once, try-r
     const last = await api.query.system.lastRuntimeUpgrade();
     return last.unwrap().specVersion.toNumber() === after.specVersion.toNumber();
   }, 5, "the upgrade enacted");
-  assert.equal((await api.rpc.state.getStorage(versionKey("Models"))).toHex(), "0x0300",
-    "Models is at storage version 3");
-  assert.deepEqual(await indexOf(model), index, "the migration rebuilt the index as it was");
+  // The migration ran in the very next block: Models at v3 there, its index rebuilt as it was.
+  const next = await api.rpc.chain.getBlockHash(upgradedIn + 1);
+  assert.equal((await api.rpc.state.getStorage(versionKey("Models"), next)).toHex(), "0x0300",
+    "Models at storage version 3 in the block after setCode");
+  assert.equal((await api.query.system.lastRuntimeUpgrade.at(next)).unwrap().specVersion.toNumber(),
+    after.specVersion.toNumber(), "the upgrade enacted in the block after setCode");
+  assert.deepEqual(await indexOf(model, next), index, "the migration rebuilt the index as it was");
 
   // The in-flight jobs finish, with infer's output.
   const expected = JSON.parse(
@@ -190,15 +205,20 @@ test("a forkless upgrade: setCode with jobs in flight, the migration once, try-r
       path.join(DEMO, "held-out-7.json"), "--engine", "canonical", "--json"], { encoding: "utf8" })
       .trim().split("\n").pop(),
   );
+  const executedAt = [];
   for (const job of jobs) {
     const done = await until(async () => {
       const j = (await api.query.inference.jobs(job)).unwrap();
       return j.status.type === "Finalized" && j;
     }, 30, `job ${job} finalized`);
     assert.equal(done.execution.unwrap().traceRoot.toHex(), expected.trace_root);
+    executedAt.push(done.execution.unwrap().at.toNumber());
   }
+  assert.ok(executedAt.some((at) => at > upgradedIn),
+    `a result posted under the new runtime: executed at ${executedAt}, upgrade in ${upgradedIn}`);
 
-  t.diagnostic(`setCode in block ${upgradedIn} with jobs ${jobs} in flight (${inFlight}); `
+  t.diagnostic(`setCode in block ${upgradedIn}; jobs ${jobs} executed in blocks ${executedAt} `
+    + `(the first two ${inFlight} at the upgrade); `
     + `migration weight ${migrationWeight} ps of ref time; all finalized by block `
     + `${(await api.rpc.chain.getHeader()).number.toNumber()}`);
 
@@ -208,6 +228,7 @@ test("a forkless upgrade: setCode with jobs in flight, the migration once, try-r
   assert.ok((await numberOf(head)) > upgradedIn + 1);
   assert.ok(await tryRuntimeUpgrade(head.toHex()) < migrationWeight, "no migration work left");
   assert.deepEqual(await indexOf(model), index);
+  assert.equal((await api.rpc.state.getStorage(versionKey("Models"))).toHex(), "0x0300");
   const upgrades = await api.query.system.lastRuntimeUpgrade.at(head);
   assert.equal(upgrades.unwrap().specVersion.toNumber(), after.specVersion.toNumber());
 });

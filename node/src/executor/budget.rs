@@ -14,6 +14,7 @@ use sc_client_api::BlockchainEvents;
 use sp_api::{ApiExt, Core, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
 use sp_runtime::traits::Block as BlockT;
+use verity_primitives::cost::Budget;
 use verity_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
 use verity_runtime_api::VerityApi;
 
@@ -22,9 +23,9 @@ use super::Executor;
 /// The runtime API version that has `model_budget`.
 const MODEL_BUDGET_API: u32 = 4;
 
-/// Sets `executor`'s budget from the runtime at `at`, if that runtime has `model_budget`
-/// (older runtimes keep [`verity_primitives::cost::Budget::DEFAULT`], which they all used).
-fn refresh<C>(client: &C, executor: &Executor, at: <Block as BlockT>::Hash)
+/// Sets `executor`'s budget from the runtime at `at`: its `model_budget`, or
+/// [`Budget::DEFAULT`] for older runtimes (which all used it). Whether the runtime answered.
+fn refresh<C>(client: &C, executor: &Executor, at: <Block as BlockT>::Hash) -> bool
 where
 	C: ProvideRuntimeApi<Block>,
 	C::Api: VerityApi<Block, AccountId, Balance, BlockNumber>,
@@ -39,11 +40,19 @@ where
 				}
 				executor.set_budget(budget);
 			},
-			Err(e) => log::warn!(target: "verity", "cannot read the chain's model budget: {e}"),
+			Err(e) => {
+				log::warn!(target: "verity", "cannot read the chain's model budget: {e}");
+				return false;
+			},
 		},
-		Ok(_) => {},
-		Err(e) => log::warn!(target: "verity", "cannot read the runtime's API version: {e}"),
+		// An older runtime (after a reorg to before an upgrade): they all used the default.
+		Ok(_) => executor.set_budget(Budget::DEFAULT),
+		Err(e) => {
+			log::warn!(target: "verity", "cannot read the runtime's API version: {e}");
+			return false;
+		},
 	}
+	true
 }
 
 /// Reads the chain's budget now, then again on every new best block whose runtime has another
@@ -54,17 +63,19 @@ where
 	C::Api: VerityApi<Block, AccountId, Balance, BlockNumber> + Core<Block>,
 {
 	let best = client.info().best_hash;
-	let mut spec_version = client.runtime_api().version(best).ok().map(|v| v.spec_version);
-	refresh(&*client, &executor, best);
+	// The spec version the budget was last read for; a failed read is tried again.
+	let mut read_for = None;
+	if refresh(&*client, &executor, best) {
+		read_for = client.runtime_api().version(best).ok().map(|v| v.spec_version);
+	}
 	let mut imports = client.import_notification_stream();
 	while let Some(block) = imports.next().await {
 		if !block.is_new_best {
 			continue;
 		}
 		let version = client.runtime_api().version(block.hash).ok().map(|v| v.spec_version);
-		if version != spec_version {
-			spec_version = version;
-			refresh(&*client, &executor, block.hash);
+		if version.is_some() && version != read_for && refresh(&*client, &executor, block.hash) {
+			read_for = version;
 		}
 	}
 }

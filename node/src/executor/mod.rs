@@ -87,6 +87,7 @@ impl Executor {
 		if *current != budget {
 			*current = budget;
 			self.models.lock().clear();
+			self.set_cached_gauge(0);
 		}
 	}
 
@@ -98,21 +99,40 @@ impl Executor {
 	/// Loads a model from its ONNX bytes (which must hash to `id`), without caching it (for
 	/// RPC calls, which must not evict the models of the executor's jobs).
 	pub fn load_uncached(&self, id: H256, bytes: &[u8]) -> Result<Arc<LoadedModel>, String> {
+		self.load_within(id, bytes, &self.budget())
+	}
+
+	fn load_within(
+		&self,
+		id: H256,
+		bytes: &[u8],
+		budget: &Budget,
+	) -> Result<Arc<LoadedModel>, String> {
 		if hash(bytes) != id {
 			return Err(format!("the bytes of model {id:?} do not hash to its id"));
 		}
-		let model = LoadedModel::load_within(bytes, &self.budget()).map_err(|e| e.to_string())?;
+		let model = LoadedModel::load_within(bytes, budget).map_err(|e| e.to_string())?;
 		Ok(Arc::new(model.with_time_limit(self.time_limit)))
 	}
 
-	/// Loads a model from its ONNX bytes (which must hash to `id`) into the cache.
+	/// Loads a model from its ONNX bytes (which must hash to `id`) into the cache. A model
+	/// loaded while the budget changed is returned but not cached (the cache holds only models
+	/// loaded within the current budget).
 	pub fn load(&self, id: H256, bytes: &[u8]) -> Result<Arc<LoadedModel>, String> {
-		let model = self.load_uncached(id, bytes)?;
-		let cached = self.models.lock().insert(id, model.clone());
+		let budget = self.budget();
+		let model = self.load_within(id, bytes, &budget)?;
+		let current = self.budget.read();
+		if *current == budget {
+			let cached = self.models.lock().insert(id, model.clone());
+			self.set_cached_gauge(cached);
+		}
+		Ok(model)
+	}
+
+	fn set_cached_gauge(&self, cached: usize) {
 		if let Some(m) = &self.metrics {
 			m.models_cached.set(cached as u64);
 		}
-		Ok(model)
 	}
 
 	/// Runs tract and the canonical engine on `inputs` and compares them.

@@ -298,6 +298,9 @@ where
 		let path = MerklePath::build(&record.commitments, k as usize)
 			.ok_or_else(|| not_found(format!("job {job} has no node {k}")))?;
 		let proof = NodeProof { output_roots: roots.clone(), path };
+		if !proof.verify(&record.trace_root) {
+			return Err(err(code::ENGINE, "the record's roots do not prove its trace root"));
+		}
 		out["node"] = json!({
 			"index": k,
 			"commitment": hex_h256(&proof.commitment()),

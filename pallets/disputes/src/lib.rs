@@ -32,7 +32,10 @@
 //! released and, when opened before that block, a share of the reward (at most half of it in
 //! all). A job stays unfinalized while a game holds it ([`DisputeHook`]).
 #![cfg_attr(not(feature = "std"), no_std)]
-#![cfg_attr(test, allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals"))]
+#![cfg_attr(
+	test,
+	allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals")
+)]
 
 extern crate alloc;
 
@@ -57,7 +60,10 @@ pub use weights::WeightInfo;
 use pallet_verity_inference::DisputeHook;
 
 #[frame_support::pallet]
-#[allow(clippy::expect_used, reason = "FRAME's pallet macros expand to `expect` (storage, errors, hooks); none in this module's own code")]
+#[allow(
+	clippy::expect_used,
+	reason = "FRAME's pallet macros expand to `expect` (storage, errors, hooks); none in this module's own code"
+)]
 pub mod pallet {
 	use super::*;
 	use frame_support::{

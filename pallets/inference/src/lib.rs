@@ -37,7 +37,10 @@
 //! part of its bond and its place in the set for [`Config::SuspensionPeriod`] blocks, and the
 //! job goes to another executor.
 #![cfg_attr(not(feature = "std"), no_std)]
-#![cfg_attr(test, allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals"))]
+#![cfg_attr(
+	test,
+	allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals")
+)]
 
 extern crate alloc;
 
@@ -100,7 +103,10 @@ pub mod crypto {
 }
 
 #[frame_support::pallet]
-#[allow(clippy::expect_used, reason = "FRAME's pallet macros expand to `expect` (storage, errors, hooks); none in this module's own code")]
+#[allow(
+	clippy::expect_used,
+	reason = "FRAME's pallet macros expand to `expect` (storage, errors, hooks); none in this module's own code"
+)]
 pub mod pallet {
 	use super::*;
 	use frame_support::{

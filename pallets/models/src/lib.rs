@@ -16,7 +16,10 @@
 //! jobs) and remove it once no job is open. Other pallets use models through the
 //! [`ModelRegistry`] trait.
 #![cfg_attr(not(feature = "std"), no_std)]
-#![cfg_attr(test, allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals"))]
+#![cfg_attr(
+	test,
+	allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals")
+)]
 
 extern crate alloc;
 
@@ -67,7 +70,10 @@ pub trait ModelRegistry<AccountId, Balance> {
 }
 
 #[frame_support::pallet]
-#[allow(clippy::expect_used, reason = "FRAME's pallet macros expand to `expect` (storage, errors, hooks); none in this module's own code")]
+#[allow(
+	clippy::expect_used,
+	reason = "FRAME's pallet macros expand to `expect` (storage, errors, hooks); none in this module's own code"
+)]
 pub mod pallet {
 	use super::*;
 	use frame_support::traits::{

@@ -12,7 +12,10 @@
 //! it) and one per audit (keyed by job and the audited root), from which
 //! [`inference::dispute_move`] computes the node's moves in the games it plays.
 #![cfg_attr(not(feature = "std"), no_std)]
-#![cfg_attr(test, allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals"))]
+#![cfg_attr(
+	test,
+	allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals")
+)]
 
 extern crate alloc;
 

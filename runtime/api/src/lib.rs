@@ -5,7 +5,10 @@
 //! ONNX bytes (for `dryRun` and for executors' nodes), dispute games, and the one-step as the
 //! runtime computes it (version 2), executors (version 3), the chain's model budget (version 4).
 #![cfg_attr(not(feature = "std"), no_std)]
-#![cfg_attr(test, allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals"))]
+#![cfg_attr(
+	test,
+	allow(clippy::arithmetic_side_effects, reason = "test arithmetic on small literals")
+)]
 
 extern crate alloc;
 
