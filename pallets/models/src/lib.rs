@@ -354,7 +354,7 @@ pub mod pallet {
 		/// Registers a model whose ONNX `bytes` fit one extrinsic.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register(bytes.len() as u32, T::MaxConstants::get())
-			.saturating_add(T::WeightInfo::fold_worst())
+			.saturating_add(crate::weights::fold_worst::<T::WeightInfo>())
 			.saturating_add(Pallet::<T>::index_weight(
 				verity_primitives::limits::MAX_NODES as u32,
 				T::MaxConstants::get(),
@@ -385,7 +385,7 @@ pub mod pallet {
 			Self::insert_model(id, who, name, version, price, deposit, size, split)?;
 			// The folding allowance is never refunded: it was spent or bounded what was.
 			let weight = T::WeightInfo::register(size, constants).saturating_add(index);
-			Ok(Some(weight.saturating_add(T::WeightInfo::fold_worst())).into())
+			Ok(Some(weight.saturating_add(crate::weights::fold_worst::<T::WeightInfo>())).into())
 		}
 
 		/// Starts a chunked upload of `size` bytes hashing to `model`; holds the deposit.
@@ -444,7 +444,7 @@ pub mod pallet {
 			T::MaxModelBytes::get(),
 			T::MaxConstants::get()
 		)
-		.saturating_add(T::WeightInfo::fold_worst())
+		.saturating_add(crate::weights::fold_worst::<T::WeightInfo>())
 		.saturating_add(Pallet::<T>::chunk_moves(Pallet::<T>::max_chunks()))
 		.saturating_add(Pallet::<T>::index_weight(
 			verity_primitives::limits::MAX_NODES as u32,
@@ -483,7 +483,7 @@ pub mod pallet {
 			let weight = T::WeightInfo::finish_upload(upload.size, constants)
 				.saturating_add(Self::chunk_moves(chunks))
 				.saturating_add(index);
-			Ok(Some(weight.saturating_add(T::WeightInfo::fold_worst())).into())
+			Ok(Some(weight.saturating_add(crate::weights::fold_worst::<T::WeightInfo>())).into())
 		}
 
 		/// Cancels an upload: deletes its chunks and releases its deposit.

@@ -177,7 +177,7 @@ pub mod v1 {
 			// most a `finish_upload`'s work), the entry written.
 			let per_model =
 				T::WeightInfo::finish_upload(T::MaxModelBytes::get(), T::MaxConstants::get())
-					.saturating_add(T::WeightInfo::fold_worst());
+					.saturating_add(crate::weights::fold_worst::<T::WeightInfo>());
 			T::DbWeight::get()
 				.reads_writes(models.saturating_mul(2), models)
 				.saturating_add(per_model.saturating_mul(models))

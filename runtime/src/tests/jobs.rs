@@ -213,7 +213,7 @@ fn the_largest_models_fit_in_a_block() {
 	let chunks = max_bytes.div_ceil(<C as pallet_verity_models::Config>::ChunkBytes::get());
 	let constants: u32 = <C as pallet_verity_models::Config>::MaxConstants::get();
 	// Every registration is charged the worst folding on top (`fold_worst`).
-	let fold = M::fold_worst();
+	let fold = pallet_verity_models::weights::fold_worst::<M>();
 	assert!(
 		M::register(inline, constants).saturating_add(fold).all_lte(normal),
 		"the largest register fits"
