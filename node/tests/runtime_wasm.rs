@@ -99,7 +99,6 @@ fn wasm_and_native_import_every_model_identically() {
 #[test]
 #[ignore = "a measurement"]
 fn measure_the_worst_folding_in_wasm() {
-	use pallet_verity_models::WeightInfo as _;
 	let onnx = adversarial::worst_fold().expect("model");
 	call_wasm("VerityApi_import_model", &onnx.encode()).expect("warm-up (compiles the runtime)");
 	let runs = 5;
@@ -110,9 +109,9 @@ fn measure_the_worst_folding_in_wasm() {
 	}
 	let per = start.elapsed() / runs;
 	let (_, fold) = Graph::from_onnx_metered(&onnx, &Budget::DEFAULT).expect("imports");
-	let charged = <verity_runtime::weights::pallet_verity_models::WeightInfo<
-		verity_runtime::Runtime,
-	>>::fold_worst();
+	let charged = pallet_verity_models::weights::fold_worst::<
+		verity_runtime::weights::pallet_verity_models::WeightInfo<verity_runtime::Runtime>,
+	>();
 	println!(
 		"worst folding: {} units imported in wasm in {per:?}; charged {} ms of ref time",
 		fold.work,

@@ -5,65 +5,32 @@
 // gives. The node is `$VERITY_NODE`, or `verity-node` on PATH.
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
-const { spawn, execFileSync } = require("node:child_process");
-const fs = require("node:fs");
-const path = require("node:path");
-const { ApiPromise, WsProvider, Keyring } = require("@polkadot/api");
+const { Keyring } = require("@polkadot/api");
 const { blake2AsHex } = require("@polkadot/util-crypto");
-const { rpc } = require("..");
+const common = require("./common");
+const { MODEL, inputTensor, inferDemo } = common;
 
-const NODE = process.env.VERITY_NODE || "verity-node";
 const PORT = Number(process.env.VERITY_TEST_RPC_PORT || 9966);
-const DEMO = path.resolve(__dirname, "../../../scripts/demo");
-const MODEL = fs.readFileSync(path.join(DEMO, "digits.onnx"));
-const INPUT = JSON.parse(fs.readFileSync(path.join(DEMO, "held-out-7.json"), "utf8"));
 
-let node;
+let dev;
 let api;
 let keyring;
 /// What the flow test left on chain for the others: the model, the job, the game.
 const made = {};
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
-  node = spawn(
-    NODE,
-    ["--dev", "--tmp", "--rpc-port", String(PORT), "--port", String(PORT + 1), "--no-mdns",
-      "--no-prometheus", "--no-telemetry"],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let log = "";
-  node.stderr.on("data", (d) => (log = (log + d).slice(-4000)));
-  node.on("exit", (code) => {
-    if (code !== null && code !== 0) console.error(`verity-node exited ${code}:\n${log}`);
-  });
-  const provider = new WsProvider(`ws://127.0.0.1:${PORT}`, 1000);
-  api = await ApiPromise.create({ provider, rpc, noInitWarn: true, throwOnConnect: false });
-  await api.isReady;
+  dev = await common.startDevNode(PORT);
+  api = dev.api;
   keyring = new Keyring({ type: "sr25519" });
 });
 
 after(async () => {
-  if (api) await api.disconnect();
-  if (node) node.kill("SIGINT");
+  if (dev) await common.stopDevNode(dev);
 });
 
 /// Sends `tx` signed by `who`; resolves with the events of its block, rejects on failure.
-function send(tx, who) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(who, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        const e = dispatchError.isModule
-          ? api.registry.findMetaError(dispatchError.asModule)
-          : { section: "", name: dispatchError.toString() };
-        reject(new Error(`${e.section}.${e.name}`));
-      } else if (status.isInBlock) {
-        resolve(events.map(({ event }) => event));
-      }
-    }).catch(reject);
-  });
-}
+const send = async (tx, who) => (await common.send(api, tx, who)).events;
 
 /// Waits for the first event `is` accepts in a new best block, up to `blocks` blocks.
 async function waitEvent(is, blocks) {
@@ -94,8 +61,7 @@ test("a model registered and a job submitted from polkadot.js end with infer's o
   made.model = registered.data.model.toHex();
   assert.equal(made.model, blake2AsHex(MODEL, 256), "the id is the bytes' blake2-256");
 
-  const data = Buffer.from(new Float32Array(INPUT.data).buffer);
-  const tensor = { dtype: "F32", shape: INPUT.shape, data: "0x" + data.toString("hex") };
+  const tensor = inputTensor();
   // Two jobs: the first is watched to its end; the second is challenged by another account
   // in its window, so that a game's storage and events are on chain for the other tests (the
   // executor answers; the challenger stays silent).
@@ -119,11 +85,7 @@ test("a model registered and a job submitted from polkadot.js end with infer's o
   );
   const executed = (await api.query.inference.jobs(job)).unwrap().execution.unwrap();
 
-  const expected = JSON.parse(
-    execFileSync(NODE, ["infer", "--model", path.join(DEMO, "digits.onnx"), "--input",
-      path.join(DEMO, "held-out-7.json"), "--engine", "canonical", "--json"], { encoding: "utf8" })
-      .trim().split("\n").pop(),
-  );
+  const expected = inferDemo();
   assert.equal(executed.traceRoot.toHex(), expected.trace_root);
   const outputs = (await api.query.inference.jobOutputs(job)).unwrap();
   const got = Buffer.from(outputs[0].data.toU8a(true));

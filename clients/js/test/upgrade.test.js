@@ -11,76 +11,40 @@
 // `$VERITY_NEXT_RUNTIME`, or the one `cargo build` left in `$CARGO_TARGET_DIR`.
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
-const { spawn, execFileSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
-const { ApiPromise, WsProvider, Keyring } = require("@polkadot/api");
+const { Keyring } = require("@polkadot/api");
 const { xxhashAsHex } = require("@polkadot/util-crypto");
 const { u8aToHex } = require("@polkadot/util");
-const { rpc } = require("..");
+const common = require("./common");
+const { MODEL, inputTensor, inferDemo } = common;
 
-const NODE = process.env.VERITY_NODE || "verity-node";
 const PORT = Number(process.env.VERITY_UPGRADE_RPC_PORT || 9976);
 const NEXT = process.env.VERITY_NEXT_RUNTIME || path.join(
   process.env.CARGO_TARGET_DIR || path.join(os.homedir(), ".cache/verity/target"),
   process.env.VERITY_PROFILE || "release",
   "wbuild/verity-runtime-next/verity_runtime_next.compact.compressed.wasm",
 );
-const DEMO = path.resolve(__dirname, "../../../scripts/demo");
-const MODEL = fs.readFileSync(path.join(DEMO, "digits.onnx"));
-const INPUT = JSON.parse(fs.readFileSync(path.join(DEMO, "held-out-7.json"), "utf8"));
 /// `UpgradeCheckSelect::All`: pre/post-upgrade checks and `try_state` of every pallet.
 const ALL_CHECKS = "0x01";
 
-let node;
+let dev;
 let api;
 let keyring;
 
 before(async () => {
-  node = spawn(
-    NODE,
-    ["--dev", "--tmp", "--rpc-port", String(PORT), "--port", String(PORT + 1), "--no-mdns",
-      "--no-prometheus", "--no-telemetry"],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let log = "";
-  node.stderr.on("data", (d) => (log = (log + d).slice(-4000)));
-  node.on("exit", (code) => {
-    if (code !== null && code !== 0) console.error(`verity-node exited ${code}:\n${log}`);
-  });
-  const provider = new WsProvider(`ws://127.0.0.1:${PORT}`, 1000);
-  api = await ApiPromise.create({ provider, rpc, noInitWarn: true, throwOnConnect: false });
-  await api.isReady;
+  dev = await common.startDevNode(PORT);
+  api = dev.api;
   keyring = new Keyring({ type: "sr25519" });
 });
 
 after(async () => {
-  if (api) await api.disconnect();
-  if (node) node.kill("SIGINT");
+  if (dev) await common.stopDevNode(dev);
 });
 
-/// Sends `tx` signed by `who` (with `nonce`, if given); resolves with its block's hash and
-/// events, rejects on failure (a sudo call's own failure included). `onPool` is called once
-/// the pool has taken it.
-function send(tx, who, nonce, onPool) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(who, nonce === undefined ? {} : { nonce }, ({ status, events, dispatchError }) => {
-      if (onPool && (status.isReady || status.isFuture)) onPool();
-      const failure = dispatchError
-        || events.map(({ event }) => event).find((e) => api.events.sudo.Sudid.is(e)
-          && e.data.sudoResult.isErr)?.data.sudoResult.asErr;
-      if (failure) {
-        const e = failure.isModule
-          ? api.registry.findMetaError(failure.asModule)
-          : { section: "", name: failure.toString() };
-        reject(new Error(`${e.section}.${e.name}`));
-      } else if (status.isInBlock) {
-        resolve({ block: status.asInBlock.toHex(), events: events.map(({ event }) => event) });
-      }
-    }).catch(reject);
-  });
-}
+/// Sends `tx` signed by `who` (`nonce` and `onPool` as `common.send` takes them).
+const send = (tx, who, nonce, onPool) => common.send(api, tx, who, { nonce, onPool });
 
 /// The number of the block `hash`.
 async function numberOf(hash) {
@@ -153,8 +117,7 @@ test("a forkless upgrade: setCode with jobs in flight, the migration once, try-r
   // window ends under the new runtime), then sudo.setCode with the next release (its weight is
   // the whole block, so the sudo key dispatches it without the weight check, as polkadot.js
   // apps offers), and two more sent once the pool holds it (executed by the new runtime).
-  const data = Buffer.from(new Float32Array(INPUT.data).buffer);
-  const tensor = { dtype: "F32", shape: INPUT.shape, data: u8aToHex(data) };
+  const tensor = inputTensor();
   let ferdieNonce = (await api.rpc.system.accountNextIndex(ferdie.address)).toNumber();
   const submit = () => send(api.tx.inference.submit(model, [tensor], 10n ** 15n), ferdie, ferdieNonce++);
   const before_ = await Promise.all([submit(), submit()]);
@@ -200,11 +163,7 @@ test("a forkless upgrade: setCode with jobs in flight, the migration once, try-r
   assert.deepEqual(await indexOf(model, next), index, "the migration rebuilt the index as it was");
 
   // The in-flight jobs finish, with infer's output.
-  const expected = JSON.parse(
-    execFileSync(NODE, ["infer", "--model", path.join(DEMO, "digits.onnx"), "--input",
-      path.join(DEMO, "held-out-7.json"), "--engine", "canonical", "--json"], { encoding: "utf8" })
-      .trim().split("\n").pop(),
-  );
+  const expected = inferDemo();
   const executedAt = [];
   for (const job of jobs) {
     const done = await until(async () => {

@@ -32,8 +32,8 @@ pub trait WeightInfo {
 	/// `remove` deleting `c` chunks and `k` constants.
 	fn remove(c: u32, k: u32) -> Weight;
 	/// `register` of the model whose import folds the most work per unit the budget allows
-	/// (`verity_primitives::onnx::adversarial::worst_fold`): added to every registration's
-	/// weight, so that it covers the worst constant folding.
+	/// (`verity_primitives::onnx::adversarial::worst_fold`). Registrations are charged
+	/// [`fold_worst`] (this, floored by the `()` bound) on top of their size-based weight.
 	fn fold_worst() -> Weight;
 }
 
@@ -90,7 +90,7 @@ impl WeightInfo for () {
 
 	fn fold_worst() -> Weight {
 		// The whole fold budget at 250 ns per unit of work (the worst folding measured 157 ns
-		// per unit inside the wasm runtime: `node/tests/runtime_wasm.rs`), plus a registration.
+		// per unit inside the wasm runtime: `node/tests/runtime_wasm.rs`), plus 50 µs.
 		Weight::from_parts(50_000_000 + 250_000 * verity_primitives::limits::MAX_FOLD_WORK, 10_000)
 			.saturating_add(RocksDbWeight::get().reads_writes(3, 8))
 	}
