@@ -54,7 +54,8 @@ path = "src/lib.rs"
 panic = "abort"
 TOML
   echo '#![no_std]' >"$work/src/lib.rs"
-  (cd "$work" && RUSTFLAGS="-C embed-bitcode=yes" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+  (cd "$work" && unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS \
+    && RUSTFLAGS="-C embed-bitcode=yes" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
     CARGO_TARGET_DIR="$work/target" /usr/bin/cargo build -q --release --target wasm32v1-none \
     -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem)
   $SUDO rm -rf "$sysroot"

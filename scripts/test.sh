@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command: sets the machine up, builds every test target once (release profile),
-# runs clippy with warnings denied, then every test of the workspace, including the node smoke
+# linted by clippy with warnings denied, then runs every test of the workspace, including the node smoke
 # test that starts the real `verity-node --dev` and the end-to-end test, the pallets' benchmarks
 # as tests, the polkadot.js suite (clients/js) and the zombienet network tests (zombienet/).
 # Prints the time of each stage; exits non-zero on the first failure.
@@ -24,16 +24,13 @@ stage "cargo fmt --check" cargo fmt --all -- --check
 # `cargo build` would compile the runtime and the node a second time: dev-dependencies change
 # the features of a few shared crates, so test and non-test artifacts differ.
 stage build bash scripts/build.sh
-# Lints, warnings denied: Cargo.toml's [workspace.lints] (no unwrap, expect, unchecked indexing
-# or unchecked arithmetic in the crates the runtime compiles; docs on public items) and
-# clippy's defaults everywhere. Same target directory and profile as the build, so the build
-# scripts' outputs (the wasm runtimes) are reused.
-stage "cargo clippy" cargo clippy --locked --profile "$VERITY_PROFILE" --workspace --all-targets -- -D warnings
-stage "cargo test" cargo test --locked --profile "$VERITY_PROFILE" --workspace
-# The pallets' benchmarks, run as unit tests against their mock runtimes: every benchmark's
-# setup and its asserted outcome (scripts/bench.sh measures them in the real runtime).
-stage "benchmark tests" cargo test --locked --profile "$VERITY_PROFILE" \
-  -p pallet-verity-models -p pallet-verity-inference -p pallet-verity-disputes --features runtime-benchmarks
+# The build stage also ran clippy on every workspace crate, warnings denied (env.sh):
+# Cargo.toml's [workspace.lints] (no unwrap, expect, unchecked indexing or unchecked
+# arithmetic in the crates the runtime compiles; docs on public items) and clippy's defaults.
+# Every test of the workspace, with the pallets' benchmarks run as unit tests against their
+# mock runtimes (every benchmark's setup and asserted outcome; scripts/bench.sh measures them
+# in the real runtime): the same feature set as the build, so nothing compiles again.
+stage "cargo test" cargo test --locked --profile "$VERITY_PROFILE" --workspace --features "$VERITY_FEATURES"
 # polkadot.js as its users run it (clients/js): storage, events and the runtime API decoded
 # from metadata alone, a model and a job from polkadot.js, and a forkless runtime upgrade
 # (`sudo.setCode` with the next release that runtime/next builds), against live dev nodes.

@@ -1,6 +1,13 @@
 //! Benchmarks of the disputes pallet: every call in its worst case (a job with the most games,
 //! a list of the most roots, a witness of the most chunks a dense layer at the fan-in limit
 //! reads, a refutation that closes every other game), and the per-block timeouts.
+#![allow(
+	clippy::arithmetic_side_effects,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::unwrap_used,
+	reason = "benchmark setup, compiled only with `runtime-benchmarks`: a failed setup is a failed benchmark, never a dispatch"
+)]
 
 use super::*;
 use crate::Pallet as Disputes;
