@@ -13,6 +13,8 @@
 mod attrs;
 mod elementwise;
 mod fast;
+#[cfg(test)]
+mod golden;
 mod linalg;
 mod movement;
 mod nn;
