@@ -291,6 +291,7 @@ fn pool2d(p: &PoolAttrs, xs: &[usize], os: &[usize], x: &[f32]) -> KResult<Vec<f
 	// order, the padding left out.
 	let taps = |out, k, s, d, pad, n, scale| -> KResult<Vec<Vec<usize>>> {
 		let all = axis_taps(out, k, s, d, pad, n, scale, true)?;
+		// `o * k < out * k`, which `axis_taps` checked: the saturation never happens.
 		Ok((0..out)
 			.map(|o| all.iter().skip(o.saturating_mul(k)).take(k).flatten().copied().collect())
 			.collect())

@@ -76,6 +76,7 @@ pub(super) fn matmul_dot(
 }
 
 /// Index `k` of the dot product's A and B (`a0 + k * a_step`, `b0 + k * b_step`).
+#[inline]
 fn dot_at(d: &Dot, k: usize) -> KResult<(usize, usize)> {
 	Ok((add(d.a0, mul(k, d.a_step)?)?, add(d.b0, mul(k, d.b_step)?)?))
 }

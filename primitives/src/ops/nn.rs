@@ -49,61 +49,80 @@ fn kernel_offsets(kernel: &[usize]) -> KResult<Vec<Vec<usize>>> {
 	Ok((0..size(kernel)?).map(|i| unravel(i, kernel)).collect())
 }
 
-/// The static geometry a window walks: the input's strides and every kernel offset, computed
-/// once per element (not once per input channel).
+/// The static geometry a window walks: the input's strides, the kernel's sizes and every
+/// kernel offset, computed once per element (not once per input channel).
 struct Taps {
 	xs: Vec<usize>,
+	kernel: Vec<usize>,
 	offsets: Vec<Vec<usize>>,
 }
 
 impl Taps {
 	fn new(x_shape: &[usize], kernel: &[usize]) -> KResult<Taps> {
-		Ok(Taps { xs: strides(x_shape)?, offsets: kernel_offsets(kernel)? })
+		Ok(Taps {
+			xs: strides(x_shape)?,
+			kernel: kernel.to_vec(),
+			offsets: kernel_offsets(kernel)?,
+		})
 	}
 }
 
-/// Calls `f(input flat index of x, kernel flat index)` for every in-bounds tap of channel `c`.
-#[allow(clippy::too_many_arguments)]
-fn for_each_tap(
+/// The window of output position `pos` over an input of `x_shape` (the same for every batch
+/// and channel): per spatial axis, per kernel offset along it, the input coordinate's part of
+/// the flat index, or `None` in the padding.
+fn window_axes(
 	x_shape: &[usize],
 	taps: &Taps,
-	n: usize,
-	c: usize,
 	pos: &[usize],
 	strides_: &[u32],
 	pads: &[u32],
 	dilations: &[u32],
-	mut f: impl FnMut(usize, usize) -> KResult<()>,
-) -> KResult<()> {
-	let (&[xn, xc, ref xs_spatial @ ..], Some(spatial)) = (taps.xs.as_slice(), x_shape.get(2..))
-	else {
+) -> KResult<Vec<Vec<Option<usize>>>> {
+	let (Some(xs_spatial), Some(spatial)) = (taps.xs.get(2..), x_shape.get(2..)) else {
 		return Err(KernelError::BadInput(format!("windowed op on shape {x_shape:?}")));
 	};
-	// Every tap offset has the kernel's rank (`kernel_offsets`): it must be the window's.
-	if pos.len() != spatial.len() || taps.offsets.first().is_some_and(|o| o.len() != pos.len()) {
+	if pos.len() != spatial.len() || taps.kernel.len() != spatial.len() {
 		return Err(KernelError::BadInput(format!("window {pos:?} on shape {x_shape:?}")));
 	}
+	let mut axes = Vec::with_capacity(spatial.len());
+	for (d, (((size, stride), o), k)) in
+		spatial.iter().zip(xs_spatial).zip(pos).zip(&taps.kernel).enumerate()
+	{
+		let s = strides_.get(d).copied().unwrap_or(1);
+		let p = pads.get(d).copied().unwrap_or(0);
+		let dl = dilations.get(d).copied().unwrap_or(1);
+		let along = (0..*k)
+			.map(|kk| input_coord(*o, kk, s, p, dl, *size)?.map(|i| mul(i, *stride)).transpose())
+			.collect::<KResult<Vec<Option<usize>>>>()?;
+		axes.push(along);
+	}
+	Ok(axes)
+}
+
+/// Calls `f(input flat index of x, kernel flat index)` for every in-bounds tap of the window
+/// `axes` ([`window_axes`]) in batch `n`, channel `c`, in kernel order.
+fn for_each_tap(
+	taps: &Taps,
+	axes: &[Vec<Option<usize>>],
+	n: usize,
+	c: usize,
+	mut f: impl FnMut(usize, usize) -> KResult<()>,
+) -> KResult<()> {
+	let &[xn, xc, ..] = taps.xs.as_slice() else {
+		return Err(KernelError::BadInput(format!("windowed op of strides {:?}", taps.xs)));
+	};
 	let base = add(mul(n, xn)?, mul(c, xc)?)?;
-	for (kflat, off) in taps.offsets.iter().enumerate() {
+	'taps: for (kflat, off) in taps.offsets.iter().enumerate() {
 		let mut flat = base;
-		let mut inside = true;
-		for (d, (((size, stride), o), k)) in
-			spatial.iter().zip(xs_spatial).zip(pos).zip(off).enumerate()
-		{
-			let s = strides_.get(d).copied().unwrap_or(1);
-			let p = pads.get(d).copied().unwrap_or(0);
-			let dl = dilations.get(d).copied().unwrap_or(1);
-			match input_coord(*o, *k, s, p, dl, *size)? {
-				Some(i) => flat = add(flat, mul(i, *stride)?)?,
-				None => {
-					inside = false;
-					break;
-				},
+		for (along, k) in axes.iter().zip(off) {
+			match along.get(*k) {
+				Some(Some(v)) => flat = add(flat, *v)?,
+				Some(None) => continue 'taps,
+				// `off` is `unravel(kflat, kernel)`: within every axis.
+				None => return Err(KernelError::BadInput(format!("kernel offset {off:?}"))),
 			}
 		}
-		if inside {
-			f(flat, kflat)?;
-		}
+		f(flat, kflat)?;
 	}
 	Ok(())
 }
@@ -131,25 +150,16 @@ pub(super) fn conv_element(
 	let g = div(win.c_out, per_group.max(1))?;
 	let ksize = size(kernel)?;
 	let taps = Taps::new(x, kernel)?;
+	let axes = window_axes(x, &taps, &win.pos, &c.strides, &c.pads_begin, &c.dilations)?;
 	let mut s = 0.0f32;
 	for ci in 0..cg {
 		let w_base = mul(add(mul(win.c_out, cg)?, ci)?, ksize)?;
-		for_each_tap(
-			x,
-			&taps,
-			win.n,
-			add(mul(g, cg)?, ci)?,
-			&win.pos,
-			&c.strides,
-			&c.pads_begin,
-			&c.dilations,
-			|xi, ki| {
-				let xv = acc.get(0, xi)?.f();
-				let wv = acc.get(1, add(w_base, ki)?)?.f();
-				s += xv * wv;
-				Ok(())
-			},
-		)?;
+		for_each_tap(&taps, &axes, win.n, add(mul(g, cg)?, ci)?, |xi, ki| {
+			let xv = acc.get(0, xi)?.f();
+			let wv = acc.get(1, add(w_base, ki)?)?.f();
+			s += xv * wv;
+			Ok(())
+		})?;
 	}
 	if let Some(Some(_)) = types.inputs.get(2) {
 		s += acc.get(2, win.c_out)?.f();
@@ -178,25 +188,16 @@ pub(super) fn qlinear_conv_element(
 	let sy = per_axis(types, 6, 0, acc)?.map(Scalar::f).unwrap_or(1.0);
 	let zy = per_axis(types, 7, 0, acc)?.map(Scalar::i).unwrap_or(0);
 	let taps = Taps::new(x, kernel)?;
+	let axes = window_axes(x, &taps, &win.pos, &c.strides, &c.pads_begin, &c.dilations)?;
 	let mut s = 0i64;
 	for ci in 0..cg {
 		let w_base = mul(add(mul(win.c_out, cg)?, ci)?, ksize)?;
-		for_each_tap(
-			x,
-			&taps,
-			win.n,
-			add(mul(g, cg)?, ci)?,
-			&win.pos,
-			&c.strides,
-			&c.pads_begin,
-			&c.dilations,
-			|xi, ki| {
-				let xv = acc.get(0, xi)?.i().wrapping_sub(zx);
-				let wv = acc.get(3, add(w_base, ki)?)?.i().wrapping_sub(zw);
-				s = s.wrapping_add(xv.wrapping_mul(wv));
-				Ok(())
-			},
-		)?;
+		for_each_tap(&taps, &axes, win.n, add(mul(g, cg)?, ci)?, |xi, ki| {
+			let xv = acc.get(0, xi)?.i().wrapping_sub(zx);
+			let wv = acc.get(3, add(w_base, ki)?)?.i().wrapping_sub(zw);
+			s = s.wrapping_add(xv.wrapping_mul(wv));
+			Ok(())
+		})?;
 	}
 	if let Some(Some(_)) = types.inputs.get(8) {
 		s = s.wrapping_add(acc.get(8, win.c_out)?.i());
@@ -218,23 +219,15 @@ pub(super) fn pool_element(
 	let mut max = f32::NEG_INFINITY;
 	let mut sum = 0.0f32;
 	let mut count = 0usize;
-	for_each_tap(
-		x,
-		&Taps::new(x, &kernel)?,
-		win.n,
-		win.c_out,
-		&win.pos,
-		&p.strides,
-		&p.pads_begin,
-		&p.dilations,
-		|xi, _| {
-			let v = acc.get(0, xi)?.f();
-			max = max_f32(max, v);
-			sum += v;
-			count = add(count, 1)?;
-			Ok(())
-		},
-	)?;
+	let taps = Taps::new(x, &kernel)?;
+	let axes = window_axes(x, &taps, &win.pos, &p.strides, &p.pads_begin, &p.dilations)?;
+	for_each_tap(&taps, &axes, win.n, win.c_out, |xi, _| {
+		let v = acc.get(0, xi)?.f();
+		max = max_f32(max, v);
+		sum += v;
+		count = add(count, 1)?;
+		Ok(())
+	})?;
 	Ok(Scalar::F(match p.kind {
 		PoolKind::Max => max,
 		PoolKind::Average => {

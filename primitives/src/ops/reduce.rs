@@ -10,20 +10,30 @@ use super::{
 	Access, KResult, KernelError, NodeTypes, Op, ReduceKind, Scalar,
 };
 
-/// The flat input indices of the row along `axis` through element `index` of `shape`.
-fn axis_row(shape: &[usize], axis: usize, index: usize) -> KResult<(Vec<usize>, usize)> {
-	let (Some(len), mut idx) = (shape.get(axis).copied(), unravel(index, shape)) else {
+/// The row along `axis` through element `index` of `shape`: its first flat index, the flat
+/// stride along it, its length, and `index`'s position in it.
+fn axis_line(shape: &[usize], axis: usize, index: usize) -> KResult<(usize, usize, usize, usize)> {
+	let (Some(len), Some(after)) =
+		(shape.get(axis).copied(), shape.get(axis..).and_then(|s| s.get(1..)))
+	else {
 		return Err(KernelError::BadInput(format!("axis {axis} of shape {shape:?}")));
 	};
-	let me = idx.get(axis).copied().unwrap_or(0);
-	let row = (0..len)
-		.map(|j| {
-			if let Some(slot) = idx.get_mut(axis) {
-				*slot = j;
-			}
-			ravel(&idx, shape)
-		})
-		.collect::<KResult<_>>()?;
+	let mut idx = unravel(index, shape);
+	let slot = idx.get_mut(axis).ok_or_else(overflow)?;
+	let me = *slot;
+	*slot = 0;
+	Ok((ravel(&idx, shape)?, size(after)?, len, me))
+}
+
+/// The flat input indices of the row along `axis` through element `index` of `shape`, and
+/// the position of `index` in it. (Index `j` of the row is the row-major flat index of the
+/// element's multi-index with coordinate `j` on `axis`: `first + j * stride`.)
+fn axis_row(shape: &[usize], axis: usize, index: usize) -> KResult<(Vec<usize>, usize)> {
+	let (first, stride, len, me) = axis_line(shape, axis, index)?;
+	let mut row = Vec::with_capacity(len);
+	for j in 0..len {
+		row.push(add(first, mul(j, stride)?)?);
+	}
 	Ok((row, me))
 }
 
@@ -225,12 +235,13 @@ pub(super) fn chunk_by_rows(
 			// The row through an element is identified by its first index.
 			let mut cached: Option<(usize, Vec<f32>, f32, f32)> = None;
 			for index in range {
-				let (row, me) = axis_row(shape, *axis as usize, index)?;
-				let first = row.first().copied().unwrap_or(index);
+				let (first, stride, len, me) = axis_line(shape, *axis as usize, index)?;
+				let first = if len == 0 { index } else { first };
 				if cached.as_ref().map(|c| c.0) != Some(first) {
-					let mut values = Vec::with_capacity(row.len());
-					for i in &row {
-						values.push(acc.get(0, *i)?.f());
+					// The row's elements in order (`axis_row`), read once per row.
+					let mut values = Vec::with_capacity(len);
+					for j in 0..len {
+						values.push(acc.get(0, add(first, mul(j, stride)?)?)?.f());
 					}
 					let (max, sum) = softmax_stats(values.iter().copied());
 					cached = Some((first, values, max, sum));
