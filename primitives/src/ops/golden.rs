@@ -465,16 +465,31 @@ fn golden_bits_of_every_model_and_path() {
 	}
 }
 
-/// Times the full evaluation of the zoo's CNNs and MLP, and each limit family's one-step
-/// (`VERITY_TIMINGS=<name>` times only the cases whose name contains it).
+/// The fastest of `rounds` timings of `runs` calls of `f`, per call (the round least
+/// disturbed by other load on the machine).
+fn fastest(rounds: u32, runs: u32, mut f: impl FnMut()) -> std::time::Duration {
+	(0..rounds)
+		.map(|_| {
+			let t = std::time::Instant::now();
+			for _ in 0..runs {
+				f();
+			}
+			t.elapsed() / runs.max(1)
+		})
+		.min()
+		.unwrap_or_default()
+}
+
+/// Times the full evaluation of the zoo's CNNs and MLP, and each limit family's one-step, each
+/// the fastest of several rounds (`VERITY_TIMINGS=<name>` times only the cases whose name
+/// contains it).
 #[test]
 #[ignore = "timing, run by hand in release"]
 fn timings() {
-	use std::time::Instant;
 	let only = std::env::var("VERITY_TIMINGS").unwrap_or_default();
 	let runs = [
-		("squeezenet", zoo::squeezenet(1).unwrap(), f32t(&[1, 3, 224, 224], ramp(150_528, 6)), 3),
-		("lenet", zoo::lenet(2).unwrap(), f32t(&[1, 1, 28, 28], ramp(784, 2)), 200),
+		("squeezenet", zoo::squeezenet(1).unwrap(), f32t(&[1, 3, 224, 224], ramp(150_528, 6)), 1),
+		("lenet", zoo::lenet(2).unwrap(), f32t(&[1, 1, 28, 28], ramp(784, 2)), 50),
 		("mlp-784", zoo::mlp(&[784, 256, 128, 10], 1).unwrap(), f32t(&[1, 784], ramp(784, 1)), 200),
 	];
 	for (name, bytes, x, n) in runs {
@@ -483,22 +498,20 @@ fn timings() {
 		}
 		let g = Graph::from_onnx(&bytes).unwrap().prepare().unwrap();
 		let x = [x];
-		g.run(&x, TraceOptions::default()).unwrap();
-		let t = Instant::now();
-		for _ in 0..n {
+		let t = fastest(7, n, || {
 			g.run(&x, TraceOptions::default()).unwrap();
-		}
-		std::println!("{name}: full evaluation {:?} per run", t.elapsed() / n);
+		});
+		std::println!("{name}: full evaluation {t:?}");
 	}
 	for family in Family::ALL {
-		if !format!("limit {family:?}").contains(only.as_str()) {
+		let name = format!("limit {family:?}");
+		if !name.contains(only.as_str()) {
 			continue;
 		}
 		let step = limit_step(family).unwrap();
-		let t = Instant::now();
-		for _ in 0..5 {
+		let t = fastest(15, 1, || {
 			one_step_metered(&step.node, &step.inputs, &step.witness, 0, step.chunk).0.unwrap();
-		}
-		std::println!("limit {family:?}: one-step {:?}", t.elapsed() / 5);
+		});
+		std::println!("{name}: one-step {t:?}");
 	}
 }
