@@ -1,9 +1,4 @@
 //! Shape arithmetic shared by the importer: axis normalisation, windows, reshapes, slices.
-#![allow(
-	clippy::arithmetic_side_effects,
-	clippy::indexing_slicing,
-	reason = "not yet converted to checked access (issue 10): indices and sizes here stay within shapes `checked_numel` and the cost model bound, the same on every target"
-)]
 
 use alloc::{format, string::String, vec, vec::Vec};
 
@@ -17,14 +12,20 @@ fn invalid(s: String) -> GraphError {
 	GraphError::Invalid(s)
 }
 
+/// Size or index arithmetic of node `node` that overflows: the dimensions are at most
+/// [`MAX_DIM`], so this names a model no target could run, refused on every target alike.
+pub fn overflow(node: &str) -> GraphError {
+	GraphError::Unsupported(format!("{node}: size arithmetic overflows"))
+}
+
 /// `axis` (possibly negative) as an index into a shape of `rank` dimensions.
 pub fn norm_axis(axis: i64, rank: usize, node: &str) -> IResult<usize> {
 	let r = rank as i64;
-	let a = if axis < 0 { axis + r } else { axis };
-	if a < 0 || a >= r {
-		return Err(invalid(format!("{node}: axis {axis} out of range for rank {rank}")));
+	let a = if axis < 0 { axis.checked_add(r) } else { Some(axis) };
+	match a.map(usize::try_from) {
+		Some(Ok(a)) if a < rank => Ok(a),
+		_ => Err(invalid(format!("{node}: axis {axis} out of range for rank {rank}"))),
 	}
-	Ok(a as usize)
 }
 
 /// A non-negative dimension (size, pad, stride, dilation, kernel) from an ONNX integer, at
@@ -76,22 +77,28 @@ pub fn window_axis(
 	let overflow = || GraphError::Unsupported(format!("{node}: window arithmetic overflows"));
 	let (input, kernel, stride, dilation) =
 		(input as u64, kernel as u64, stride as u64, dilation as u64);
-	let span =
-		dilation.checked_mul(kernel - 1).and_then(|s| s.checked_add(1)).ok_or_else(overflow)?;
+	let span = kernel
+		.checked_sub(1)
+		.and_then(|k| dilation.checked_mul(k))
+		.and_then(|s| s.checked_add(1))
+		.ok_or_else(overflow)?;
 	let (pb, pe) = match auto_pad {
 		"NOTSET" | "" => (pads.0 as u64, pads.1 as u64),
 		"VALID" => (0, 0),
 		"SAME_UPPER" | "SAME_LOWER" => {
 			let out = input.div_ceil(stride);
-			let total = (out - 1)
-				.checked_mul(stride)
+			let total = out
+				.checked_sub(1)
+				.and_then(|o| o.checked_mul(stride))
 				.and_then(|s| s.checked_add(span))
 				.ok_or_else(overflow)?
 				.saturating_sub(input);
+			let half = total / 2;
+			let rest = total.checked_sub(half).ok_or_else(overflow)?;
 			if auto_pad == "SAME_UPPER" {
-				(total / 2, total - total / 2)
+				(half, rest)
 			} else {
-				(total - total / 2, total / 2)
+				(rest, half)
 			}
 		},
 		other => return Err(GraphError::Unsupported(format!("{node}: auto_pad '{other}'"))),
@@ -100,11 +107,17 @@ pub fn window_axis(
 	if padded < span {
 		return Err(invalid(format!("{node}: window {span} larger than padded input {padded}")));
 	}
-	let mut out =
-		if ceil_mode { (padded - span).div_ceil(stride) + 1 } else { (padded - span) / stride + 1 };
+	let room = padded.checked_sub(span).ok_or_else(overflow)?;
+	let steps = if ceil_mode {
+		room.div_ceil(stride)
+	} else {
+		room.checked_div(stride).ok_or_else(overflow)?
+	};
+	let mut out = steps.checked_add(1).ok_or_else(overflow)?;
 	// With ceil_mode, a last window starting in the end padding is dropped.
-	if ceil_mode && (out - 1).checked_mul(stride).ok_or_else(overflow)? >= input + pb {
-		out -= 1;
+	let last_start = steps.checked_mul(stride).ok_or_else(overflow)?;
+	if ceil_mode && last_start >= input.checked_add(pb).ok_or_else(overflow)? {
+		out = steps;
 	}
 	let small = |v: u64| {
 		if v > MAX_DIM {
@@ -123,8 +136,8 @@ pub fn reshape(input: &[usize], spec: &[i64], allow_zero: bool, node: &str) -> I
 	let total = crate::cost::numel(input).ok_or_else(cannot)?;
 	let mut out = vec![0usize; spec.len()];
 	let mut infer = None;
-	for (i, s) in spec.iter().enumerate() {
-		out[i] = match *s {
+	for (i, (slot, s)) in out.iter_mut().zip(spec).enumerate() {
+		*slot = match *s {
 			-1 => {
 				if infer.replace(i).is_some() {
 					return Err(invalid(format!("{node}: more than one -1 in shape {spec:?}")));
@@ -143,7 +156,9 @@ pub fn reshape(input: &[usize], spec: &[i64], allow_zero: bool, node: &str) -> I
 		if known == 0 || !total.is_multiple_of(known) {
 			return Err(cannot());
 		}
-		out[i] = usize::try_from(total / known).map_err(|_| cannot())?;
+		let inferred = total.checked_div(known).ok_or_else(cannot)?;
+		let slot = out.get_mut(i).ok_or_else(cannot)?;
+		*slot = usize::try_from(inferred).map_err(|_| cannot())?;
 	}
 	if crate::cost::numel(&out) != Some(total) {
 		return Err(cannot());
@@ -167,24 +182,34 @@ pub fn slice_axis(
 			"{node}: slice step {step} exceeds the limit of {MAX_DIM}"
 		)));
 	}
-	let n = dim_len as i64;
+	let overflow = || overflow(node);
+	let n = i64::try_from(dim_len).map_err(|_| overflow())?;
 	let fix = |v: i64| if v < 0 { v.saturating_add(n) } else { v };
 	let (s, e) = (fix(start), fix(end));
 	let (s, e) = if step > 0 {
 		(s.clamp(0, n), e.clamp(0, n))
 	} else {
-		(s.clamp(-1, n - 1), e.clamp(-1, n - 1))
+		let last = n.checked_sub(1).ok_or_else(overflow)?;
+		(s.clamp(-1, last), e.clamp(-1, last))
+	};
+	// `ceil(distance / |step|)` elements: the operands are at most `MAX_DIM` in size.
+	let count = |from: i64, to: i64, step: i64| {
+		to.checked_sub(from)
+			.and_then(|d| d.checked_add(step))
+			.and_then(|d| d.checked_sub(1))
+			.and_then(|d| d.checked_div(step))
+			.ok_or_else(overflow)
 	};
 	let len = if step > 0 {
 		if e > s {
-			(e - s + step - 1) / step
+			count(s, e, step)?
 		} else {
 			0
 		}
 	} else if s > e {
-		(s - e + (-step) - 1) / (-step)
+		count(e, s, step.checked_neg().ok_or_else(overflow)?)?
 	} else {
 		0
 	};
-	Ok((s.max(0), step, len as usize))
+	Ok((s.max(0), step, usize::try_from(len).map_err(|_| overflow())?))
 }

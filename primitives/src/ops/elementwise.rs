@@ -12,7 +12,7 @@ pub(super) fn bcast(types: &NodeTypes, input: usize, index: usize) -> KResult<us
 	if shape == out {
 		return Ok(index);
 	}
-	Ok(broadcast_index(&unravel(index, out), shape))
+	broadcast_index(&unravel(index, out), shape)
 }
 
 /// `1 / (1 + exp(-x))`.

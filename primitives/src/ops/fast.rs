@@ -4,21 +4,18 @@
 //! definition (same terms, same order, same starting value, no fused multiply-add); it only
 //! reorders *independent* outputs so that the compiler can vectorise across them. The tests
 //! check that the bits equal the element definition.
-#![allow(
-	clippy::arithmetic_side_effects,
-	clippy::indexing_slicing,
-	reason = "not yet converted to checked access (issue 10): indices and sizes here stay within shapes `checked_numel` and the cost model bound, the same on every target"
-)]
 
 use alloc::{format, vec, vec::Vec};
 
 use super::{
-	broadcast_index,
+	add, broadcast_index, div,
 	elementwise::{binary_f32, clip_f32, max_f32, unary_f32},
 	linalg::{gemm_dot, matmul_dot},
+	mul,
 	nn::padded_window_size,
 	reduce::{mean_and_inv_std, softmax_at, softmax_stats},
-	strides, unravel, ConvAttrs, GemmAttrs, KResult, NodeTypes, Op, PoolAttrs, PoolKind,
+	size, strides, sub, unravel, ConvAttrs, GemmAttrs, KResult, KernelError, NodeTypes, Op,
+	PoolAttrs, PoolKind,
 };
 use crate::tensor::{DType, Tensor};
 
@@ -61,7 +58,7 @@ pub(super) fn eval(
 			let (Some(x), Some(w)) = (f(0), f(1)) else {
 				return Ok(None);
 			};
-			let y = conv2d(c, types, x, w, f(2))?;
+			let Some(y) = conv2d(c, types, x, w, f(2))? else { return Ok(None) };
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
 		Op::Unary(u) => {
@@ -76,18 +73,18 @@ pub(super) fn eval(
 		},
 		Op::Binary(b) => {
 			let (Some(x), Some(y)) = (f(0), f(1)) else { return Ok(None) };
-			let xs = broadcast_strides(&types.input(0)?.shape, &out.shape);
-			let ys = broadcast_strides(&types.input(1)?.shape, &out.shape);
+			let xs = broadcast_strides(&types.input(0)?.shape, &out.shape)?;
+			let ys = broadcast_strides(&types.input(1)?.shape, &out.shape)?;
 			let mut z = Vec::with_capacity(out.numel());
 			for_each_broadcast(&out.shape, &xs, &ys, |i, j| {
 				let (a, c) = (x.get(i).copied(), y.get(j).copied());
 				z.push(binary_f32(*b, a.unwrap_or(f32::NAN), c.unwrap_or(f32::NAN)))
-			});
+			})?;
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), z)?]))
 		},
 		Op::Softmax { axis, log } => {
 			let Some(x) = f(0) else { return Ok(None) };
-			let y = softmax(x, &out.shape, *axis as usize, *log);
+			let Some(y) = softmax(x, &out.shape, *axis as usize, *log)? else { return Ok(None) };
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
 		Op::LayerNorm { axis, epsilon } => {
@@ -132,22 +129,27 @@ fn layer_norm(
 	scale: (&[f32], &[usize]),
 	bias: Option<(&[f32], &[usize])>,
 ) -> KResult<Vec<f32>> {
-	let norm_shape = shape
-		.get(axis..)
-		.ok_or_else(|| super::KernelError::BadInput(format!("LayerNorm axis {axis}")))?;
-	let inner: usize = norm_shape.iter().product();
+	let norm_shape =
+		shape.get(axis..).ok_or_else(|| KernelError::BadInput(format!("LayerNorm axis {axis}")))?;
+	let inner = size(norm_shape)?;
 	// Per position in a row: where its scale and bias are.
-	let at = |pos: usize, s: &[usize]| broadcast_index(&unravel(pos, norm_shape), s);
-	let scale_at: Vec<usize> = (0..inner).map(|p| at(p, scale.1)).collect();
-	let bias_at: Option<Vec<usize>> = bias.map(|(_, s)| (0..inner).map(|p| at(p, s)).collect());
+	let at = |s: &[usize]| -> KResult<Vec<usize>> {
+		(0..inner).map(|p| broadcast_index(&unravel(p, norm_shape), s)).collect()
+	};
+	let scale_at = at(scale.1)?;
+	let bias_at = match bias {
+		Some((b, s)) => Some((b, at(s)?)),
+		None => None,
+	};
 	let mut y = Vec::with_capacity(x.len());
 	for row in x.chunks(inner.max(1)) {
 		let (mean, inv) = mean_and_inv_std(row, epsilon);
-		for (pos, v) in row.iter().enumerate() {
-			let s = scale.0.get(scale_at[pos]).copied().unwrap_or(f32::NAN);
+		// A row has at most `inner` elements, as many as `scale_at` and `bias_at` hold.
+		for (pos, (v, si)) in row.iter().zip(&scale_at).enumerate() {
+			let s = scale.0.get(*si).copied().unwrap_or(f32::NAN);
 			let mut out = (*v - mean) * inv * s;
-			if let (Some((b, _)), Some(bi)) = (bias, &bias_at) {
-				out += b.get(bi[pos]).copied().unwrap_or(f32::NAN);
+			if let Some((b, bi)) = &bias_at {
+				out += bi.get(pos).and_then(|i| b.get(*i)).copied().unwrap_or(f32::NAN);
 			}
 			y.push(out);
 		}
@@ -156,98 +158,171 @@ fn layer_norm(
 }
 
 /// Per output axis, the stride of an input broadcast to `out` (0 where it repeats).
-fn broadcast_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
-	let st = strides(shape);
-	let off = out.len() - shape.len().min(out.len());
-	(0..out.len())
-		.map(|d| match d.checked_sub(off) {
-			Some(k) if shape[k] != 1 => st[k],
+fn broadcast_strides(shape: &[usize], out: &[usize]) -> KResult<Vec<usize>> {
+	let st = strides(shape)?;
+	let off = out.len().saturating_sub(shape.len());
+	Ok((0..out.len())
+		.map(|d| match d.checked_sub(off).and_then(|k| Some((*shape.get(k)?, *st.get(k)?))) {
+			Some((n, stride)) if n != 1 => stride,
 			_ => 0,
 		})
-		.collect()
+		.collect())
 }
 
 /// Calls `f(flat index in x, flat index in y)` for every output element in row-major order.
-fn for_each_broadcast(out: &[usize], xs: &[usize], ys: &[usize], mut f: impl FnMut(usize, usize)) {
-	let n: usize = out.iter().product();
+fn for_each_broadcast(
+	out: &[usize],
+	xs: &[usize],
+	ys: &[usize],
+	mut f: impl FnMut(usize, usize),
+) -> KResult<()> {
+	let n = size(out)?;
 	let mut idx = vec![0usize; out.len()];
 	let (mut i, mut j) = (0usize, 0usize);
 	for _ in 0..n {
 		f(i, j);
 		// Advance the odometer.
-		for d in (0..out.len()).rev() {
-			idx[d] += 1;
-			i += xs[d];
-			j += ys[d];
-			if idx[d] < out[d] {
+		for (((slot, len), sx), sy) in idx.iter_mut().zip(out).zip(xs).zip(ys).rev() {
+			*slot = add(*slot, 1)?;
+			i = add(i, *sx)?;
+			j = add(j, *sy)?;
+			if *slot < *len {
 				break;
 			}
-			i -= xs[d] * out[d];
-			j -= ys[d] * out[d];
-			idx[d] = 0;
+			i = sub(i, mul(*sx, *len)?)?;
+			j = sub(j, mul(*sy, *len)?)?;
+			*slot = 0;
 		}
 	}
+	Ok(())
 }
 
 /// Softmax along `axis`: each row's statistics once, then every element of the row.
-fn softmax(x: &[f32], shape: &[usize], axis: usize, log: bool) -> Vec<f32> {
+fn softmax(x: &[f32], shape: &[usize], axis: usize, log: bool) -> KResult<Option<Vec<f32>>> {
+	if axis >= shape.len() {
+		// Not an axis: the element definition says so.
+		return Ok(None);
+	}
 	let len = shape.get(axis).copied().unwrap_or(1);
-	let inner: usize = shape.get(axis + 1..).map(|s| s.iter().product()).unwrap_or(1);
-	let outer: usize = shape.get(..axis).map(|s| s.iter().product()).unwrap_or(1);
+	let inner = match axis.checked_add(1).and_then(|a| shape.get(a..)) {
+		Some(s) => size(s)?,
+		None => 1,
+	};
 	let mut y = vec![0.0f32; x.len()];
-	for o in 0..outer {
+	// `x` is `[outer, len, inner]`: a block per outer index, a row per inner index of it.
+	let block = mul(len, inner)?;
+	if block == 0 {
+		return Ok(Some(y));
+	}
+	for (xb, yb) in x.chunks_exact(block).zip(y.chunks_exact_mut(block)) {
 		for i in 0..inner {
-			let base = o * len * inner + i;
-			let row = (0..len).map(|k| x.get(base + k * inner).copied().unwrap_or(f32::NAN));
+			let row = xb.iter().skip(i).step_by(inner).copied();
 			let (max, sum) = softmax_stats(row.clone());
-			for (k, v) in row.enumerate() {
-				if let Some(slot) = y.get_mut(base + k * inner) {
-					*slot = softmax_at(v, max, sum, log);
-				}
+			for (slot, v) in yb.iter_mut().skip(i).step_by(inner).zip(row) {
+				*slot = softmax_at(v, max, sum, log);
 			}
 		}
 	}
-	y
+	Ok(Some(y))
+}
+
+/// For each output position `o < out` and kernel offset `t < k` of one spatial axis: the
+/// input coordinate `o * s + t * d - p` times `scale` (the coordinate's offset), or `None` in
+/// the padding; grouped by `o` when `by_out`, else by `t`.
+#[allow(clippy::too_many_arguments)]
+fn axis_taps(
+	out: usize,
+	k: usize,
+	s: usize,
+	d: usize,
+	p: usize,
+	n: usize,
+	scale: usize,
+	by_out: bool,
+) -> KResult<Vec<Option<usize>>> {
+	let at = |o: usize, t: usize| -> KResult<Option<usize>> {
+		match add(mul(o, s)?, mul(t, d)?)?.checked_sub(p).filter(|v| *v < n) {
+			Some(v) => Ok(Some(mul(v, scale)?)),
+			None => Ok(None),
+		}
+	};
+	let mut v = Vec::with_capacity(mul(out, k)?);
+	if by_out {
+		for o in 0..out {
+			for t in 0..k {
+				v.push(at(o, t)?);
+			}
+		}
+	} else {
+		for t in 0..k {
+			for o in 0..out {
+				v.push(at(o, t)?);
+			}
+		}
+	}
+	Ok(v)
+}
+
+/// An element of a 2-D fast path's input that its checked geometry says exists, and does not.
+fn missing() -> KernelError {
+	KernelError::BadInput("fast path operand too short".into())
+}
+
+/// The `[a, b, c, d]` dimensions of a 4-D shape.
+fn dims4(shape: &[usize]) -> KResult<[usize; 4]> {
+	match *shape {
+		[a, b, c, d] => Ok([a, b, c, d]),
+		_ => Err(KernelError::BadInput(format!("4-D shape expected, got {shape:?}"))),
+	}
 }
 
 /// 2-D max / average pooling with the element definition's tap order and divisor.
 fn pool2d(p: &PoolAttrs, xs: &[usize], os: &[usize], x: &[f32]) -> KResult<Vec<f32>> {
-	if xs.len() != 4 || os.len() != 4 || x.len() != xs.iter().product::<usize>() {
-		return Err(super::KernelError::BadInput("pool operand shape".into()));
+	let ([_, _, h, w], [n_b, ch, oh, ow]) = (dims4(xs)?, dims4(os)?);
+	if x.len() != size(xs)? {
+		return Err(KernelError::BadInput("pool operand shape".into()));
 	}
-	let (h, w) = (xs[2], xs[3]);
-	let (oh, ow) = (os[2], os[3]);
 	let at = |v: &[u32], i: usize, d: u32| v.get(i).copied().unwrap_or(d) as usize;
 	let (kh, kw) = (at(&p.kernel, 0, 1), at(&p.kernel, 1, 1));
 	let (sh, sw) = (at(&p.strides, 0, 1), at(&p.strides, 1, 1));
 	let (ph, pw) = (at(&p.pads_begin, 0, 0), at(&p.pads_begin, 1, 0));
 	let (dh, dw) = (at(&p.dilations, 0, 1), at(&p.dilations, 1, 1));
-	let mut y = Vec::with_capacity(os.iter().product());
-	for plane in x.chunks(h * w).take(os[0] * os[1]) {
-		for r in 0..oh {
-			for c in 0..ow {
-				let (mut max, mut sum, mut count) = (f32::NEG_INFINITY, 0.0f32, 0usize);
-				for i in 0..kh {
-					let Some(ih) = (r * sh + i * dh).checked_sub(ph).filter(|v| *v < h) else {
-						continue;
-					};
-					for j in 0..kw {
-						let Some(iw) = (c * sw + j * dw).checked_sub(pw).filter(|v| *v < w) else {
-							continue;
-						};
-						let v = plane[ih * w + iw];
+	// Per output row (column): the offsets of the input rows (columns) its taps read, in tap
+	// order, the padding left out.
+	let taps = |out, k, s, d, pad, n, scale| -> KResult<Vec<Vec<usize>>> {
+		let all = axis_taps(out, k, s, d, pad, n, scale, true)?;
+		// `o * k < out * k`, which `axis_taps` checked: the saturation never happens.
+		Ok((0..out)
+			.map(|o| all.iter().skip(o.saturating_mul(k)).take(k).flatten().copied().collect())
+			.collect())
+	};
+	let rows = taps(oh, kh, sh, dh, ph, h, w)?;
+	let cols = taps(ow, kw, sw, dw, pw, w, 1)?;
+	let plane_len = mul(h, w)?;
+	let planes = mul(n_b, ch)?;
+	let mut y = Vec::with_capacity(size(os)?);
+	if plane_len == 0 {
+		return Err(KernelError::BadInput("pool over an empty plane".into()));
+	}
+	for plane in x.chunks_exact(plane_len).take(planes) {
+		for (r, row_offsets) in rows.iter().enumerate() {
+			for (c, col_offsets) in cols.iter().enumerate() {
+				let (mut max, mut sum) = (f32::NEG_INFINITY, 0.0f32);
+				for off in row_offsets {
+					let line = plane.get(*off..).ok_or_else(missing)?;
+					for iw in col_offsets {
+						let v = *line.get(*iw).ok_or_else(missing)?;
 						max = max_f32(max, v);
 						sum += v;
-						count += 1;
 					}
 				}
 				y.push(match p.kind {
 					PoolKind::Max => max,
 					PoolKind::Average => {
 						let divisor = if p.count_include_pad {
-							padded_window_size(p, &xs[2..], &[r, c])
+							padded_window_size(p, xs.get(2..).unwrap_or(&[]), &[r, c])?
 						} else {
-							count
+							mul(row_offsets.len(), col_offsets.len())?
 						};
 						sum / divisor.max(1) as f32
 					},
@@ -258,56 +333,99 @@ fn pool2d(p: &PoolAttrs, xs: &[usize], os: &[usize], x: &[f32]) -> KResult<Vec<f
 	Ok(y)
 }
 
-/// `rows x k` times `k x cols`, each output summed over `k` in order from zero: for each
-/// row, the running sums of all columns advance together one `k` at a time.
-#[allow(clippy::too_many_arguments)]
+/// How a [`matmul_block`]'s left operand is laid out.
+#[derive(Clone, Copy)]
+enum Layout {
+	/// `rows x k`, row-major.
+	RowMajor,
+	/// `k x rows`, row-major (a transposed `rows x k`).
+	Transposed,
+}
+
+/// `rows x k` times `k x cols` into `out` (`rows x cols`), each output summed over `k` in order
+/// from zero: for each row, the running sums of all columns advance together one `k` at a time.
 fn matmul_block(
 	a: &[f32],
-	a_row_stride: usize,
-	a_k_stride: usize,
+	layout: Layout,
 	b: &[f32],
 	k: usize,
 	cols: usize,
 	rows: usize,
 	out: &mut [f32],
-) {
-	for m in 0..rows {
-		let acc = &mut out[m * cols..(m + 1) * cols];
-		acc.iter_mut().for_each(|v| *v = 0.0);
-		for kk in 0..k {
-			let av = a[m * a_row_stride + kk * a_k_stride];
-			let brow = &b[kk * cols..(kk + 1) * cols];
-			for (o, bv) in acc.iter_mut().zip(brow) {
-				*o += av * *bv;
-			}
-		}
+) -> KResult<()> {
+	let short = || KernelError::BadInput("matmul operand sizes".into());
+	if a.len() < mul(rows, k)? || b.len() < mul(k, cols)? || out.len() < mul(rows, cols)? {
+		return Err(short());
 	}
+	if cols == 0 {
+		return Ok(());
+	}
+	let outs = out.chunks_exact_mut(cols).take(rows);
+	if k == 0 {
+		outs.for_each(|acc| acc.iter_mut().for_each(|v| *v = 0.0));
+		return Ok(());
+	}
+	// Row `kk` of B is `b_rows.nth(kk)`, `cols` long.
+	let b_rows = b.chunks_exact(cols);
+	match layout {
+		Layout::RowMajor => {
+			for (acc, a_row) in outs.zip(a.chunks_exact(k)) {
+				acc.iter_mut().for_each(|v| *v = 0.0);
+				for (av, brow) in a_row.iter().zip(b_rows.clone()) {
+					for (o, bv) in acc.iter_mut().zip(brow) {
+						*o += *av * *bv;
+					}
+				}
+			}
+		},
+		Layout::Transposed => {
+			for (m, acc) in outs.enumerate() {
+				acc.iter_mut().for_each(|v| *v = 0.0);
+				// Column `m` of the `k x rows` A: `rows >= 1` here.
+				let a_col = a.iter().skip(m).step_by(rows).take(k);
+				for (av, brow) in a_col.zip(b_rows.clone()) {
+					for (o, bv) in acc.iter_mut().zip(brow) {
+						*o += *av * *bv;
+					}
+				}
+			}
+		},
+	}
+	Ok(())
 }
 
 /// NumPy MatMul: batches by the element definition's index mapping, each batch a block.
 fn matmul(types: &NodeTypes, a: &[f32], b: &[f32]) -> KResult<Vec<f32>> {
 	let out = &types.output(0)?.shape;
-	let n_out: usize = out.iter().product();
+	let n_out = size(out)?;
 	let mut y = vec![0.0f32; n_out];
 	if n_out == 0 {
 		return Ok(y);
 	}
-	let b_shape = &types.input(1)?.shape;
-	let a_shape = &types.input(0)?.shape;
-	let cols = if b_shape.len() == 1 { 1 } else { b_shape[b_shape.len() - 1] };
-	let rows = if a_shape.len() == 1 { 1 } else { a_shape[a_shape.len() - 2] };
-	let per_batch = rows * cols;
-	for (bi, chunk) in y.chunks_mut(per_batch).enumerate() {
-		let d = matmul_dot(types, 0, 1, bi * per_batch)?;
+	let scalar = || KernelError::BadInput("matmul of a scalar".into());
+	let cols = match types.input(1)?.shape.as_slice() {
+		[] => return Err(scalar()),
+		[_] => 1,
+		[.., c] => *c,
+	};
+	let rows = match types.input(0)?.shape.as_slice() {
+		[] => return Err(scalar()),
+		[_] => 1,
+		[.., r, _] => *r,
+	};
+	let per_batch = mul(rows, cols)?;
+	if per_batch == 0 {
+		return Ok(y);
+	}
+	let mut first = 0usize;
+	for chunk in y.chunks_mut(per_batch) {
+		let d = matmul_dot(types, 0, 1, first)?;
+		first = add(first, per_batch)?;
 		let k = d.k;
-		let b_base = d.b0; // column 0 of this batch's B
-		let a_base = d.a0; // row 0 of this batch's A
-		let a_blk = a.get(a_base..a_base + rows * k).unwrap_or(&[]);
-		let b_blk = b.get(b_base..b_base + k * cols).unwrap_or(&[]);
-		if a_blk.len() != rows * k || b_blk.len() != k * cols {
-			return Err(super::KernelError::BadInput("matmul operand sizes".into()));
-		}
-		matmul_block(a_blk, k, 1, b_blk, k, cols, rows, chunk);
+		// Row 0 of this batch's A, column 0 of its B.
+		let a_blk = a.get(d.a0..add(d.a0, mul(rows, k)?)?).unwrap_or(&[]);
+		let b_blk = b.get(d.b0..add(d.b0, mul(k, cols)?)?).unwrap_or(&[]);
+		matmul_block(a_blk, Layout::RowMajor, b_blk, k, cols, rows, chunk)?;
 	}
 	Ok(y)
 }
@@ -321,112 +439,141 @@ fn gemm(
 	c: Option<(&[f32], &[usize])>,
 ) -> KResult<Vec<f32>> {
 	let k = gemm_dot(g, types, 0)?.k;
-	let out = &types.output(0)?.shape;
-	let (rows, cols) = (out[0], out[1]);
-	// B' as a row-major k x cols matrix.
+	let (rows, cols) = match *types.output(0)?.shape.as_slice() {
+		[r, c] => (r, c),
+		_ => return Err(KernelError::BadInput("Gemm needs 2-D inputs".into())),
+	};
+	let short = || KernelError::BadInput("Gemm operand sizes".into());
+	// B' as a row-major k x cols matrix: row `kk` is column `kk` of the `cols x k` B.
 	let bt: Vec<f32>;
 	let b_kn: &[f32] = if g.trans_b {
-		bt = (0..k * cols).map(|i| b[(i % cols) * k + i / cols]).collect();
+		if b.len() < mul(cols, k)? {
+			return Err(short());
+		}
+		let mut t = Vec::with_capacity(mul(k, cols)?);
+		for kk in 0..k {
+			t.extend(b.iter().skip(kk).step_by(k).take(cols));
+		}
+		bt = t;
 		&bt
 	} else {
 		b
 	};
-	let (a_row, a_k) = if g.trans_a { (1, rows) } else { (k, 1) };
-	let mut y = vec![0.0f32; rows * cols];
-	if a.len() < rows * k || b_kn.len() < k * cols {
-		return Err(super::KernelError::BadInput("Gemm operand sizes".into()));
-	}
-	matmul_block(a, a_row, a_k, b_kn, k, cols, rows, &mut y);
+	let layout = if g.trans_a { Layout::Transposed } else { Layout::RowMajor };
+	let mut y = vec![0.0f32; mul(rows, cols)?];
+	matmul_block(a, layout, b_kn, k, cols, rows, &mut y).map_err(|_| short())?;
 	let alpha = g.alpha.get();
 	let beta = g.beta.get();
-	for m in 0..rows {
-		for n in 0..cols {
-			let s = y[m * cols + n];
-			let mut v = alpha * s;
+	if cols == 0 {
+		return Ok(y);
+	}
+	for (m, row) in y.chunks_exact_mut(cols).enumerate() {
+		for (n, slot) in row.iter_mut().enumerate() {
+			let mut v = alpha * *slot;
 			if let Some((c, cs)) = c {
-				let ci = super::broadcast_index(&[m, n], cs);
+				let ci = broadcast_index(&[m, n], cs)?;
 				v += beta * c.get(ci).copied().unwrap_or(0.0);
 			}
-			y[m * cols + n] = v;
+			*slot = v;
 		}
 	}
 	Ok(y)
 }
 
-/// 2-D convolution: per output plane, channel outermost, kernel taps row-major, each tap
-/// adding to every output position it reaches (padding skipped), then the bias.
+/// 2-D convolution (`None` for shapes it does not handle, which the element definition does):
+/// per output plane, channel outermost, kernel taps row-major, each tap adding to every
+/// output position it reaches (padding skipped), then the bias.
 fn conv2d(
 	c: &ConvAttrs,
 	types: &NodeTypes,
 	x: &[f32],
 	w: &[f32],
 	bias: Option<&[f32]>,
-) -> KResult<Vec<f32>> {
-	let xs = &types.input(0)?.shape;
-	let ws = &types.input(1)?.shape;
-	let os = &types.output(0)?.shape;
-	if xs.len() != 4 || ws.len() != 4 || os.len() != 4 {
-		return Err(super::KernelError::BadInput("Conv2d needs 4-D tensors".into()));
-	}
-	let (n_b, c_in, h, wd) = (xs[0], xs[1], xs[2], xs[3]);
-	let (m_out, cg, kh, kw) = (ws[0], ws[1], ws[2], ws[3]);
-	let (oh, ow) = (os[2], os[3]);
+) -> KResult<Option<Vec<f32>>> {
+	let [n_b, c_in, h, wd] = dims4(&types.input(0)?.shape)?;
+	let [m_out, cg, kh, kw] = dims4(&types.input(1)?.shape)?;
+	let [_, _, oh, ow] = dims4(&types.output(0)?.shape)?;
 	let group = c.group.max(1) as usize;
-	let per_group = (m_out / group).max(1);
+	let per_group = div(m_out, group)?.max(1);
+	// The importer's invariants, which the blocks below rely on; anything else (and any empty
+	// dimension) goes element by element.
+	if mul(group, per_group)? != m_out
+		|| mul(group, cg)? != c_in
+		|| [n_b, c_in, h, wd, kh, kw, oh, ow].contains(&0)
+	{
+		return Ok(None);
+	}
 	let at = |v: &[u32], i: usize, d: u32| v.get(i).copied().unwrap_or(d) as usize;
 	let (sh, sw) = (at(&c.strides, 0, 1), at(&c.strides, 1, 1));
 	let (ph, pw) = (at(&c.pads_begin, 0, 0), at(&c.pads_begin, 1, 0));
 	let (dh, dw) = (at(&c.dilations, 0, 1), at(&c.dilations, 1, 1));
-	if x.len() != n_b * c_in * h * wd || w.len() != m_out * cg * kh * kw {
-		return Err(super::KernelError::BadInput("Conv operand sizes".into()));
+	if x.len() != size(&[n_b, c_in, h, wd])? || w.len() != size(&[m_out, cg, kh, kw])? {
+		return Err(KernelError::BadInput("Conv operand sizes".into()));
 	}
+	let geom = ConvGeom {
+		n_b,
+		c_in,
+		h,
+		wd,
+		m_out,
+		cg,
+		kh,
+		kw,
+		oh,
+		ow,
+		group,
+		per_group,
+		// Per kernel row (column) and output row (column): the input row's offset (the input
+		// column), or `None` in the padding.
+		row_map: axis_taps(oh, kh, sh, dh, ph, h, wd, false)?,
+		col_map: axis_taps(ow, kw, sw, dw, pw, wd, 1, false)?,
+	};
 	if w.iter().all(|v| v.is_finite()) {
-		let geom =
-			ConvGeom { n_b, c_in, h, wd, m_out, cg, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, group };
-		return Ok(conv2d_im2col(&geom, x, w, bias));
+		return Ok(Some(conv2d_im2col(&geom, x, w, bias)?));
 	}
-	let mut y = vec![0.0f32; n_b * m_out * oh * ow];
-	// For each output column and kernel column: the input column, if inside.
-	let col_map: Vec<Option<usize>> = (0..kw)
-		.flat_map(|j| (0..ow).map(move |o| (o * sw + j * dw).checked_sub(pw).filter(|i| *i < wd)))
-		.collect();
-	for n in 0..n_b {
-		for m in 0..m_out {
-			let g = m / per_group;
-			let plane = &mut y[(n * m_out + m) * oh * ow..(n * m_out + m + 1) * oh * ow];
-			for ci in 0..cg {
-				let xc =
-					&x[(n * c_in + g * cg + ci) * h * wd..(n * c_in + g * cg + ci + 1) * h * wd];
-				let wk = &w[(m * cg + ci) * kh * kw..(m * cg + ci + 1) * kh * kw];
-				for i in 0..kh {
-					for j in 0..kw {
-						let wv = wk[i * kw + j];
-						let cols = &col_map[j * ow..(j + 1) * ow];
-						// With stride 1 the valid columns are one contiguous run: vectorisable.
-						let run = if sw == 1 {
-							cols.iter().position(|c| c.is_some()).map(|lo| {
-								(lo, cols[lo..].iter().take_while(|c| c.is_some()).count())
-							})
-						} else {
-							None
-						};
-						for r in 0..oh {
-							let Some(ih) = (r * sh + i * dh).checked_sub(ph).filter(|v| *v < h)
-							else {
-								continue;
-							};
-							let xrow = &xc[ih * wd..(ih + 1) * wd];
-							let orow = &mut plane[r * ow..(r + 1) * ow];
-							if let Some((lo, n)) = run {
-								let start = cols[lo].unwrap_or(0);
-								let xs = &xrow[start..start + n];
-								for (o, xv) in orow[lo..lo + n].iter_mut().zip(xs) {
-									*o += *xv * wv;
+	let g = &geom;
+	let npos = mul(oh, ow)?;
+	let plane_len = mul(h, wd)?;
+	let ksize = mul(kh, kw)?;
+	let mut y = vec![0.0f32; size(&[n_b, m_out, oh, ow])?];
+	// With stride 1 the valid columns of each kernel column are one contiguous run:
+	// vectorisable. Per kernel column: (first output column, end, first input column, end).
+	let runs: Vec<Option<(usize, usize, usize, usize)>> = g
+		.col_map
+		.chunks_exact(ow)
+		.map(|cols| {
+			if sw != 1 {
+				return Ok(None);
+			}
+			let Some(lo) = cols.iter().position(|c| c.is_some()) else { return Ok(None) };
+			let n = cols.iter().skip(lo).take_while(|c| c.is_some()).count();
+			let start = cols.get(lo).copied().flatten().unwrap_or(0);
+			Ok(Some((lo, add(lo, n)?, start, add(start, n)?)))
+		})
+		.collect::<KResult<_>>()?;
+	let (y_batch, x_batch) = (mul(m_out, npos)?, mul(c_in, plane_len)?);
+	for (yb, xb) in y.chunks_exact_mut(y_batch).zip(x.chunks_exact(x_batch)) {
+		for (m, (plane, wm)) in
+			yb.chunks_exact_mut(npos).zip(w.chunks_exact(mul(cg, ksize)?)).enumerate()
+		{
+			let channels = xb.chunks_exact(plane_len).skip(mul(div(m, per_group)?, cg)?).take(cg);
+			for (xc, wk) in channels.zip(wm.chunks_exact(ksize)) {
+				for (wrow, rows) in wk.chunks_exact(kw).zip(g.row_map.chunks_exact(oh)) {
+					for ((wv, cols), run) in wrow.iter().zip(g.col_map.chunks_exact(ow)).zip(&runs)
+					{
+						for (orow, ih) in plane.chunks_exact_mut(ow).zip(rows) {
+							let Some(off) = ih else { continue };
+							let xrow = xc.get(*off..).ok_or_else(missing)?;
+							if let Some((lo, hi, start, end)) = run {
+								let xs = xrow.get(*start..*end).ok_or_else(missing)?;
+								let os = orow.get_mut(*lo..*hi).ok_or_else(missing)?;
+								for (o, xv) in os.iter_mut().zip(xs) {
+									*o += *xv * *wv;
 								}
 							} else {
 								for (o, col) in orow.iter_mut().zip(cols) {
 									if let Some(iw) = col {
-										*o += xrow[*iw] * wv;
+										*o += *xrow.get(*iw).ok_or_else(missing)? * *wv;
 									}
 								}
 							}
@@ -440,10 +587,11 @@ fn conv2d(
 			}
 		}
 	}
-	Ok(y)
+	Ok(Some(y))
 }
 
-/// The sizes of a 2-D convolution.
+/// The sizes of a 2-D convolution (every one non-zero, `m_out = group * per_group` and
+/// `c_in = group * cg`) and its per-axis tap maps.
 struct ConvGeom {
 	n_b: usize,
 	c_in: usize,
@@ -455,13 +603,12 @@ struct ConvGeom {
 	kw: usize,
 	oh: usize,
 	ow: usize,
-	sh: usize,
-	sw: usize,
-	ph: usize,
-	pw: usize,
-	dh: usize,
-	dw: usize,
 	group: usize,
+	per_group: usize,
+	/// `[kh][oh]`: the offset `ih * wd` of the input row, or `None` in the padding.
+	row_map: Vec<Option<usize>>,
+	/// `[kw][ow]`: the input column, or `None` in the padding.
+	col_map: Vec<Option<usize>>,
 }
 
 /// 2-D convolution as one matrix product per (batch, group): the patch matrix holds, for
@@ -469,49 +616,56 @@ struct ConvGeom {
 /// input value, or 0 where the tap falls in the padding. With finite weights a 0 product
 /// changes no sum (sums start at +0, and `s + ±0 == s` for every `s` they can reach), so
 /// adding it equals skipping it and each output is the element definition's sum, in order.
-fn conv2d_im2col(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
-	let k = g.cg * g.kh * g.kw;
-	let npos = g.oh * g.ow;
-	let per_group = (g.m_out / g.group).max(1);
-	let mut patches = vec![0.0f32; k * npos];
-	let mut y = vec![0.0f32; g.n_b * g.m_out * npos];
-	let inside = |o: usize, t: usize, s: usize, d: usize, p: usize, n: usize| {
-		(o * s + t * d).checked_sub(p).filter(|v| *v < n)
-	};
-	for n in 0..g.n_b {
-		for grp in 0..g.group {
-			for ci in 0..g.cg {
-				let c = n * g.c_in + grp * g.cg + ci;
-				let xc = &x[c * g.h * g.wd..(c + 1) * g.h * g.wd];
-				for i in 0..g.kh {
-					for j in 0..g.kw {
-						let tap = (ci * g.kh + i) * g.kw + j;
-						let row = &mut patches[tap * npos..(tap + 1) * npos];
-						for r in 0..g.oh {
-							let ih = inside(r, i, g.sh, g.dh, g.ph, g.h);
-							for col in 0..g.ow {
-								let iw = inside(col, j, g.sw, g.dw, g.pw, g.wd);
-								row[r * g.ow + col] = match (ih, iw) {
-									(Some(ih), Some(iw)) => xc[ih * g.wd + iw],
-									_ => 0.0,
+fn conv2d_im2col(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>) -> KResult<Vec<f32>> {
+	let ksize = mul(g.kh, g.kw)?;
+	let k = mul(g.cg, ksize)?;
+	let npos = mul(g.oh, g.ow)?;
+	let plane_len = mul(g.h, g.wd)?;
+	let mut patches = vec![0.0f32; mul(k, npos)?];
+	let mut y = vec![0.0f32; size(&[g.n_b, g.m_out, npos])?];
+	let y_batch = mul(g.m_out, npos)?;
+	let x_batch = mul(g.c_in, plane_len)?;
+	for (yb, xb) in y.chunks_exact_mut(y_batch).zip(x.chunks_exact(x_batch)) {
+		let groups = yb
+			.chunks_exact_mut(mul(g.per_group, npos)?)
+			.zip(w.chunks_exact(mul(g.per_group, k)?))
+			.zip(xb.chunks_exact(mul(g.cg, plane_len)?))
+			.take(g.group);
+		for ((out, w_g), xg) in groups {
+			// Channel `ci`'s taps are rows `ci * kh * kw ..` of the patch matrix.
+			let channels =
+				patches.chunks_exact_mut(mul(ksize, npos)?).zip(xg.chunks_exact(plane_len));
+			for (patch_c, xc) in channels {
+				let kernel_rows =
+					patch_c.chunks_exact_mut(mul(g.kw, npos)?).zip(g.row_map.chunks_exact(g.oh));
+				for (patch_i, rows) in kernel_rows {
+					for (row, cols) in
+						patch_i.chunks_exact_mut(npos).zip(g.col_map.chunks_exact(g.ow))
+					{
+						for (prow, ih) in row.chunks_exact_mut(g.ow).zip(rows) {
+							let Some(off) = ih else {
+								prow.iter_mut().for_each(|p| *p = 0.0);
+								continue;
+							};
+							let xrow = xc.get(*off..).ok_or_else(missing)?;
+							for (p, iw) in prow.iter_mut().zip(cols) {
+								*p = match iw {
+									Some(iw) => *xrow.get(*iw).ok_or_else(missing)?,
+									None => 0.0,
 								};
 							}
 						}
 					}
 				}
 			}
-			let w_g = &w[grp * per_group * k..(grp + 1) * per_group * k];
-			let first = n * g.m_out + grp * per_group;
-			let out = &mut y[first * npos..(first + per_group) * npos];
-			matmul_block(w_g, k, 1, &patches, k, npos, per_group, out);
+			matmul_block(w_g, Layout::RowMajor, &patches, k, npos, g.per_group, out)?;
 		}
 		if let Some(b) = bias {
-			for m in 0..g.m_out {
+			for (m, plane) in yb.chunks_exact_mut(npos).enumerate() {
 				let bv = b.get(m).copied().unwrap_or(0.0);
-				let plane = &mut y[(n * g.m_out + m) * npos..(n * g.m_out + m + 1) * npos];
 				plane.iter_mut().for_each(|o| *o += bv);
 			}
 		}
 	}
-	y
+	Ok(y)
 }

@@ -2,17 +2,12 @@
 //!
 //! Each output element is one dot product summed in increasing `k` from zero, each term
 //! rounded before it is added (no fused multiply-add).
-#![allow(
-	clippy::arithmetic_side_effects,
-	clippy::indexing_slicing,
-	reason = "not yet converted to checked access (issue 10): indices and sizes here stay within shapes `checked_numel` and the cost model bound, the same on every target"
-)]
 
 use alloc::format;
 
 use super::{
-	broadcast_index, quant::requantize, unravel, Access, GemmAttrs, KResult, KernelError,
-	NodeTypes, Scalar,
+	add, broadcast_index, div, mul, quant::requantize, unravel, Access, GemmAttrs, KResult,
+	KernelError, NodeTypes, Scalar,
 };
 
 /// Where one output element's dot product reads: `a[a0 + k * a_step]`, `b[b0 + k * b_step]`.
@@ -38,43 +33,52 @@ pub(super) fn matmul_dot(
 	let a = &types.input(a_in)?.shape;
 	let b = &types.input(b_in)?.shape;
 	let out = &types.output(0)?.shape;
-	if a.is_empty() || b.is_empty() {
-		return Err(KernelError::BadInput("matmul of a scalar".into()));
-	}
-	let (ra, rb) = (a.len(), b.len());
-	let k = a[ra - 1];
-	let kb = if rb == 1 { b[0] } else { b[rb - 2] };
+	// `[batch.., m, k]` (or `[k]`) times `[batch.., k, n]` (or `[k]`).
+	let scalar = || KernelError::BadInput("matmul of a scalar".into());
+	let (a_batch, m_dim, k) = match a.as_slice() {
+		[] => return Err(scalar()),
+		[k] => (&[][..], 1, *k),
+		[batch @ .., m, k] => (batch, *m, *k),
+	};
+	let (b_batch, kb, n_dim) = match b.as_slice() {
+		[] => return Err(scalar()),
+		[k] => (&[][..], *k, 1),
+		[batch @ .., k, n] => (batch, *k, *n),
+	};
 	if k != kb {
 		return Err(KernelError::BadInput(format!("matmul inner dimensions {k} and {kb}")));
 	}
-	let n_dim = if rb == 1 { 1 } else { b[rb - 1] };
+	// The output is `[batch.., m?, n?]`: `m` when A is a matrix, `n` when B is.
 	let idx = unravel(index, out);
-	let mut pos = idx.len();
-	let n = if rb > 1 {
-		pos -= 1;
-		idx[pos]
-	} else {
-		0
+	let mut rest = idx.as_slice();
+	let mut take_last = |present: bool| match (present, rest) {
+		(true, [head @ .., last]) => {
+			rest = head;
+			Ok(*last)
+		},
+		(true, []) => Err(KernelError::BadInput(format!("matmul output of shape {out:?}"))),
+		(false, _) => Ok(0),
 	};
-	let m = if ra > 1 {
-		pos -= 1;
-		idx[pos]
-	} else {
-		0
-	};
-	let batch = &idx[..pos];
-	let a_batch = if ra > 2 { broadcast_index(batch, &a[..ra - 2]) } else { 0 };
-	let b_batch = if rb > 2 { broadcast_index(batch, &b[..rb - 2]) } else { 0 };
-	let m_dim = if ra > 1 { a[ra - 2] } else { 1 };
+	let n = take_last(b.len() > 1)?;
+	let m = take_last(a.len() > 1)?;
+	let batch = rest;
+	let a_batch = if a.len() > 2 { broadcast_index(batch, a_batch)? } else { 0 };
+	let b_batch = if b.len() > 2 { broadcast_index(batch, b_batch)? } else { 0 };
 	Ok(Dot {
-		a0: (a_batch * m_dim + m) * k,
+		a0: mul(add(mul(a_batch, m_dim)?, m)?, k)?,
 		a_step: 1,
-		b0: b_batch * k * n_dim + n,
+		b0: add(mul(mul(b_batch, k)?, n_dim)?, n)?,
 		b_step: n_dim,
 		k,
 		m,
 		n,
 	})
+}
+
+/// Index `k` of the dot product's A and B (`a0 + k * a_step`, `b0 + k * b_step`).
+#[inline]
+fn dot_at(d: &Dot, k: usize) -> KResult<(usize, usize)> {
+	Ok((add(d.a0, mul(k, d.a_step)?)?, add(d.b0, mul(k, d.b_step)?)?))
 }
 
 /// Sums `a * b` over the dot product, in order from zero: in f32 when `float`, else in
@@ -83,16 +87,18 @@ fn dot(d: &Dot, a_in: usize, b_in: usize, float: bool, acc: &mut dyn Access) -> 
 	if float {
 		let mut s = 0.0f32;
 		for k in 0..d.k {
-			let a = acc.get(a_in, d.a0 + k * d.a_step)?.f();
-			let b = acc.get(b_in, d.b0 + k * d.b_step)?.f();
+			let (ai, bi) = dot_at(d, k)?;
+			let a = acc.get(a_in, ai)?.f();
+			let b = acc.get(b_in, bi)?.f();
 			s += a * b;
 		}
 		Ok(Scalar::F(s))
 	} else {
 		let mut s = 0i64;
 		for k in 0..d.k {
-			let a = acc.get(a_in, d.a0 + k * d.a_step)?.i();
-			let b = acc.get(b_in, d.b0 + k * d.b_step)?.i();
+			let (ai, bi) = dot_at(d, k)?;
+			let a = acc.get(a_in, ai)?.i();
+			let b = acc.get(b_in, bi)?.i();
 			s = s.wrapping_add(a.wrapping_mul(b));
 		}
 		Ok(Scalar::I(s))
@@ -115,17 +121,18 @@ pub(super) fn gemm_dot(g: &GemmAttrs, types: &NodeTypes, index: usize) -> KResul
 	let a = &types.input(0)?.shape;
 	let b = &types.input(1)?.shape;
 	let out = &types.output(0)?.shape;
-	if a.len() != 2 || b.len() != 2 || out.len() != 2 {
+	let (&[a0, a1], &[b0, b1], &[o0, o1]) = (a.as_slice(), b.as_slice(), out.as_slice()) else {
 		return Err(KernelError::BadInput("Gemm needs 2-D inputs".into()));
-	}
-	let (m_dim, k) = if g.trans_a { (a[1], a[0]) } else { (a[0], a[1]) };
-	let (kb, n_dim) = if g.trans_b { (b[1], b[0]) } else { (b[0], b[1]) };
-	if k != kb || out[0] != m_dim || out[1] != n_dim {
+	};
+	let (m_dim, k) = if g.trans_a { (a1, a0) } else { (a0, a1) };
+	let (kb, n_dim) = if g.trans_b { (b1, b0) } else { (b0, b1) };
+	if k != kb || o0 != m_dim || o1 != n_dim {
 		return Err(KernelError::BadInput(format!("Gemm shapes {a:?} x {b:?}")));
 	}
-	let (m, n) = (index / n_dim.max(1), index % n_dim.max(1));
-	let (a0, a_step) = if g.trans_a { (m, m_dim) } else { (m * k, 1) };
-	let (b0, b_step) = if g.trans_b { (n * k, 1) } else { (n, n_dim) };
+	// `n_dim.max(1) >= 1`: the remainder is never `None`.
+	let (m, n) = (div(index, n_dim.max(1))?, index.checked_rem(n_dim.max(1)).unwrap_or(0));
+	let (a0, a_step) = if g.trans_a { (m, m_dim) } else { (mul(m, k)?, 1) };
+	let (b0, b_step) = if g.trans_b { (mul(n, k)?, 1) } else { (n, n_dim) };
 	Ok(Dot { a0, a_step, b0, b_step, k, m, n })
 }
 
@@ -140,7 +147,7 @@ pub(super) fn gemm_element(
 	let s = dot(&d, 0, 1, true, acc)?.f();
 	let mut y = g.alpha.get() * s;
 	if let Some(Some(c)) = types.inputs.get(2) {
-		let ci = broadcast_index(&[d.m, d.n], &c.shape);
+		let ci = broadcast_index(&[d.m, d.n], &c.shape)?;
 		y += g.beta.get() * acc.get(2, ci)?.f();
 	}
 	Ok(Scalar::F(y))
@@ -170,8 +177,9 @@ fn integer_dot(
 ) -> KResult<i64> {
 	let mut s = 0i64;
 	for k in 0..d.k {
-		let a = acc.get(a_in, d.a0 + k * d.a_step)?.i();
-		let b = acc.get(b_in, d.b0 + k * d.b_step)?.i();
+		let (ai, bi) = dot_at(d, k)?;
+		let a = acc.get(a_in, ai)?.i();
+		let b = acc.get(b_in, bi)?.i();
 		s = s.wrapping_add(a.wrapping_sub(za).wrapping_mul(b.wrapping_sub(zb)));
 	}
 	Ok(s)

@@ -13,6 +13,8 @@
 mod attrs;
 mod elementwise;
 mod fast;
+#[cfg(test)]
+mod golden;
 mod linalg;
 mod movement;
 mod nn;
@@ -363,81 +365,102 @@ pub fn eval_chunk_with(
 	range.map(|i| element(op, types, out, i, acc)).collect()
 }
 
-/// Row-major strides of `shape`.
-#[allow(
-	clippy::arithmetic_side_effects,
-	clippy::indexing_slicing,
-	reason = "index helpers of every kernel, over shapes whose products `checked_numel` bounds"
-)]
-pub fn strides(shape: &[usize]) -> Vec<usize> {
-	let mut s = vec![1; shape.len()];
-	for i in (0..shape.len().saturating_sub(1)).rev() {
-		s[i] = s[i + 1] * shape[i + 1];
-	}
-	s
+/// An index or size computation that overflows `usize`: impossible for the shapes
+/// `checked_numel` accepts (at most `MAX_TENSOR_ELEMENTS` elements, so every in-range index
+/// and stride fits in 32 bits), refused rather than wrapped (which would name another element,
+/// and differently on wasm32 and x86_64).
+pub(crate) fn overflow() -> KernelError {
+	KernelError::BadInput(String::from("index arithmetic overflows"))
 }
 
-/// The multi-index of flat `index` in `shape`.
-#[allow(
-	clippy::arithmetic_side_effects,
-	clippy::indexing_slicing,
-	reason = "index helpers of every kernel, over shapes whose products `checked_numel` bounds"
-)]
+/// `a + b`, or [`overflow`].
+pub(crate) fn add(a: usize, b: usize) -> KResult<usize> {
+	a.checked_add(b).ok_or_else(overflow)
+}
+
+/// `a * b`, or [`overflow`].
+pub(crate) fn mul(a: usize, b: usize) -> KResult<usize> {
+	a.checked_mul(b).ok_or_else(overflow)
+}
+
+/// `a - b`, or [`overflow`] when `b > a`.
+pub(crate) fn sub(a: usize, b: usize) -> KResult<usize> {
+	a.checked_sub(b).ok_or_else(overflow)
+}
+
+/// `a / b`, or [`overflow`] when `b == 0`.
+pub(crate) fn div(a: usize, b: usize) -> KResult<usize> {
+	a.checked_div(b).ok_or_else(overflow)
+}
+
+/// The number of elements of `shape`, or [`overflow`].
+pub(crate) fn size(shape: &[usize]) -> KResult<usize> {
+	shape.iter().try_fold(1usize, |n, d| n.checked_mul(*d)).ok_or_else(overflow)
+}
+
+/// Row-major strides of `shape` (only the products the strides are made of are checked).
+pub fn strides(shape: &[usize]) -> KResult<Vec<usize>> {
+	let mut s = vec![1; shape.len()];
+	let mut next = Some(1usize);
+	for (slot, n) in s.iter_mut().zip(shape).rev() {
+		*slot = next.ok_or_else(overflow)?;
+		next = next.and_then(|p| p.checked_mul(*n));
+	}
+	Ok(s)
+}
+
+/// The multi-index of flat `index` in `shape` (a 0 dimension counts as 1).
 pub fn unravel(mut index: usize, shape: &[usize]) -> Vec<usize> {
 	let mut idx = vec![0; shape.len()];
-	for d in (0..shape.len()).rev() {
-		let n = shape[d].max(1);
-		idx[d] = index % n;
-		index /= n;
+	for (slot, n) in idx.iter_mut().zip(shape).rev() {
+		// `n >= 1`: neither is ever `None`.
+		let n = (*n).max(1);
+		*slot = index.checked_rem(n).unwrap_or(0);
+		index = index.checked_div(n).unwrap_or(0);
 	}
 	idx
 }
 
 /// The flat index of multi-index `idx` in `shape`.
-#[allow(
-	clippy::arithmetic_side_effects,
-	clippy::indexing_slicing,
-	reason = "index helpers of every kernel, over shapes whose products `checked_numel` bounds"
-)]
-pub fn ravel(idx: &[usize], shape: &[usize]) -> usize {
-	idx.iter().zip(shape).fold(0, |acc, (i, n)| acc * n + i)
+pub fn ravel(idx: &[usize], shape: &[usize]) -> KResult<usize> {
+	idx.iter()
+		.zip(shape)
+		.try_fold(0usize, |acc, (i, n)| acc.checked_mul(*n)?.checked_add(*i))
+		.ok_or_else(overflow)
 }
 
 /// The flat index in an input of shape `in_shape` that NumPy broadcasting maps output
 /// multi-index `out_idx` to (shapes aligned at the right; size-1 dimensions repeat).
-#[allow(
-	clippy::arithmetic_side_effects,
-	clippy::indexing_slicing,
-	reason = "index helpers of every kernel, over shapes whose products `checked_numel` bounds"
-)]
-pub fn broadcast_index(out_idx: &[usize], in_shape: &[usize]) -> usize {
-	let off = out_idx.len() - in_shape.len().min(out_idx.len());
-	let mut flat = 0;
+pub fn broadcast_index(out_idx: &[usize], in_shape: &[usize]) -> KResult<usize> {
+	let off = out_idx.len().saturating_sub(in_shape.len());
+	let mut flat = 0usize;
 	for (d, n) in in_shape.iter().enumerate() {
-		let i = if *n == 1 { 0 } else { out_idx.get(off + d).copied().unwrap_or(0) };
-		flat = flat * n + i;
+		let i = if *n == 1 {
+			0
+		} else {
+			off.checked_add(d).and_then(|k| out_idx.get(k)).copied().unwrap_or(0)
+		};
+		flat = flat.checked_mul(*n).and_then(|f| f.checked_add(i)).ok_or_else(overflow)?;
 	}
-	flat
+	Ok(flat)
 }
 
 /// The broadcast shape of `a` and `b`, or `None` when they do not broadcast.
-#[allow(
-	clippy::arithmetic_side_effects,
-	clippy::indexing_slicing,
-	reason = "index helpers of every kernel, over shapes whose products `checked_numel` bounds"
-)]
 pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+	// From the last dimension back; a missing leading dimension is 1.
 	let n = a.len().max(b.len());
-	let mut out = vec![0; n];
-	for i in 0..n {
-		let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
-		let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
-		out[i] = match (da, db) {
+	let (mut ra, mut rb) = (a.iter().rev(), b.iter().rev());
+	let mut out = Vec::with_capacity(n);
+	for _ in 0..n {
+		let da = ra.next().copied().unwrap_or(1);
+		let db = rb.next().copied().unwrap_or(1);
+		out.push(match (da, db) {
 			(x, y) if x == y => x,
 			(1, y) => y,
 			(x, 1) => x,
 			_ => return None,
-		};
+		});
 	}
+	out.reverse();
 	Some(out)
 }

@@ -1,13 +1,11 @@
 //! Data movement: each output element copies one input element (or a fill value).
-#![allow(
-	clippy::arithmetic_side_effects,
-	clippy::indexing_slicing,
-	reason = "not yet converted to checked access (issue 10): indices and sizes here stay within shapes `checked_numel` and the cost model bound, the same on every target"
-)]
 
 use alloc::{format, vec::Vec};
 
-use super::{broadcast_index, ravel, unravel, Access, KResult, KernelError, NodeTypes, Scalar};
+use super::{
+	add, broadcast_index, overflow, ravel, sub, unravel, Access, KResult, KernelError, NodeTypes,
+	Scalar,
+};
 
 /// Element `index` of Transpose: output axis `i` is input axis `perm[i]`.
 pub(super) fn transpose_element(
@@ -25,7 +23,7 @@ pub(super) fn transpose_element(
 			.ok_or_else(|| KernelError::BadInput(format!("perm {perm:?}")))?;
 		*slot = out_idx.get(i).copied().unwrap_or(0);
 	}
-	acc.get(0, ravel(&in_idx, in_shape))
+	acc.get(0, ravel(&in_idx, in_shape)?)
 }
 
 /// Element `index` of Concat along `axis`.
@@ -37,15 +35,16 @@ pub(super) fn concat_element(
 ) -> KResult<Scalar> {
 	let axis = axis as usize;
 	let mut idx = unravel(index, &types.output(0)?.shape);
-	let mut at = *idx.get(axis).ok_or_else(|| KernelError::BadInput(format!("axis {axis}")))?;
+	let slot = idx.get_mut(axis).ok_or_else(|| KernelError::BadInput(format!("axis {axis}")))?;
+	let mut at = *slot;
 	for i in 0..types.inputs.len() {
 		let shape = &types.input(i)?.shape;
 		let n = shape.get(axis).copied().unwrap_or(0);
 		if at < n {
-			idx[axis] = at;
-			return acc.get(i, ravel(&idx, shape));
+			*slot = at;
+			return acc.get(i, ravel(&idx, shape)?);
 		}
-		at -= n;
+		at = sub(at, n)?;
 	}
 	Err(KernelError::BadInput(format!("concat index {index} past the inputs")))
 }
@@ -62,10 +61,10 @@ pub(super) fn split_element(
 	let axis = axis as usize;
 	let in_shape = &types.input(0)?.shape;
 	let mut idx = unravel(index, &types.output(out)?.shape);
-	let offset: u32 = splits.iter().take(out).sum();
+	let offset = splits.iter().take(out).try_fold(0usize, |s, n| s.checked_add(*n as usize));
 	let slot = idx.get_mut(axis).ok_or_else(|| KernelError::BadInput(format!("axis {axis}")))?;
-	*slot += offset as usize;
-	acc.get(0, ravel(&idx, in_shape))
+	*slot = add(*slot, offset.ok_or_else(overflow)?)?;
+	acc.get(0, ravel(&idx, in_shape)?)
 }
 
 /// Element `index` of Slice: input index `starts[d] + i * steps[d]` on each axis.
@@ -83,12 +82,16 @@ pub(super) fn slice_element(
 		let s = starts.get(d).copied().unwrap_or(0);
 		let st = steps.get(d).copied().unwrap_or(1);
 		let i = s.saturating_add((*o as i64).saturating_mul(st));
-		if i < 0 || i >= in_shape[d] as i64 {
+		let n = in_shape
+			.get(d)
+			.copied()
+			.ok_or_else(|| KernelError::BadInput(format!("slice rank {d}")))?;
+		if i < 0 || i >= n as i64 {
 			return Err(KernelError::IndexOutOfRange(format!("slice index {i} on axis {d}")));
 		}
 		in_idx.push(i as usize);
 	}
-	acc.get(0, ravel(&in_idx, in_shape))
+	acc.get(0, ravel(&in_idx, in_shape)?)
 }
 
 /// Element `index` of Gather(data, indices) along `axis` (negative indices count from the end).
@@ -105,10 +108,12 @@ pub(super) fn gather_element(
 	let q = ind.len();
 	let n = *data.get(axis).ok_or_else(|| KernelError::BadInput(format!("axis {axis}")))?;
 	let bad = || KernelError::BadInput(format!("gather output rank {}", out_idx.len()));
-	let ind_flat = ravel(out_idx.get(axis..axis + q).ok_or_else(bad)?, ind);
+	let ind_end = add(axis, q)?;
+	let ind_flat = ravel(out_idx.get(axis..ind_end).ok_or_else(bad)?, ind)?;
 	let mut j = acc.get(1, ind_flat)?.i();
 	if j < 0 {
-		j += n as i64;
+		// `n` is at most `MAX_DIM`: no overflow.
+		j = j.checked_add(n as i64).ok_or_else(overflow)?;
 	}
 	// Compared in i64: `j as usize` would truncate on wasm32 only.
 	if j < 0 || j >= n as i64 {
@@ -116,8 +121,8 @@ pub(super) fn gather_element(
 	}
 	let mut in_idx: Vec<usize> = out_idx.get(..axis).ok_or_else(bad)?.to_vec();
 	in_idx.push(j as usize);
-	in_idx.extend_from_slice(out_idx.get(axis + q..).ok_or_else(bad)?);
-	acc.get(0, ravel(&in_idx, data))
+	in_idx.extend_from_slice(out_idx.get(ind_end..).ok_or_else(bad)?);
+	acc.get(0, ravel(&in_idx, data)?)
 }
 
 /// Element `index` of input `input` broadcast to the output shape (Expand).
@@ -128,7 +133,7 @@ pub(super) fn broadcast_element(
 	acc: &mut dyn Access,
 ) -> KResult<Scalar> {
 	let out = &types.output(0)?.shape;
-	let i = broadcast_index(&unravel(index, out), &types.input(input)?.shape);
+	let i = broadcast_index(&unravel(index, out), &types.input(input)?.shape)?;
 	acc.get(input, i)
 }
 
@@ -142,9 +147,10 @@ pub(super) fn tile_element(
 	let idx: Vec<usize> = unravel(index, &types.output(0)?.shape)
 		.iter()
 		.zip(in_shape)
-		.map(|(o, n)| o % (*n).max(1))
+		// `n.max(1) >= 1`: never `None`.
+		.map(|(o, n)| o.checked_rem((*n).max(1)).unwrap_or(0))
 		.collect();
-	acc.get(0, ravel(&idx, in_shape))
+	acc.get(0, ravel(&idx, in_shape)?)
 }
 
 /// Element `index` of constant Pad: the input element, or `value` in the padding.
@@ -158,9 +164,13 @@ pub(super) fn pad_element(
 	let in_shape = &types.input(0)?.shape;
 	let out_idx = unravel(index, &types.output(0)?.shape);
 	let mut in_idx = Vec::with_capacity(in_shape.len());
-	for (d, o) in out_idx.iter().enumerate() {
-		let i = *o as i64 - pads.get(d).copied().unwrap_or(0);
-		if i < 0 || i >= in_shape[d] as i64 {
+	if out_idx.len() != in_shape.len() {
+		return Err(KernelError::BadInput(format!("pad of rank {}", in_shape.len())));
+	}
+	for (d, (o, n)) in out_idx.iter().zip(in_shape).enumerate() {
+		// `o` and the pads are at most `MAX_DIM`: no overflow.
+		let i = (*o as i64).checked_sub(pads.get(d).copied().unwrap_or(0)).ok_or_else(overflow)?;
+		if i < 0 || i >= *n as i64 {
 			return Ok(if types.input(0)?.dtype == crate::tensor::DType::F32 {
 				Scalar::F(value)
 			} else {
@@ -169,5 +179,5 @@ pub(super) fn pad_element(
 		}
 		in_idx.push(i as usize);
 	}
-	acc.get(0, ravel(&in_idx, in_shape))
+	acc.get(0, ravel(&in_idx, in_shape)?)
 }

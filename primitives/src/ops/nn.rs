@@ -2,17 +2,13 @@
 //!
 //! A window is walked in a fixed order: input channel outermost, then kernel positions in
 //! row-major order; positions that fall in the padding are skipped (they add nothing).
-#![allow(
-	clippy::arithmetic_side_effects,
-	clippy::indexing_slicing,
-	reason = "not yet converted to checked access (issue 10): indices and sizes here stay within shapes `checked_numel` and the cost model bound, the same on every target"
-)]
 
 use alloc::{format, vec::Vec};
 
 use super::{
-	elementwise::max_f32, linalg::per_axis, quant::requantize, strides, unravel, Access, ConvAttrs,
-	KResult, KernelError, NodeTypes, PoolAttrs, PoolKind, Scalar,
+	add, div, elementwise::max_f32, linalg::per_axis, mul, overflow, quant::requantize, size,
+	strides, unravel, Access, ConvAttrs, KResult, KernelError, NodeTypes, PoolAttrs, PoolKind,
+	Scalar,
 };
 
 /// The geometry of one output element of a windowed op.
@@ -27,11 +23,12 @@ struct Window {
 
 fn window(types: &NodeTypes, index: usize) -> KResult<Window> {
 	let out = &types.output(0)?.shape;
-	if out.len() < 3 {
-		return Err(KernelError::BadInput(format!("windowed op on shape {out:?}")));
+	match unravel(index, out).as_slice() {
+		[n, c_out, pos @ ..] if !pos.is_empty() => {
+			Ok(Window { n: *n, c_out: *c_out, pos: pos.to_vec() })
+		},
+		_ => Err(KernelError::BadInput(format!("windowed op on shape {out:?}"))),
 	}
-	let idx = unravel(index, out);
-	Ok(Window { n: idx[0], c_out: idx[1], pos: idx[2..].to_vec() })
 }
 
 /// The input coordinate of output `o`, kernel offset `k` on one axis, or `None` in padding.
@@ -42,66 +39,100 @@ fn input_coord(
 	pad: u32,
 	dilation: u32,
 	size: usize,
-) -> Option<usize> {
-	let p = (o * stride as usize + k * dilation as usize).checked_sub(pad as usize)?;
-	(p < size).then_some(p)
+) -> KResult<Option<usize>> {
+	let p = add(mul(o, stride as usize)?, mul(k, dilation as usize)?)?;
+	Ok(p.checked_sub(pad as usize).filter(|p| *p < size))
 }
 
 /// Every kernel offset of a window of `kernel` sizes, row-major.
-fn kernel_offsets(kernel: &[usize]) -> Vec<Vec<usize>> {
-	let total: usize = kernel.iter().product();
-	(0..total).map(|i| unravel(i, kernel)).collect()
+fn kernel_offsets(kernel: &[usize]) -> KResult<Vec<Vec<usize>>> {
+	Ok((0..size(kernel)?).map(|i| unravel(i, kernel)).collect())
 }
 
-/// The static geometry a window walks: the input's strides and every kernel offset, computed
-/// once per element (not once per input channel).
+/// The static geometry a window walks: the input's strides, the kernel's sizes and every
+/// kernel offset, computed once per element (not once per input channel).
 struct Taps {
 	xs: Vec<usize>,
+	kernel: Vec<usize>,
 	offsets: Vec<Vec<usize>>,
 }
 
 impl Taps {
-	fn new(x_shape: &[usize], kernel: &[usize]) -> Taps {
-		Taps { xs: strides(x_shape), offsets: kernel_offsets(kernel) }
+	fn new(x_shape: &[usize], kernel: &[usize]) -> KResult<Taps> {
+		Ok(Taps {
+			xs: strides(x_shape)?,
+			kernel: kernel.to_vec(),
+			offsets: kernel_offsets(kernel)?,
+		})
 	}
 }
 
-/// Calls `f(input flat index of x, kernel flat index)` for every in-bounds tap of channel `c`.
-#[allow(clippy::too_many_arguments)]
-fn for_each_tap(
+/// The window of output position `pos` over an input of `x_shape` (the same for every batch
+/// and channel): per spatial axis, per kernel offset along it, the input coordinate's part of
+/// the flat index, or `None` in the padding.
+fn window_axes(
 	x_shape: &[usize],
 	taps: &Taps,
-	n: usize,
-	c: usize,
 	pos: &[usize],
 	strides_: &[u32],
 	pads: &[u32],
 	dilations: &[u32],
+) -> KResult<Vec<Vec<Option<usize>>>> {
+	let (Some(xs_spatial), Some(spatial)) = (taps.xs.get(2..), x_shape.get(2..)) else {
+		return Err(KernelError::BadInput(format!("windowed op on shape {x_shape:?}")));
+	};
+	if pos.len() != spatial.len() || taps.kernel.len() != spatial.len() {
+		return Err(KernelError::BadInput(format!("window {pos:?} on shape {x_shape:?}")));
+	}
+	let mut axes = Vec::with_capacity(spatial.len());
+	for (d, (((size, stride), o), k)) in
+		spatial.iter().zip(xs_spatial).zip(pos).zip(&taps.kernel).enumerate()
+	{
+		let s = strides_.get(d).copied().unwrap_or(1);
+		let p = pads.get(d).copied().unwrap_or(0);
+		let dl = dilations.get(d).copied().unwrap_or(1);
+		let along = (0..*k)
+			.map(|kk| input_coord(*o, kk, s, p, dl, *size)?.map(|i| mul(i, *stride)).transpose())
+			.collect::<KResult<Vec<Option<usize>>>>()?;
+		axes.push(along);
+	}
+	Ok(axes)
+}
+
+/// Calls `f(input flat index of x, kernel flat index)` for every in-bounds tap of the window
+/// `axes` ([`window_axes`]) in batch `n`, channel `c`, in kernel order.
+fn for_each_tap(
+	taps: &Taps,
+	axes: &[Vec<Option<usize>>],
+	n: usize,
+	c: usize,
 	mut f: impl FnMut(usize, usize) -> KResult<()>,
 ) -> KResult<()> {
-	let xs = &taps.xs;
-	let spatial = &x_shape[2..];
-	let base = n * xs[0] + c * xs[1];
-	for (kflat, off) in taps.offsets.iter().enumerate() {
+	let &[xn, xc, ..] = taps.xs.as_slice() else {
+		return Err(KernelError::BadInput(format!("windowed op of strides {:?}", taps.xs)));
+	};
+	let base = add(mul(n, xn)?, mul(c, xc)?)?;
+	'taps: for (kflat, off) in taps.offsets.iter().enumerate() {
 		let mut flat = base;
-		let mut inside = true;
-		for d in 0..spatial.len() {
-			let s = strides_.get(d).copied().unwrap_or(1);
-			let p = pads.get(d).copied().unwrap_or(0);
-			let dl = dilations.get(d).copied().unwrap_or(1);
-			match input_coord(pos[d], off[d], s, p, dl, spatial[d]) {
-				Some(i) => flat += i * xs[2 + d],
-				None => {
-					inside = false;
-					break;
-				},
+		for (along, k) in axes.iter().zip(off) {
+			match along.get(*k) {
+				Some(Some(v)) => flat = add(flat, *v)?,
+				Some(None) => continue 'taps,
+				// `off` is `unravel(kflat, kernel)`: within every axis.
+				None => return Err(KernelError::BadInput(format!("kernel offset {off:?}"))),
 			}
 		}
-		if inside {
-			f(flat, kflat)?;
-		}
+		f(flat, kflat)?;
 	}
 	Ok(())
+}
+
+/// A convolution's weight shape `[m, cg, kernel...]` as `(m, cg, kernel)`.
+fn conv_weights(w: &[usize]) -> KResult<(usize, usize, &[usize])> {
+	match w {
+		[m, cg, kernel @ ..] => Ok((*m, *cg, kernel)),
+		_ => Err(KernelError::BadInput(format!("convolution weights of shape {w:?}"))),
+	}
 }
 
 /// Element `index` of Conv(X, W, B?): `sum_c sum_k x * w`, then `+ b`.
@@ -112,34 +143,23 @@ pub(super) fn conv_element(
 	acc: &mut dyn Access,
 ) -> KResult<Scalar> {
 	let x = &types.input(0)?.shape;
-	let w = &types.input(1)?.shape;
 	let win = window(types, index)?;
 	let group = c.group.max(1) as usize;
-	let (m, cg) = (w[0], w[1]);
-	let per_group = m / group;
-	let g = win.c_out / per_group.max(1);
-	let kernel = &w[2..];
-	let ksize: usize = kernel.iter().product();
-	let taps = Taps::new(x, kernel);
+	let (m, cg, kernel) = conv_weights(&types.input(1)?.shape)?;
+	let per_group = div(m, group)?;
+	let g = div(win.c_out, per_group.max(1))?;
+	let ksize = size(kernel)?;
+	let taps = Taps::new(x, kernel)?;
+	let axes = window_axes(x, &taps, &win.pos, &c.strides, &c.pads_begin, &c.dilations)?;
 	let mut s = 0.0f32;
 	for ci in 0..cg {
-		let w_base = (win.c_out * cg + ci) * ksize;
-		for_each_tap(
-			x,
-			&taps,
-			win.n,
-			g * cg + ci,
-			&win.pos,
-			&c.strides,
-			&c.pads_begin,
-			&c.dilations,
-			|xi, ki| {
-				let xv = acc.get(0, xi)?.f();
-				let wv = acc.get(1, w_base + ki)?.f();
-				s += xv * wv;
-				Ok(())
-			},
-		)?;
+		let w_base = mul(add(mul(win.c_out, cg)?, ci)?, ksize)?;
+		for_each_tap(&taps, &axes, win.n, add(mul(g, cg)?, ci)?, |xi, ki| {
+			let xv = acc.get(0, xi)?.f();
+			let wv = acc.get(1, add(w_base, ki)?)?.f();
+			s += xv * wv;
+			Ok(())
+		})?;
 	}
 	if let Some(Some(_)) = types.inputs.get(2) {
 		s += acc.get(2, win.c_out)?.f();
@@ -156,39 +176,28 @@ pub(super) fn qlinear_conv_element(
 	acc: &mut dyn Access,
 ) -> KResult<Scalar> {
 	let x = &types.input(0)?.shape;
-	let w = &types.input(3)?.shape;
 	let win = window(types, index)?;
 	let group = c.group.max(1) as usize;
-	let (m, cg) = (w[0], w[1]);
-	let g = win.c_out / (m / group).max(1);
-	let kernel = &w[2..];
-	let ksize: usize = kernel.iter().product();
+	let (m, cg, kernel) = conv_weights(&types.input(3)?.shape)?;
+	let g = div(win.c_out, div(m, group)?.max(1))?;
+	let ksize = size(kernel)?;
 	let sx = per_axis(types, 1, 0, acc)?.map(Scalar::f).unwrap_or(1.0);
 	let zx = per_axis(types, 2, 0, acc)?.map(Scalar::i).unwrap_or(0);
 	let sw = per_axis(types, 4, win.c_out, acc)?.map(Scalar::f).unwrap_or(1.0);
 	let zw = per_axis(types, 5, win.c_out, acc)?.map(Scalar::i).unwrap_or(0);
 	let sy = per_axis(types, 6, 0, acc)?.map(Scalar::f).unwrap_or(1.0);
 	let zy = per_axis(types, 7, 0, acc)?.map(Scalar::i).unwrap_or(0);
-	let taps = Taps::new(x, kernel);
+	let taps = Taps::new(x, kernel)?;
+	let axes = window_axes(x, &taps, &win.pos, &c.strides, &c.pads_begin, &c.dilations)?;
 	let mut s = 0i64;
 	for ci in 0..cg {
-		let w_base = (win.c_out * cg + ci) * ksize;
-		for_each_tap(
-			x,
-			&taps,
-			win.n,
-			g * cg + ci,
-			&win.pos,
-			&c.strides,
-			&c.pads_begin,
-			&c.dilations,
-			|xi, ki| {
-				let xv = acc.get(0, xi)?.i().wrapping_sub(zx);
-				let wv = acc.get(3, w_base + ki)?.i().wrapping_sub(zw);
-				s = s.wrapping_add(xv.wrapping_mul(wv));
-				Ok(())
-			},
-		)?;
+		let w_base = mul(add(mul(win.c_out, cg)?, ci)?, ksize)?;
+		for_each_tap(&taps, &axes, win.n, add(mul(g, cg)?, ci)?, |xi, ki| {
+			let xv = acc.get(0, xi)?.i().wrapping_sub(zx);
+			let wv = acc.get(3, add(w_base, ki)?)?.i().wrapping_sub(zw);
+			s = s.wrapping_add(xv.wrapping_mul(wv));
+			Ok(())
+		})?;
 	}
 	if let Some(Some(_)) = types.inputs.get(8) {
 		s = s.wrapping_add(acc.get(8, win.c_out)?.i());
@@ -210,52 +219,55 @@ pub(super) fn pool_element(
 	let mut max = f32::NEG_INFINITY;
 	let mut sum = 0.0f32;
 	let mut count = 0usize;
-	for_each_tap(
-		x,
-		&Taps::new(x, &kernel),
-		win.n,
-		win.c_out,
-		&win.pos,
-		&p.strides,
-		&p.pads_begin,
-		&p.dilations,
-		|xi, _| {
-			let v = acc.get(0, xi)?.f();
-			max = max_f32(max, v);
-			sum += v;
-			count += 1;
-			Ok(())
-		},
-	)?;
+	let taps = Taps::new(x, &kernel)?;
+	let axes = window_axes(x, &taps, &win.pos, &p.strides, &p.pads_begin, &p.dilations)?;
+	for_each_tap(&taps, &axes, win.n, win.c_out, |xi, _| {
+		let v = acc.get(0, xi)?.f();
+		max = max_f32(max, v);
+		sum += v;
+		count = add(count, 1)?;
+		Ok(())
+	})?;
 	Ok(Scalar::F(match p.kind {
 		PoolKind::Max => max,
 		PoolKind::Average => {
-			let divisor =
-				if p.count_include_pad { padded_window_size(p, &x[2..], &win.pos) } else { count };
+			let divisor = if p.count_include_pad {
+				padded_window_size(p, x.get(2..).unwrap_or(&[]), &win.pos)?
+			} else {
+				count
+			};
 			sum / divisor.max(1) as f32
 		},
 	}))
 }
 
 /// The taps of a window that fall within the padded input (for `count_include_pad`).
-pub(super) fn padded_window_size(p: &PoolAttrs, spatial: &[usize], pos: &[usize]) -> usize {
-	let mut total = 1;
-	for d in 0..spatial.len() {
+pub(super) fn padded_window_size(
+	p: &PoolAttrs,
+	spatial: &[usize],
+	pos: &[usize],
+) -> KResult<usize> {
+	let mut total = 1usize;
+	for (d, (n, o)) in spatial.iter().zip(pos).enumerate() {
 		let s = p.strides.get(d).copied().unwrap_or(1) as i64;
 		let dl = p.dilations.get(d).copied().unwrap_or(1) as i64;
 		let pb = p.pads_begin.get(d).copied().unwrap_or(0) as i64;
 		let pe = p.pads_end.get(d).copied().unwrap_or(0) as i64;
 		let k = p.kernel.get(d).copied().unwrap_or(1) as i64;
-		let hi = spatial[d] as i64 + pe;
-		let n = (0..k)
-			.filter(|kk| {
-				let c = pos[d] as i64 * s + kk * dl - pb;
-				c >= -pb && c < hi
-			})
-			.count();
-		total *= n;
+		let n = i64::try_from(*n).map_err(|_| overflow())?;
+		let o = i64::try_from(*o).map_err(|_| overflow())?;
+		let hi = n.checked_add(pe).ok_or_else(overflow)?;
+		let start = o.checked_mul(s).and_then(|v| v.checked_sub(pb)).ok_or_else(overflow)?;
+		let mut taps = 0usize;
+		for kk in 0..k {
+			let c = kk.checked_mul(dl).and_then(|v| v.checked_add(start)).ok_or_else(overflow)?;
+			if c >= pb.checked_neg().ok_or_else(overflow)? && c < hi {
+				taps = add(taps, 1)?;
+			}
+		}
+		total = mul(total, taps)?;
 	}
-	total
+	Ok(total)
 }
 
 /// Element `index` of GlobalAveragePool / GlobalMaxPool: over all spatial positions in order.
@@ -266,16 +278,16 @@ pub(super) fn global_pool_element(
 	acc: &mut dyn Access,
 ) -> KResult<Scalar> {
 	let x = &types.input(0)?.shape;
-	if x.len() < 2 {
+	let Some(spatial) = x.get(2..) else {
 		return Err(KernelError::BadInput(format!("global pooling of shape {x:?}")));
-	}
-	let area: usize = x[2..].iter().product();
+	};
+	let area = size(spatial)?;
 	// Output is [N, C, 1, ...]: its flat index is n * C + c.
-	let base = index * area;
+	let base = mul(index, area)?;
 	let mut max = f32::NEG_INFINITY;
 	let mut sum = 0.0f32;
 	for i in 0..area {
-		let v = acc.get(0, base + i)?.f();
+		let v = acc.get(0, add(base, i)?)?.f();
 		max = max_f32(max, v);
 		sum += v;
 	}
@@ -294,7 +306,7 @@ pub(super) fn batch_norm_element(
 	acc: &mut dyn Access,
 ) -> KResult<Scalar> {
 	let x = &types.input(0)?.shape;
-	let c = if x.len() > 1 { unravel(index, x)[1] } else { 0 };
+	let c = if x.len() > 1 { unravel(index, x).get(1).copied().unwrap_or(0) } else { 0 };
 	let v = acc.get(0, index)?.f();
 	let scale = acc.get(1, c)?.f();
 	let b = acc.get(2, c)?.f();

@@ -2,32 +2,38 @@
 //!
 //! Every reduction visits its elements in row-major order and starts from the identity
 //! (0 for sums, -inf for maxima); a mean is a sum followed by one division.
-#![allow(
-	clippy::arithmetic_side_effects,
-	clippy::indexing_slicing,
-	reason = "not yet converted to checked access (issue 10): indices and sizes here stay within shapes `checked_numel` and the cost model bound, the same on every target"
-)]
 
 use alloc::{format, vec::Vec};
 
 use super::{
-	broadcast_index, elementwise::max_f32, ravel, unravel, Access, KResult, KernelError, NodeTypes,
-	Op, ReduceKind, Scalar,
+	add, broadcast_index, div, elementwise::max_f32, mul, overflow, ravel, size, sub, unravel,
+	Access, KResult, KernelError, NodeTypes, Op, ReduceKind, Scalar,
 };
 
-/// The flat input indices of the row along `axis` through element `index` of `shape`.
-fn axis_row(shape: &[usize], axis: usize, index: usize) -> KResult<(Vec<usize>, usize)> {
-	if axis >= shape.len() {
+/// The row along `axis` through element `index` of `shape`: its first flat index, the flat
+/// stride along it, its length, and `index`'s position in it.
+fn axis_line(shape: &[usize], axis: usize, index: usize) -> KResult<(usize, usize, usize, usize)> {
+	let (Some(len), Some(after)) =
+		(shape.get(axis).copied(), shape.get(axis..).and_then(|s| s.get(1..)))
+	else {
 		return Err(KernelError::BadInput(format!("axis {axis} of shape {shape:?}")));
-	}
+	};
 	let mut idx = unravel(index, shape);
-	let me = idx[axis];
-	let row = (0..shape[axis])
-		.map(|j| {
-			idx[axis] = j;
-			ravel(&idx, shape)
-		})
-		.collect();
+	let slot = idx.get_mut(axis).ok_or_else(overflow)?;
+	let me = *slot;
+	*slot = 0;
+	Ok((ravel(&idx, shape)?, size(after)?, len, me))
+}
+
+/// The flat input indices of the row along `axis` through element `index` of `shape`, and
+/// the position of `index` in it. (Index `j` of the row is the row-major flat index of the
+/// element's multi-index with coordinate `j` on `axis`: `first + j * stride`.)
+fn axis_row(shape: &[usize], axis: usize, index: usize) -> KResult<(Vec<usize>, usize)> {
+	let (first, stride, len, me) = axis_line(shape, axis, index)?;
+	let mut row = Vec::with_capacity(len);
+	for j in 0..len {
+		row.push(add(first, mul(j, stride)?)?);
+	}
 	Ok((row, me))
 }
 
@@ -87,18 +93,23 @@ pub(super) fn layer_norm_element(
 	acc: &mut dyn Access,
 ) -> KResult<Scalar> {
 	let shape = &types.input(0)?.shape;
-	let axis = axis as usize;
-	if axis >= shape.len() {
-		return Err(KernelError::BadInput(format!("LayerNorm axis {axis} of {shape:?}")));
-	}
-	let inner: usize = shape[axis..].iter().product();
-	let start = index / inner * inner;
+	let norm_shape = norm_shape(shape, axis)?;
+	let inner = size(norm_shape)?;
+	let start = mul(div(index, inner)?, inner)?;
 	let mut values = Vec::with_capacity(inner);
-	for i in start..start + inner {
+	for i in start..add(start, inner)? {
 		values.push(acc.get(0, i)?.f());
 	}
 	let (mean, inv) = mean_and_inv_std(&values, epsilon);
-	layer_norm_at(&values, index - start, mean, inv, &shape[axis..], types, acc)
+	layer_norm_at(&values, sub(index, start)?, mean, inv, norm_shape, types, acc)
+}
+
+/// The axes LayerNormalization normalises over: `shape[axis..]`, `axis` one of them.
+fn norm_shape(shape: &[usize], axis: u32) -> KResult<&[usize]> {
+	match shape.get(axis as usize..) {
+		Some(s) if !s.is_empty() => Ok(s),
+		_ => Err(KernelError::BadInput(format!("LayerNorm axis {axis} of {shape:?}"))),
+	}
 }
 
 /// LayerNormalization of position `pos` of a row of `values` with its mean and inverse
@@ -112,12 +123,12 @@ fn layer_norm_at(
 	types: &NodeTypes,
 	acc: &mut dyn Access,
 ) -> KResult<Scalar> {
-	let scale_idx = broadcast_index(&unravel(pos, norm_shape), &types.input(1)?.shape);
+	let scale_idx = broadcast_index(&unravel(pos, norm_shape), &types.input(1)?.shape)?;
 	let scale = acc.get(1, scale_idx)?.f();
 	let x = values.get(pos).copied().unwrap_or(f32::NAN);
 	let mut y = (x - mean) * inv * scale;
 	if let Some(Some(b)) = types.inputs.get(2) {
-		let bi = broadcast_index(&unravel(pos, norm_shape), &b.shape);
+		let bi = broadcast_index(&unravel(pos, norm_shape), &b.shape)?;
 		y += acc.get(2, bi)?.f();
 	}
 	Ok(Scalar::F(y))
@@ -152,36 +163,36 @@ pub(super) fn reduce_element(
 	let out = &types.output(0)?.shape;
 	let is_reduced = |d: usize| axes.iter().any(|a| *a as usize == d);
 	let out_idx = unravel(index, out);
-	// Input coordinates of the kept axes, from the output index.
+	// Input coordinates of the kept axes, from the output index (a kept reduced axis is a 1
+	// in the output, which the walk skips).
+	let mut out_coords = out_idx.iter();
 	let mut base = Vec::with_capacity(shape.len());
-	let mut o = 0;
 	for d in 0..shape.len() {
 		if is_reduced(d) {
 			base.push(0);
 			if keepdims {
-				o += 1;
+				out_coords.next();
 			}
 		} else {
-			base.push(out_idx.get(o).copied().unwrap_or(0));
-			o += 1;
+			base.push(out_coords.next().copied().unwrap_or(0));
 		}
 	}
 	let reduced: Vec<usize> =
-		(0..shape.len()).filter(|d| is_reduced(*d)).map(|d| shape[d]).collect();
-	let count: usize = reduced.iter().product();
+		shape.iter().enumerate().filter(|(d, _)| is_reduced(*d)).map(|(_, n)| *n).collect();
+	let count = size(&reduced)?;
 	let float = types.input(0)?.dtype == crate::tensor::DType::F32;
 	let (mut sf, mut si, mut mf, mut mi) = (0.0f32, 0i64, f32::NEG_INFINITY, i64::MIN);
 	for r in 0..count {
+		// The reduced axes' coordinates, in order, into the reduced slots of `base`.
 		let ridx = unravel(r, &reduced);
+		let mut coords = ridx.iter();
 		let mut idx = base.clone();
-		let mut k = 0;
 		for (d, slot) in idx.iter_mut().enumerate() {
 			if is_reduced(d) {
-				*slot = ridx[k];
-				k += 1;
+				*slot = coords.next().copied().unwrap_or(0);
 			}
 		}
-		match acc.get(0, ravel(&idx, shape))? {
+		match acc.get(0, ravel(&idx, shape)?)? {
 			v if float => {
 				sf += v.f();
 				mf = max_f32(mf, v.f());
@@ -197,7 +208,10 @@ pub(super) fn reduce_element(
 		(ReduceKind::Mean, true) => Scalar::F(sf / count.max(1) as f32),
 		(ReduceKind::Max, true) => Scalar::F(mf),
 		(ReduceKind::Sum, false) => Scalar::I(si),
-		(ReduceKind::Mean, false) => Scalar::I(si / count.max(1) as i64),
+		// A positive divisor: never `None`.
+		(ReduceKind::Mean, false) => {
+			Scalar::I(si.checked_div(count.max(1) as i64).ok_or_else(overflow)?)
+		},
 		(ReduceKind::Max, false) => Scalar::I(mi),
 	})
 }
@@ -221,12 +235,13 @@ pub(super) fn chunk_by_rows(
 			// The row through an element is identified by its first index.
 			let mut cached: Option<(usize, Vec<f32>, f32, f32)> = None;
 			for index in range {
-				let (row, me) = axis_row(shape, *axis as usize, index)?;
-				let first = row.first().copied().unwrap_or(index);
+				let (first, stride, len, me) = axis_line(shape, *axis as usize, index)?;
+				let first = if len == 0 { index } else { first };
 				if cached.as_ref().map(|c| c.0) != Some(first) {
-					let mut values = Vec::with_capacity(row.len());
-					for i in &row {
-						values.push(acc.get(0, *i)?.f());
+					// The row's elements in order (`axis_row`), read once per row.
+					let mut values = Vec::with_capacity(len);
+					for j in 0..len {
+						values.push(acc.get(0, add(first, mul(j, stride)?)?)?.f());
 					}
 					let (max, sum) = softmax_stats(values.iter().copied());
 					cached = Some((first, values, max, sum));
@@ -238,25 +253,22 @@ pub(super) fn chunk_by_rows(
 			}
 		},
 		Op::LayerNorm { axis, epsilon } => {
-			let axis = *axis as usize;
-			if axis >= shape.len() {
-				return Err(KernelError::BadInput(format!("LayerNorm axis {axis} of {shape:?}")));
-			}
-			let inner: usize = shape[axis..].iter().product();
+			let norm_shape = norm_shape(shape, *axis)?;
+			let inner = size(norm_shape)?;
 			let mut cached: Option<(usize, Vec<f32>, f32, f32)> = None;
 			for index in range {
-				let start = index / inner.max(1) * inner;
+				let start = mul(div(index, inner.max(1))?, inner)?;
 				if cached.as_ref().map(|c| c.0) != Some(start) {
 					let mut values = Vec::with_capacity(inner);
-					for i in start..start + inner {
+					for i in start..add(start, inner)? {
 						values.push(acc.get(0, i)?.f());
 					}
 					let (mean, inv) = mean_and_inv_std(&values, epsilon.get());
 					cached = Some((start, values, mean, inv));
 				}
 				if let Some((_, values, mean, inv)) = &cached {
-					let pos = index - start;
-					out.push(layer_norm_at(values, pos, *mean, *inv, &shape[axis..], types, acc)?);
+					let pos = sub(index, start)?;
+					out.push(layer_norm_at(values, pos, *mean, *inv, norm_shape, types, acc)?);
 				}
 			}
 		},

@@ -1,10 +1,5 @@
 //! Data layout and constants: Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat,
 //! Split, Slice, Gather, Expand, Tile, Pad, Constant, ConstantOfShape, Shape.
-#![allow(
-	clippy::arithmetic_side_effects,
-	clippy::indexing_slicing,
-	reason = "not yet converted to checked access (issue 10): indices and sizes here stay within shapes `checked_numel` and the cost model bound, the same on every target"
-)]
 
 use alloc::{collections::BTreeSet, format, vec, vec::Vec};
 
@@ -13,7 +8,7 @@ use crate::{
 	graph::{
 		convert::Attrs,
 		import::Known,
-		shapes::{dim, norm_axis, reshape, slice_axis, IResult},
+		shapes::{dim, norm_axis, overflow, reshape, slice_axis, IResult},
 	},
 	limits::{MAX_DIM, MAX_FOLD_ELEMENTS},
 	onnx::NodeProto,
@@ -47,7 +42,11 @@ pub(super) fn import(
 			} else {
 				norm_axis(a.int("axis", 1), r, label)?
 			};
-			let shape = vec![x.shape[..axis].iter().product(), x.shape[axis..].iter().product()];
+			let (outer, inner) = x
+				.shape
+				.split_at_checked(axis)
+				.ok_or_else(|| invalid(format!("{label}: axis {axis}")))?;
+			let shape = vec![outer.iter().product(), inner.iter().product()];
 			op_only(Op::Reshape, vec![ValueType::new(x.dtype, shape)])
 		},
 		"Squeeze" | "Unsqueeze" => {
@@ -69,7 +68,7 @@ pub(super) fn import(
 							.iter()
 							.map(|ax| norm_axis(*ax, x.shape.len(), label))
 							.collect::<IResult<_>>()?;
-						if axes.iter().any(|d| x.shape[*d] != 1) {
+						if axes.iter().any(|d| x.shape.get(*d) != Some(&1)) {
 							return Err(invalid(format!(
 								"{label}: squeezing a dimension that is not 1"
 							)));
@@ -84,7 +83,7 @@ pub(super) fn import(
 				}
 			} else {
 				let axes = axes.ok_or_else(|| invalid(format!("{label}: no axes")))?;
-				let r = x.shape.len() + axes.len();
+				let r = x.shape.len().checked_add(axes.len()).ok_or_else(|| overflow(label))?;
 				let axes: BTreeSet<usize> =
 					axes.iter().map(|ax| norm_axis(*ax, r, label)).collect::<IResult<_>>()?;
 				let mut src = x.shape.iter();
@@ -105,15 +104,18 @@ pub(super) fn import(
 			if perm.len() != r || distinct.len() != r {
 				return Err(invalid(format!("{label}: perm {perm:?} for rank {r}")));
 			}
-			let shape = perm.iter().map(|p| x.shape[*p]).collect();
+			// Every `p` is an axis of `x` (`norm_axis`).
+			let shape = perm
+				.iter()
+				.map(|p| x.shape.get(*p).copied().ok_or_else(|| invalid(format!("{label}: perm"))))
+				.collect::<IResult<_>>()?;
 			op_only(Op::Transpose { perm: as_u32(&perm) }, vec![ValueType::new(x.dtype, shape)])
 		},
 		"Concat" => {
 			let n = node.input.len();
 			let first = i.ty(0)?;
 			let axis = norm_axis(a.int("axis", 0), first.shape.len(), label)?;
-			let mut shape = first.shape.clone();
-			shape[axis] = 0;
+			let mut total = 0usize;
 			for k in 0..n {
 				let t = i.ty(k)?;
 				let compatible = t.dtype == first.dtype
@@ -129,7 +131,12 @@ pub(super) fn import(
 						t.shape
 					)));
 				}
-				shape[axis] += t.shape[axis];
+				let len = t.shape.get(axis).copied().unwrap_or(0);
+				total = total.checked_add(len).ok_or_else(|| overflow(label))?;
+			}
+			let mut shape = first.shape.clone();
+			if let Some(slot) = shape.get_mut(axis) {
+				*slot = total;
 			}
 			Ok(Imported::Op {
 				op: Op::Concat { axis: axis as u32 },
@@ -150,12 +157,15 @@ pub(super) fn import(
 			} else {
 				a.ints("split")
 			};
-			let len = x.shape[axis];
+			let len = x.shape.get(axis).copied().unwrap_or(0);
 			let splits: Vec<usize> = match given {
 				Some(s) => s.iter().map(|v| dim(*v, label)).collect::<IResult<_>>()?,
 				None => {
 					let piece = len.div_ceil(n_out);
-					(0..n_out).map(|k| piece.min(len.saturating_sub(k * piece))).collect()
+					// `k * piece` saturating is exact here: any product past `len` leaves 0.
+					(0..n_out)
+						.map(|k| piece.min(len.saturating_sub(k.saturating_mul(piece))))
+						.collect()
 				},
 			};
 			if splits.iter().sum::<usize>() != len || splits.len() != n_out {
@@ -165,7 +175,9 @@ pub(super) fn import(
 				.iter()
 				.map(|s| {
 					let mut shape = x.shape.clone();
-					shape[axis] = *s;
+					if let Some(slot) = shape.get_mut(axis) {
+						*slot = *s;
+					}
 					ValueType::new(x.dtype, shape)
 				})
 				.collect();
@@ -202,12 +214,18 @@ pub(super) fn import(
 			let mut st = vec![0i64; r];
 			let mut sp = vec![1i64; r];
 			let mut shape = x.shape.clone();
-			for k in 0..starts.len() {
-				let d = norm_axis(axes[k], r, label)?;
-				let (s, step, len) = slice_axis(x.shape[d], starts[k], ends[k], steps[k], label)?;
-				st[d] = s;
-				sp[d] = step;
-				shape[d] = len;
+			let per_axis = axes.iter().zip(&starts).zip(&ends).zip(&steps);
+			for (((axis, start), end), step) in per_axis {
+				let d = norm_axis(*axis, r, label)?;
+				let (Some(n), Some(st_d), Some(sp_d), Some(shape_d)) =
+					(x.shape.get(d), st.get_mut(d), sp.get_mut(d), shape.get_mut(d))
+				else {
+					return Err(invalid(format!("{label}: axis {axis}")));
+				};
+				let (s, step, len) = slice_axis(*n, *start, *end, *step, label)?;
+				*st_d = s;
+				*sp_d = step;
+				*shape_d = len;
 			}
 			op_only(Op::Slice { starts: st, steps: sp }, vec![ValueType::new(x.dtype, shape)])
 		},
@@ -217,9 +235,14 @@ pub(super) fn import(
 				return Err(invalid(format!("{label}: indices must be int32 or int64")));
 			}
 			let axis = norm_axis(a.int("axis", 0), x.shape.len(), label)?;
-			let mut shape = x.shape[..axis].to_vec();
+			// `axis` is an axis of `x` (`norm_axis`): the split's right part starts with it.
+			let (before, from) = x
+				.shape
+				.split_at_checked(axis)
+				.ok_or_else(|| invalid(format!("{label}: axis {axis}")))?;
+			let mut shape = before.to_vec();
 			shape.extend(&ind.shape);
-			shape.extend(&x.shape[axis + 1..]);
+			shape.extend(from.get(1..).unwrap_or(&[]));
 			Ok(Imported::Op {
 				op: Op::Gather { axis: axis as u32 },
 				kept: vec![0, 1],
@@ -270,24 +293,36 @@ pub(super) fn import(
 			} else {
 				(0..r).collect()
 			};
-			if pads.len() != 2 * axes.len() {
+			// All the begin pads, then all the end pads.
+			let split = pads.split_at_checked(axes.len());
+			let (Some((pads_begin, pads_end)), true) =
+				(split, axes.len().checked_mul(2) == Some(pads.len()))
+			else {
 				return Err(invalid(format!(
 					"{label}: {} pads for {} axes",
 					pads.len(),
 					axes.len()
 				)));
-			}
+			};
 			let mut begin = vec![0i64; r];
 			let mut shape = x.shape.clone();
-			for (k, d) in axes.iter().enumerate() {
-				let (pb, pe) = (pads[k], pads[k + axes.len()]);
+			for ((d, pb), pe) in axes.iter().zip(pads_begin).zip(pads_end) {
+				let (pb, pe) = (*pb, *pe);
 				if pb.unsigned_abs() > MAX_DIM || pe.unsigned_abs() > MAX_DIM {
 					return Err(unsupported(format!(
 						"{label}: pads {pb}, {pe} exceed the limit of {MAX_DIM}"
 					)));
 				}
-				begin[*d] = pb;
-				shape[*d] = dim(x.shape[*d] as i64 + pb + pe, label)?;
+				// Every `d` is an axis of `x` (`norm_axis`).
+				let (Some(n), Some(begin_d), Some(shape_d)) =
+					(x.shape.get(*d), begin.get_mut(*d), shape.get_mut(*d))
+				else {
+					return Err(invalid(format!("{label}: axis {d}")));
+				};
+				*begin_d = pb;
+				// Each term is at most `MAX_DIM` in size: no overflow.
+				let padded = (*n as i64).checked_add(pb).and_then(|v| v.checked_add(pe));
+				*shape_d = dim(padded.ok_or_else(|| overflow(label))?, label)?;
 			}
 			op_only(Op::Pad { pads: begin, value }, vec![ValueType::new(x.dtype, shape)])
 		},
@@ -324,20 +359,23 @@ pub(super) fn import(
 			if value.len() != 1 {
 				return Err(invalid(format!("{label}: value must have one element")));
 			}
+			let one = || invalid(format!("{label}: value must have one element"));
 			let data = match value.data() {
-				TensorData::F32(v) => TensorData::F32(vec![v[0]; n]),
-				TensorData::I64(v) => TensorData::I64(vec![v[0]; n]),
-				TensorData::I32(v) => TensorData::I32(vec![v[0]; n]),
-				TensorData::I8(v) => TensorData::I8(vec![v[0]; n]),
-				TensorData::U8(v) => TensorData::U8(vec![v[0]; n]),
-				TensorData::Bool(v) => TensorData::Bool(vec![v[0]; n]),
+				TensorData::F32(v) => TensorData::F32(vec![*v.first().ok_or_else(one)?; n]),
+				TensorData::I64(v) => TensorData::I64(vec![*v.first().ok_or_else(one)?; n]),
+				TensorData::I32(v) => TensorData::I32(vec![*v.first().ok_or_else(one)?; n]),
+				TensorData::I8(v) => TensorData::I8(vec![*v.first().ok_or_else(one)?; n]),
+				TensorData::U8(v) => TensorData::U8(vec![*v.first().ok_or_else(one)?; n]),
+				TensorData::Bool(v) => TensorData::Bool(vec![*v.first().ok_or_else(one)?; n]),
 			};
 			Ok(Imported::Constants(vec![Tensor::new(shape, data)?]))
 		},
 		"Shape" => {
 			let x = i.ty(0)?;
 			let r = x.shape.len() as i64;
-			let clampi = |v: i64| (if v < 0 { v + r } else { v }).clamp(0, r) as usize;
+			// A negative `v` plus the rank cannot overflow: saturating is exact.
+			let clampi =
+				|v: i64| (if v < 0 { v.saturating_add(r) } else { v }).clamp(0, r) as usize;
 			let (s, e) = (clampi(a.int("start", 0)), clampi(a.int("end", r)));
 			let dims: Vec<i64> =
 				x.shape.get(s..e.max(s)).unwrap_or(&[]).iter().map(|d| *d as i64).collect();

@@ -1,11 +1,6 @@
 //! One ONNX node → its canonical op and output types (or constants): arithmetic, linear
 //! algebra, convolution, pooling, normalisation, reductions and quantisation here; data
 //! layout and constants in [`layout`].
-#![allow(
-	clippy::arithmetic_side_effects,
-	clippy::indexing_slicing,
-	reason = "not yet converted to checked access (issue 10): indices and sizes here stay within shapes `checked_numel` and the cost model bound, the same on every target"
-)]
 
 mod layout;
 
@@ -20,7 +15,7 @@ use alloc::{
 use super::{
 	convert::Attrs,
 	import::Known,
-	shapes::{dim, norm_axis, window_axis, IResult},
+	shapes::{dim, norm_axis, overflow, window_axis, IResult},
 	GraphError,
 };
 use crate::{
@@ -108,16 +103,18 @@ impl<'a> In<'a> {
 			return Ok(None);
 		}
 		let t = self.constant(i)?;
-		match t.data() {
-			TensorData::F32(v) if v.len() == 1 => Ok(Some(F32Bits::new(v[0]))),
-			d => match (t.len() == 1).then(|| t.to_i64_vec()).flatten() {
-				Some(v) if v.len() == 1 => Ok(Some(F32Bits::new(v[0] as f32))),
-				_ => Err(invalid(format!(
-					"{}: input {i} must be a scalar ({:?})",
-					self.label,
-					d.dtype()
-				))),
-			},
+		if let TensorData::F32(v) = t.data() {
+			if let [x] = v.as_slice() {
+				return Ok(Some(F32Bits::new(*x)));
+			}
+		}
+		match (t.len() == 1).then(|| t.to_i64_vec()).flatten().as_deref() {
+			Some(&[x]) => Ok(Some(F32Bits::new(x as f32))),
+			_ => Err(invalid(format!(
+				"{}: input {i} must be a scalar ({:?})",
+				self.label,
+				t.data().dtype()
+			))),
 		}
 	}
 
@@ -279,12 +276,12 @@ pub(super) fn import_node(
 				trans_b: a.int("transB", 0) != 0,
 			};
 			require_f32(&i, &[0, 1, 2])?;
-			let (x, w) = (&i.ty(0)?.shape, &i.ty(1)?.shape);
-			if x.len() != 2 || w.len() != 2 {
+			let (&[x0, x1], &[w0, w1]) = (i.ty(0)?.shape.as_slice(), i.ty(1)?.shape.as_slice())
+			else {
 				return Err(invalid(format!("{label}: Gemm needs 2-D inputs")));
-			}
-			let (m, k) = if g.trans_a { (x[1], x[0]) } else { (x[0], x[1]) };
-			let (k2, n) = if g.trans_b { (w[1], w[0]) } else { (w[0], w[1]) };
+			};
+			let (m, k) = if g.trans_a { (x1, x0) } else { (x0, x1) };
+			let (k2, n) = if g.trans_b { (w1, w0) } else { (w0, w1) };
 			if k != k2 {
 				return Err(invalid(format!("{label}: inner dimensions {k} and {k2}")));
 			}
@@ -307,24 +304,28 @@ pub(super) fn import_node(
 			}
 			let (x, w) = (&i.ty(xi)?.shape, &i.ty(wi)?.shape);
 			let (attrs, out_spatial) = conv_attrs(&a, x, w, label)?;
+			// `conv_attrs` accepts ranks 3 and 4 only.
+			let (&[x0, x1, ..], &[w0, w1, ..]) = (x.as_slice(), w.as_slice()) else {
+				return Err(invalid(format!("{label}: convolution of {x:?} by {w:?}")));
+			};
 			// The bias has one value per output channel (both evaluations read it so).
 			let bias = if q { 8 } else { 2 };
-			if i.has(bias) && i.ty(bias)?.numel() != w[0] {
+			if i.has(bias) && i.ty(bias)?.numel() != w0 {
 				return Err(invalid(format!(
-					"{label}: bias of {:?} for {} channels",
-					i.ty(bias)?.shape,
-					w[0]
+					"{label}: bias of {:?} for {w0} channels",
+					i.ty(bias)?.shape
 				)));
 			}
 			let group = attrs.group as usize;
 			// In u64: `w[1] * group` would wrap on wasm32 only.
-			if x[1] as u64 != (w[1] as u64).saturating_mul(group as u64) || w[0] % group != 0 {
+			if x1 as u64 != (w1 as u64).saturating_mul(group as u64)
+				|| w0.checked_rem(group) != Some(0)
+			{
 				return Err(invalid(format!(
-					"{label}: channels {} vs weights {w:?}, group {group}",
-					x[1]
+					"{label}: channels {x1} vs weights {w:?}, group {group}"
 				)));
 			}
-			let mut shape = vec![x[0], w[0]];
+			let mut shape = vec![x0, w0];
 			shape.extend(out_spatial);
 			let (op, kept, dtype) = if q {
 				(Op::QLinearConv(attrs), (0..9).collect(), i.ty(7)?.dtype)
@@ -345,11 +346,14 @@ pub(super) fn import_node(
 		"GlobalAveragePool" | "GlobalMaxPool" => {
 			require_f32(&i, &[0])?;
 			let x = &i.ty(0)?.shape;
-			if x.len() < 3 {
+			let [n, c, spatial @ ..] = x.as_slice() else {
+				return Err(invalid(format!("{label}: input of rank {}", x.len())));
+			};
+			if spatial.is_empty() {
 				return Err(invalid(format!("{label}: input of rank {}", x.len())));
 			}
-			let mut shape = x[..2].to_vec();
-			shape.extend(core::iter::repeat_n(1, x.len() - 2));
+			let mut shape = vec![*n, *c];
+			shape.extend(core::iter::repeat_n(1, spatial.len()));
 			let kind =
 				if node.op_type == "GlobalMaxPool" { PoolKind::Max } else { PoolKind::Average };
 			op_only(Op::GlobalPool(kind), vec![ValueType::new(DType::F32, shape)])
@@ -381,7 +385,8 @@ pub(super) fn import_node(
 			let x = i.ty(0)?;
 			let axis = norm_axis(a.int("axis", -1), x.shape.len(), label)?;
 			// Scale and bias broadcast to the normalised shape (as both evaluations read them).
-			let norm = &x.shape[axis..];
+			let norm =
+				x.shape.get(axis..).ok_or_else(|| invalid(format!("{label}: axis {axis}")))?;
 			for k in [1, 2] {
 				if i.has(k) && broadcast_shapes(&i.ty(k)?.shape, norm).as_deref() != Some(norm) {
 					return Err(invalid(format!(
@@ -400,10 +405,8 @@ pub(super) fn import_node(
 			let x = i.ty(0)?;
 			let default = if opset < 13 { 1 } else { -1 };
 			let axis = norm_axis(a.int("axis", default), x.shape.len(), label)?;
-			if opset < 13
-				&& axis + 1 != x.shape.len()
-				&& x.shape[axis + 1..].iter().any(|d| *d != 1)
-			{
+			// The axes after `axis`, flattened into it before opset 13.
+			if opset < 13 && x.shape.iter().skip(axis).skip(1).any(|d| *d != 1) {
 				return Err(unsupported(format!(
 					"{label}: opset < 13 softmax over a flattened axis {axis} of {:?}",
 					x.shape
@@ -485,25 +488,25 @@ impl From<crate::tensor::TensorError> for GraphError {
 
 /// The output shape of NumPy matmul.
 fn matmul_shape(a: &[usize], b: &[usize], label: &str) -> IResult<Vec<usize>> {
-	if a.is_empty() || b.is_empty() {
-		return Err(invalid(format!("{label}: matmul of a scalar")));
-	}
-	let (ra, rb) = (a.len(), b.len());
-	let k = a[ra - 1];
-	let kb = if rb == 1 { b[0] } else { b[rb - 2] };
+	let scalar = || invalid(format!("{label}: matmul of a scalar"));
+	// `[batch.., m, k]` (or `[k]`) times `[batch.., k, n]` (or `[k]`).
+	let (batch_a, m, k) = match a {
+		[] => return Err(scalar()),
+		[k] => (&[][..], None, *k),
+		[batch @ .., m, k] => (batch, Some(*m), *k),
+	};
+	let (batch_b, kb, n) = match b {
+		[] => return Err(scalar()),
+		[k] => (&[][..], *k, None),
+		[batch @ .., k, n] => (batch, *k, Some(*n)),
+	};
 	if k != kb {
 		return Err(invalid(format!("{label}: shapes {a:?} and {b:?} do not multiply")));
 	}
-	let batch_a = if ra > 2 { &a[..ra - 2] } else { &[][..] };
-	let batch_b = if rb > 2 { &b[..rb - 2] } else { &[][..] };
 	let mut shape = broadcast_shapes(batch_a, batch_b)
 		.ok_or_else(|| invalid(format!("{label}: batch dimensions of {a:?} and {b:?}")))?;
-	if ra > 1 {
-		shape.push(a[ra - 2]);
-	}
-	if rb > 1 {
-		shape.push(b[rb - 1]);
-	}
+	shape.extend(m);
+	shape.extend(n);
 	Ok(shape)
 }
 
@@ -520,10 +523,16 @@ fn spatial(a: &Attrs, n: usize, label: &str) -> IResult<Spatial> {
 	};
 	let strides = get("strides")?;
 	let dilations = get("dilations")?;
+	// All the begin pads, then all the end pads.
 	let pads = match a.ints("pads") {
-		Some(p) if p.len() == 2 * n => (0..n)
-			.map(|d| Ok((dim(p[d], label)?, dim(p[d + n], label)?)))
-			.collect::<IResult<_>>()?,
+		Some(p) if n.checked_mul(2) == Some(p.len()) => match p.split_at_checked(n) {
+			Some((begin, end)) => begin
+				.iter()
+				.zip(end)
+				.map(|(b, e)| Ok((dim(*b, label)?, dim(*e, label)?)))
+				.collect::<IResult<_>>()?,
+			None => return Err(overflow(label)),
+		},
 		Some(p) => return Err(invalid(format!("{label}: {} pads for {n} axes", p.len()))),
 		None => vec![(0, 0); n],
 	};
@@ -536,14 +545,17 @@ fn conv_attrs(
 	w: &[usize],
 	label: &str,
 ) -> IResult<(ConvAttrs, Vec<usize>)> {
-	if x.len() < 3 || x.len() > 4 || w.len() != x.len() {
+	let (Some(x_spatial), Some(kernel)) = (x.get(2..), w.get(2..)) else {
+		return Err(unsupported(format!("{label}: only 1-D and 2-D convolutions ({x:?}, {w:?})")));
+	};
+	if x.len() > 4 || w.len() != x.len() || x_spatial.is_empty() {
 		return Err(unsupported(format!("{label}: only 1-D and 2-D convolutions ({x:?}, {w:?})")));
 	}
-	let n = x.len() - 2;
+	let n = x_spatial.len();
 	let (strides, dilations, pads) = spatial(a, n, label)?;
 	if let Some(k) = a.ints("kernel_shape") {
 		// Compared as i64: `as usize` would truncate on wasm32 only.
-		if k.iter().copied().ne(w[2..].iter().map(|d| *d as i64)) {
+		if k.iter().copied().ne(kernel.iter().map(|d| *d as i64)) {
 			return Err(invalid(format!(
 				"{label}: kernel_shape {k:?} differs from the weights {w:?}"
 			)));
@@ -556,17 +568,9 @@ fn conv_attrs(
 	}
 	let mut out = Vec::new();
 	let mut pads_begin = Vec::new();
-	for d in 0..n {
-		let win = window_axis(
-			x[2 + d],
-			w[2 + d],
-			strides[d],
-			dilations[d],
-			pads[d],
-			&auto_pad,
-			false,
-			label,
-		)?;
+	let axes = x_spatial.iter().zip(kernel).zip(&strides).zip(&dilations).zip(&pads);
+	for ((((size, k), stride), dilation), pad) in axes {
+		let win = window_axis(*size, *k, *stride, *dilation, *pad, &auto_pad, false, label)?;
 		out.push(win.out);
 		pads_begin.push(win.pad_begin);
 	}
@@ -587,10 +591,13 @@ fn pool_attrs(
 	x: &[usize],
 	label: &str,
 ) -> IResult<(PoolAttrs, Vec<usize>)> {
-	if x.len() < 3 {
+	let (Some(batch_channels), Some(x_spatial)) = (x.get(..2), x.get(2..)) else {
+		return Err(invalid(format!("{label}: input of rank {}", x.len())));
+	};
+	if x_spatial.is_empty() {
 		return Err(invalid(format!("{label}: input of rank {}", x.len())));
 	}
-	let n = x.len() - 2;
+	let n = x_spatial.len();
 	let kernel: Vec<usize> = a
 		.ints("kernel_shape")
 		.ok_or_else(|| invalid(format!("{label}: no kernel_shape")))?
@@ -603,19 +610,11 @@ fn pool_attrs(
 	let (strides, dilations, pads) = spatial(a, n, label)?;
 	let auto_pad = a.string("auto_pad", "NOTSET")?;
 	let ceil = a.int("ceil_mode", 0) != 0;
-	let mut shape = x[..2].to_vec();
+	let mut shape = batch_channels.to_vec();
 	let (mut pb, mut pe) = (Vec::new(), Vec::new());
-	for d in 0..n {
-		let win = window_axis(
-			x[2 + d],
-			kernel[d],
-			strides[d],
-			dilations[d],
-			pads[d],
-			&auto_pad,
-			ceil,
-			label,
-		)?;
+	let axes = x_spatial.iter().zip(&kernel).zip(&strides).zip(&dilations).zip(&pads);
+	for ((((size, k), stride), dilation), pad) in axes {
+		let win = window_axis(*size, *k, *stride, *dilation, *pad, &auto_pad, ceil, label)?;
 		shape.push(win.out);
 		pb.push(win.pad_begin);
 		pe.push(win.pad_end);

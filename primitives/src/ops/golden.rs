@@ -1,0 +1,517 @@
+//! Golden bits of the canonical engine: every zoo model, every op family's one-node limit model
+//! and a model exercising every other kernel run on fixed inputs, and their canonical graphs'
+//! hashes and trace roots must equal the constants pinned here (computed by the engine as it
+//! stood before any of its kernels were rewritten). A rewrite that changes one output bit
+//! anywhere fails this test.
+//!
+//! Each case checks three paths against each other and the pins:
+//! - the full evaluation (`Graph::run`, fast paths), whose trace root is pinned, and the
+//!   prepared graph's run (Gemm's relaid-out B);
+//! - the element definition of every node (`eval_by_elements`) on the run's own node inputs,
+//!   whose trace root must be the same (skipped where a node would take minutes that way);
+//! - the dispute's chunk evaluation (`chunk_dependencies` + `eval_chunk`, with the row
+//!   reductions' per-chunk statistics): chunks of every node's outputs, each of whose leaf
+//!   hash must be the full run's.
+//!
+//! About 5 s in release (the profile `scripts/test.sh` tests with), minutes in debug.
+//! `timings` (ignored) times the full evaluation and the one-steps, for speed work:
+//! `cargo test -p verity-primitives --release -- --ignored --nocapture timings`.
+
+use alloc::{format, string::String, vec, vec::Vec};
+
+use codec::Encode;
+
+use crate::{
+	commitment::{chunk_count, chunk_leaf, hash, node_commitment, tensor_root, trace_root, H256},
+	dispute::{
+		limit::{limit_model, limit_step, Family},
+		one_step_metered, StepVerdict,
+	},
+	graph::{Graph, TraceOptions},
+	onnx::{
+		builder::{Attr, ModelBuilder},
+		zoo,
+	},
+	ops::{
+		chunk_dependencies, eval_by_elements, eval_chunk, tensor_from_scalars, NodeTypes, ValueType,
+	},
+	tensor::{DType, Tensor, TensorData},
+};
+
+/// Deterministic values in [-2, 2), every one distinct enough to catch a moved element.
+fn ramp(n: usize, seed: usize) -> Vec<f32> {
+	(0..n).map(|i| (((i * 37 + seed * 11) % 101) as f32 - 50.0) / 25.0).collect()
+}
+
+fn f32t(shape: &[usize], data: Vec<f32>) -> Tensor {
+	Tensor::f32(shape.to_vec(), data).unwrap()
+}
+
+fn i64t(shape: &[usize], data: Vec<i64>) -> Tensor {
+	Tensor::i64(shape.to_vec(), data).unwrap()
+}
+
+/// How much of the slow paths a case runs.
+#[derive(Clone, Copy, PartialEq)]
+enum Depth {
+	/// Every node by its element definition and every chunk of every output.
+	Full,
+	/// The first, middle and last chunk of every output only.
+	Sampled,
+}
+
+/// The pinned facts of one case: the canonical graph's hash and the trace root.
+#[derive(Debug, PartialEq)]
+struct Pins {
+	graph: String,
+	root: String,
+}
+
+/// Runs `g` on `inputs` by every path, checks the paths against each other and returns the
+/// facts to pin.
+fn check_paths(name: &str, g: &Graph, inputs: &[Tensor], depth: Depth) -> Pins {
+	let keep = TraceOptions { keep_node_outputs: true, ..Default::default() };
+	let trace = g.run(inputs, keep).unwrap_or_else(|e| panic!("{name}: {e}"));
+	if depth == Depth::Full {
+		// (The sampled cases have no Gemm, the only op preparing changes.)
+		let prepared = g.clone().prepare().unwrap().run(inputs, TraceOptions::default()).unwrap();
+		assert_eq!(prepared.root, trace.root, "{name}: the prepared run differs");
+	}
+	// Every value, dense: inputs, constants, then each node's outputs as the run made them.
+	let mut values: Vec<Option<Tensor>> = vec![None; g.values.len()];
+	for (v, t) in g.inputs.iter().zip(inputs) {
+		values[*v as usize] = Some(t.clone());
+	}
+	for (v, t) in &g.constants {
+		values[*v as usize] = Some(t.to_tensor().unwrap());
+	}
+	let mut element_commitments = Vec::new();
+	for (k, node) in g.nodes.iter().enumerate() {
+		let (ins, outs) = g.node_types(k).unwrap();
+		let types = NodeTypes { inputs: &ins, outputs: &outs };
+		let refs: Vec<Option<&Tensor>> =
+			node.inputs.iter().map(|v| v.and_then(|v| values[v as usize].as_ref())).collect();
+		let run_outs = &trace.node_outputs[k];
+		if depth == Depth::Full {
+			let by_elements = eval_by_elements(&node.op, &types, &refs)
+				.unwrap_or_else(|e| panic!("{name} node {k}: {e}"));
+			let roots: Vec<H256> = by_elements.iter().map(tensor_root).collect();
+			element_commitments.push(node_commitment(k as u32, &roots));
+		}
+		for (o, ty) in outs.iter().enumerate() {
+			let n = chunk_count(ty.numel());
+			let chunks: Vec<usize> = match depth {
+				Depth::Full => (0..n).collect(),
+				Depth::Sampled => {
+					let mut c = vec![0, n / 2, n - 1];
+					c.dedup();
+					c
+				},
+			};
+			for c in chunks {
+				let deps = chunk_dependencies(&node.op, &types, &refs, o, c)
+					.unwrap_or_else(|e| panic!("{name} node {k} chunk {c}: {e}"));
+				let got = eval_chunk(&node.op, &types, &deps, o, c).unwrap();
+				let len = got.len();
+				let t = tensor_from_scalars(&ValueType::new(ty.dtype, vec![len]), got).unwrap();
+				let mut bytes = Vec::new();
+				t.data().write_le_bytes(0..len, &mut bytes);
+				assert_eq!(
+					hash(&chunk_leaf(c as u32, &bytes)),
+					run_outs[o].1.leaf_hashes[c],
+					"{name} node {k} ({}) output {o} chunk {c}: the chunk evaluation differs",
+					node.onnx_op
+				);
+			}
+		}
+		for (v, (t, _)) in node.outputs.iter().zip(run_outs) {
+			values[*v as usize] = Some(t.clone());
+		}
+	}
+	if depth == Depth::Full {
+		assert_eq!(
+			trace_root(&element_commitments),
+			trace.root,
+			"{name}: the element definitions differ from the full evaluation"
+		);
+	}
+	Pins { graph: format!("{:?}", hash(&g.encode())), root: format!("{:?}", trace.root) }
+}
+
+/// A model with every kernel the zoo does not reach, and the reached ones in their other
+/// modes (1-D windows, groups, dilations, padding counted, non-finite weights, batched and
+/// 1-D matmuls, integer element types, per-axis quantization, movement ops).
+fn kitchen() -> (Vec<u8>, Vec<Tensor>) {
+	let mut b = ModelBuilder::new("kitchen", 17);
+	let x = f32t(&[2, 3, 4, 5], ramp(120, 1));
+	b.input("x", DType::F32, &[2, 3, 4, 5]);
+	let c = |b: &mut ModelBuilder, name: &str, t: Tensor| {
+		b.initializer(name, t);
+	};
+	let ints = |v: &[i64]| i64t(&[v.len()], v.to_vec());
+	let scalar = |v: f32| f32t(&[], vec![v]);
+	let mut outs: Vec<&str> = Vec::new();
+	// Movement.
+	b.node("Transpose", &["x"], &["t"], vec![Attr::Ints("perm", vec![0, 2, 1, 3])]);
+	c(&mut b, "sl_s", ints(&[0, 4]));
+	c(&mut b, "sl_e", ints(&[3, 0]));
+	c(&mut b, "sl_a", ints(&[2, 3]));
+	c(&mut b, "sl_p", ints(&[1, -2]));
+	b.node("Slice", &["t", "sl_s", "sl_e", "sl_a", "sl_p"], &["sl"], vec![]);
+	c(&mut b, "pads", ints(&[0, 1, 0, 2, 1, 0, 2, 0]));
+	c(&mut b, "pad_v", scalar(0.5));
+	b.node("Pad", &["sl", "pads", "pad_v"], &["pad"], vec![]);
+	c(&mut b, "reps", ints(&[1, 2, 1, 1]));
+	b.node("Tile", &["x", "reps"], &["tile2"], vec![]);
+	c(&mut b, "split", ints(&[2, 4]));
+	b.node("Split", &["tile2", "split"], &["sp0", "sp1"], vec![Attr::Int("axis", 1)]);
+	b.node("Concat", &["sp1", "x", "sp0"], &["cat"], vec![Attr::Int("axis", 1)]);
+	c(&mut b, "ex_s", ints(&[2, 3, 4]));
+	c(&mut b, "col", f32t(&[4, 1], ramp(4, 2)));
+	b.node("Mul", &["col", "col"], &["col2"], vec![]); // folded at import
+	b.node("Add", &["x", "col2"], &["addc"], vec![]);
+	b.node("ReduceMax", &["x"], &["rmx"], vec![Attr::Ints("axes", vec![2, 3])]);
+	b.node("Reshape", &["rmx", "col_shape"], &["rcol"], vec![]);
+	c(&mut b, "col_shape", ints(&[2, 3, 1]));
+	b.node("Expand", &["rcol", "ex_s"], &["ex"], vec![]);
+	c(&mut b, "g_i", i64t(&[2, 2], vec![2, -1, 0, 1]));
+	b.node("Gather", &["x", "g_i"], &["ga"], vec![Attr::Int("axis", 1)]);
+	c(&mut b, "g_j", Tensor::new(vec![3], TensorData::I32(vec![-1, 0, 3])).unwrap());
+	b.node("Gather", &["x", "g_j"], &["gb"], vec![Attr::Int("axis", 3)]);
+	outs.extend(["pad", "cat", "ex", "ga", "gb", "addc"]);
+	// Normalisation, softmax, reductions.
+	for (name, v) in [("bn_s", 1), ("bn_b", 2), ("bn_m", 3)] {
+		c(&mut b, name, f32t(&[9], ramp(9, v)));
+	}
+	c(&mut b, "bn_v", f32t(&[9], ramp(9, 4).iter().map(|v| v * v + 0.1).collect()));
+	b.node("BatchNormalization", &["cat", "bn_s", "bn_b", "bn_m", "bn_v"], &["bn"], vec![]);
+	b.node("Softmax", &["bn"], &["sm1"], vec![Attr::Int("axis", 1)]);
+	b.node("LogSoftmax", &["x"], &["lsm"], vec![Attr::Int("axis", 2)]);
+	c(&mut b, "ln_s", f32t(&[5], ramp(5, 5)));
+	c(&mut b, "ln_b", f32t(&[4, 1], ramp(4, 6)));
+	b.node(
+		"LayerNormalization",
+		&["x", "ln_s", "ln_b"],
+		&["ln"],
+		vec![Attr::Int("axis", -2), Attr::Float("epsilon", 1e-3)],
+	);
+	b.node("LayerNormalization", &["x", "ln_s"], &["ln2"], vec![Attr::Int("axis", 3)]);
+	c(&mut b, "rs_a", ints(&[1, 3]));
+	b.node("ReduceSum", &["x", "rs_a"], &["rs"], vec![Attr::Int("keepdims", 0)]);
+	b.node("ReduceMean", &["x"], &["rm"], vec![Attr::Ints("axes", vec![0, 2, 3])]);
+	outs.extend(["sm1", "lsm", "ln", "ln2", "rs", "rm", "rmx"]);
+	// Elementwise with broadcasting.
+	c(&mut b, "c41", f32t(&[4, 1], ramp(4, 7)));
+	c(&mut b, "c5", f32t(&[5], ramp(5, 8)));
+	c(&mut b, "c311", f32t(&[3, 1, 1], ramp(3, 9)));
+	b.node("Sub", &["x", "c41"], &["sub"], vec![]);
+	b.node("Div", &["c5", "sub"], &["div"], vec![]);
+	b.node("Pow", &["div", "c311"], &["pow"], vec![]);
+	b.node("PRelu", &["x", "c311"], &["prelu"], vec![]);
+	b.node("Sigmoid", &["prelu"], &["sig"], vec![]);
+	b.node("Softplus", &["x"], &["spl"], vec![]);
+	b.node("Elu", &["x"], &["elu"], vec![]);
+	c(&mut b, "lo", scalar(-0.5));
+	c(&mut b, "hi", scalar(0.75));
+	b.node("Clip", &["x", "lo", "hi"], &["clip"], vec![]);
+	b.node("Sum", &["x", "c41", "c5"], &["vsum"], vec![]);
+	b.node("Max", &["x", "c311"], &["vmax"], vec![]);
+	b.node("Min", &["x", "c5", "sig"], &["vmin"], vec![]);
+	outs.extend(["pow", "spl", "elu", "clip", "vsum", "vmax", "vmin"]);
+	// Integers: casts, integer elementwise and reductions.
+	c(&mut b, "four", scalar(4.0));
+	b.node("Mul", &["x", "four"], &["x4"], vec![]);
+	b.node("Cast", &["x4"], &["xi"], vec![Attr::Int("to", 6)]);
+	b.node("Add", &["xi", "xi"], &["xi2"], vec![]);
+	c(&mut b, "ri_a", ints(&[3]));
+	b.node("ReduceSum", &["xi2", "ri_a"], &["ris"], vec![]);
+	b.node("ReduceMax", &["xi"], &["rim"], vec![Attr::Ints("axes", vec![1])]);
+	b.node("ReduceMean", &["xi"], &["rime"], vec![Attr::Ints("axes", vec![2])]);
+	b.node("Cast", &["x"], &["xb"], vec![Attr::Int("to", 9)]);
+	outs.extend(["ris", "rim", "rime", "xb"]);
+	// Convolutions and pools: 1-D (the element path), groups, dilations, infinite weights.
+	c(&mut b, "r3", ints(&[2, 3, 20]));
+	b.node("Reshape", &["x", "r3"], &["x1d"], vec![]);
+	c(&mut b, "w1d", f32t(&[4, 3, 3], ramp(36, 10)));
+	c(&mut b, "b1d", f32t(&[4], ramp(4, 11)));
+	b.node(
+		"Conv",
+		&["x1d", "w1d", "b1d"],
+		&["cv1"],
+		vec![Attr::Ints("pads", vec![1, 1]), Attr::Ints("strides", vec![2])],
+	);
+	c(&mut b, "wg", f32t(&[6, 1, 2, 2], ramp(24, 12)));
+	b.node(
+		"Conv",
+		&["x", "wg"],
+		&["cvg"],
+		vec![
+			Attr::Int("group", 3),
+			Attr::Ints("dilations", vec![2, 1]),
+			Attr::Ints("pads", vec![1, 1, 1, 1]),
+			Attr::Ints("strides", vec![1, 2]),
+		],
+	);
+	let mut winf = ramp(54, 13);
+	winf[4] = f32::INFINITY;
+	c(&mut b, "winf", f32t(&[2, 3, 3, 3], winf));
+	c(&mut b, "binf", f32t(&[2], ramp(2, 14)));
+	let pad1 = || Attr::Ints("pads", vec![1, 1, 1, 1]);
+	b.node("Conv", &["x", "winf", "binf"], &["cvi1"], vec![pad1()]);
+	b.node("Conv", &["x", "winf"], &["cvi2"], vec![pad1(), Attr::Ints("strides", vec![2, 2])]);
+	b.node(
+		"MaxPool",
+		&["x"],
+		&["mp"],
+		vec![
+			Attr::Ints("kernel_shape", vec![2, 3]),
+			Attr::Ints("strides", vec![1, 2]),
+			Attr::Ints("pads", vec![1, 1, 0, 1]),
+			Attr::Int("ceil_mode", 1),
+		],
+	);
+	b.node(
+		"MaxPool",
+		&["x"],
+		&["mpd"],
+		vec![Attr::Ints("kernel_shape", vec![2, 2]), Attr::Ints("dilations", vec![2, 2])],
+	);
+	for (name, include) in [("ap1", 1), ("ap0", 0)] {
+		b.node(
+			"AveragePool",
+			&["x"],
+			&[name],
+			vec![
+				Attr::Ints("kernel_shape", vec![3, 3]),
+				Attr::Ints("strides", vec![2, 2]),
+				pad1(),
+				Attr::Int("count_include_pad", include),
+			],
+		);
+	}
+	b.node(
+		"AveragePool",
+		&["x1d"],
+		&["ap1d"],
+		vec![Attr::Ints("kernel_shape", vec![3]), Attr::Ints("strides", vec![2])],
+	);
+	b.node("GlobalMaxPool", &["x"], &["gmp"], vec![]);
+	b.node("GlobalAveragePool", &["x1d"], &["gap"], vec![]);
+	outs.extend(["cv1", "cvg", "cvi1", "cvi2", "mp", "mpd", "ap1", "ap0", "ap1d", "gmp", "gap"]);
+	// Matrix products: batched with broadcasting, 1-D operands, Gemm transposed with C.
+	c(&mut b, "mb", f32t(&[5, 6], ramp(30, 15)));
+	b.node("MatMul", &["x", "mb"], &["mm"], vec![]);
+	c(&mut b, "mb3", f32t(&[1, 5, 3], ramp(15, 16)));
+	b.node("MatMul", &["x", "mb3"], &["mm3"], vec![]);
+	c(&mut b, "v4", f32t(&[4], ramp(4, 17)));
+	b.node("MatMul", &["v4", "x"], &["mmv"], vec![]);
+	b.node("MatMul", &["x", "c5"], &["mmw"], vec![]);
+	c(&mut b, "r2", ints(&[20, 6]));
+	b.node("Reshape", &["x", "r2"], &["x2d"], vec![]);
+	c(&mut b, "gmb", f32t(&[3, 20], ramp(60, 18)));
+	c(&mut b, "gc", f32t(&[3], ramp(3, 19)));
+	b.node(
+		"Gemm",
+		&["x2d", "gmb", "gc"],
+		&["gemm"],
+		vec![
+			Attr::Int("transA", 1),
+			Attr::Int("transB", 1),
+			Attr::Float("alpha", 0.5),
+			Attr::Float("beta", 2.0),
+		],
+	);
+	c(&mut b, "gb2", f32t(&[6, 4], ramp(24, 20)));
+	c(&mut b, "gc2", f32t(&[20, 1], ramp(20, 21)));
+	b.node("Gemm", &["x2d", "gb2", "gc2"], &["gemm2"], vec![]);
+	outs.extend(["mm", "mm3", "mmv", "mmw", "gemm", "gemm2"]);
+	// Quantization: per-axis QuantizeLinear, QLinearConv with a bias, QLinearMatMul.
+	c(&mut b, "qs", f32t(&[3], vec![1.0 / 32.0, 1.0 / 64.0, 1.0 / 16.0]));
+	c(&mut b, "qz", Tensor::new(vec![3], TensorData::U8(vec![128, 100, 140])).unwrap());
+	b.node("QuantizeLinear", &["x", "qs", "qz"], &["xq"], vec![Attr::Int("axis", 1)]);
+	b.node("DequantizeLinear", &["xq", "qs", "qz"], &["xdq"], vec![Attr::Int("axis", 1)]);
+	c(&mut b, "s1", scalar(1.0 / 32.0));
+	c(&mut b, "z8", Tensor::new(vec![], TensorData::I8(vec![3])).unwrap());
+	b.node("QuantizeLinear", &["x", "s1", "z8"], &["xq8"], vec![]);
+	let w8: Vec<i8> = (0..24).map(|i| ((i * 29) % 255) as u8 as i8).collect();
+	c(&mut b, "w8", Tensor::new(vec![2, 3, 2, 2], TensorData::I8(w8)).unwrap());
+	c(&mut b, "ws", f32t(&[2], vec![1.0 / 128.0, 1.0 / 64.0]));
+	c(&mut b, "wz", Tensor::new(vec![2], TensorData::I8(vec![0, -2])).unwrap());
+	c(&mut b, "ys", scalar(1.0 / 8.0));
+	c(&mut b, "yz", Tensor::new(vec![], TensorData::I8(vec![-1])).unwrap());
+	c(&mut b, "qb", Tensor::new(vec![2], TensorData::I32(vec![100, -300])).unwrap());
+	b.node(
+		"QLinearConv",
+		&["xq8", "s1", "z8", "w8", "ws", "wz", "ys", "yz", "qb"],
+		&["qc"],
+		vec![pad1()],
+	);
+	let m8: Vec<i8> = (0..15).map(|i| ((i * 53) % 255) as u8 as i8).collect();
+	c(&mut b, "m8", Tensor::new(vec![5, 3], TensorData::I8(m8)).unwrap());
+	c(&mut b, "ms", scalar(1.0 / 64.0));
+	b.node("QLinearMatMul", &["xq8", "s1", "z8", "m8", "ms", "z8", "ys", "yz"], &["qmm"], vec![]);
+	b.node("MatMulInteger", &["xq8", "m8", "z8", "z8"], &["mmi"], vec![]);
+	outs.extend(["xdq", "qc", "qmm", "mmi"]);
+	for o in outs {
+		b.output(o);
+	}
+	(b.build(), vec![x])
+}
+
+/// The cases: name, model, inputs, depth.
+fn cases() -> Vec<(String, Vec<u8>, Vec<Tensor>, Depth)> {
+	let mut v: Vec<(String, Vec<u8>, Vec<Tensor>, Depth)> = vec![
+		(
+			"mlp".into(),
+			zoo::mlp(&[16, 100, 70, 10], 1).unwrap(),
+			vec![f32t(&[1, 16], ramp(16, 0))],
+			Depth::Full,
+		),
+		(
+			"mlp-784".into(),
+			zoo::mlp(&[784, 256, 128, 10], 1).unwrap(),
+			vec![f32t(&[1, 784], ramp(784, 1))],
+			Depth::Full,
+		),
+		(
+			"lenet".into(),
+			zoo::lenet(2).unwrap(),
+			vec![f32t(&[1, 1, 28, 28], ramp(784, 2))],
+			Depth::Full,
+		),
+		(
+			"qmlp".into(),
+			zoo::quantized_mlp(3).unwrap(),
+			vec![f32t(&[1, 64], ramp(64, 3))],
+			Depth::Full,
+		),
+		(
+			"residual".into(),
+			zoo::residual(4).unwrap(),
+			vec![f32t(&[1, 96], ramp(96, 4))],
+			Depth::Full,
+		),
+		(
+			"gather".into(),
+			zoo::gather_table(5).unwrap(),
+			vec![i64t(&[3], vec![1, -2, 9])],
+			Depth::Full,
+		),
+		(
+			"squeezenet".into(),
+			zoo::squeezenet(1).unwrap(),
+			vec![f32t(&[1, 3, 224, 224], ramp(3 * 224 * 224, 6))],
+			Depth::Sampled,
+		),
+	];
+	let (k, ki) = kitchen();
+	v.push(("kitchen".into(), k, ki, Depth::Full));
+	for family in Family::ALL {
+		let (bytes, inputs) = limit_model(family).unwrap();
+		v.push((format!("limit-{family:?}"), bytes, inputs, Depth::Sampled));
+	}
+	v
+}
+
+/// Pinned from the engine before its kernels were converted to checked access (issue 10).
+/// Name, blake2-256 of the SCALE-encoded canonical graph, trace root of the full run.
+#[rustfmt::skip]
+const PINS: &[(&str, &str, &str)] = &[
+	("mlp", "0x3b87e6c4168a8d0cc695020807454ea7d8505eff44a5b29f8534d7e6827a4c89", "0x6a597afad1de67d6ff97c50d9c874818849a5b6db6a4add6e018f5f3109748fc"),
+	("mlp-784", "0xed36fc429646a6aaeed17539d08347161f0577ea4cdf447ea3ef1d0d4be3c60b", "0xe9e068c38052835d31ed0f389d026fe5d422cc723da5df37317dd7c07ac4afe1"),
+	("lenet", "0xb9759739811826d0f0528f65e9b967cf0d40df1ca041c9e5932e38829fbd9c45", "0xb308f1fd373dd38cc45cfb98c739ab36414d9898edb4e03ef9f59c623555f7ac"),
+	("qmlp", "0xf1ca04e80fa179781cda2e5531cabac2e8b660978687a14702badb9225ef94af", "0xa09ff7874650c704d90a08d7e1aabeaa1dc8b41c41b2a044b7c20ddd8a1afbf8"),
+	("residual", "0xbe8f87d5c46f9e885d623f52b7e865c5703b024ca7fa4d8d70bdd87685685db3", "0x416cdd16675091bdd3cc708e0bf0fa681366e83f5f342aaaf18c282467d1b624"),
+	("gather", "0xa576af63ca842efa45e00ccb066d2aea78aaceecd7d780b47477ea7cc50fe428", "0xf9fd6b1f6a30abb9a6afa02de2654762ad74b6586cc880ea2c5859a26cb5f6fb"),
+	("squeezenet", "0x2b346bec0776b60080a2ab50dcf319e0a682980e036ce39da885ee3d0eead980", "0x122777247b43c267220465ea3bd09b92e79c928bc74c114e54248825e17f29cb"),
+	("kitchen", "0x2da934b7b0c205a97bda042a60d94d787c67c7c6deb91bf61fd1ec77c5adafa0", "0x6101d361cac30dc4552add8c9f7c29195cb989094a35c84ca5f84895513751c8"),
+	("limit-MatMul", "0x810742581df823fbf15b0b254e7a364de0d5c693a5cd0eb69cadede27c41459a", "0x85dd6d7bb3245b2d28244136cf3931b0d3f5e2256aef720cbef0364a22b1cb33"),
+	("limit-QLinearMatMul", "0x7ffe34ace3a66ad610262347c1c633b7369621dbbd3b7319a537e50bf8520acc", "0xded03c4c38a44e671c6cee51fb6a4598925d905e8121bea26366e509daf75305"),
+	("limit-Conv", "0x1e898af32c46748acdeecf39eef75c60f60cc450baec83febd657b5f7407511d", "0x0914faba73d82d974241e6c558783b7b1f8aaa7e1e82a5e423be39c723fa3d37"),
+	("limit-QLinearConv", "0x2f1f92b207464db2a53e61a199834b9bf145e6742ba6cd84812bff691d2805d0", "0xa94696584d5ec260d8a686c2edf2f47f14e9d9e79d813157e118a268e2027909"),
+	("limit-Pool", "0x5f15e5e1f836eda5bc3b0c1319670472ed72c18d05b1a386e3a01e7d0cf9d5d9", "0xab5ff197686adf01aa4e92215928001cfb11601d53bf19296afb5667ab2632a4"),
+	("limit-GlobalPool", "0x4f2aff45e05900cb4ea274dbd39ac3945ddf67770618ea62af1b1226019f347b", "0x36c425f90594376fc5e8f07dd13f040273f73806d6965950953c4a16623cd426"),
+	("limit-Reduce", "0xd2171a20e58e77123b68963bcb4bf3cc910369616f76df64bcb947c2801a338f", "0xfb7b9d53c80143bda97d92877ddaef4e86dde5cd1166ddc22e4e4e0069153ea6"),
+	("limit-Softmax", "0x5a3adec33c7eb1387c9e4ad6378cbb80d00aa87efcf2376c3bb96fc952e795f0", "0x8d380611fc17e4ba26d2d43fd9daa109c7f8ded1de1b1dc668f3774c06496d15"),
+	("limit-LayerNorm", "0xfd6173163cf7bdebffe928575f36c8b1a9fd0226f3660c7fe3270b46634e9e39", "0x7fa627087e66a70af7d75f4f1d03be9056d95c436b345e9a9d5f02fa0073b21a"),
+];
+
+#[test]
+fn golden_bits_of_every_model_and_path() {
+	let mut got = Vec::new();
+	for (name, bytes, inputs, depth) in cases() {
+		let g = Graph::from_onnx(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+		let pins = check_paths(&name, &g, &inputs, depth);
+		got.push((name, pins));
+	}
+	// The limit steps (the disputes pallet's priced steps) recompute their honest leaf.
+	for family in Family::ALL {
+		let step = limit_step(family).unwrap();
+		let (verdict, _) = one_step_metered(&step.node, &step.inputs, &step.witness, 0, step.chunk);
+		assert_eq!(verdict, Ok(StepVerdict::Computes(step.leaf)), "{family:?}");
+	}
+	let listing: String = got
+		.iter()
+		.map(|(n, p)| format!("\t(\"{n}\", \"{}\", \"{}\"),\n", p.graph, p.root))
+		.collect();
+	assert_eq!(got.len(), PINS.len(), "cases and pins differ; got:\n{listing}");
+	for ((name, pins), (pn, pg, pr)) in got.iter().zip(PINS) {
+		assert_eq!(name, pn, "got:\n{listing}");
+		assert_eq!(
+			(pins.graph.as_str(), pins.root.as_str()),
+			(*pg, *pr),
+			"{name}: the bits changed; got:\n{listing}"
+		);
+	}
+}
+
+/// The fastest of `rounds` timings of `runs` calls of `f`, per call (the round least
+/// disturbed by other load on the machine).
+fn fastest(rounds: u32, runs: u32, mut f: impl FnMut()) -> std::time::Duration {
+	(0..rounds)
+		.map(|_| {
+			let t = std::time::Instant::now();
+			for _ in 0..runs {
+				f();
+			}
+			t.elapsed() / runs.max(1)
+		})
+		.min()
+		.unwrap_or_default()
+}
+
+/// Times the full evaluation of the zoo's CNNs and MLP, and each limit family's one-step, each
+/// the fastest of several rounds (`VERITY_TIMINGS=<name>` times only the cases whose name
+/// contains it).
+#[test]
+#[ignore = "timing, run by hand in release"]
+fn timings() {
+	let only = std::env::var("VERITY_TIMINGS").unwrap_or_default();
+	let runs = [
+		("squeezenet", zoo::squeezenet(1).unwrap(), f32t(&[1, 3, 224, 224], ramp(150_528, 6)), 1),
+		("lenet", zoo::lenet(2).unwrap(), f32t(&[1, 1, 28, 28], ramp(784, 2)), 50),
+		("mlp-784", zoo::mlp(&[784, 256, 128, 10], 1).unwrap(), f32t(&[1, 784], ramp(784, 1)), 200),
+	];
+	for (name, bytes, x, n) in runs {
+		if !name.contains(only.as_str()) {
+			continue;
+		}
+		let g = Graph::from_onnx(&bytes).unwrap().prepare().unwrap();
+		let x = [x];
+		let t = fastest(7, n, || {
+			g.run(&x, TraceOptions::default()).unwrap();
+		});
+		std::println!("{name}: full evaluation {t:?}");
+	}
+	for family in Family::ALL {
+		let name = format!("limit {family:?}");
+		if !name.contains(only.as_str()) {
+			continue;
+		}
+		let step = limit_step(family).unwrap();
+		let t = fastest(15, 1, || {
+			one_step_metered(&step.node, &step.inputs, &step.witness, 0, step.chunk).0.unwrap();
+		});
+		std::println!("{name}: one-step {t:?}");
+	}
+}
