@@ -322,3 +322,65 @@ fn a_captured_node_has_the_values_of_the_full_run_and_a_fault_runs_forward() {
 	assert_ne!(faulty.outputs, full.outputs);
 	assert_ne!(faulty.root, full.root);
 }
+
+#[test]
+fn opsets_up_to_28_import_and_quantization_attributes_are_checked() {
+	let relu = |opset| {
+		let mut b = ModelBuilder::new("m", opset);
+		b.input("x", DType::F32, &[2]).node("Relu", &["x"], &["y"], vec![]).output("y");
+		b
+	};
+	assert!(Graph::from_onnx(&relu(MAX_OPSET).build()).is_ok());
+	assert_eq!(MAX_OPSET, 28);
+	assert!(refusal(&relu(29)).to_string().contains("opset 29"));
+
+	let scalar = |v: f32| Tensor::new(vec![], TensorData::F32(vec![v])).unwrap();
+	let quantize = |attrs: Vec<Attr>, scale: Tensor, zero_point: Option<Tensor>| {
+		let mut b = ModelBuilder::new("m", 28);
+		b.input("x", DType::F32, &[2, 3]).initializer("s", scale);
+		let mut ins = vec!["x", "s"];
+		if let Some(z) = zero_point {
+			b.initializer("z", z);
+			ins.push("z");
+		}
+		b.node("QuantizeLinear", &ins, &["y"], attrs).output("y");
+		b
+	};
+	let imported =
+		|b: &ModelBuilder| Graph::from_onnx(&b.build()).map(|g| g.output_types()[0].dtype);
+	// The output type: the zero point's, else `output_dtype`, else uint8.
+	assert_eq!(imported(&quantize(vec![], scalar(0.5), None)).unwrap(), DType::U8);
+	let i8_zero = Tensor::new(vec![], TensorData::I8(vec![3])).unwrap();
+	assert_eq!(imported(&quantize(vec![], scalar(0.5), Some(i8_zero.clone()))).unwrap(), DType::I8);
+	let int8 = || Attr::Int("output_dtype", 3);
+	assert_eq!(imported(&quantize(vec![int8()], scalar(0.5), None)).unwrap(), DType::I8);
+	assert_eq!(imported(&quantize(vec![int8()], scalar(0.5), Some(i8_zero))).unwrap(), DType::I8);
+	let u8_zero = Tensor::new(vec![], TensorData::U8(vec![3])).unwrap();
+	let e = refusal(&quantize(vec![int8()], scalar(0.5), Some(u8_zero))).to_string();
+	assert!(e.contains("differs from the zero point"), "{e}");
+	let e = refusal(&quantize(vec![Attr::Int("output_dtype", 6)], scalar(0.5), None)).to_string();
+	assert!(e.contains("quantization to I32"), "{e}");
+	// Refused by name: blocked quantization, another precision, a scale of the wrong shape.
+	let e = refusal(&quantize(vec![Attr::Int("block_size", 2)], scalar(0.5), None)).to_string();
+	assert!(e.contains("blocked quantization"), "{e}");
+	let e = refusal(&quantize(vec![Attr::Int("precision", 10)], scalar(0.5), None)).to_string();
+	assert!(e.contains("precision 10"), "{e}");
+	assert!(imported(&quantize(vec![Attr::Int("precision", 1)], scalar(0.5), None)).is_ok());
+	let per_axis = Tensor::new(vec![3], TensorData::F32(vec![0.5, 1.0, 2.0])).unwrap();
+	assert!(imported(&quantize(vec![], per_axis.clone(), None)).is_ok());
+	let e = refusal(&quantize(vec![Attr::Int("axis", 0)], per_axis, None)).to_string();
+	assert!(e.contains("the scale must be a scalar or a vector of 2 along axis 0"), "{e}");
+	let blocked = Tensor::new(vec![2, 3], TensorData::F32(vec![1.0; 6])).unwrap();
+	assert!(refusal(&quantize(vec![], blocked, None)).to_string().contains("the scale must be"));
+
+	let dequantize = |attrs: Vec<Attr>| {
+		let mut b = ModelBuilder::new("m", 28);
+		b.input("x", DType::U8, &[2, 3]).initializer("s", scalar(0.5));
+		b.node("DequantizeLinear", &["x", "s"], &["y"], attrs).output("y");
+		b
+	};
+	assert_eq!(imported(&dequantize(vec![])).unwrap(), DType::F32);
+	assert_eq!(imported(&dequantize(vec![Attr::Int("output_dtype", 1)])).unwrap(), DType::F32);
+	let e = refusal(&dequantize(vec![Attr::Int("output_dtype", 10)])).to_string();
+	assert!(e.contains("dequantization to type 10"), "{e}");
+}
