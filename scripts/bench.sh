@@ -13,6 +13,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
+# Plain rustc: this build (its own target directory, the runtime's and the node's
+# `runtime-benchmarks`) is not the one the other scripts share and lint.
+export RUSTC_WORKSPACE_WRAPPER=
 cd "$here/.."
 bash "$here/setup.sh"
 

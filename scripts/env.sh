@@ -11,14 +11,17 @@ unset SKIP_WASM_BUILD
 # denied (`CLIPPY_ARGS`, clippy-driver's own argument list): the lints of Cargo.toml's
 # [workspace.lints] and clippy's defaults, with no separate `cargo clippy` pass that would
 # check every dependency a second time (7.5 min on an empty target). Every script sets the
-# same, since cargo's fingerprints include the wrapper. Export RUSTC_WORKSPACE_WRAPPER= to
-# build without clippy.
+# same, since cargo's fingerprints include the wrapper. clippy-driver compiles the workspace's
+# crates without rustc's MIR optimisations (LLVM's are unchanged; float semantics too); export
+# RUSTC_WORKSPACE_WRAPPER= to build without clippy.
 export RUSTC_WORKSPACE_WRAPPER="${RUSTC_WORKSPACE_WRAPPER-/usr/bin/clippy-driver}"
 export CLIPPY_ARGS="${CLIPPY_ARGS--Dwarnings}"
 # The one feature set of every build and test: the pallets' benchmarks compile into the
 # workspace's one build and run as unit tests in `cargo test`, with no second build of the
-# ~190 crates they share with the node. It changes only the native code: the runtime's wasm
-# blob is built with the runtime crate's own features, which do not include benchmarks.
+# ~190 crates they share with the node. It changes only native code (frame-support,
+# frame-system and sp-runtime get their `runtime-benchmarks` helpers too, in the node and the
+# native tests): the runtime's wasm blob is built with the runtime crate's own features, which
+# do not include benchmarks.
 export VERITY_FEATURES="${VERITY_FEATURES-pallet-verity-models/runtime-benchmarks,pallet-verity-inference/runtime-benchmarks,pallet-verity-disputes/runtime-benchmarks}"
 # The release binaries every script and test uses.
 export VERITY_BIN_DIR="$CARGO_TARGET_DIR/$VERITY_PROFILE"

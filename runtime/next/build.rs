@@ -15,7 +15,7 @@ fn main() {
 /// that directory serialises the two wasm builds. The wasm builder puts each project in
 /// `<target>/<profile>/wbuild/<package>`, beside the `build` folder that holds `OUT_DIR`. When
 /// the link cannot be made, the project keeps a target directory of its own: slower, not wrong.
-#[cfg(feature = "std")]
+#[cfg(all(feature = "std", unix))]
 fn share_the_runtime_wasm_target() {
 	use std::path::{Path, PathBuf};
 	let Some(out_dir) = std::env::var_os("OUT_DIR").map(PathBuf::from) else { return };
@@ -28,18 +28,22 @@ fn share_the_runtime_wasm_target() {
 	let shared = wbuild.join("verity-runtime").join("target");
 	let project = wbuild.join("verity-runtime-next");
 	let link = project.join("target");
-	if link.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+	// The shared directory first, so that the link never dangles.
+	if std::fs::create_dir_all(&shared).is_err() || std::fs::create_dir_all(&project).is_err() {
 		return;
 	}
-	if std::fs::create_dir_all(&shared).is_err() || std::fs::create_dir_all(&project).is_err() {
+	if link.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
 		return;
 	}
 	if link.exists() && std::fs::remove_dir_all(&link).is_err() {
 		return;
 	}
-	#[cfg(unix)]
 	let _ = std::os::unix::fs::symlink(Path::new("../verity-runtime/target"), &link);
 }
+
+/// Elsewhere the project keeps a target directory of its own.
+#[cfg(all(feature = "std", not(unix)))]
+fn share_the_runtime_wasm_target() {}
 
 /// Builds the wasm blob with plain rustc: the scripts lint the workspace with clippy as it
 /// compiles (`RUSTC_WORKSPACE_WRAPPER`, `scripts/env.sh`), and the wasm builder's nested cargo

@@ -373,6 +373,21 @@ fn opsets_up_to_28_import_and_quantization_attributes_are_checked() {
 	let blocked = Tensor::new(vec![2, 3], TensorData::F32(vec![1.0; 6])).unwrap();
 	assert!(refusal(&quantize(vec![], blocked, None)).to_string().contains("the scale must be"));
 
+	// A per-tensor scale needs no axis: an input of rank 1 with the default axis (1) imports.
+	let mut b = ModelBuilder::new("m", 28);
+	b.input("x", DType::F32, &[4]).initializer("s", scalar(0.5));
+	b.node("QuantizeLinear", &["x", "s"], &["y"], vec![]).output("y");
+	assert_eq!(imported(&b).unwrap(), DType::U8);
+	// Up to opset 21, the import registered models were made with (nodes import their bytes
+	// again): `output_dtype` and `block_size` are not read.
+	let at_21 = |attrs: Vec<Attr>| {
+		let mut b = quantize(attrs, scalar(0.5), None);
+		b.opset(21);
+		b
+	};
+	assert_eq!(imported(&at_21(vec![int8()])).unwrap(), DType::U8);
+	assert_eq!(imported(&at_21(vec![Attr::Int("block_size", 2)])).unwrap(), DType::U8);
+
 	let dequantize = |attrs: Vec<Attr>| {
 		let mut b = ModelBuilder::new("m", 28);
 		b.input("x", DType::U8, &[2, 3]).initializer("s", scalar(0.5));

@@ -138,6 +138,12 @@ impl ModelBuilder {
 		}
 	}
 
+	/// Imports `opset` of the default domain instead.
+	pub fn opset(&mut self, opset: i64) -> &mut Self {
+		self.opset = opset;
+		self
+	}
+
 	/// Adds a graph input with a static shape.
 	pub fn input(&mut self, name: &str, dtype: DType, shape: &[usize]) -> &mut Self {
 		self.inputs.push((name.into(), dtype, shape.iter().map(|d| *d as i64).collect()));

@@ -7,8 +7,9 @@
 //! `try-runtime-cli`, on the live chain's state before and after the upgrade).
 //!
 //! Natively the crate is only the blob: [`WASM_BINARY`] and its path, [`WASM_BINARY_PATH`]. It
-//! is a package of its own so that its wasm project (`wbuild/verity-runtime-next`) never
-//! shares a directory, or features, with the node's runtime.
+//! is a package of its own so that no feature of it reaches the node's runtime. Its wasm project
+//! (`wbuild/verity-runtime-next`) shares the runtime's wasm target directory (`build.rs`), where
+//! the feature sets keep the two builds' artifacts apart.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 #[cfg(feature = "std")]

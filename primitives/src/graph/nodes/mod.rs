@@ -458,84 +458,112 @@ pub(super) fn import_node(
 				vec![ValueType::new(x.dtype, shape)],
 			)
 		},
-		"QuantizeLinear" | "DequantizeLinear" => quantize_linear(node, label, &i, &a),
+		"QuantizeLinear" | "DequantizeLinear" => quantize_linear(node, label, &i, &a, opset),
 		_ => layout::import(node, label, inputs, opset),
 	}
 }
 
-/// QuantizeLinear and DequantizeLinear, per tensor or per axis, up to opset 28: a scale (float32)
-/// and an optional zero point (uint8 or int8 for QuantizeLinear), each a scalar or a vector along
-/// `axis`. Refused by name: blocked quantization (`block_size`, opset 21), a QuantizeLinear
-/// `precision` (opset 25) or a DequantizeLinear `output_dtype` (opset 23) other than float32.
-/// QuantizeLinear's output has the zero point's type, else `output_dtype` (opset 21), else uint8.
-fn quantize_linear(node: &NodeProto, label: &str, i: &In<'_>, a: &Attrs<'_>) -> IResult<Imported> {
+/// QuantizeLinear and DequantizeLinear, per tensor or per axis.
+///
+/// From opset 22 on (models no chain could register before), every attribute is checked: a
+/// scale (float32) and an optional zero point (uint8 or int8 for QuantizeLinear), each a scalar
+/// or a vector along `axis` (which only a vector needs); refused by name: blocked quantization
+/// (`block_size`), a QuantizeLinear `precision` or a DequantizeLinear `output_dtype` other than
+/// float32; QuantizeLinear's output has the zero point's type, else `output_dtype`, else uint8.
+///
+/// Up to opset 21 the import is the one models were registered with, since nodes import a
+/// registered model's bytes again (`block_size` and QuantizeLinear's `output_dtype` are not
+/// read; the output has the zero point's type, else uint8). Making it strict there too needs a
+/// migration that deprecates the registered models it would change.
+fn quantize_linear(
+	node: &NodeProto,
+	label: &str,
+	i: &In<'_>,
+	a: &Attrs<'_>,
+	opset: i64,
+) -> IResult<Imported> {
 	let quantize = node.op_type == "QuantizeLinear";
 	let x = i.ty(0)?;
+	let scalar = |k: usize| -> IResult<bool> {
+		Ok(!i.has(k) || i.ty(k)?.shape.iter().product::<usize>() == 1 && i.ty(k)?.shape.len() <= 1)
+	};
+	// The axis only matters to a vector scale or zero point: a per-tensor one of an input of
+	// rank 0 or 1 has none to name.
+	let axis = match norm_axis(a.int("axis", 1), x.shape.len().max(1), label) {
+		Ok(axis) => axis,
+		Err(_) if scalar(1)? && scalar(2)? => 0,
+		Err(e) => return Err(e),
+	};
+	let axis_u32 = u32::try_from(axis).map_err(|_| invalid(format!("{label}: axis {axis}")))?;
+	let zero_point_type = if i.has(2) { Some(i.ty(2)?.dtype) } else { None };
+	let op = |op: Op, dtype: DType| {
+		Ok(Imported::Op {
+			op,
+			kept: vec![0, 1, 2],
+			outputs: vec![ValueType::new(dtype, x.shape.clone())],
+		})
+	};
+	if opset <= 21 {
+		return if quantize {
+			op(Op::QuantizeLinear { axis: axis_u32 }, zero_point_type.unwrap_or(DType::U8))
+		} else {
+			op(Op::DequantizeLinear { axis: axis_u32 }, DType::F32)
+		};
+	}
 	if a.int("block_size", 0) != 0 {
 		return Err(unsupported(format!("{label}: blocked quantization (block_size)")));
 	}
-	let float = i64::from(DType::F32.onnx_code());
-	let axis = norm_axis(a.int("axis", 1), x.shape.len().max(1), label)?;
 	let along = x.shape.get(axis).copied().unwrap_or(1);
-	let param = |k: usize, what: &str| -> IResult<Option<&ValueType>> {
-		if !i.has(k) {
-			return Ok(None);
-		}
-		let t = i.ty(k)?;
-		let per_axis = matches!(t.shape.as_slice(), [n] if *n == along);
-		if !(t.shape.iter().product::<usize>() == 1 && t.shape.len() <= 1 || per_axis) {
+	for (k, what) in [(1, "scale"), (2, "zero point")] {
+		let per_axis = i.has(k) && matches!(i.ty(k)?.shape.as_slice(), [n] if *n == along);
+		if !(scalar(k)? || per_axis) {
 			return Err(invalid(format!(
 				"{label}: the {what} must be a scalar or a vector of {along} along axis {axis}"
 			)));
 		}
-		Ok(Some(t))
-	};
-	let scale = param(1, "scale")?.ok_or_else(|| invalid(format!("{label}: no scale")))?;
-	if scale.dtype != DType::F32 {
-		return Err(unsupported(format!("{label}: a {:?} scale", scale.dtype)));
 	}
-	let zero_point = param(2, "zero point")?;
-	let axis = u32::try_from(axis).map_err(|_| invalid(format!("{label}: axis {axis}")))?;
+	if !i.has(1) {
+		return Err(invalid(format!("{label}: no scale")));
+	}
+	let scale = i.ty(1)?.dtype;
+	if scale != DType::F32 {
+		return Err(unsupported(format!("{label}: a {scale:?} scale")));
+	}
+	let float = i64::from(DType::F32.onnx_code());
+	let declared = a.int("output_dtype", 0);
 	if quantize {
 		let precision = a.int("precision", 0);
 		if precision != 0 && precision != float {
 			return Err(unsupported(format!("{label}: precision {precision}")));
 		}
-		let declared = a.int("output_dtype", 0);
-		let dtype = match (zero_point, declared) {
-			(Some(z), 0) => z.dtype,
-			(Some(z), d) if d == i64::from(z.dtype.onnx_code()) => z.dtype,
+		let dtype = match (zero_point_type, declared) {
+			(Some(z), 0) => z,
+			(Some(z), d) if d == i64::from(z.onnx_code()) => z,
 			(Some(_), d) => {
 				return Err(invalid(format!(
 					"{label}: output_dtype {d} differs from the zero point's"
 				)))
 			},
 			(None, 0) => DType::U8,
-			(None, d) => i32::try_from(d).ok().and_then(DType::from_onnx).unwrap_or(DType::F32),
+			(None, d) => i32::try_from(d)
+				.ok()
+				.and_then(DType::from_onnx)
+				.ok_or_else(|| unsupported(format!("{label}: quantization to type {d}")))?,
 		};
 		if !matches!(dtype, DType::U8 | DType::I8) {
 			return Err(unsupported(format!("{label}: quantization to {dtype:?}")));
 		}
-		Ok(Imported::Op {
-			op: Op::QuantizeLinear { axis },
-			kept: vec![0, 1, 2],
-			outputs: vec![ValueType::new(dtype, x.shape.clone())],
-		})
+		op(Op::QuantizeLinear { axis: axis_u32 }, dtype)
 	} else {
-		let declared = a.int("output_dtype", 0);
 		if declared != 0 && declared != float {
 			return Err(unsupported(format!("{label}: dequantization to type {declared}")));
 		}
-		if zero_point.is_some_and(|z| z.dtype != x.dtype) {
+		if zero_point_type.is_some_and(|z| z != x.dtype) {
 			return Err(invalid(format!(
 				"{label}: the zero point's type differs from the input's"
 			)));
 		}
-		Ok(Imported::Op {
-			op: Op::DequantizeLinear { axis },
-			kept: vec![0, 1, 2],
-			outputs: vec![ValueType::new(DType::F32, x.shape.clone())],
-		})
+		op(Op::DequantizeLinear { axis: axis_u32 }, DType::F32)
 	}
 }
 
