@@ -485,13 +485,13 @@ fn quantize_linear(
 	let quantize = node.op_type == "QuantizeLinear";
 	let x = i.ty(0)?;
 	let scalar = |k: usize| -> IResult<bool> {
-		Ok(!i.has(k) || i.ty(k)?.shape.iter().product::<usize>() == 1 && i.ty(k)?.shape.len() <= 1)
+		Ok(!i.has(k) || matches!(i.ty(k)?.shape.as_slice(), [] | [1]))
 	};
-	// The axis only matters to a vector scale or zero point: a per-tensor one of an input of
-	// rank 0 or 1 has none to name.
+	// From opset 22, the axis only matters to a vector scale or zero point: a per-tensor one of
+	// an input of rank 0 or 1 has none to name (up to 21 such a node stays refused, as before).
 	let axis = match norm_axis(a.int("axis", 1), x.shape.len().max(1), label) {
 		Ok(axis) => axis,
-		Err(_) if scalar(1)? && scalar(2)? => 0,
+		Err(_) if opset > 21 && scalar(1)? && scalar(2)? => 0,
 		Err(e) => return Err(e),
 	};
 	let axis_u32 = u32::try_from(axis).map_err(|_| invalid(format!("{label}: axis {axis}")))?;
