@@ -3,7 +3,8 @@
 # linted by clippy with warnings denied, then runs every test of the workspace, including the node smoke
 # test that starts the real `verity-node --dev` and the end-to-end test, the pallets' benchmarks
 # as tests, the polkadot.js suite (clients/js) and the zombienet network tests (zombienet/).
-# Prints the time of each stage; exits non-zero on the first failure.
+# The tests run at once after the build. Prints the time of each stage and of each test stream;
+# exits non-zero on the first failed stage (the test streams all finish first).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
@@ -27,10 +28,17 @@ stage build bash scripts/build.sh
 # The build stage also ran clippy on every workspace crate, warnings denied (env.sh):
 # Cargo.toml's [workspace.lints] (no unwrap, expect, unchecked indexing or unchecked
 # arithmetic in the crates the runtime compiles; docs on public items) and clippy's defaults.
+# The tests run at once, in three streams whose output is prefixed with the stream's name: most
+# of their time is spent waiting for the blocks of real nodes, not computing (one after
+# another they took 21 min on an empty target). Each stream's time is printed at the end.
+source scripts/concurrently.sh
 # Every test of the workspace, with the pallets' benchmarks run as unit tests against their
 # mock runtimes (every benchmark's setup and asserted outcome; scripts/bench.sh measures them
-# in the real runtime): the same feature set as the build, so nothing compiles again.
-stage "cargo test" cargo test --locked --profile "$VERITY_PROFILE" --workspace --features "$VERITY_FEATURES"
+# in the real runtime): the same feature set as the build, so nothing compiles again. The
+# node's integration tests are one binary (node/tests/main.rs) whose tests run all at once.
+t0=$SECONDS
+start_concurrently "cargo test" env RUST_TEST_THREADS=16 \
+  cargo test --locked --profile "$VERITY_PROFILE" --workspace --features "$VERITY_FEATURES"
 # polkadot.js as its users run it (clients/js): storage, events and the runtime API decoded
 # from metadata alone, a model and a job from polkadot.js, and a forkless runtime upgrade
 # (`sudo.setCode` with the next release that runtime/next builds), against live dev nodes.
@@ -40,6 +48,9 @@ polkadot_js() {
       VERITY_NEXT_RUNTIME="$VERITY_BIN_DIR/wbuild/verity-runtime-next/verity_runtime_next.compact.compressed.wasm" \
       npm test)
 }
-stage "polkadot.js tests" polkadot_js
-# Networks of four validators (zombienet/*.zndsl, native provider, the release node).
-stage "network tests (zombienet)" env VERITY_SKIP_BUILD=1 bash scripts/zombienet.sh
+start_concurrently "polkadot.js" polkadot_js
+# Networks of four validators (zombienet/*.zndsl, native provider, the release node), also
+# run at once.
+start_concurrently "zombienet" env VERITY_SKIP_BUILD=1 bash scripts/zombienet.sh
+wait_concurrently
+echo "==> tests: done in $((SECONDS - t0)) s"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Verity's multi-validator network tests with zombienet (native provider, the release
 # `verity-node`): installs zombienet from zombienet/package-lock.json (npm, once), builds the
-# node, then runs each zombienet/*.zndsl given (default: all), printing each one's wall time.
+# node, then runs the zombienet/*.zndsl given (default: all) at once, printing each one's wall
+# time.
 #
 # Usage: scripts/zombienet.sh [zombienet/NAME.zndsl ...]
 #        scripts/zombienet.sh spawn [zombienet/NAME.toml]   (start a network and keep it up)
@@ -32,10 +33,12 @@ fi
 
 tests=("$@")
 [[ ${#tests[@]} -gt 0 ]] || tests=(zombienet/*.zndsl)
+# The tests run at once (each network has its own ports and directory; their nodes mostly
+# wait for slots), their output prefixed with the test's name.
+source scripts/concurrently.sh
 for t in "${tests[@]}"; do
-  t0=$SECONDS
-  echo "==> zombienet test $t"
   # zombienet stops its nodes on SIGINT/SIGTERM, not on SIGKILL: never kill it with -9.
-  (cd zombienet && "${zn[@]}" test "$(basename "$t")")
-  echo "==> zombienet test $t: passed in $((SECONDS - t0)) s"
+  start_concurrently "$(basename "$t" .zndsl)" \
+    bash -c 'cd zombienet && exec "$@"' _ "${zn[@]}" test "$(basename "$t")"
 done
+wait_concurrently

@@ -4,15 +4,13 @@
 //! registration with the pallet error of the limit while its blocks keep coming; and the
 //! heavy RPC methods are refused when the RPC is restricted to safe methods.
 
-mod common;
-
 use std::{
 	path::PathBuf,
 	process::{Command, Stdio},
 	time::Duration,
 };
 
-use common::{cli_path, ok_json, refused, Node};
+use crate::common::{cli_path, ok_json, refused, Node};
 use serde_json::json;
 use verity_primitives::{
 	cost::Limit,
@@ -96,7 +94,7 @@ fn pallet_error(e: &GraphError) -> &'static str {
 }
 
 fn best_block(node: &Node) -> Option<u64> {
-	node.rpc("chain_getHeader", json!([])).ok().and_then(|h| common::header_number(&h))
+	node.rpc("chain_getHeader", json!([])).ok().and_then(|h| crate::common::header_number(&h))
 }
 
 /// Every adversarial model that fits one extrinsic is registered at once, each from its own

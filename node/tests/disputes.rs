@@ -17,12 +17,10 @@
 //! In each, total issuance changes by exactly the transaction fees burned (the runtime's only
 //! burn), read from every block's events.
 
-mod common;
-
 use std::{process::Command, time::Duration};
 
+use crate::common::{amount, cli_path, hex, ok_json, unhex, verity, write, Node};
 use codec::Decode;
-use common::{amount, cli_path, hex, ok_json, unhex, verity, write, Node};
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, H256};
 use sp_io::hashing;
@@ -40,7 +38,10 @@ const REWARD: Balance = 25 * UNIT;
 
 /// The best block's number.
 fn best(node: &Node) -> u64 {
-	node.rpc("chain_getHeader", json!([])).ok().and_then(|h| common::header_number(&h)).unwrap_or(0)
+	node.rpc("chain_getHeader", json!([]))
+		.ok()
+		.and_then(|h| crate::common::header_number(&h))
+		.unwrap_or(0)
 }
 
 /// The hash of block `n`.
@@ -342,7 +343,7 @@ fn a_cheating_executor_is_challenged_slashed_and_its_job_rerun_honestly() {
 	assert_eq!(free(&net.alice, &treasury, &at_end), treasury_before + (SLASH - REWARD));
 	let ledger = net.ledger(start, end);
 	assert_eq!(issued - issuance(&net.alice, &at_end), ledger.fees, "only fees are burned");
-	let metrics = common::http_get(net.alice.prometheus_port, "/metrics").expect("metrics");
+	let metrics = crate::common::http_get(net.alice.prometheus_port, "/metrics").expect("metrics");
 	for (name, value) in [("verity_disputes_opened_total", "1"), ("verity_disputes_won_total", "1")]
 	{
 		let found =

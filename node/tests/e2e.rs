@@ -3,12 +3,10 @@
 //! equals `verity-node infer`, and every balance moves exactly by the fee, royalty, bond and
 //! deposit rules.
 
-mod common;
-
 use std::{process::Command, time::Duration};
 
+use crate::common::{amount, cli_path, hex, ok_json, refused, unhex, verity, write, Node};
 use codec::{Decode, Encode};
-use common::{amount, cli_path, hex, ok_json, refused, unhex, verity, write, Node};
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, H256};
 use sp_io::hashing;
@@ -62,7 +60,7 @@ fn register_submit_finalize_through_the_cli() {
 	let started = node.wait_for(Duration::from_secs(60), |n| {
 		n.rpc("chain_getHeader", json!([]))
 			.ok()
-			.and_then(|h| common::header_number(&h))
+			.and_then(|h| crate::common::header_number(&h))
 			.filter(|b| *b >= 1)
 	});
 	assert!(started.is_some(), "no block; log:\n{}", node.log_tail(40));
@@ -254,7 +252,7 @@ fn register_submit_finalize_through_the_cli() {
 	assert_eq!(trace["trace_root"], done["trace_root"]);
 	assert_eq!(trace["commitments"].as_array().map(Vec::len), Some(nodes as usize));
 	assert!(trace["chunk"]["proof"].as_str().is_some_and(|p| p.starts_with("0x")));
-	let metrics = common::http_get(node.prometheus_port, "/metrics").expect("metrics");
+	let metrics = crate::common::http_get(node.prometheus_port, "/metrics").expect("metrics");
 	let executed = metrics
 		.lines()
 		.find(|l| l.starts_with("verity_jobs_executed_total"))
@@ -278,7 +276,7 @@ fn a_job_failing_on_its_inputs_ends_in_a_paid_failed_result() {
 	let started = node.wait_for(Duration::from_secs(60), |n| {
 		n.rpc("chain_getHeader", json!([]))
 			.ok()
-			.and_then(|h| common::header_number(&h))
+			.and_then(|h| crate::common::header_number(&h))
 			.filter(|b| *b >= 1)
 	});
 	assert!(started.is_some(), "no block; log:\n{}", node.log_tail(40));

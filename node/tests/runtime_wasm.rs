@@ -94,7 +94,7 @@ fn wasm_and_native_import_every_model_identically() {
 
 /// Measures, inside the wasm runtime, the import of the worst folding the budget allows (what
 /// `register` runs), against the weight every registration is charged for folding. A
-/// measurement, not a check: `cargo test --release -p verity-node --test runtime_wasm --
+/// measurement, not a check: `cargo test --release -p verity-node --test node --
 /// --ignored --nocapture`.
 #[test]
 #[ignore = "a measurement"]
@@ -217,7 +217,7 @@ fn wasm_and_native_one_steps_agree_on_every_chunk_of_the_zoo_models() {
 /// allows for each op family (`verity_primitives::dispute::limit`, what the disputes pallet's
 /// `evaluate_*` benchmarks price), against the weight a step with that witness is charged by
 /// the runtime's weights. A measurement, not a check: `cargo test --release -p verity-node
-/// --test runtime_wasm -- --ignored --nocapture measure_the_one_step`.
+/// --test node -- --ignored --nocapture measure_the_one_step`.
 #[test]
 #[ignore = "a measurement"]
 fn measure_the_one_step_at_the_fan_in_limit_in_wasm() {

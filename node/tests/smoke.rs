@@ -1,9 +1,7 @@
 //! Smoke test of the real node: `verity-node --dev --tmp` produces and finalizes blocks,
 //! answers JSON-RPC and serves Prometheus metrics, and stops cleanly on SIGTERM.
 
-mod common;
-
-use common::{header_number, http_get, Node};
+use crate::common::{header_number, http_get, Node};
 use serde_json::json;
 use std::time::Duration;
 

@@ -263,6 +263,7 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 			read_cost = types.outputs.len().max(1) as u64;
 		},
 		Op::Slice { .. } | Op::Expand | Op::Tile | Op::Pad { .. } => reads = 1,
+		Op::Where => reads = 3,
 		Op::Identity | Op::Reshape => {
 			reads = 1;
 			by_elements = false;

@@ -167,6 +167,15 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 	}
 
 	let order = topological_order(&graph.node, &known)?;
+	// Every name read: a node's optional output outside it is dropped, not refused.
+	let read: BTreeSet<&str> = graph
+		.node
+		.iter()
+		.flat_map(|n| n.input.iter())
+		.chain(graph.output.iter().map(|o| &o.name))
+		.map(String::as_str)
+		.filter(|n| !n.is_empty())
+		.collect();
 	// Canonical nodes before id assignment: (onnx op, op, input names, output names).
 	let mut kept_nodes: Vec<PendingNode> = Vec::new();
 	for &i in &order {
@@ -185,7 +194,7 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 		Attrs { node: &label, list: &node.attribute }.no_subgraphs()?;
 		let inputs: Vec<Option<&Known>> =
 			node.input.iter().map(|n| if n.is_empty() { None } else { known.get(n) }).collect();
-		let imported = import_node(node, &label, &inputs, opset)?;
+		let imported = import_node(node, &label, &inputs, &read, opset)?;
 		let (op, kept, out_types) = match imported {
 			Imported::Constants(ts) => {
 				for t in &ts {
@@ -208,6 +217,7 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 				)));
 			}
 		}
+		let out_count = out_types.len();
 		let kept_inputs: Vec<Option<&Known>> =
 			kept.iter().map(|k| inputs.get(*k).copied().flatten()).collect();
 		let all_const = kept_inputs.iter().all(|k| k.map(|k| k.constant.is_some()).unwrap_or(true));
@@ -236,7 +246,9 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 			&label,
 			out_types.into_iter().map(|ty| Known { ty, constant: None }),
 		)?;
-		kept_nodes.push((node.op_type.clone(), op, input_names, node.output.clone()));
+		// Only the outputs the op produces: optional ones beyond them are read by no one.
+		let output_names = node.output.iter().take(out_count).cloned().collect();
+		kept_nodes.push((node.op_type.clone(), op, input_names, output_names));
 	}
 
 	let graph = assemble(

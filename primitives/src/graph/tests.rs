@@ -399,3 +399,148 @@ fn opsets_up_to_28_import_and_quantization_attributes_are_checked() {
 	let e = refusal(&dequantize(vec![Attr::Int("output_dtype", 10)])).to_string();
 	assert!(e.contains("dequantization to type 10"), "{e}");
 }
+
+#[test]
+fn unused_optional_outputs_are_dropped_and_read_ones_refused_by_name() {
+	// Dropout with its mask declared (SqueezeNet's export), LayerNormalization with Mean and
+	// InvStdDev declared, MaxPool with Indices declared: nothing reads them.
+	let model = |read_extra: bool| {
+		let mut b = ModelBuilder::new("m", 17);
+		b.input("x", DType::F32, &[1, 1, 2, 4])
+			.initializer("scale", Tensor::f32(vec![4], vec![1.0; 4]).unwrap())
+			.node("Dropout", &["x"], &["d", "mask"], vec![])
+			.node("LayerNormalization", &["d", "scale"], &["n", "mean", "inv_std"], vec![])
+			.node(
+				"MaxPool",
+				&["n"],
+				&["y", "indices"],
+				vec![Attr::Ints("kernel_shape", vec![1, 2])],
+			)
+			.output("y");
+		if read_extra {
+			b.output("mean");
+		}
+		b
+	};
+	let g = Graph::from_onnx(&model(false).build()).unwrap();
+	let ops: Vec<&str> = g.nodes.iter().map(|n| n.onnx_op.as_str()).collect();
+	assert_eq!(ops, vec!["Dropout", "LayerNormalization", "MaxPool"]);
+	assert!(g.nodes.iter().all(|n| n.outputs.len() == 1));
+	assert!(g.values.iter().all(|v| !["mask", "mean", "inv_std", "indices"].contains(&&*v.name)));
+	let x = Tensor::f32(vec![1, 1, 2, 4], input(8, 5)).unwrap();
+	let t = g.run(&[x], TraceOptions::default()).unwrap();
+	assert_eq!(t.outputs[0].shape(), &[1, 1, 2, 3]);
+	// The same graph without the declared outputs has the same canonical bytes.
+	let mut plain = ModelBuilder::new("m", 17);
+	plain
+		.input("x", DType::F32, &[1, 1, 2, 4])
+		.initializer("scale", Tensor::f32(vec![4], vec![1.0; 4]).unwrap())
+		.node("Dropout", &["x"], &["d"], vec![])
+		.node("LayerNormalization", &["d", "scale"], &["n"], vec![])
+		.node("MaxPool", &["n"], &["y"], vec![Attr::Ints("kernel_shape", vec![1, 2])])
+		.output("y");
+	assert_eq!(Graph::from_onnx(&plain.build()).unwrap().encode(), g.encode());
+	// An optional output that is read is refused, by name.
+	let e = refusal(&model(true)).to_string();
+	assert!(e.contains("output 'mean' is read"), "{e}");
+	let mut read_mask = ModelBuilder::new("m", 17);
+	read_mask
+		.input("x", DType::F32, &[2])
+		.node("Dropout", &["x"], &["d", "mask"], vec![])
+		.node("Not", &["mask"], &["y"], vec![])
+		.output("y");
+	assert!(refusal(&read_mask).to_string().contains("mask output 'mask' is read"));
+	// Dropout in training mode is random: refused.
+	let mut training = ModelBuilder::new("m", 17);
+	training
+		.input("x", DType::F32, &[2])
+		.initializer("ratio", Tensor::f32(vec![], vec![0.5]).unwrap())
+		.initializer("train", Tensor::new(vec![], TensorData::Bool(vec![true])).unwrap())
+		.node("Dropout", &["x", "ratio", "train"], &["y"], vec![])
+		.output("y");
+	assert!(refusal(&training).to_string().contains("training_mode"));
+}
+
+#[test]
+fn comparisons_logic_where_erf_and_gelu_compute_their_definitions() {
+	let t = |v: &[f32]| Tensor::f32(vec![v.len()], v.to_vec()).unwrap();
+	let bools = |v: &[bool]| Tensor::new(vec![v.len()], TensorData::Bool(v.to_vec())).unwrap();
+	let run = |b: &ModelBuilder, inputs: &[Tensor]| {
+		let g = Graph::from_onnx(&b.build()).unwrap();
+		g.run(inputs, TraceOptions::default()).unwrap().outputs
+	};
+	let as_bools = |t: &Tensor| match t.data() {
+		TensorData::Bool(v) => v.clone(),
+		other => panic!("not bools: {:?}", other.dtype()),
+	};
+	// IEEE comparisons: -0 equals 0, NaN compares false, infinities order.
+	let (a, b) =
+		(t(&[-0.0, f32::NAN, f32::INFINITY, 1.0, 2.0]), t(&[0.0, f32::NAN, f32::MAX, 1.0, 1.0]));
+	let expected: [(&str, [bool; 5]); 5] = [
+		("Equal", [true, false, false, true, false]),
+		("Less", [false, false, false, false, false]),
+		("Greater", [false, false, true, false, true]),
+		("LessOrEqual", [true, false, false, true, false]),
+		("GreaterOrEqual", [true, false, true, true, true]),
+	];
+	for (op, want) in expected {
+		let mut m = ModelBuilder::new("m", 17);
+		m.input("a", DType::F32, &[5])
+			.input("b", DType::F32, &[5])
+			.node(op, &["a", "b"], &["y"], vec![])
+			.output("y");
+		let out = run(&m, &[a.clone(), b.clone()]);
+		assert_eq!(out[0].dtype(), DType::Bool, "{op}");
+		assert_eq!(as_bools(&out[0]), want.to_vec(), "{op}");
+	}
+	// Logic on bools, with broadcasting; Not.
+	let (p, q) = (bools(&[false, false, true, true]), bools(&[false, true, false, true]));
+	for (op, want) in [
+		("And", [false, false, false, true]),
+		("Or", [false, true, true, true]),
+		("Xor", [false, true, true, false]),
+	] {
+		let mut m = ModelBuilder::new("m", 17);
+		m.input("p", DType::Bool, &[4])
+			.input("q", DType::Bool, &[4])
+			.node(op, &["p", "q"], &["y"], vec![])
+			.output("y");
+		assert_eq!(as_bools(&run(&m, &[p.clone(), q.clone()])[0]), want.to_vec(), "{op}");
+	}
+	let mut m = ModelBuilder::new("m", 17);
+	m.input("p", DType::Bool, &[4]).node("Not", &["p"], &["y"], vec![]).output("y");
+	assert_eq!(as_bools(&run(&m, &[p.clone()])[0]), vec![true, true, false, false]);
+	// Where broadcasts a [2, 1] condition over [2, 2] values and a scalar.
+	let mut m = ModelBuilder::new("m", 17);
+	m.input("c", DType::Bool, &[2, 1])
+		.input("x", DType::F32, &[2, 2])
+		.initializer("y", Tensor::f32(vec![], vec![-7.0]).unwrap())
+		.node("Where", &["c", "x", "y"], &["z"], vec![])
+		.output("z");
+	let c = Tensor::new(vec![2, 1], TensorData::Bool(vec![true, false])).unwrap();
+	let x = Tensor::f32(vec![2, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap();
+	assert_eq!(run(&m, &[c, x])[0].as_f32().unwrap(), &[1.0, 2.0, -7.0, -7.0]);
+	// Erf and GELU against their values (within an ulp or two of the exact ones).
+	let unary = |op: &str, opset: i64, attrs: Vec<Attr>, x: f32| {
+		let mut m = ModelBuilder::new("m", opset);
+		m.input("x", DType::F32, &[1]).node(op, &["x"], &["y"], attrs).output("y");
+		run(&m, &[t(&[x])])[0].as_f32().unwrap()[0]
+	};
+	let close = |got: f32, want: f32| assert!((got - want).abs() <= 2e-7, "{got} vs {want}");
+	close(unary("Erf", 13, vec![], 0.5), 0.520_499_9);
+	close(unary("Gelu", 20, vec![], 1.0), 0.841_344_7);
+	close(unary("Gelu", 20, vec![Attr::Str("approximate", "tanh".into())], 1.0), 0.841_192);
+	// Refusals name their cause.
+	let mut m = ModelBuilder::new("m", 17);
+	m.input("x", DType::F32, &[1]).node("Gelu", &["x"], &["y"], vec![]).output("y");
+	assert!(refusal(&m).to_string().contains("Gelu before opset 20"));
+	let mut m = ModelBuilder::new("m", 17);
+	m.input("x", DType::F32, &[1]).node("Not", &["x"], &["y"], vec![]).output("y");
+	assert!(refusal(&m).to_string().contains("Not of F32"));
+	let mut m = ModelBuilder::new("m", 17);
+	m.input("x", DType::F32, &[2])
+		.input("y", DType::F32, &[2])
+		.node("And", &["x", "y"], &["z"], vec![])
+		.output("z");
+	assert!(refusal(&m).to_string().contains("inputs of F32"));
+}

@@ -74,6 +74,16 @@ pub enum UnaryOp {
 		/// Offset.
 		beta: F32Bits,
 	},
+	/// `erf(x)` (libm).
+	Erf,
+	/// Logical not of a bool (`x == 0`).
+	Not,
+	/// GELU: `0.5 * x * (1 + erf(x / sqrt(2)))`, or with `tanh`
+	/// `0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))`, in that order.
+	Gelu {
+		/// The tanh approximation.
+		tanh: bool,
+	},
 }
 
 /// Element-wise ops of two broadcast inputs.
@@ -91,6 +101,39 @@ pub enum BinaryOp {
 	Pow,
 	/// `a < 0 ? b * a : a` (b broadcast to a).
 	PRelu,
+	/// `a == b` (IEEE for floats: `-0 == 0`, NaN equals nothing), a bool.
+	Equal,
+	/// `a < b` (IEEE; false with a NaN), a bool.
+	Less,
+	/// `a > b` (IEEE; false with a NaN), a bool.
+	Greater,
+	/// `a <= b` (IEEE; false with a NaN), a bool.
+	LessOrEqual,
+	/// `a >= b` (IEEE; false with a NaN), a bool.
+	GreaterOrEqual,
+	/// Logical and of two bools.
+	And,
+	/// Logical or of two bools.
+	Or,
+	/// Logical exclusive or of two bools.
+	Xor,
+}
+
+impl BinaryOp {
+	/// Whether the output is a bool (comparisons and logic), whatever the inputs' type.
+	pub fn is_boolean(self) -> bool {
+		matches!(
+			self,
+			BinaryOp::Equal
+				| BinaryOp::Less
+				| BinaryOp::Greater
+				| BinaryOp::LessOrEqual
+				| BinaryOp::GreaterOrEqual
+				| BinaryOp::And
+				| BinaryOp::Or
+				| BinaryOp::Xor
+		)
+	}
 }
 
 /// Element-wise ops of any number of broadcast inputs, folded left to right.
@@ -288,4 +331,6 @@ pub enum Op {
 		/// The fill value.
 		value: F32Bits,
 	},
+	/// `cond ? x : y`, the three inputs broadcast (every element reads all three).
+	Where,
 }

@@ -1,4 +1,5 @@
-//! Element-wise ops: unary, broadcast binary, variadic, Clip.
+//! Element-wise ops: unary, broadcast binary (arithmetic, comparisons, logic), variadic,
+//! Clip, Where.
 
 use super::{
 	broadcast_index, unravel, Access, BinaryOp, F32Bits, KResult, NodeTypes, Scalar, UnaryOp,
@@ -73,6 +74,16 @@ pub fn unary_f32(op: UnaryOp, x: f32) -> f32 {
 			// NaN stays NaN (`clamp` would too).
 			y.clamp(0.0, 1.0)
 		},
+		UnaryOp::Erf => libm::erff(x),
+		UnaryOp::Not => f32::from(u8::from(x == 0.0)),
+		UnaryOp::Gelu { tanh: false } => {
+			0.5 * x * (1.0 + libm::erff(x / core::f32::consts::SQRT_2))
+		},
+		UnaryOp::Gelu { tanh: true } => {
+			// sqrt(2 / pi) as an f32 literal.
+			let inner = 0.797_884_6 * (x + 0.044_715 * (x * x * x));
+			0.5 * x * (1.0 + libm::tanhf(inner))
+		},
 	}
 }
 
@@ -83,6 +94,7 @@ fn unary_i64(op: UnaryOp, x: i64) -> Scalar {
 		UnaryOp::Abs => Scalar::I(x.wrapping_abs()),
 		UnaryOp::Relu => Scalar::I(x.max(0)),
 		UnaryOp::Sign => Scalar::I(x.signum()),
+		UnaryOp::Not => Scalar::I(i64::from(x == 0)),
 		_ => Scalar::F(unary_f32(op, x as f32)),
 	}
 }
@@ -100,8 +112,9 @@ pub(super) fn unary(
 	})
 }
 
-/// Applies a binary op to two floats.
+/// Applies a binary op to two floats (a bool result as 0.0 or 1.0).
 pub fn binary_f32(op: BinaryOp, a: f32, b: f32) -> f32 {
+	let truth = |t: bool| f32::from(u8::from(t));
 	match op {
 		BinaryOp::Add => a + b,
 		BinaryOp::Sub => a - b,
@@ -115,10 +128,19 @@ pub fn binary_f32(op: BinaryOp, a: f32, b: f32) -> f32 {
 				a
 			}
 		},
+		BinaryOp::Equal => truth(a == b),
+		BinaryOp::Less => truth(a < b),
+		BinaryOp::Greater => truth(a > b),
+		BinaryOp::LessOrEqual => truth(a <= b),
+		BinaryOp::GreaterOrEqual => truth(a >= b),
+		BinaryOp::And => truth(a != 0.0 && b != 0.0),
+		BinaryOp::Or => truth(a != 0.0 || b != 0.0),
+		BinaryOp::Xor => truth((a != 0.0) != (b != 0.0)),
 	}
 }
 
-/// Applies a binary op to two integers (wrapping; division by zero gives 0).
+/// Applies a binary op to two integers (wrapping; division by zero gives 0; a bool result as
+/// 0 or 1).
 fn binary_i64(op: BinaryOp, a: i64, b: i64) -> i64 {
 	match op {
 		BinaryOp::Add => a.wrapping_add(b),
@@ -139,6 +161,14 @@ fn binary_i64(op: BinaryOp, a: i64, b: i64) -> i64 {
 				a
 			}
 		},
+		BinaryOp::Equal => i64::from(a == b),
+		BinaryOp::Less => i64::from(a < b),
+		BinaryOp::Greater => i64::from(a > b),
+		BinaryOp::LessOrEqual => i64::from(a <= b),
+		BinaryOp::GreaterOrEqual => i64::from(a >= b),
+		BinaryOp::And => i64::from(a != 0 && b != 0),
+		BinaryOp::Or => i64::from(a != 0 || b != 0),
+		BinaryOp::Xor => i64::from((a != 0) != (b != 0)),
 	}
 }
 
@@ -155,6 +185,14 @@ pub(super) fn binary(
 		(Scalar::I(a), Scalar::I(b)) => Scalar::I(binary_i64(op, a, b)),
 		(a, b) => Scalar::F(binary_f32(op, a.f(), b.f())),
 	})
+}
+
+/// Element `index` of Where: all three inputs read, then `cond ? x : y`.
+pub(super) fn select(types: &NodeTypes, index: usize, acc: &mut dyn Access) -> KResult<Scalar> {
+	let cond = acc.get(0, bcast(types, 0, index)?)?;
+	let x = acc.get(1, bcast(types, 1, index)?)?;
+	let y = acc.get(2, bcast(types, 2, index)?)?;
+	Ok(if cond.i() != 0 { x } else { y })
 }
 
 /// Combines two values of a variadic op.

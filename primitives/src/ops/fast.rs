@@ -15,7 +15,7 @@ use super::{
 	nn::padded_window_size,
 	reduce::{mean_and_inv_std, softmax_at, softmax_stats},
 	size, strides, sub, unravel, ConvAttrs, GemmAttrs, KResult, KernelError, NodeTypes, Op,
-	PoolAttrs, PoolKind,
+	PoolAttrs, PoolKind, UnaryOp,
 };
 use crate::tensor::{DType, Tensor};
 
@@ -61,7 +61,8 @@ pub(super) fn eval(
 			let Some(y) = conv2d(c, types, x, w, f(2))? else { return Ok(None) };
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
-		Op::Unary(u) => {
+		// `Not` reads bools only (the importer refuses it on floats).
+		Op::Unary(u) if *u != UnaryOp::Not => {
 			let Some(x) = f(0) else { return Ok(None) };
 			let y = x.iter().map(|v| unary_f32(*u, *v)).collect();
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
@@ -71,7 +72,8 @@ pub(super) fn eval(
 			let y = x.iter().map(|v| clip_f32(*v, *min, *max)).collect();
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
-		Op::Binary(b) => {
+		// Comparisons of floats give bools: by their element definition.
+		Op::Binary(b) if !b.is_boolean() => {
 			let (Some(x), Some(y)) = (f(0), f(1)) else { return Ok(None) };
 			let xs = broadcast_strides(&types.input(0)?.shape, &out.shape)?;
 			let ys = broadcast_strides(&types.input(1)?.shape, &out.shape)?;

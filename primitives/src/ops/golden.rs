@@ -358,6 +358,56 @@ fn kitchen() -> (Vec<u8>, Vec<Tensor>) {
 	(b.build(), vec![x])
 }
 
+/// A GPT-2-style block for the ops of issue 13: LayerNorm, attention scores with a causal
+/// mask built by Less/Equal/Not/And/Or/Xor and applied by Where, Softmax, GELU (erf and tanh)
+/// and Erf, comparisons against NaN, -0 and infinities.
+fn transformer() -> (Vec<u8>, Vec<Tensor>) {
+	let mut b = ModelBuilder::new("transformer", 20);
+	let mut x = ramp(4 * 8, 7);
+	// Special values where the comparisons differ from the obvious.
+	if let [a, z, n, inf, ..] = x.as_mut_slice() {
+		(*a, *z, *n, *inf) = (0.0, -0.0, f32::NAN, f32::INFINITY);
+	}
+	b.input("x", DType::F32, &[4, 8]);
+	b.initializer("scale", f32t(&[8], ramp(8, 8)));
+	b.initializer("bias", f32t(&[8], ramp(8, 9)));
+	b.initializer("wq", f32t(&[8, 8], ramp(64, 10)));
+	b.initializer("wk", f32t(&[8, 8], ramp(64, 11)));
+	b.initializer("rows", i64t(&[4, 1], vec![0, 1, 2, 3]));
+	b.initializer("cols", i64t(&[1, 4], vec![0, 1, 2, 3]));
+	b.initializer("neg", f32t(&[], vec![-1e9]));
+	b.initializer("zero", f32t(&[], vec![0.0]));
+	b.node("LayerNormalization", &["x", "scale", "bias"], &["ln"], vec![]);
+	b.node("MatMul", &["ln", "wq"], &["q"], vec![]);
+	b.node("MatMul", &["ln", "wk"], &["k"], vec![]);
+	b.node("Transpose", &["k"], &["kt"], vec![Attr::Ints("perm", vec![1, 0])]);
+	b.node("MatMul", &["q", "kt"], &["scores"], vec![]);
+	// The causal mask, by a path through every logic op: col <= row, i.e.
+	// (col < row or col == row), xor'ed twice with "col > row" and its negation.
+	b.node("Less", &["cols", "rows"], &["lt"], vec![]);
+	b.node("Equal", &["cols", "rows"], &["eq"], vec![]);
+	b.node("Or", &["lt", "eq"], &["le"], vec![]);
+	b.node("Greater", &["cols", "rows"], &["gt"], vec![]);
+	b.node("Not", &["gt"], &["ngt"], vec![]);
+	b.node("And", &["le", "ngt"], &["both"], vec![]);
+	b.node("Xor", &["both", "gt"], &["mask"], vec![]);
+	b.node("Where", &["mask", "scores", "neg"], &["masked"], vec![]);
+	b.node("Softmax", &["masked"], &["attn"], vec![Attr::Int("axis", -1)]);
+	b.node("MatMul", &["attn", "q"], &["ctx"], vec![]);
+	b.node("Gelu", &["ctx"], &["gelu"], vec![]);
+	b.node("Gelu", &["x"], &["gelu_tanh"], vec![Attr::Str("approximate", "tanh".into())]);
+	b.node("Erf", &["x"], &["erf"], vec![]);
+	// Float comparisons of the special values, and a float Where.
+	b.node("GreaterOrEqual", &["x", "zero"], &["ge"], vec![]);
+	b.node("LessOrEqual", &["x", "zero"], &["le0"], vec![]);
+	b.node("Equal", &["x", "zero"], &["eq0"], vec![]);
+	b.node("Where", &["ge", "erf", "gelu_tanh"], &["picked"], vec![]);
+	for o in ["gelu", "picked", "le0", "eq0"] {
+		b.output(o);
+	}
+	(b.build(), vec![f32t(&[4, 8], x)])
+}
+
 /// The cases: name, model, inputs, depth.
 fn cases() -> Vec<(String, Vec<u8>, Vec<Tensor>, Depth)> {
 	let mut v: Vec<(String, Vec<u8>, Vec<Tensor>, Depth)> = vec![
@@ -406,6 +456,8 @@ fn cases() -> Vec<(String, Vec<u8>, Vec<Tensor>, Depth)> {
 	];
 	let (k, ki) = kitchen();
 	v.push(("kitchen".into(), k, ki, Depth::Full));
+	let (t, ti) = transformer();
+	v.push(("transformer".into(), t, ti, Depth::Full));
 	for family in Family::ALL {
 		let (bytes, inputs) = limit_model(family).unwrap();
 		v.push((format!("limit-{family:?}"), bytes, inputs, Depth::Sampled));
@@ -425,6 +477,8 @@ const PINS: &[(&str, &str, &str)] = &[
 	("gather", "0xa576af63ca842efa45e00ccb066d2aea78aaceecd7d780b47477ea7cc50fe428", "0xf9fd6b1f6a30abb9a6afa02de2654762ad74b6586cc880ea2c5859a26cb5f6fb"),
 	("squeezenet", "0x2b346bec0776b60080a2ab50dcf319e0a682980e036ce39da885ee3d0eead980", "0x122777247b43c267220465ea3bd09b92e79c928bc74c114e54248825e17f29cb"),
 	("kitchen", "0x2da934b7b0c205a97bda042a60d94d787c67c7c6deb91bf61fd1ec77c5adafa0", "0x6101d361cac30dc4552add8c9f7c29195cb989094a35c84ca5f84895513751c8"),
+	// Pinned when the ops of issue 13 (comparisons, logic, Where, Erf, GELU) came in.
+	("transformer", "0x38d8f296e68cc1d3c57150d846f8e9b528102baadf5d2cee04a2cad21d94d1d8", "0x819490aa190e28dee2017750ed31f239b2ae3fe6e44448b3af4c0c84cfe45d2c"),
 	("limit-MatMul", "0x810742581df823fbf15b0b254e7a364de0d5c693a5cd0eb69cadede27c41459a", "0x85dd6d7bb3245b2d28244136cf3931b0d3f5e2256aef720cbef0364a22b1cb33"),
 	("limit-QLinearMatMul", "0x7ffe34ace3a66ad610262347c1c633b7369621dbbd3b7319a537e50bf8520acc", "0xded03c4c38a44e671c6cee51fb6a4598925d905e8121bea26366e509daf75305"),
 	("limit-Conv", "0x1e898af32c46748acdeecf39eef75c60f60cc450baec83febd657b5f7407511d", "0x0914faba73d82d974241e6c558783b7b1f8aaa7e1e82a5e423be39c723fa3d37"),

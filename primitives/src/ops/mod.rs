@@ -278,6 +278,7 @@ pub fn element(
 		Op::Expand => movement::broadcast_element(types, 0, index, acc)?,
 		Op::Tile => movement::tile_element(types, index, acc)?,
 		Op::Pad { pads, value } => movement::pad_element(pads, value.get(), types, index, acc)?,
+		Op::Where => elementwise::select(types, index, acc)?,
 	};
 	Ok(store(ty.dtype, v))
 }

@@ -21,10 +21,11 @@ pub(super) fn import(
 	node: &NodeProto,
 	label: &str,
 	inputs: &[Option<&Known>],
+	read: &BTreeSet<&str>,
 	opset: i64,
 ) -> IResult<Imported> {
 	let a = Attrs { node: label, list: &node.attribute };
-	let i = In { label, node, inputs };
+	let i = In { label, node, inputs, read };
 	let op_only = |op: Op, outputs: Vec<ValueType>| Ok(Imported::Op { op, kept: vec![0], outputs });
 	let f = |name: &str, d: f32| F32Bits::new(a.float(name, d));
 	match node.op_type.as_str() {

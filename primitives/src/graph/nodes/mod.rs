@@ -2,6 +2,7 @@
 //! algebra, convolution, pooling, normalisation, reductions and quantisation here; data
 //! layout and constants in [`layout`].
 
+mod elementwise;
 mod layout;
 
 use alloc::{
@@ -22,8 +23,8 @@ use crate::{
 	limits::{MAX_DIM, MAX_NODE_IO},
 	onnx::NodeProto,
 	ops::{
-		broadcast_shapes, BinaryOp, ConvAttrs, F32Bits, GemmAttrs, Op, PoolAttrs, PoolKind,
-		ReduceKind, UnaryOp, ValueType, VariadicOp,
+		broadcast_shapes, ConvAttrs, F32Bits, GemmAttrs, Op, PoolAttrs, PoolKind, ReduceKind,
+		ValueType,
 	},
 	tensor::{DType, Tensor, TensorData},
 };
@@ -59,6 +60,8 @@ pub(super) struct In<'a> {
 	label: &'a str,
 	node: &'a NodeProto,
 	inputs: &'a [Option<&'a Known>],
+	/// Every value name a node of the graph or the graph's outputs read.
+	read: &'a BTreeSet<&'a str>,
 }
 
 impl<'a> In<'a> {
@@ -118,8 +121,16 @@ impl<'a> In<'a> {
 		}
 	}
 
-	fn out(&self) -> usize {
-		self.node.output.iter().filter(|o| !o.is_empty()).count()
+	/// The first output at position `from` or later that a node or the graph's outputs read.
+	/// Optional outputs that nothing reads are dropped (the import binds only the outputs the
+	/// canonical op produces); one that is read is refused by its caller, by name.
+	fn read_output(&self, from: usize) -> Option<&'a str> {
+		self.node
+			.output
+			.iter()
+			.skip(from)
+			.map(String::as_str)
+			.find(|o| !o.is_empty() && self.read.contains(o))
 	}
 }
 
@@ -151,91 +162,19 @@ pub(super) fn import_node(
 	node: &NodeProto,
 	label: &str,
 	inputs: &[Option<&Known>],
+	read: &BTreeSet<&str>,
 	opset: i64,
 ) -> IResult<Imported> {
 	let a = Attrs { node: label, list: &node.attribute };
-	let i = In { label, node, inputs };
+	let i = In { label, node, inputs, read };
 	let op_only = |op: Op, outputs: Vec<ValueType>| Ok(Imported::Op { op, kept: vec![0], outputs });
-	let unary = |u: UnaryOp| -> IResult<Imported> { op_only(Op::Unary(u), same(i.ty(0)?)) };
 	let f = |name: &str, d: f32| F32Bits::new(a.float(name, d));
 	match node.op_type.as_str() {
-		"Neg" => unary(UnaryOp::Neg),
-		"Abs" => unary(UnaryOp::Abs),
-		"Sqrt" => unary(UnaryOp::Sqrt),
-		"Exp" => unary(UnaryOp::Exp),
-		"Log" => unary(UnaryOp::Log),
-		"Relu" => unary(UnaryOp::Relu),
-		"Sigmoid" => unary(UnaryOp::Sigmoid),
-		"Tanh" => unary(UnaryOp::Tanh),
-		"Softplus" => unary(UnaryOp::Softplus),
-		"Sign" => unary(UnaryOp::Sign),
-		"LeakyRelu" => unary(UnaryOp::LeakyRelu { alpha: f("alpha", 0.01) }),
-		"Elu" => unary(UnaryOp::Elu { alpha: f("alpha", 1.0) }),
-		"Selu" => {
-			unary(UnaryOp::Selu { alpha: f("alpha", 1.673_263_2), gamma: f("gamma", 1.050_701) })
-		},
-		"HardSigmoid" => {
-			unary(UnaryOp::HardSigmoid { alpha: f("alpha", 0.2), beta: f("beta", 0.5) })
-		},
-		"Add" | "Sub" | "Mul" | "Div" | "Pow" | "PRelu" => {
-			let b = match node.op_type.as_str() {
-				"Add" => BinaryOp::Add,
-				"Sub" => BinaryOp::Sub,
-				"Mul" => BinaryOp::Mul,
-				"Div" => BinaryOp::Div,
-				"Pow" => BinaryOp::Pow,
-				_ => BinaryOp::PRelu,
-			};
-			let (x, y) = (i.ty(0)?, i.ty(1)?);
-			if b != BinaryOp::Pow && x.dtype != y.dtype {
-				return Err(invalid(format!("{label}: inputs of {:?} and {:?}", x.dtype, y.dtype)));
-			}
-			let shape = broadcast_shapes(&x.shape, &y.shape).ok_or_else(|| {
-				invalid(format!("{label}: shapes {:?} and {:?} do not broadcast", x.shape, y.shape))
-			})?;
-			if b == BinaryOp::PRelu && shape != x.shape {
-				return Err(invalid(format!("{label}: slope does not broadcast to the input")));
-			}
-			Ok(Imported::Op {
-				op: Op::Binary(b),
-				kept: vec![0, 1],
-				outputs: vec![ValueType::new(x.dtype, shape)],
-			})
-		},
-		"Sum" | "Max" | "Min" => {
-			let v = match node.op_type.as_str() {
-				"Sum" => VariadicOp::Sum,
-				"Max" => VariadicOp::Max,
-				_ => VariadicOp::Min,
-			};
-			let n = node.input.len();
-			if n == 0 || (0..n).any(|k| !i.has(k)) {
-				return Err(invalid(format!("{label}: needs at least one input")));
-			}
-			let first = i.ty(0)?;
-			let mut shape = first.shape.clone();
-			for k in 1..n {
-				let t = i.ty(k)?;
-				if t.dtype != first.dtype {
-					return Err(invalid(format!("{label}: mixed input types")));
-				}
-				shape = broadcast_shapes(&shape, &t.shape)
-					.ok_or_else(|| invalid(format!("{label}: shapes do not broadcast")))?;
-			}
-			Ok(Imported::Op {
-				op: Op::Variadic(v),
-				kept: (0..n).collect(),
-				outputs: vec![ValueType::new(first.dtype, shape)],
-			})
-		},
-		"Clip" => {
-			let (min, max) = if opset < 11 {
-				(a.has("min").then(|| f("min", 0.0)), a.has("max").then(|| f("max", 0.0)))
-			} else {
-				(i.float_scalar(1)?, i.float_scalar(2)?)
-			};
-			op_only(Op::Clip { min, max }, same(i.ty(0)?))
-		},
+		"Neg" | "Abs" | "Sqrt" | "Exp" | "Log" | "Relu" | "Sigmoid" | "Tanh" | "Softplus"
+		| "Sign" | "LeakyRelu" | "Elu" | "Selu" | "HardSigmoid" | "Erf" | "Gelu" | "Not"
+		| "Equal" | "Less" | "Greater" | "LessOrEqual" | "GreaterOrEqual" | "And" | "Or"
+		| "Xor" | "Where" | "Add" | "Sub" | "Mul" | "Div" | "Pow" | "PRelu" | "Sum" | "Max"
+		| "Min" | "Clip" => elementwise::import(node, label, &i, &a, opset),
 		"Cast" => {
 			let to = DType::from_onnx(a.int("to", 0) as i32)
 				.ok_or_else(|| unsupported(format!("{label}: cast to type {}", a.int("to", 0))))?;
@@ -243,8 +182,12 @@ pub(super) fn import_node(
 		},
 		"Identity" => op_only(Op::Identity, same(i.ty(0)?)),
 		"Dropout" => {
-			if i.out() > 1 {
-				return Err(unsupported(format!("{label}: the mask output is not supported")));
+			if let Some(o) = i.read_output(1) {
+				return Err(unsupported(format!("{label}: the mask output '{o}' is read")));
+			}
+			// Inference only: `training_mode` (opset 12) absent, or a constant false.
+			if i.has(2) && i.ints(2)?.iter().any(|t| *t != 0) {
+				return Err(unsupported(format!("{label}: training_mode is not false")));
 			}
 			op_only(Op::Identity, same(i.ty(0)?))
 		},
@@ -335,8 +278,8 @@ pub(super) fn import_node(
 			Ok(Imported::Op { op, kept, outputs: vec![ValueType::new(dtype, shape)] })
 		},
 		"MaxPool" | "AveragePool" => {
-			if i.out() > 1 {
-				return Err(unsupported(format!("{label}: the Indices output is not supported")));
+			if let Some(o) = i.read_output(1) {
+				return Err(unsupported(format!("{label}: the Indices output '{o}' is read")));
 			}
 			require_f32(&i, &[0])?;
 			let kind = if node.op_type == "MaxPool" { PoolKind::Max } else { PoolKind::Average };
@@ -359,8 +302,11 @@ pub(super) fn import_node(
 			op_only(Op::GlobalPool(kind), vec![ValueType::new(DType::F32, shape)])
 		},
 		"BatchNormalization" => {
-			if i.out() > 1 {
-				return Err(unsupported(format!("{label}: training outputs are not supported")));
+			if let Some(o) = i.read_output(1) {
+				return Err(unsupported(format!("{label}: the training output '{o}' is read")));
+			}
+			if a.int("training_mode", 0) != 0 {
+				return Err(unsupported(format!("{label}: training_mode is not supported")));
 			}
 			let x = i.ty(0)?;
 			let c = x.shape.get(1).copied().unwrap_or(1);
@@ -376,9 +322,9 @@ pub(super) fn import_node(
 			})
 		},
 		"LayerNormalization" => {
-			if i.out() > 1 {
+			if let Some(o) = i.read_output(1) {
 				return Err(unsupported(format!(
-					"{label}: Mean / InvStdDev outputs are not supported"
+					"{label}: the Mean / InvStdDev output '{o}' is read (not supported)"
 				)));
 			}
 			require_f32(&i, &[0, 1, 2])?;
@@ -459,7 +405,7 @@ pub(super) fn import_node(
 			)
 		},
 		"QuantizeLinear" | "DequantizeLinear" => quantize_linear(node, label, &i, &a, opset),
-		_ => layout::import(node, label, inputs, opset),
+		_ => layout::import(node, label, inputs, read, opset),
 	}
 }
 

@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""ONNX's own operator test suite through the canonical engine (`verity-node infer`).
+
+Generates the node test cases of the installed `onnx` package
+(`onnx.backend.test.case.node.collect_testcases`, with their expected outputs computed by
+ONNX's NumPy reference), keeps those whose every node is an op the canonical importer knows,
+freezes the shape-like operands that exported models carry as initializers (Reshape's shape,
+Slice's starts, Clip's bounds, ...), runs each with `verity-node infer --engine canonical` and
+sorts it into exactly one of:
+
+- pass: every output has the expected type, shape and values (ONNX's tolerances for the case);
+- wrong: the engine answered, but an output differs;
+- refused: the engine refused the model or input with an error (its first line is the cause);
+- crash: the process died by a signal, panicked (exit 101) or ran over the time limit.
+
+Prints one line per case that did not pass, the refusals grouped by cause, and the totals;
+writes every case's outcome to a JSON report. Run by scripts/onnx-suite.sh.
+"""
+
+import argparse
+import collections
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import warnings
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+# Every op type the canonical importer knows (primitives/src/graph/nodes/): a case is in the
+# suite when all its nodes are among them.
+ENGINE_OPS = set(
+    """Abs Add And AveragePool BatchNormalization Cast Clip Concat Constant ConstantOfShape
+    Conv DequantizeLinear Div Dropout Elu Equal Erf Exp Expand Flatten Gather Gelu Gemm
+    GlobalAveragePool GlobalMaxPool Greater GreaterOrEqual HardSigmoid Identity
+    LayerNormalization LeakyRelu Less LessOrEqual Log LogSoftmax MatMul MatMulInteger Max
+    MaxPool Min Mul Neg Not Or PRelu Pad Pow QLinearConv QLinearMatMul QuantizeLinear
+    ReduceMax ReduceMean ReduceSum Relu Reshape Selu Shape Sigmoid Sign Slice Softmax
+    Softplus Split Sqrt Squeeze Sub Sum Tanh Tile Transpose Unsqueeze Where Xor""".split()
+)
+
+# Input positions that exported models hold as constants (shapes, axes, pads, bounds,
+# quantisation parameters): frozen into initializers when a case feeds them as graph inputs.
+SHAPE_LIKE = {
+    "Reshape": [1],
+    "Expand": [1],
+    "Tile": [1],
+    "Slice": [1, 2, 3, 4],
+    "Pad": [1, 2, 3],
+    "Split": [1],
+    "Squeeze": [1],
+    "Unsqueeze": [1],
+    "ReduceMax": [1],
+    "ReduceMean": [1],
+    "ReduceSum": [1],
+    "Clip": [1, 2],
+    "ConstantOfShape": [0],
+    "Dropout": [1, 2],
+    "QuantizeLinear": [1, 2],
+    "DequantizeLinear": [1, 2],
+    "MatMulInteger": [2, 3],
+    "QLinearMatMul": [1, 2, 4, 5, 6, 7],
+    "QLinearConv": [1, 2, 4, 5, 6, 7],
+}
+
+DTYPES = {
+    "f32": np.float32,
+    "u8": np.uint8,
+    "i8": np.int8,
+    "i32": np.int32,
+    "i64": np.int64,
+    "bool": np.bool_,
+}
+
+
+def frozen(model, inputs):
+    """The model with its shape-like graph inputs turned into initializers, and the inputs
+    that stay (in graph-input order)."""
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    g = m.graph
+    names = [i.name for i in g.input]
+    values = dict(zip(names, inputs))
+    freeze = set()
+    for node in g.node:
+        for pos in SHAPE_LIKE.get(node.op_type, []):
+            if pos < len(node.input) and node.input[pos] in values:
+                freeze.add(node.input[pos])
+    for name in sorted(freeze):
+        g.initializer.append(numpy_helper.from_array(np.asarray(values[name]), name))
+    kept = [i for i in g.input if i.name not in freeze]
+    del g.input[:]
+    g.input.extend(kept)
+    return m, [values[i.name] for i in kept]
+
+
+def decode_output(o):
+    """One output of `verity-node infer --json` as a NumPy array."""
+    dtype = DTYPES[o["dtype"]]
+    data = o["data"]
+    if dtype is np.float32:
+        special = {"NaN": np.nan, "inf": np.inf, "-inf": -np.inf}
+        data = [special[x] if isinstance(x, str) else x for x in data]
+    return np.array(data, dtype=dtype).reshape(o["shape"])
+
+
+def compare(expected, got, rtol, atol):
+    """None when `got` equals `expected` within the case's tolerance, else why not."""
+    if len(expected) != len(got):
+        return f"{len(got)} outputs, expected {len(expected)}"
+    for k, (e, g) in enumerate(zip(expected, got)):
+        e = np.asarray(e)
+        if e.dtype != g.dtype:
+            return f"output {k}: {g.dtype}, expected {e.dtype}"
+        if e.shape != g.shape:
+            return f"output {k}: shape {list(g.shape)}, expected {list(e.shape)}"
+        if e.dtype.kind == "f":
+            ok = np.allclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
+        else:
+            ok = np.array_equal(g, e)
+        if not ok:
+            return f"output {k}: values differ (max |diff| {np.max(np.abs(g.astype(np.float64) - e.astype(np.float64)))})"
+    return None
+
+
+def run_case(node_bin, case, dirpath, timeout):
+    """(outcome, detail) of one case over all its data sets."""
+    for n, (inputs, outputs) in enumerate(case.data_sets):
+        model, kept = frozen(case.model, inputs)
+        model_path = os.path.join(dirpath, f"{case.name}.{n}.onnx")
+        with open(model_path, "wb") as f:
+            f.write(model.SerializeToString())
+        args = [node_bin, "infer", "--model", model_path, "--engine", "canonical", "--json"]
+        for k, x in enumerate(kept):
+            p = os.path.join(dirpath, f"{case.name}.{n}.in{k}.pb")
+            with open(p, "wb") as f:
+                f.write(numpy_helper.from_array(np.asarray(x), f"in{k}").SerializeToString())
+            args += ["--input", p]
+        try:
+            r = subprocess.run(args, capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return "crash", f"over {timeout} s"
+        err = r.stderr.decode(errors="replace").strip()
+        if r.returncode < 0:
+            return "crash", f"signal {-r.returncode}: {err[-300:]}"
+        if r.returncode == 101 or "panicked" in err:
+            return "crash", f"panic: {err[-300:]}"
+        if r.returncode != 0:
+            return "refused", (err.splitlines() or ["(no message)"])[-1]
+        report = json.loads(r.stdout)
+        got = [decode_output(o) for o in report["outputs"]]
+        why = compare(outputs, got, case.rtol, case.atol)
+        if why:
+            return "wrong", why
+    return "pass", ""
+
+
+def cause_of(detail):
+    """A refusal's cause without the node's name and numbers, for grouping."""
+    s = re.sub(r"node '[^']*' \(([^)]*)\)", r"\1", detail)
+    s = re.sub(r"node \d+ \(([^)]*)\)", r"\1", s)
+    s = re.sub(r"'[^']*'", "'…'", s)
+    s = re.sub(r"\d+", "N", s)
+    return s[:160]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--node", required=True, help="the verity-node binary")
+    ap.add_argument("--report", help="write every case's outcome here (JSON)")
+    ap.add_argument("--filter", default="", help="only cases whose name contains this")
+    ap.add_argument("--timeout", type=float, default=120.0, help="seconds per case")
+    a = ap.parse_args()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from onnx.backend.test.case.node import collect_testcases
+
+        cases = collect_testcases(None)
+    in_set = [
+        c for c in cases
+        if a.filter in c.name and all(n.op_type in ENGINE_OPS for n in c.model.graph.node)
+    ]
+    print(f"onnx {onnx.__version__}: {len(cases)} node cases, {len(in_set)} within the engine's op set")
+    results = {}
+    counts = collections.Counter()
+    causes = collections.Counter()
+    with tempfile.TemporaryDirectory(prefix="verity-onnx-suite-") as d:
+        for c in in_set:
+            outcome, detail = run_case(a.node, c, d, a.timeout)
+            results[c.name] = {"outcome": outcome, "detail": detail}
+            counts[outcome] += 1
+            if outcome != "pass":
+                print(f"{outcome:8} {c.name}: {detail}")
+            if outcome == "refused":
+                causes[cause_of(detail)] += 1
+    print("\nrefusals by cause:")
+    for cause, n in causes.most_common():
+        print(f"{n:5}  {cause}")
+    total = len(in_set)
+    pct = 100.0 * counts["pass"] / total if total else 0.0
+    print(
+        f"\n{counts['pass']} of {total} pass ({pct:.1f} %), {counts['wrong']} wrong, "
+        f"{counts['refused']} refused, {counts['crash']} crashed"
+    )
+    if a.report:
+        with open(a.report, "w") as f:
+            json.dump({"onnx": onnx.__version__, "counts": counts, "cases": results}, f, indent=1)
+    # Wrong answers and crashes are failures; refusals are coverage (reported above).
+    return 1 if counts["wrong"] or counts["crash"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
