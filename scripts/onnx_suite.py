@@ -77,6 +77,22 @@ DTYPES = {
 }
 
 
+def to_proto(x, name):
+    """A test input as a named TensorProto (the suite gives NumPy arrays or, for the types
+    NumPy lacks, TensorProtos)."""
+    if isinstance(x, onnx.TensorProto):
+        t = onnx.TensorProto()
+        t.CopyFrom(x)
+        t.name = name
+        return t
+    return numpy_helper.from_array(np.asarray(x), name)
+
+
+def expected_array(x):
+    """An expected output as a NumPy array."""
+    return numpy_helper.to_array(x) if isinstance(x, onnx.TensorProto) else np.asarray(x)
+
+
 def frozen(model, inputs):
     """The model with its shape-like graph inputs turned into initializers, and the inputs
     that stay (in graph-input order)."""
@@ -91,7 +107,7 @@ def frozen(model, inputs):
             if pos < len(node.input) and node.input[pos] in values:
                 freeze.add(node.input[pos])
     for name in sorted(freeze):
-        g.initializer.append(numpy_helper.from_array(np.asarray(values[name]), name))
+        g.initializer.append(to_proto(values[name], name))
     kept = [i for i in g.input if i.name not in freeze]
     del g.input[:]
     g.input.extend(kept)
@@ -113,7 +129,7 @@ def compare(expected, got, rtol, atol):
     if len(expected) != len(got):
         return f"{len(got)} outputs, expected {len(expected)}"
     for k, (e, g) in enumerate(zip(expected, got)):
-        e = np.asarray(e)
+        e = expected_array(e)
         if e.dtype != g.dtype:
             return f"output {k}: {g.dtype}, expected {e.dtype}"
         if e.shape != g.shape:
@@ -138,7 +154,7 @@ def run_case(node_bin, case, dirpath, timeout):
         for k, x in enumerate(kept):
             p = os.path.join(dirpath, f"{case.name}.{n}.in{k}.pb")
             with open(p, "wb") as f:
-                f.write(numpy_helper.from_array(np.asarray(x), f"in{k}").SerializeToString())
+                f.write(to_proto(x, f"in{k}").SerializeToString())
             args += ["--input", p]
         try:
             r = subprocess.run(args, capture_output=True, timeout=timeout)
