@@ -35,9 +35,10 @@ source scripts/concurrently.sh
 # Every test of the workspace, with the pallets' benchmarks run as unit tests against their
 # mock runtimes (every benchmark's setup and asserted outcome; scripts/bench.sh measures them
 # in the real runtime): the same feature set as the build, so nothing compiles again. The
-# node's integration tests are one binary (node/tests/main.rs) whose tests run all at once.
+# node's integration tests are one binary (node/tests/main.rs) whose tests run six at a time
+# (each start of a node compiles the runtime: about 10 s of CPU).
 t0=$SECONDS
-start_concurrently "cargo test" env RUST_TEST_THREADS=16 \
+start_concurrently "cargo test" env RUST_TEST_THREADS=6 \
   cargo test --locked --profile "$VERITY_PROFILE" --workspace --features "$VERITY_FEATURES"
 # polkadot.js as its users run it (clients/js): storage, events and the runtime API decoded
 # from metadata alone, a model and a job from polkadot.js, and a forkless runtime upgrade

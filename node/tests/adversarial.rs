@@ -10,7 +10,7 @@ use std::{
 	time::Duration,
 };
 
-use crate::common::{cli_path, ok_json, refused, Node};
+use crate::common::{cli_path, ok_json, refused, Node, START_TIMEOUT};
 use serde_json::json;
 use verity_primitives::{
 	cost::Limit,
@@ -104,7 +104,7 @@ fn best_block(node: &Node) -> Option<u64> {
 #[test]
 fn a_dev_node_refuses_adversarial_models_and_keeps_producing_blocks() {
 	let node = Node::start(&["--dev", "--tmp"]);
-	let first = node.wait_for(Duration::from_secs(60), |n| best_block(n).filter(|b| *b >= 1));
+	let first = node.wait_for(START_TIMEOUT, |n| best_block(n).filter(|b| *b >= 1));
 	assert!(first.is_some(), "no block; log:\n{}", node.log_tail(40));
 	let suris = [
 		"//Alice",
@@ -163,7 +163,7 @@ fn a_dev_node_refuses_adversarial_models_and_keeps_producing_blocks() {
 	// Blocks keep coming after every refusal, and the node is up.
 	let after = best_block(&node).expect("the node answers");
 	let later =
-		node.wait_for(Duration::from_secs(60), |n| best_block(n).filter(|b| *b >= after + 2));
+		node.wait_for(Duration::from_secs(120), |n| best_block(n).filter(|b| *b >= after + 2));
 	assert!(later.is_some(), "block production stopped; log:\n{}", node.log_tail(40));
 	assert!(!node.log_tail(10_000).contains("panicked"), "{}", node.log_tail(40));
 }
@@ -173,7 +173,7 @@ fn a_dev_node_refuses_adversarial_models_and_keeps_producing_blocks() {
 #[test]
 fn heavy_rpc_methods_are_unsafe() {
 	let node = Node::start(&["--dev", "--tmp", "--rpc-methods", "safe"]);
-	let up = node.wait_for(Duration::from_secs(60), best_block);
+	let up = node.wait_for(START_TIMEOUT, best_block);
 	assert!(up.is_some(), "no RPC; log:\n{}", node.log_tail(40));
 	let id = format!("0x{}", "00".repeat(32));
 	for (method, params) in

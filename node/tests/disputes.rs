@@ -19,7 +19,7 @@
 
 use std::{process::Command, time::Duration};
 
-use crate::common::{amount, cli_path, hex, ok_json, unhex, verity, write, Node};
+use crate::common::{amount, cli_path, hex, ok_json, unhex, verity, write, Node, START_TIMEOUT};
 use codec::Decode;
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, H256};
@@ -140,7 +140,7 @@ fn network_on(
 	args.extend_from_slice(&["--rpc-cors", "all", "--node-key", ALICE_NODE_KEY]);
 	args.extend_from_slice(alice_flags);
 	let alice = Node::start(&args);
-	let started = alice.wait_for(Duration::from_secs(60), |n| (best(n) >= 1).then_some(()));
+	let started = alice.wait_for(START_TIMEOUT, |n| (best(n) >= 1).then_some(()));
 	assert!(started.is_some(), "no block; log:\n{}", alice.log_tail(40));
 	let peer = alice.rpc("system_localPeerId", json!([])).expect("peer id");
 	let boot = format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", alice.p2p_port, peer.as_str().expect("id"));
@@ -150,7 +150,7 @@ fn network_on(
 	args.extend_from_slice(bob_flags);
 	let bob = Node::start(&args);
 	let target = best(&alice);
-	let synced = bob.wait_for(Duration::from_secs(90), |n| (best(n) >= target).then_some(()));
+	let synced = bob.wait_for(START_TIMEOUT, |n| (best(n) >= target).then_some(()));
 	assert!(
 		synced.is_some(),
 		"Bob's node does not reach block {target}: {:?}; log:\n{}",

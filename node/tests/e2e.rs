@@ -3,9 +3,11 @@
 //! equals `verity-node infer`, and every balance moves exactly by the fee, royalty, bond and
 //! deposit rules.
 
-use std::{process::Command, time::Duration};
+use std::process::Command;
 
-use crate::common::{amount, cli_path, hex, ok_json, refused, unhex, verity, write, Node};
+use crate::common::{
+	amount, cli_path, hex, ok_json, refused, unhex, verity, write, Node, START_TIMEOUT,
+};
 use codec::{Decode, Encode};
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, H256};
@@ -57,7 +59,7 @@ fn register_submit_finalize_through_the_cli() {
 	let bad_dtype = write(&dir, "dtype.json", input("[1,16]", "i32", 16).as_bytes());
 
 	let node = Node::start(&["--dev", "--tmp"]);
-	let started = node.wait_for(Duration::from_secs(60), |n| {
+	let started = node.wait_for(START_TIMEOUT, |n| {
 		n.rpc("chain_getHeader", json!([]))
 			.ok()
 			.and_then(|h| crate::common::header_number(&h))
@@ -273,7 +275,7 @@ fn a_job_failing_on_its_inputs_ends_in_a_paid_failed_result() {
 	let out_of_range = write(&dir, "i.json", br#"{"dtype":"i64","shape":[3],"data":[0,10,1]}"#);
 
 	let node = Node::start(&["--dev", "--tmp"]);
-	let started = node.wait_for(Duration::from_secs(60), |n| {
+	let started = node.wait_for(START_TIMEOUT, |n| {
 		n.rpc("chain_getHeader", json!([]))
 			.ok()
 			.and_then(|h| crate::common::header_number(&h))

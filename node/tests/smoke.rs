@@ -1,7 +1,7 @@
 //! Smoke test of the real node: `verity-node --dev --tmp` produces and finalizes blocks,
 //! answers JSON-RPC and serves Prometheus metrics, and stops cleanly on SIGTERM.
 
-use crate::common::{header_number, http_get, Node};
+use crate::common::{header_number, http_get, Node, START_TIMEOUT};
 use serde_json::json;
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 fn dev_node_produces_and_finalizes_blocks() {
 	let mut node = Node::start(&["--dev", "--tmp"]);
 
-	let best = node.wait_for(Duration::from_secs(60), |n| {
+	let best = node.wait_for(START_TIMEOUT, |n| {
 		let best = n.rpc("chain_getHeader", json!([])).ok().as_ref().and_then(header_number)?;
 		let fin_hash = n.rpc("chain_getFinalizedHead", json!([])).ok()?;
 		let fin =
@@ -18,7 +18,7 @@ fn dev_node_produces_and_finalizes_blocks() {
 	});
 	assert!(
 		best.is_some(),
-		"no best block >= 3 and finalized >= 1 within 60 s; node log tail:\n{}",
+		"no best block >= 3 and finalized >= 1 within {START_TIMEOUT:?}; node log tail:\n{}",
 		node.log_tail(40)
 	);
 

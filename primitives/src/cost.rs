@@ -264,6 +264,7 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 		},
 		Op::Slice { .. } | Op::Expand | Op::Tile | Op::Pad { .. } => reads = 1,
 		Op::Where => reads = 3,
+		Op::PadMode { .. } => reads = 1,
 		Op::Identity | Op::Reshape => {
 			reads = 1;
 			by_elements = false;

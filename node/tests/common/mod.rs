@@ -12,6 +12,12 @@ use std::{
 	time::{Duration, Instant},
 };
 
+/// How long a node may take to its first block (or, for a second node, to sync): starting
+/// compiles the runtime (about 10 s of CPU alone), and `scripts/test.sh` runs the test streams
+/// at once on two cores, so a dozen nodes may be starting together. A liveness bound, not a
+/// speed check.
+pub const START_TIMEOUT: Duration = Duration::from_secs(240);
+
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
 	TcpListener::bind("127.0.0.1:0")

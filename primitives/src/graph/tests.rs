@@ -544,3 +544,31 @@ fn comparisons_logic_where_erf_and_gelu_compute_their_definitions() {
 		.output("z");
 	assert!(refusal(&m).to_string().contains("inputs of F32"));
 }
+
+#[test]
+fn reflect_edge_and_wrap_pads_read_the_mirrored_clamped_and_wrapped_elements() {
+	let pad = |mode: &str, opset: i64, pads: &[i64]| {
+		let mut b = ModelBuilder::new("m", opset);
+		b.input("x", DType::F32, &[1, 3])
+			.initializer("p", Tensor::i64(vec![pads.len()], pads.to_vec()).unwrap())
+			.node("Pad", &["x", "p"], &["y"], vec![Attr::Str("mode", mode.into())])
+			.output("y");
+		b
+	};
+	let x = Tensor::f32(vec![1, 3], vec![1.0, 2.0, 3.0]).unwrap();
+	let run = |b: &ModelBuilder| {
+		let g = Graph::from_onnx(&b.build()).unwrap();
+		let t = g.run(&[x.clone()], TraceOptions::default()).unwrap();
+		t.outputs[0].as_f32().unwrap().to_vec()
+	};
+	// NumPy's np.pad([1, 2, 3], (2, 5), mode) for reflect, edge and wrap.
+	let pads = [0, 2, 0, 5];
+	assert_eq!(run(&pad("reflect", 13, &pads)), [3., 2., 1., 2., 3., 2., 1., 2., 3., 2.]);
+	assert_eq!(run(&pad("edge", 13, &pads)), [1., 1., 1., 2., 3., 3., 3., 3., 3., 3.]);
+	assert_eq!(run(&pad("wrap", 19, &pads)), [2., 3., 1., 2., 3., 1., 2., 3., 1., 2.]);
+	// Negative pads crop, whatever the mode.
+	assert_eq!(run(&pad("reflect", 13, &[0, -1, 0, 1])), [2., 3., 2.]);
+	// Wrap is opset 19's; an unknown mode is refused by name.
+	assert!(refusal(&pad("wrap", 18, &pads)).to_string().contains("pad mode 'wrap'"));
+	assert!(refusal(&pad("mirror", 19, &pads)).to_string().contains("pad mode 'mirror'"));
+}

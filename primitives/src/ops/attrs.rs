@@ -136,6 +136,18 @@ impl BinaryOp {
 	}
 }
 
+/// How Pad fills positions outside the input (other than with a constant).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum PadMode {
+	/// The mirror image without repeating the edge (`[1, 2, 3]` padded by 2: `3 2 | 1 2 3 | 2 1`),
+	/// repeated as often as the padding needs (period `2 (n - 1)`, as NumPy's `reflect`).
+	Reflect,
+	/// The edge element repeated.
+	Edge,
+	/// The input repeated (index modulo the axis' size).
+	Wrap,
+}
+
 /// Element-wise ops of any number of broadcast inputs, folded left to right.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub enum VariadicOp {
@@ -333,4 +345,11 @@ pub enum Op {
 	},
 	/// `cond ? x : y`, the three inputs broadcast (every element reads all three).
 	Where,
+	/// Padding by reflection, edge or wrap: each output element reads one input element.
+	PadMode {
+		/// Padding before each axis (negative crops).
+		pads: Vec<i64>,
+		/// How the padding is filled.
+		mode: PadMode,
+	},
 }

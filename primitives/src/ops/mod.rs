@@ -279,6 +279,7 @@ pub fn element(
 		Op::Tile => movement::tile_element(types, index, acc)?,
 		Op::Pad { pads, value } => movement::pad_element(pads, value.get(), types, index, acc)?,
 		Op::Where => elementwise::select(types, index, acc)?,
+		Op::PadMode { pads, mode } => movement::pad_mode_element(pads, *mode, types, index, acc)?,
 	};
 	Ok(store(ty.dtype, v))
 }

@@ -4,7 +4,7 @@ use alloc::{format, vec::Vec};
 
 use super::{
 	add, broadcast_index, overflow, ravel, sub, unravel, Access, KResult, KernelError, NodeTypes,
-	Scalar,
+	PadMode, Scalar,
 };
 
 /// Element `index` of Transpose: output axis `i` is input axis `perm[i]`.
@@ -151,6 +151,51 @@ pub(super) fn tile_element(
 		.map(|(o, n)| o.checked_rem((*n).max(1)).unwrap_or(0))
 		.collect();
 	acc.get(0, ravel(&idx, in_shape)?)
+}
+
+/// The input index that output position `i` (already shifted by the begin pad, so possibly
+/// outside `0..n`) reads under `mode`.
+fn pad_source(i: i64, n: i64, mode: PadMode) -> KResult<i64> {
+	Ok(match mode {
+		PadMode::Edge => i.clamp(0, n.checked_sub(1).ok_or_else(overflow)?.max(0)),
+		PadMode::Wrap => i.checked_rem_euclid(n).ok_or_else(overflow)?,
+		PadMode::Reflect => {
+			// Period 2 (n - 1); an axis of one element reflects onto itself.
+			let period = n.checked_sub(1).and_then(|m| m.checked_mul(2)).ok_or_else(overflow)?;
+			if period == 0 {
+				return Ok(0);
+			}
+			let j = i.checked_rem_euclid(period).ok_or_else(overflow)?;
+			if j >= n {
+				period.checked_sub(j).ok_or_else(overflow)?
+			} else {
+				j
+			}
+		},
+	})
+}
+
+/// Element `index` of Pad by reflection, edge or wrap: the input element its position maps to.
+pub(super) fn pad_mode_element(
+	pads: &[i64],
+	mode: PadMode,
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let in_shape = &types.input(0)?.shape;
+	let out_idx = unravel(index, &types.output(0)?.shape);
+	if out_idx.len() != in_shape.len() {
+		return Err(KernelError::BadInput(format!("pad of rank {}", in_shape.len())));
+	}
+	let mut in_idx = Vec::with_capacity(in_shape.len());
+	for (d, (o, n)) in out_idx.iter().zip(in_shape).enumerate() {
+		// `o` and the pads are at most `MAX_DIM`: no overflow.
+		let i = (*o as i64).checked_sub(pads.get(d).copied().unwrap_or(0)).ok_or_else(overflow)?;
+		let source = pad_source(i, *n as i64, mode)?;
+		in_idx.push(usize::try_from(source).map_err(|_| overflow())?);
+	}
+	acc.get(0, ravel(&in_idx, in_shape)?)
 }
 
 /// Element `index` of constant Pad: the input element, or `value` in the padding.

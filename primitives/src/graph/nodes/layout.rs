@@ -12,7 +12,7 @@ use crate::{
 	},
 	limits::{MAX_DIM, MAX_FOLD_ELEMENTS},
 	onnx::NodeProto,
-	ops::{broadcast_shapes, F32Bits, Op, ValueType},
+	ops::{broadcast_shapes, F32Bits, Op, PadMode, ValueType},
 	tensor::{checked_numel, DType, Tensor, TensorData},
 };
 
@@ -280,10 +280,14 @@ pub(super) fn import(
 		"Pad" => {
 			let x = i.ty(0)?;
 			let r = x.shape.len();
-			let mode = a.string("mode", "constant")?;
-			if mode != "constant" {
-				return Err(unsupported(format!("{label}: pad mode '{mode}'")));
-			}
+			let mode = match a.string("mode", "constant")?.as_str() {
+				"constant" => None,
+				"reflect" => Some(PadMode::Reflect),
+				"edge" => Some(PadMode::Edge),
+				// Wrap came with opset 19.
+				"wrap" if opset >= 19 => Some(PadMode::Wrap),
+				other => return Err(unsupported(format!("{label}: pad mode '{other}'"))),
+			};
 			let (pads, value) = if opset < 11 {
 				(a.ints("pads").unwrap_or_default(), f("value", 0.0))
 			} else {
@@ -325,7 +329,11 @@ pub(super) fn import(
 				let padded = (*n as i64).checked_add(pb).and_then(|v| v.checked_add(pe));
 				*shape_d = dim(padded.ok_or_else(|| overflow(label))?, label)?;
 			}
-			op_only(Op::Pad { pads: begin, value }, vec![ValueType::new(x.dtype, shape)])
+			let out = vec![ValueType::new(x.dtype, shape)];
+			match mode {
+				None => op_only(Op::Pad { pads: begin, value }, out),
+				Some(mode) => op_only(Op::PadMode { pads: begin, mode }, out),
+			}
 		},
 		"Constant" => {
 			let t = if let Some(t) = a.tensor("value")? {
