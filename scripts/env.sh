@@ -23,5 +23,8 @@ export CLIPPY_ARGS="${CLIPPY_ARGS--Dwarnings}"
 # native tests): the runtime's wasm blob is built with the runtime crate's own features, which
 # do not include benchmarks.
 export VERITY_FEATURES="${VERITY_FEATURES-pallet-verity-models/runtime-benchmarks,pallet-verity-inference/runtime-benchmarks,pallet-verity-disputes/runtime-benchmarks}"
+# OpenSSL from Debian (libssl-dev, installed by setup.sh) instead of a vendored C build:
+# litep2p turns on str0m's `vendored` OpenSSL, whose build took 282 s of a first build.
+export OPENSSL_NO_VENDOR="${OPENSSL_NO_VENDOR-1}"
 # The release binaries every script and test uses.
 export VERITY_BIN_DIR="$CARGO_TARGET_DIR/$VERITY_PROFILE"
