@@ -7,6 +7,9 @@
 concurrent_names=()
 concurrent_pids=()
 concurrent_dir="$(mktemp -d)"
+trap 'rm -rf "$concurrent_dir"' EXIT
+# The streams run in this script's process group (no job control in a script): an interrupt
+# or a stop of the script stops the whole group, this script included.
 trap 'trap - INT TERM; kill -TERM 0 2>/dev/null' INT TERM
 
 start_concurrently() {

@@ -236,6 +236,17 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 			bind_outputs(&mut known, node, &label, ts.into_iter().map(Known::constant))?;
 			continue;
 		}
+		// Outputs beyond the op's own: the optional outputs of the ops in `DROPPABLE_OUTPUTS`
+		// are dropped when nothing reads them; any other is refused, as before (a node that
+		// stays with more outputs than its op was always refused).
+		for o in node.output.iter().skip(out_count).filter(|o| !o.is_empty()) {
+			if read.contains(o.as_str()) {
+				return Err(unsupported(format!("{label}: optional output '{o}' is read")));
+			}
+			if !DROPPABLE_OUTPUTS.contains(&node.op_type.as_str()) {
+				return Err(unsupported(format!("{label}: output '{o}' beyond the op's own")));
+			}
+		}
 		// A node that stays can be disputed: its one step must be cheap for the runtime.
 		within(Limit::ChunkFanIn, cost.fan_in, budget).map_err(|e| over(&label, e))?;
 		let input_names: Vec<Option<String>> =
@@ -268,6 +279,11 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 	})?;
 	Ok((graph, FoldCost { work: fold.work, bytes: fold.bytes }))
 }
+
+/// The ops whose optional outputs may be declared and left unread (Dropout's mask, MaxPool's
+/// Indices, LayerNormalization's Mean and InvStdDev): the import drops them, and tract, which
+/// the node loads every model with as a cross-check, accepts them declared.
+const DROPPABLE_OUTPUTS: [&str; 3] = ["Dropout", "MaxPool", "LayerNormalization"];
 
 /// Records the outputs of `node`; a name already defined is an error.
 fn bind_outputs(

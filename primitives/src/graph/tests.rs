@@ -450,15 +450,33 @@ fn unused_optional_outputs_are_dropped_and_read_ones_refused_by_name() {
 		.node("Not", &["mask"], &["y"], vec![])
 		.output("y");
 	assert!(refusal(&read_mask).to_string().contains("mask output 'mask' is read"));
-	// Dropout in training mode is random: refused.
-	let mut training = ModelBuilder::new("m", 17);
-	training
-		.input("x", DType::F32, &[2])
-		.initializer("ratio", Tensor::f32(vec![], vec![0.5]).unwrap())
-		.initializer("train", Tensor::new(vec![], TensorData::Bool(vec![true])).unwrap())
-		.node("Dropout", &["x", "ratio", "train"], &["y"], vec![])
+	// Dropout in training mode is random: refused from opset 22; up to 21 it imports as
+	// Identity, as it always did (registered models import again on every node).
+	let training = |opset| {
+		let mut b = ModelBuilder::new("m", opset);
+		b.input("x", DType::F32, &[2])
+			.initializer("ratio", Tensor::f32(vec![], vec![0.5]).unwrap())
+			.initializer("train", Tensor::new(vec![], TensorData::Bool(vec![true])).unwrap())
+			.node("Dropout", &["x", "ratio", "train"], &["y"], vec![])
+			.output("y");
+		b
+	};
+	assert!(refusal(&training(22)).to_string().contains("training_mode"));
+	assert!(Graph::from_onnx(&training(21).build()).is_ok());
+	// Other ops keep refusing outputs beyond their own, read or not (tract, which loads every
+	// model beside the canonical engine, refuses them), and BatchNormalization its training
+	// outputs.
+	let mut extra = ModelBuilder::new("m", 17);
+	extra.input("x", DType::F32, &[2]).node("Relu", &["x"], &["y", "z"], vec![]).output("y");
+	assert!(refusal(&extra).to_string().contains("output 'z' beyond the op's own"));
+	let mut bn = ModelBuilder::new("m", 17);
+	bn.input("x", DType::F32, &[1, 2]);
+	for name in ["s", "b", "m", "v"] {
+		bn.initializer(name, Tensor::f32(vec![2], vec![1.0, 1.0]).unwrap());
+	}
+	bn.node("BatchNormalization", &["x", "s", "b", "m", "v"], &["y", "rm", "rv"], vec![])
 		.output("y");
-	assert!(refusal(&training).to_string().contains("training_mode"));
+	assert!(refusal(&bn).to_string().contains("training outputs are not supported"));
 }
 
 #[test]
@@ -546,7 +564,7 @@ fn comparisons_logic_where_erf_and_gelu_compute_their_definitions() {
 }
 
 #[test]
-fn reflect_edge_and_wrap_pads_read_the_mirrored_clamped_and_wrapped_elements() {
+fn reflect_and_edge_pads_read_the_mirrored_and_clamped_elements() {
 	let pad = |mode: &str, opset: i64, pads: &[i64]| {
 		let mut b = ModelBuilder::new("m", opset);
 		b.input("x", DType::F32, &[1, 3])
@@ -561,14 +579,56 @@ fn reflect_edge_and_wrap_pads_read_the_mirrored_clamped_and_wrapped_elements() {
 		let t = g.run(&[x.clone()], TraceOptions::default()).unwrap();
 		t.outputs[0].as_f32().unwrap().to_vec()
 	};
-	// NumPy's np.pad([1, 2, 3], (2, 5), mode) for reflect, edge and wrap.
-	let pads = [0, 2, 0, 5];
-	assert_eq!(run(&pad("reflect", 13, &pads)), [3., 2., 1., 2., 3., 2., 1., 2., 3., 2.]);
-	assert_eq!(run(&pad("edge", 13, &pads)), [1., 1., 1., 2., 3., 3., 3., 3., 3., 3.]);
-	assert_eq!(run(&pad("wrap", 19, &pads)), [2., 3., 1., 2., 3., 1., 2., 3., 1., 2.]);
-	// Negative pads crop, whatever the mode.
-	assert_eq!(run(&pad("reflect", 13, &[0, -1, 0, 1])), [2., 3., 2.]);
-	// Wrap is opset 19's; an unknown mode is refused by name.
-	assert!(refusal(&pad("wrap", 18, &pads)).to_string().contains("pad mode 'wrap'"));
-	assert!(refusal(&pad("mirror", 19, &pads)).to_string().contains("pad mode 'mirror'"));
+	// NumPy's np.pad([1, 2, 3], (2, 2), mode) for reflect and edge; edge has no width limit.
+	assert_eq!(run(&pad("reflect", 13, &[0, 2, 0, 2])), [3., 2., 1., 2., 3., 2., 1.]);
+	assert_eq!(run(&pad("edge", 13, &[0, 2, 0, 5])), [1., 1., 1., 2., 3., 3., 3., 3., 3., 3.]);
+	// Refused by name: reflection wider than the axis beside its edge (tract panics there),
+	// cropping by a negative pad (runtimes crop first, then pad), wrap (tract has none) and
+	// an unknown mode.
+	let refused = |b: &ModelBuilder, what: &str| {
+		let e = refusal(b).to_string();
+		assert!(e.contains(what), "{e}");
+	};
+	refused(&pad("reflect", 13, &[0, 3, 0, 0]), "Reflect pads 3, 0 of an axis of 3");
+	refused(&pad("edge", 13, &[0, -1, 0, 1]), "Edge pads -1, 1");
+	refused(&pad("wrap", 19, &[0, 1, 0, 1]), "pad mode 'wrap'");
+	refused(&pad("mirror", 19, &[0, 1, 0, 1]), "pad mode 'mirror'");
+}
+
+#[test]
+fn the_other_reductions_compute_their_definitions() {
+	let x = Tensor::f32(vec![2, 3], vec![1.0, -2.0, 3.0, 4.0, 5.0, -6.0]).unwrap();
+	let reduce = |op: &str, opset: i64, x: &Tensor| {
+		let mut b = ModelBuilder::new("m", opset);
+		b.input("x", x.dtype(), &[2, 3])
+			.node(op, &["x"], &["y"], vec![Attr::Ints("axes", vec![1]), Attr::Int("keepdims", 0)])
+			.output("y");
+		let g = Graph::from_onnx(&b.build()).unwrap();
+		g.run(&[x.clone()], TraceOptions::default()).unwrap().outputs.remove(0)
+	};
+	let floats = |op: &str| reduce(op, 17, &x).as_f32().unwrap().to_vec();
+	assert_eq!(floats("ReduceMin"), [-2.0, -6.0]);
+	assert_eq!(floats("ReduceProd"), [-6.0, -120.0]);
+	assert_eq!(floats("ReduceSumSquare"), [14.0, 77.0]);
+	assert_eq!(floats("ReduceL1"), [6.0, 15.0]);
+	// NumPy's float32 values, within an ulp or two.
+	for (op, want) in
+		[("ReduceL2", [3.741_657_5, 8.774_964]), ("ReduceLogSumExp", [3.132_845_2, 5.313_274])]
+	{
+		let got = floats(op);
+		for (g, w) in got.iter().zip(want) {
+			assert!((g - w).abs() <= 1e-6 * w.abs(), "{op}: {got:?} vs {want:?}");
+		}
+	}
+	// The log of the sums 2 and 3.
+	let got = floats("ReduceLogSum");
+	assert_eq!(got, [libm::logf(2.0), libm::logf(3.0)]);
+	// Integers: exact, wrapping; the float-only kinds are refused by name.
+	let xi = Tensor::i64(vec![2, 3], vec![1, -2, 3, 4, 5, -6]).unwrap();
+	assert_eq!(reduce("ReduceProd", 17, &xi).to_i64_vec().unwrap(), [-6, -120]);
+	assert_eq!(reduce("ReduceMin", 17, &xi).to_i64_vec().unwrap(), [-2, -6]);
+	assert_eq!(reduce("ReduceL1", 17, &xi).to_i64_vec().unwrap(), [6, 15]);
+	let mut b = ModelBuilder::new("m", 17);
+	b.input("x", DType::I64, &[2, 3]).node("ReduceL2", &["x"], &["y"], vec![]).output("y");
+	assert!(refusal(&b).to_string().contains("only float32"));
 }

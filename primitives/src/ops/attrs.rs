@@ -139,13 +139,12 @@ impl BinaryOp {
 /// How Pad fills positions outside the input (other than with a constant).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub enum PadMode {
-	/// The mirror image without repeating the edge (`[1, 2, 3]` padded by 2: `3 2 | 1 2 3 | 2 1`),
-	/// repeated as often as the padding needs (period `2 (n - 1)`, as NumPy's `reflect`).
+	/// The mirror image without repeating the edge (`[1, 2, 3]` padded by 2: `3 2 | 1 2 3 | 2 1`;
+	/// the importer allows at most `n - 1` on a side; the kernel reflects with period
+	/// `2 (n - 1)` for any index).
 	Reflect,
 	/// The edge element repeated.
 	Edge,
-	/// The input repeated (index modulo the axis' size).
-	Wrap,
 }
 
 /// Element-wise ops of any number of broadcast inputs, folded left to right.
@@ -222,6 +221,28 @@ pub enum ReduceKind {
 	Mean,
 	/// Maximum.
 	Max,
+	/// Minimum.
+	Min,
+	/// Product, from 1.
+	Prod,
+	/// Sum of squares (each square rounded before it is added).
+	SumSquare,
+	/// Sum of absolute values.
+	L1,
+	/// `sqrt` of the sum of squares (floats only).
+	L2,
+	/// `log` of the sum (floats only).
+	LogSum,
+	/// `log` of the sum of `exp` of each element, as ONNX defines it (no shift by the maximum;
+	/// floats only).
+	LogSumExp,
+}
+
+impl ReduceKind {
+	/// Whether the reduction is defined for floats only.
+	pub fn float_only(self) -> bool {
+		matches!(self, ReduceKind::L2 | ReduceKind::LogSum | ReduceKind::LogSumExp)
+	}
 }
 
 /// An op of the canonical graph, with every attribute static.
@@ -345,7 +366,7 @@ pub enum Op {
 	},
 	/// `cond ? x : y`, the three inputs broadcast (every element reads all three).
 	Where,
-	/// Padding by reflection, edge or wrap: each output element reads one input element.
+	/// Padding by reflection or edge: each output element reads one input element.
 	PadMode {
 		/// Padding before each axis (negative crops).
 		pads: Vec<i64>,

@@ -158,7 +158,6 @@ pub(super) fn tile_element(
 fn pad_source(i: i64, n: i64, mode: PadMode) -> KResult<i64> {
 	Ok(match mode {
 		PadMode::Edge => i.clamp(0, n.checked_sub(1).ok_or_else(overflow)?.max(0)),
-		PadMode::Wrap => i.checked_rem_euclid(n).ok_or_else(overflow)?,
 		PadMode::Reflect => {
 			// Period 2 (n - 1); an axis of one element reflects onto itself.
 			let period = n.checked_sub(1).and_then(|m| m.checked_mul(2)).ok_or_else(overflow)?;
@@ -175,7 +174,7 @@ fn pad_source(i: i64, n: i64, mode: PadMode) -> KResult<i64> {
 	})
 }
 
-/// Element `index` of Pad by reflection, edge or wrap: the input element its position maps to.
+/// Element `index` of Pad by reflection or edge: the input element its position maps to.
 pub(super) fn pad_mode_element(
 	pads: &[i64],
 	mode: PadMode,

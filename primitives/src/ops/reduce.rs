@@ -1,4 +1,5 @@
-//! Reductions along axes: Reduce{Sum,Mean,Max}, Softmax, LogSoftmax, LayerNormalization.
+//! Reductions along axes: Reduce{Sum,Mean,Max,Min,Prod,SumSquare,L1,L2,LogSum,LogSumExp},
+//! Softmax, LogSoftmax, LayerNormalization.
 //!
 //! Every reduction visits its elements in row-major order and starts from the identity
 //! (0 for sums, -inf for maxima); a mean is a sum followed by one division.
@@ -6,8 +7,10 @@
 use alloc::{format, vec::Vec};
 
 use super::{
-	add, broadcast_index, div, elementwise::max_f32, mul, overflow, ravel, size, sub, unravel,
-	Access, KResult, KernelError, NodeTypes, Op, ReduceKind, Scalar,
+	add, broadcast_index, div,
+	elementwise::{max_f32, min_f32},
+	mul, overflow, ravel, size, sub, unravel, Access, KResult, KernelError, NodeTypes, Op,
+	ReduceKind, Scalar,
 };
 
 /// The row along `axis` through element `index` of `shape`: its first flat index, the flat
@@ -181,7 +184,13 @@ pub(super) fn reduce_element(
 		shape.iter().enumerate().filter(|(d, _)| is_reduced(*d)).map(|(_, n)| *n).collect();
 	let count = size(&reduced)?;
 	let float = types.input(0)?.dtype == crate::tensor::DType::F32;
-	let (mut sf, mut si, mut mf, mut mi) = (0.0f32, 0i64, f32::NEG_INFINITY, i64::MIN);
+	// One accumulator, started as the kind says and combined with each element in order.
+	let (mut af, mut ai) = match kind {
+		ReduceKind::Max => (f32::NEG_INFINITY, i64::MIN),
+		ReduceKind::Min => (f32::INFINITY, i64::MAX),
+		ReduceKind::Prod => (1.0f32, 1i64),
+		_ => (0.0f32, 0i64),
+	};
 	for r in 0..count {
 		// The reduced axes' coordinates, in order, into the reduced slots of `base`.
 		let ridx = unravel(r, &reduced);
@@ -192,28 +201,44 @@ pub(super) fn reduce_element(
 				*slot = coords.next().copied().unwrap_or(0);
 			}
 		}
-		match acc.get(0, ravel(&idx, shape)?)? {
-			v if float => {
-				sf += v.f();
-				mf = max_f32(mf, v.f());
-			},
-			v => {
-				si = si.wrapping_add(v.i());
-				mi = mi.max(v.i());
-			},
+		let v = acc.get(0, ravel(&idx, shape)?)?;
+		if float {
+			let x = v.f();
+			af = match kind {
+				ReduceKind::Sum | ReduceKind::Mean | ReduceKind::LogSum => af + x,
+				ReduceKind::Max => max_f32(af, x),
+				ReduceKind::Min => min_f32(af, x),
+				ReduceKind::Prod => af * x,
+				ReduceKind::SumSquare | ReduceKind::L2 => af + x * x,
+				ReduceKind::L1 => af + libm::fabsf(x),
+				ReduceKind::LogSumExp => af + libm::expf(x),
+			};
+		} else {
+			let x = v.i();
+			ai = match kind {
+				ReduceKind::Max => ai.max(x),
+				ReduceKind::Min => ai.min(x),
+				ReduceKind::Prod => ai.wrapping_mul(x),
+				ReduceKind::SumSquare => ai.wrapping_add(x.wrapping_mul(x)),
+				ReduceKind::L1 => ai.wrapping_add(x.wrapping_abs()),
+				// Sum, Mean and the float-only kinds (refused at import for integers).
+				_ => ai.wrapping_add(x),
+			};
 		}
 	}
-	Ok(match (kind, float) {
-		(ReduceKind::Sum, true) => Scalar::F(sf),
-		(ReduceKind::Mean, true) => Scalar::F(sf / count.max(1) as f32),
-		(ReduceKind::Max, true) => Scalar::F(mf),
-		(ReduceKind::Sum, false) => Scalar::I(si),
+	if float {
+		return Ok(Scalar::F(match kind {
+			ReduceKind::Mean => af / count.max(1) as f32,
+			ReduceKind::L2 => libm::sqrtf(af),
+			ReduceKind::LogSum | ReduceKind::LogSumExp => libm::logf(af),
+			_ => af,
+		}));
+	}
+	Ok(Scalar::I(match kind {
 		// A positive divisor: never `None`.
-		(ReduceKind::Mean, false) => {
-			Scalar::I(si.checked_div(count.max(1) as i64).ok_or_else(overflow)?)
-		},
-		(ReduceKind::Max, false) => Scalar::I(mi),
-	})
+		ReduceKind::Mean => ai.checked_div(count.max(1) as i64).ok_or_else(overflow)?,
+		_ => ai,
+	}))
 }
 
 /// Softmax and LayerNormalization over the output indices `range` with each row's statistics

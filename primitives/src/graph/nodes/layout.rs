@@ -284,8 +284,7 @@ pub(super) fn import(
 				"constant" => None,
 				"reflect" => Some(PadMode::Reflect),
 				"edge" => Some(PadMode::Edge),
-				// Wrap came with opset 19.
-				"wrap" if opset >= 19 => Some(PadMode::Wrap),
+				// tract, which the node loads every model with as a cross-check, has no wrap.
 				other => return Err(unsupported(format!("{label}: pad mode '{other}'"))),
 			};
 			let (pads, value) = if opset < 11 {
@@ -328,6 +327,21 @@ pub(super) fn import(
 				// Each term is at most `MAX_DIM` in size: no overflow.
 				let padded = (*n as i64).checked_add(pb).and_then(|v| v.checked_add(pe));
 				*shape_d = dim(padded.ok_or_else(|| overflow(label))?, label)?;
+			}
+			// Reflect and edge: no cropping (ONNX runtimes crop first, then pad from what is
+			// left; refused rather than defined differently), a non-empty axis, and for reflect
+			// at most `n - 1` on each side (tract's and onnxruntime's limit; tract panics past it).
+			if let Some(mode) = mode {
+				for ((d, pb), pe) in axes.iter().zip(pads_begin).zip(pads_end) {
+					let n = x.shape.get(*d).copied().unwrap_or(0) as i64;
+					let most =
+						if mode == PadMode::Reflect { n.saturating_sub(1) } else { MAX_DIM as i64 };
+					if *pb < 0 || *pe < 0 || n == 0 || *pb > most || *pe > most {
+						return Err(unsupported(format!(
+							"{label}: {mode:?} pads {pb}, {pe} of an axis of {n}"
+						)));
+					}
+				}
 			}
 			let out = vec![ValueType::new(x.dtype, shape)];
 			match mode {

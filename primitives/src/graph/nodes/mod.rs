@@ -185,8 +185,10 @@ pub(super) fn import_node(
 			if let Some(o) = i.read_output(1) {
 				return Err(unsupported(format!("{label}: the mask output '{o}' is read")));
 			}
-			// Inference only: `training_mode` (opset 12) absent, or a constant false.
-			if i.has(2) && i.ints(2)?.iter().any(|t| *t != 0) {
+			// Inference only from opset 22: `training_mode` absent, or a constant false. Up to
+			// opset 21 Dropout imports as Identity whatever it says, as it always did (nodes
+			// import registered models again).
+			if opset >= 22 && i.has(2) && i.ints(2)?.iter().any(|t| *t != 0) {
 				return Err(unsupported(format!("{label}: training_mode is not false")));
 			}
 			op_only(Op::Identity, same(i.ty(0)?))
@@ -302,10 +304,14 @@ pub(super) fn import_node(
 			op_only(Op::GlobalPool(kind), vec![ValueType::new(DType::F32, shape)])
 		},
 		"BatchNormalization" => {
-			if let Some(o) = i.read_output(1) {
-				return Err(unsupported(format!("{label}: the training output '{o}' is read")));
+			// tract (the node's cross-check, which must load every registered model) refuses
+			// the training outputs even when nothing reads them.
+			if node.output.iter().skip(1).any(|o| !o.is_empty()) {
+				return Err(unsupported(format!("{label}: training outputs are not supported")));
 			}
-			if a.int("training_mode", 0) != 0 {
+			// From opset 22 only: up to 21 BatchNormalization imports in inference mode
+			// whatever `training_mode` says, as it always did.
+			if opset >= 22 && a.int("training_mode", 0) != 0 {
 				return Err(unsupported(format!("{label}: training_mode is not supported")));
 			}
 			let x = i.ty(0)?;
@@ -360,13 +366,24 @@ pub(super) fn import_node(
 			}
 			op_only(Op::Softmax { axis: axis as u32, log: node.op_type == "LogSoftmax" }, same(x))
 		},
-		"ReduceMean" | "ReduceSum" | "ReduceMax" => {
+		"ReduceMean" | "ReduceSum" | "ReduceMax" | "ReduceMin" | "ReduceProd"
+		| "ReduceSumSquare" | "ReduceL1" | "ReduceL2" | "ReduceLogSum" | "ReduceLogSumExp" => {
 			let kind = match node.op_type.as_str() {
 				"ReduceMean" => ReduceKind::Mean,
 				"ReduceSum" => ReduceKind::Sum,
-				_ => ReduceKind::Max,
+				"ReduceMax" => ReduceKind::Max,
+				"ReduceMin" => ReduceKind::Min,
+				"ReduceProd" => ReduceKind::Prod,
+				"ReduceSumSquare" => ReduceKind::SumSquare,
+				"ReduceL1" => ReduceKind::L1,
+				"ReduceL2" => ReduceKind::L2,
+				"ReduceLogSum" => ReduceKind::LogSum,
+				_ => ReduceKind::LogSumExp,
 			};
 			let x = i.ty(0)?;
+			if kind.float_only() {
+				require_f32(&i, &[0])?;
+			}
 			let axes_from_input = kind == ReduceKind::Sum && opset >= 13 || opset >= 18;
 			let axes = if axes_from_input {
 				if i.has(1) {
