@@ -174,14 +174,15 @@ fn pad_source(i: i64, n: i64, mode: PadMode) -> KResult<i64> {
 	})
 }
 
-/// Element `index` of Pad by reflection or edge: the input element its position maps to.
-pub(super) fn pad_mode_element(
+/// The flat input index output element `index` of a Pad reads: `source(i, n)` maps each axis'
+/// position shifted by its begin pad (possibly outside `0..n`) to an input position, or `None`
+/// for the padding.
+fn pad_input_index(
 	pads: &[i64],
-	mode: PadMode,
 	types: &NodeTypes,
 	index: usize,
-	acc: &mut dyn Access,
-) -> KResult<Scalar> {
+	source: impl Fn(i64, i64) -> KResult<Option<i64>>,
+) -> KResult<Option<usize>> {
 	let in_shape = &types.input(0)?.shape;
 	let out_idx = unravel(index, &types.output(0)?.shape);
 	if out_idx.len() != in_shape.len() {
@@ -191,10 +192,22 @@ pub(super) fn pad_mode_element(
 	for (d, (o, n)) in out_idx.iter().zip(in_shape).enumerate() {
 		// `o` and the pads are at most `MAX_DIM`: no overflow.
 		let i = (*o as i64).checked_sub(pads.get(d).copied().unwrap_or(0)).ok_or_else(overflow)?;
-		let source = pad_source(i, *n as i64, mode)?;
-		in_idx.push(usize::try_from(source).map_err(|_| overflow())?);
+		let Some(j) = source(i, *n as i64)? else { return Ok(None) };
+		in_idx.push(usize::try_from(j).map_err(|_| overflow())?);
 	}
-	acc.get(0, ravel(&in_idx, in_shape)?)
+	ravel(&in_idx, in_shape).map(Some)
+}
+
+/// Element `index` of Pad by reflection or edge: the input element its position maps to.
+pub(super) fn pad_mode_element(
+	pads: &[i64],
+	mode: PadMode,
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let at = pad_input_index(pads, types, index, |i, n| pad_source(i, n, mode).map(Some))?;
+	acc.get(0, at.ok_or_else(overflow)?)
 }
 
 /// Element `index` of constant Pad: the input element, or `value` in the padding.
@@ -205,23 +218,10 @@ pub(super) fn pad_element(
 	index: usize,
 	acc: &mut dyn Access,
 ) -> KResult<Scalar> {
-	let in_shape = &types.input(0)?.shape;
-	let out_idx = unravel(index, &types.output(0)?.shape);
-	let mut in_idx = Vec::with_capacity(in_shape.len());
-	if out_idx.len() != in_shape.len() {
-		return Err(KernelError::BadInput(format!("pad of rank {}", in_shape.len())));
+	let inside = |i: i64, n: i64| Ok((0..n).contains(&i).then_some(i));
+	match pad_input_index(pads, types, index, inside)? {
+		Some(at) => acc.get(0, at),
+		None if types.input(0)?.dtype == crate::tensor::DType::F32 => Ok(Scalar::F(value)),
+		None => Ok(Scalar::I(value as i64)),
 	}
-	for (d, (o, n)) in out_idx.iter().zip(in_shape).enumerate() {
-		// `o` and the pads are at most `MAX_DIM`: no overflow.
-		let i = (*o as i64).checked_sub(pads.get(d).copied().unwrap_or(0)).ok_or_else(overflow)?;
-		if i < 0 || i >= *n as i64 {
-			return Ok(if types.input(0)?.dtype == crate::tensor::DType::F32 {
-				Scalar::F(value)
-			} else {
-				Scalar::I(value as i64)
-			});
-		}
-		in_idx.push(i as usize);
-	}
-	acc.get(0, ravel(&in_idx, in_shape)?)
 }
