@@ -35,10 +35,10 @@ from onnx import numpy_helper
 # Every op type the canonical importer knows (primitives/src/graph/nodes/): a case is in the
 # suite when all its nodes are among them.
 ENGINE_OPS = set(
-    """Abs Add And AveragePool BatchNormalization Cast Clip Concat Constant ConstantOfShape
+    """Abs Add And ArgMax ArgMin AveragePool BatchNormalization Cast Clip Concat Constant ConstantOfShape
     Conv DequantizeLinear Div Dropout Elu Equal Erf Exp Expand Flatten Gather Gelu Gemm
     GlobalAveragePool GlobalMaxPool Greater GreaterOrEqual HardSigmoid Identity
-    LayerNormalization LeakyRelu Less LessOrEqual Log LogSoftmax MatMul MatMulInteger Max
+    LayerNormalization LeakyRelu Less LessOrEqual Log LogSoftmax LRN MatMul MatMulInteger Max
     MaxPool Min Mul Neg Not Or PRelu Pad Pow QLinearConv QLinearMatMul QuantizeLinear
     ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp ReduceMax ReduceMean ReduceMin ReduceProd
     ReduceSum ReduceSumSquare Relu Reshape Selu Shape Sigmoid Sign Slice Softmax

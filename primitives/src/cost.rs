@@ -265,6 +265,10 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 		Op::Slice { .. } | Op::Expand | Op::Tile | Op::Pad { .. } => reads = 1,
 		Op::Where => reads = 3,
 		Op::PadMode { .. } => reads = 1,
+		// Each output reads its row along the axis.
+		Op::ArgExtreme { axis, .. } => reads = *in_shape(0).get(*axis as usize)? as u64,
+		// Each output reads its window of channels (within the tensor's channels).
+		Op::Lrn { size, .. } => reads = (*size as u64).min(*in_shape(0).get(1)? as u64),
 		Op::Identity | Op::Reshape => {
 			reads = 1;
 			by_elements = false;
@@ -345,11 +349,17 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 			let inner = product(in_shape(0).get(*axis as usize..)?)?;
 			reads = inner.checked_add(2)?;
 			// Each row once, then scale and bias per element.
-			chunk_reads = Some(
-				rows_touched(inner)
-					.checked_mul(inner)?
-					.checked_add((CHUNK_ELEMENTS as u64).saturating_mul(2))?,
-			);
+			let y_chunk = rows_touched(inner)
+				.checked_mul(inner)?
+				.checked_add((CHUNK_ELEMENTS as u64).saturating_mul(2))?;
+			// A chunk of Mean or InvStdDev (when read) reads one row per element.
+			let rows = product(in_shape(0).get(..*axis as usize)?)?;
+			let stat_chunk = if types.outputs.len() > 1 {
+				rows.min(CHUNK_ELEMENTS as u64).checked_mul(inner)?
+			} else {
+				0
+			};
+			chunk_reads = Some(y_chunk.max(stat_chunk));
 			// A row of f32 and, in the fast path, two indices per position.
 			scratch = inner.checked_mul(20)?;
 			if all_f32 {

@@ -418,7 +418,7 @@ fn unused_optional_outputs_are_dropped_and_read_ones_refused_by_name() {
 			)
 			.output("y");
 		if read_extra {
-			b.output("mean");
+			b.output("indices");
 		}
 		b
 	};
@@ -442,7 +442,7 @@ fn unused_optional_outputs_are_dropped_and_read_ones_refused_by_name() {
 	assert_eq!(Graph::from_onnx(&plain.build()).unwrap().encode(), g.encode());
 	// An optional output that is read is refused, by name.
 	let e = refusal(&model(true)).to_string();
-	assert!(e.contains("output 'mean' is read"), "{e}");
+	assert!(e.contains("output 'indices' is read"), "{e}");
 	let mut read_mask = ModelBuilder::new("m", 17);
 	read_mask
 		.input("x", DType::F32, &[2])
@@ -631,4 +631,158 @@ fn the_other_reductions_compute_their_definitions() {
 	let mut b = ModelBuilder::new("m", 17);
 	b.input("x", DType::I64, &[2, 3]).node("ReduceL2", &["x"], &["y"], vec![]).output("y");
 	assert!(refusal(&b).to_string().contains("only float32"));
+}
+
+#[test]
+fn argmax_and_argmin_pick_numpys_index() {
+	let arg = |op: &str, x: &Tensor, shape: &[usize], attrs: Vec<Attr>| {
+		let mut b = ModelBuilder::new("m", 13);
+		b.input("x", x.dtype(), shape).node(op, &["x"], &["y"], attrs).output("y");
+		let g = Graph::from_onnx(&b.build()).unwrap();
+		let y = g.run(&[x.clone()], TraceOptions::default()).unwrap().outputs.remove(0);
+		let TensorData::I64(v) = y.data() else { panic!("{op} gives {:?}", y.dtype()) };
+		(y.shape().to_vec(), v.clone())
+	};
+	let nan = f32::NAN;
+	// Rows: a tie (first or last), a NaN (more extreme than any number, both ways), all -inf.
+	let x = Tensor::f32(
+		vec![3, 4],
+		vec![
+			1.0,
+			5.0,
+			5.0,
+			-2.0,
+			3.0,
+			nan,
+			9.0,
+			nan,
+			f32::NEG_INFINITY,
+			f32::NEG_INFINITY,
+			f32::NEG_INFINITY,
+			f32::NEG_INFINITY,
+		],
+	)
+	.unwrap();
+	let axis1 = || vec![Attr::Int("axis", 1)];
+	assert_eq!(arg("ArgMax", &x, &[3, 4], axis1()), (vec![3, 1], vec![1, 1, 0]));
+	assert_eq!(arg("ArgMin", &x, &[3, 4], axis1()), (vec![3, 1], vec![3, 1, 0]));
+	let last = || vec![Attr::Int("axis", -1), Attr::Int("select_last_index", 1)];
+	assert_eq!(arg("ArgMax", &x, &[3, 4], last()), (vec![3, 1], vec![2, 3, 3]));
+	assert_eq!(arg("ArgMin", &x, &[3, 4], last()), (vec![3, 1], vec![3, 3, 3]));
+	// Along axis 0 (the default), without the kept axis; -0 and 0 tie.
+	let z = Tensor::f32(vec![2, 2], vec![0.0, -1.0, -0.0, 4.0]).unwrap();
+	assert_eq!(arg("ArgMax", &z, &[2, 2], vec![Attr::Int("keepdims", 0)]), (vec![2], vec![0, 1]));
+	let tie_last = vec![Attr::Int("keepdims", 0), Attr::Int("select_last_index", 1)];
+	assert_eq!(arg("ArgMin", &z, &[2, 2], tie_last), (vec![2], vec![1, 0]));
+	// Integers compare exactly, beyond f32's precision.
+	let big = Tensor::i64(vec![1, 3], vec![1 << 40, (1 << 40) + 1, 1 << 40]).unwrap();
+	assert_eq!(arg("ArgMax", &big, &[1, 3], axis1()), (vec![1, 1], vec![1]));
+	assert_eq!(arg("ArgMin", &big, &[1, 3], last()), (vec![1, 1], vec![2]));
+	// Refused: bools and an axis out of range.
+	let mut b = ModelBuilder::new("m", 13);
+	b.input("x", DType::Bool, &[2]).node("ArgMax", &["x"], &["y"], vec![]).output("y");
+	assert!(refusal(&b).to_string().contains("ArgMax of bool"));
+	let mut b = ModelBuilder::new("m", 13);
+	b.input("x", DType::F32, &[2]).node("ArgMin", &["x"], &["y"], axis1()).output("y");
+	assert!(refusal(&b).to_string().contains("axis 1 out of range"));
+}
+
+#[test]
+fn lrn_normalises_across_a_window_of_channels() {
+	let lrn = |x: &Tensor, shape: &[usize], size: i64| {
+		let mut b = ModelBuilder::new("m", 13);
+		b.input("x", DType::F32, shape)
+			.node(
+				"LRN",
+				&["x"],
+				&["y"],
+				vec![
+					Attr::Int("size", size),
+					Attr::Float("alpha", 0.5),
+					Attr::Float("beta", 0.75),
+					Attr::Float("bias", 2.0),
+				],
+			)
+			.output("y");
+		let g = Graph::from_onnx(&b.build()).unwrap();
+		g.run(&[x.clone()], TraceOptions::default()).unwrap().outputs[0].as_f32().unwrap().to_vec()
+	};
+	// [1, 5, 2]: channel c holds (c + 1, -(c + 1)); the reference in f64, windows clipped.
+	let data: Vec<f32> = (1..=5).flat_map(|c| [c as f32, -(c as f32)]).collect();
+	let x = Tensor::f32(vec![1, 5, 2], data.clone()).unwrap();
+	for size in [1i64, 2, 3, 4, 5, 9] {
+		let got = lrn(&x, &[1, 5, 2], size);
+		for (k, y) in got.iter().enumerate() {
+			let (c, s) = ((k / 2) as i64, k % 2);
+			let (lo, hi) = ((c - (size - 1) / 2).max(0), (c + size / 2).min(4));
+			let sum: f64 = (lo..=hi).map(|j| f64::from(data[(j * 2) as usize + s]).powi(2)).sum();
+			let want = f64::from(data[k]) / (2.0 + 0.5 / size as f64 * sum).powf(0.75);
+			assert!(
+				(f64::from(*y) - want).abs() <= 1e-6 * want.abs(),
+				"size {size} {k}: {y} {want}"
+			);
+		}
+	}
+	// Refused: no size, size 0, integers, a tensor without channels.
+	let refused = |dtype: DType, shape: &[usize], attrs: Vec<Attr>, what: &str| {
+		let mut b = ModelBuilder::new("m", 13);
+		b.input("x", dtype, shape).node("LRN", &["x"], &["y"], attrs).output("y");
+		let e = refusal(&b).to_string();
+		assert!(e.contains(what), "{e}");
+	};
+	refused(DType::F32, &[1, 3, 2], vec![], "LRN without a size");
+	refused(DType::F32, &[1, 3, 2], vec![Attr::Int("size", 0)], "LRN of size 0");
+	refused(DType::I32, &[1, 3, 2], vec![Attr::Int("size", 3)], "float32");
+	refused(DType::F32, &[3], vec![Attr::Int("size", 3)], "no channels");
+}
+
+#[test]
+fn layer_norm_computes_mean_and_inv_std_dev_when_read() {
+	// [2, 3, 4] normalised over the last two axes (12 elements a row): Mean and InvStdDev
+	// are [2, 1, 1].
+	let x: Vec<f32> = input(24, 9).iter().map(|v| v * 3.0 + 0.5).collect();
+	let xt = Tensor::f32(vec![2, 3, 4], x.clone()).unwrap();
+	let run = |outputs: &[&str], attrs: Vec<Attr>, extra: &[(&str, &str)], reads: &[&str]| {
+		let mut b = ModelBuilder::new("m", 17);
+		b.input("x", DType::F32, &[2, 3, 4])
+			.initializer("scale", Tensor::f32(vec![4], vec![0.5, 1.0, 1.5, 2.0]).unwrap())
+			.node("LayerNormalization", &["x", "scale"], outputs, attrs);
+		for (from, to) in extra {
+			b.node("Identity", &[from], &[to], vec![]);
+		}
+		for r in reads {
+			b.output(r);
+		}
+		Graph::from_onnx(&b.build()).map(|g| g.run(&[xt.clone()], TraceOptions::default()))
+	};
+	let axis = || vec![Attr::Int("axis", 1)];
+	// Mean read by a node, InvStdDev by the graph.
+	let t =
+		run(&["y", "mean", "inv"], axis(), &[("mean", "m")], &["y", "m", "inv"]).unwrap().unwrap();
+	assert_eq!(t.outputs[1].shape(), &[2, 1, 1]);
+	assert_eq!(t.outputs[2].shape(), &[2, 1, 1]);
+	let (mean, inv) = (t.outputs[1].as_f32().unwrap(), t.outputs[2].as_f32().unwrap());
+	for (r, row) in x.chunks(12).enumerate() {
+		let m = row.iter().map(|v| f64::from(*v)).sum::<f64>() / 12.0;
+		let var = row.iter().map(|v| (f64::from(*v) - m).powi(2)).sum::<f64>() / 12.0;
+		assert!((f64::from(mean[r]) - m).abs() < 1e-5, "{r}: {} {m}", mean[r]);
+		let want = 1.0 / (var + 1e-5).sqrt();
+		assert!((f64::from(inv[r]) - want).abs() < 1e-5 * want, "{r}: {} {want}", inv[r]);
+	}
+	// Y has the same bits as without the statistics (the element definition, the fast path
+	// and every chunk agree on all three outputs: the golden test's `heads` case).
+	let y_alone = run(&["y", "", ""], axis(), &[], &["y"]).unwrap().unwrap();
+	assert_eq!(y_alone.outputs[0], t.outputs[0]);
+	// Only Mean declared. InvStdDev read with Mean's place left empty is refused by name (the
+	// canonical graph names every output).
+	let only_mean = run(&["y", "mean"], axis(), &[("mean", "m")], &["m"]).unwrap().unwrap();
+	assert_eq!(only_mean.outputs[0].as_f32().unwrap(), mean);
+	let e = run(&["y", "", "inv"], axis(), &[], &["inv"]).unwrap_err().to_string();
+	assert!(e.contains("InvStdDev is read, Mean is unnamed"), "{e}");
+	let with_inv = run(&["y", "mean", "inv"], axis(), &[], &["inv"]).unwrap().unwrap();
+	assert_eq!(with_inv.outputs[0].as_f32().unwrap(), inv);
+	// A stash type other than float32 is refused by name.
+	let bf16 = vec![Attr::Int("axis", 1), Attr::Int("stash_type", 16)];
+	let e = run(&["y", "mean"], bf16, &[], &["mean"]).unwrap_err().to_string();
+	assert!(e.contains("stash_type"), "{e}");
 }

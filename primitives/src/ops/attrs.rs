@@ -373,4 +373,29 @@ pub enum Op {
 		/// How the padding is filled.
 		mode: PadMode,
 	},
+	/// The index (int64) of the greatest (ArgMax) or least (ArgMin) element along one axis.
+	/// A NaN is more extreme than every number (NumPy's order); ties go to the first index, or
+	/// the last with `last`.
+	ArgExtreme {
+		/// The axis (non-negative).
+		axis: u32,
+		/// Whether the axis stays as size 1.
+		keepdims: bool,
+		/// ArgMax (else ArgMin).
+		max: bool,
+		/// The last index of the extreme (else the first).
+		last: bool,
+	},
+	/// Local response normalisation across the channels (axis 1) of a float32 tensor:
+	/// `x / (bias + alpha / size * sum of squares in the window) ^ beta`.
+	Lrn {
+		/// Channels in the window (at least 1): `(size - 1) / 2` before, `size / 2` after.
+		size: u32,
+		/// Scale of the sum of squares.
+		alpha: F32Bits,
+		/// Exponent.
+		beta: F32Bits,
+		/// Added before the power.
+		bias: F32Bits,
+	},
 }

@@ -99,7 +99,7 @@ pub(super) fn eval(
 				_ => None,
 			};
 			let shape = &types.input(0)?.shape;
-			let y = layer_norm(
+			let (y, means, invs) = layer_norm(
 				x,
 				shape,
 				*axis as usize,
@@ -107,7 +107,12 @@ pub(super) fn eval(
 				(scale, &types.input(1)?.shape),
 				bias,
 			)?;
-			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
+			// Y, then as many of Mean and InvStdDev as the node has.
+			let mut outs = vec![Tensor::f32(out.shape.clone(), y)?];
+			for (ty, stat) in types.outputs.iter().skip(1).zip([means, invs]) {
+				outs.push(Tensor::f32(ty.shape.clone(), stat)?);
+			}
+			Ok(Some(outs))
 		},
 		Op::Pool(p) => {
 			let Some(x) = f(0) else { return Ok(None) };
@@ -122,7 +127,8 @@ pub(super) fn eval(
 }
 
 /// LayerNormalization: each row's mean and inverse deviation once (the same sums, in the same
-/// order, as the element definition computes them for every element of the row).
+/// order, as the element definition computes them for every element of the row). Returns Y
+/// and each row's mean and inverse deviation.
 fn layer_norm(
 	x: &[f32],
 	shape: &[usize],
@@ -130,7 +136,7 @@ fn layer_norm(
 	epsilon: f32,
 	scale: (&[f32], &[usize]),
 	bias: Option<(&[f32], &[usize])>,
-) -> KResult<Vec<f32>> {
+) -> KResult<(Vec<f32>, Vec<f32>, Vec<f32>)> {
 	let norm_shape =
 		shape.get(axis..).ok_or_else(|| KernelError::BadInput(format!("LayerNorm axis {axis}")))?;
 	let inner = size(norm_shape)?;
@@ -144,8 +150,11 @@ fn layer_norm(
 		None => None,
 	};
 	let mut y = Vec::with_capacity(x.len());
+	let (mut means, mut invs) = (Vec::new(), Vec::new());
 	for row in x.chunks(inner.max(1)) {
 		let (mean, inv) = mean_and_inv_std(row, epsilon);
+		means.push(mean);
+		invs.push(inv);
 		// A row has at most `inner` elements, as many as `scale_at` and `bias_at` hold.
 		for (pos, (v, si)) in row.iter().zip(&scale_at).enumerate() {
 			let s = scale.0.get(*si).copied().unwrap_or(f32::NAN);
@@ -156,7 +165,7 @@ fn layer_norm(
 			y.push(out);
 		}
 	}
-	Ok(y)
+	Ok((y, means, invs))
 }
 
 /// Per output axis, the stride of an input broadcast to `out` (0 where it repeats).

@@ -427,6 +427,62 @@ fn transformer() -> (Vec<u8>, Vec<Tensor>) {
 	(b.build(), vec![f32t(&[4, 8], x)])
 }
 
+/// A CNN's head: LRN (AlexNet's and GoogLeNet's settings, and an even window) and the
+/// ArgMax/ArgMin of classifiers, over special values (NaN, infinities, ties) and integers;
+/// LayerNormalization with its Mean and InvStdDev read.
+fn heads() -> (Vec<u8>, Vec<Tensor>) {
+	let mut b = ModelBuilder::new("heads", 13);
+	let mut x = ramp(2 * 6 * 3 * 3, 12);
+	if let [a, z, n, inf, ninf, t1, t2, ..] = x.as_mut_slice() {
+		(*a, *z, *n, *inf, *ninf) = (0.0, -0.0, f32::NAN, f32::INFINITY, f32::NEG_INFINITY);
+		(*t1, *t2) = (0.25, 0.25);
+	}
+	b.input("x", DType::F32, &[2, 6, 3, 3]);
+	b.input("ids", DType::I64, &[2, 5]);
+	let lrn = |size: i64, alpha: f32, beta: f32, bias: f32| {
+		vec![
+			Attr::Int("size", size),
+			Attr::Float("alpha", alpha),
+			Attr::Float("beta", beta),
+			Attr::Float("bias", bias),
+		]
+	};
+	b.node("LRN", &["x"], &["alexnet"], lrn(5, 1e-4, 0.75, 2.0));
+	b.node("LRN", &["x"], &["even"], lrn(4, 0.5, 1.5, 1.0));
+	b.node("Relu", &["x"], &["relu"], vec![]);
+	b.node("LRN", &["relu"], &["googlenet"], lrn(5, 1e-4, 0.75, 1.0));
+	// LayerNormalization with its statistics read (output 1 through a node).
+	b.initializer("scale", f32t(&[3, 3], ramp(9, 13)));
+	b.node(
+		"LayerNormalization",
+		&["x", "scale"],
+		&["ln", "mean", "inv"],
+		vec![Attr::Int("axis", 2)],
+	);
+	b.node("Neg", &["mean"], &["neg_mean"], vec![]);
+	let mut outs = vec!["alexnet", "even", "googlenet", "ln", "neg_mean", "inv"];
+	for (op, input, out, attrs) in [
+		("ArgMax", "x", "max_c", vec![Attr::Int("axis", 1)]),
+		(
+			"ArgMin",
+			"x",
+			"min_c_last",
+			vec![Attr::Int("axis", 1), Attr::Int("select_last_index", 1)],
+		),
+		("ArgMax", "even", "max_w", vec![Attr::Int("axis", -1), Attr::Int("keepdims", 0)]),
+		("ArgMax", "ids", "max_id", vec![Attr::Int("axis", 1), Attr::Int("select_last_index", 1)]),
+		("ArgMin", "ids", "min_id", vec![Attr::Int("keepdims", 0)]),
+	] {
+		b.node(op, &[input], &[out], attrs);
+		outs.push(out);
+	}
+	for o in outs {
+		b.output(o);
+	}
+	let ids = i64t(&[2, 5], vec![3, -1, 3, 1 << 40, 1 << 40, 7, 7, -9, 0, -9]);
+	(b.build(), vec![f32t(&[2, 6, 3, 3], x), ids])
+}
+
 /// The cases: name, model, inputs, depth.
 fn cases() -> Vec<(String, Vec<u8>, Vec<Tensor>, Depth)> {
 	let mut v: Vec<(String, Vec<u8>, Vec<Tensor>, Depth)> = vec![
@@ -477,6 +533,8 @@ fn cases() -> Vec<(String, Vec<u8>, Vec<Tensor>, Depth)> {
 	v.push(("kitchen".into(), k, ki, Depth::Full));
 	let (t, ti) = transformer();
 	v.push(("transformer".into(), t, ti, Depth::Full));
+	let (h, hi) = heads();
+	v.push(("heads".into(), h, hi, Depth::Full));
 	for family in Family::ALL {
 		let (bytes, inputs) = limit_model(family).unwrap();
 		v.push((format!("limit-{family:?}"), bytes, inputs, Depth::Sampled));
@@ -499,6 +557,8 @@ const PINS: &[(&str, &str, &str)] = &[
 	// Pinned when the ops of issue 13 (comparisons, logic, Where, Erf, GELU, pad modes, the
 	// other reductions) came in.
 	("transformer", "0x8490530a6ea7fc81eaa40f2470ca8fd5d603aa4590aa42d625a07c924fec266f", "0x782b4ae82f88158ba7943253bbab57124ab9d0df759acc875fdf8fe7fa370ab8"),
+	// Pinned when LRN, ArgMax, ArgMin and LayerNormalization's statistics came in.
+	("heads", "0x49a4cd6040ffbcae631e9c1f89ca90e14802d3d4ca1401e3ee947cafbb619c68", "0xa6244c74eea20824fec449f1ed6efbe95b6d2d30f18bfc0dc76464e94af6f6dd"),
 	("limit-MatMul", "0x810742581df823fbf15b0b254e7a364de0d5c693a5cd0eb69cadede27c41459a", "0x85dd6d7bb3245b2d28244136cf3931b0d3f5e2256aef720cbef0364a22b1cb33"),
 	("limit-QLinearMatMul", "0x7ffe34ace3a66ad610262347c1c633b7369621dbbd3b7319a537e50bf8520acc", "0xded03c4c38a44e671c6cee51fb6a4598925d905e8121bea26366e509daf75305"),
 	("limit-Conv", "0x1e898af32c46748acdeecf39eef75c60f60cc450baec83febd657b5f7407511d", "0x0914faba73d82d974241e6c558783b7b1f8aaa7e1e82a5e423be39c723fa3d37"),

@@ -258,8 +258,11 @@ pub fn element(
 		Op::Pool(p) => nn::pool_element(p, types, index, acc)?,
 		Op::GlobalPool(kind) => nn::global_pool_element(*kind, types, index, acc)?,
 		Op::BatchNorm { epsilon } => nn::batch_norm_element(epsilon.get(), types, index, acc)?,
-		Op::LayerNorm { axis, epsilon } => {
+		Op::LayerNorm { axis, epsilon } if out == 0 => {
 			reduce::layer_norm_element(*axis, epsilon.get(), types, index, acc)?
+		},
+		Op::LayerNorm { axis, epsilon } => {
+			reduce::layer_norm_stat_element(*axis, epsilon.get(), out, types, index, acc)?
 		},
 		Op::Softmax { axis, log } => reduce::softmax_element(*axis, *log, types, index, acc)?,
 		Op::Reduce { kind, axes, keepdims } => {
@@ -280,6 +283,18 @@ pub fn element(
 		Op::Pad { pads, value } => movement::pad_element(pads, value.get(), types, index, acc)?,
 		Op::Where => elementwise::select(types, index, acc)?,
 		Op::PadMode { pads, mode } => movement::pad_mode_element(pads, *mode, types, index, acc)?,
+		Op::ArgExtreme { axis, keepdims, max, last } => {
+			reduce::arg_extreme_element(*axis, *keepdims, *max, *last, types, index, acc)?
+		},
+		Op::Lrn { size, alpha, beta, bias } => {
+			let params = nn::LrnParams {
+				size: *size,
+				alpha: alpha.get(),
+				beta: beta.get(),
+				bias: bias.get(),
+			};
+			nn::lrn_element(params, types, index, acc)?
+		},
 	};
 	Ok(store(ty.dtype, v))
 }
@@ -361,7 +376,10 @@ pub fn eval_chunk_with(
 	let range = chunk_range(ty.numel(), chunk);
 	// Row reductions: each row's statistics once per chunk, not once per element (the same
 	// values, sums and order as the element definition, so the same bits).
-	if let Some(values) = reduce::chunk_by_rows(op, types, range.clone(), acc)? {
+	// (Output 0 only: LayerNormalization's Mean and InvStdDev are one row per element.)
+	let by_rows =
+		if out == 0 { reduce::chunk_by_rows(op, types, range.clone(), acc)? } else { None };
+	if let Some(values) = by_rows {
 		return Ok(values.into_iter().map(|v| store(ty.dtype, v)).collect());
 	}
 	range.map(|i| element(op, types, out, i, acc)).collect()

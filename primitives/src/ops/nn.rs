@@ -1,4 +1,5 @@
-//! Convolution, pooling and batch normalisation over `[N, C, spatial...]` tensors.
+//! Convolution, pooling, batch normalisation and local response normalisation over
+//! `[N, C, spatial...]` tensors.
 //!
 //! A window is walked in a fixed order: input channel outermost, then kernel positions in
 //! row-major order; positions that fall in the padding are skipped (they add nothing).
@@ -313,4 +314,44 @@ pub(super) fn batch_norm_element(
 	let mean = acc.get(3, c)?.f();
 	let var = acc.get(4, c)?.f();
 	Ok(Scalar::F((v - mean) / libm::sqrtf(var + epsilon) * scale + b))
+}
+
+/// The attributes of LRN (ONNX's names).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct LrnParams {
+	/// Channels in the window.
+	pub size: u32,
+	/// Scale of the sum of squares (divided by `size`).
+	pub alpha: f32,
+	/// Exponent.
+	pub beta: f32,
+	/// Added before the power.
+	pub bias: f32,
+}
+
+/// Element `index` of LRN across channels (axis 1): the squares of the window's channels
+/// `c - (size - 1) / 2 ..= c + size / 2` (within `0..C`) summed in channel order, then
+/// `x / powf(bias + (alpha / size) * sum, beta)`.
+pub(super) fn lrn_element(
+	p: LrnParams,
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let shape = &types.input(0)?.shape;
+	let (first, stride, channels, c) = super::reduce::axis_line(shape, 1, index)?;
+	let size = p.size as usize;
+	let lo = c.saturating_sub(size.saturating_sub(1) / 2);
+	let hi = add(c, size / 2)?.min(channels.saturating_sub(1));
+	let mut sum = 0.0f32;
+	let mut x = f32::NAN;
+	for j in lo..=hi {
+		let v = acc.get(0, add(first, mul(j, stride)?)?)?.f();
+		sum += v * v;
+		if j == c {
+			x = v;
+		}
+	}
+	let scale = p.alpha / p.size as f32;
+	Ok(Scalar::F(x / libm::powf(p.bias + scale * sum, p.beta)))
 }

@@ -1,5 +1,5 @@
 //! Reductions along axes: Reduce{Sum,Mean,Max,Min,Prod,SumSquare,L1,L2,LogSum,LogSumExp},
-//! Softmax, LogSoftmax, LayerNormalization.
+//! ArgMax, ArgMin, Softmax, LogSoftmax, LayerNormalization.
 //!
 //! Every reduction visits its elements in row-major order and starts from the identity
 //! (0 for sums, -inf for maxima); a mean is a sum followed by one division.
@@ -15,7 +15,11 @@ use super::{
 
 /// The row along `axis` through element `index` of `shape`: its first flat index, the flat
 /// stride along it, its length, and `index`'s position in it.
-fn axis_line(shape: &[usize], axis: usize, index: usize) -> KResult<(usize, usize, usize, usize)> {
+pub(super) fn axis_line(
+	shape: &[usize],
+	axis: usize,
+	index: usize,
+) -> KResult<(usize, usize, usize, usize)> {
 	let (Some(len), Some(after)) =
 		(shape.get(axis).copied(), shape.get(axis..).and_then(|s| s.get(1..)))
 	else {
@@ -105,6 +109,26 @@ pub(super) fn layer_norm_element(
 	}
 	let (mean, inv) = mean_and_inv_std(&values, epsilon);
 	layer_norm_at(&values, sub(index, start)?, mean, inv, norm_shape, types, acc)
+}
+
+/// Element `index` (one per row) of LayerNormalization's Mean (output 1) or InvStdDev (any
+/// later output): the row's [`mean_and_inv_std`], as output 0 computes them.
+pub(super) fn layer_norm_stat_element(
+	axis: u32,
+	epsilon: f32,
+	out: usize,
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let inner = size(norm_shape(&types.input(0)?.shape, axis)?)?;
+	let start = mul(index, inner)?;
+	let mut values = Vec::with_capacity(inner);
+	for i in start..add(start, inner)? {
+		values.push(acc.get(0, i)?.f());
+	}
+	let (mean, inv) = mean_and_inv_std(&values, epsilon);
+	Ok(Scalar::F(if out == 1 { mean } else { inv }))
 }
 
 /// The axes LayerNormalization normalises over: `shape[axis..]`, `axis` one of them.
@@ -239,6 +263,63 @@ pub(super) fn reduce_element(
 		ReduceKind::Mean => ai.checked_div(count.max(1) as i64).ok_or_else(overflow)?,
 		_ => ai,
 	}))
+}
+
+/// Element `index` of ArgMax (`max`) or ArgMin along `axis`: the row's elements are read in
+/// order from the first, and one replaces the best so far when it is more extreme, or (with
+/// `last`) as extreme. A NaN is more extreme than any number (NumPy's `argmax`/`argmin`).
+pub(super) fn arg_extreme_element(
+	axis: u32,
+	keepdims: bool,
+	max: bool,
+	last: bool,
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let input = types.input(0)?;
+	let shape = &input.shape;
+	let axis = axis as usize;
+	// The input multi-index of the row's first element: the output's, with 0 on the axis.
+	let mut idx = unravel(index, &types.output(0)?.shape);
+	if keepdims {
+		*idx.get_mut(axis).ok_or_else(overflow)? = 0;
+	} else if axis <= idx.len() {
+		idx.insert(axis, 0);
+	} else {
+		return Err(KernelError::BadInput(format!("axis {axis} of shape {shape:?}")));
+	}
+	let (first, stride, len, _) = axis_line(shape, axis, ravel(&idx, shape)?)?;
+	let float = input.dtype == crate::tensor::DType::F32;
+	// (more extreme, as extreme) of `v` against the best so far.
+	let rank = |v: Scalar, best: Scalar| -> (bool, bool) {
+		if float {
+			let (v, b) = (v.f(), best.f());
+			match (v.is_nan(), b.is_nan()) {
+				(true, true) => (false, true),
+				(true, false) => (true, false),
+				(false, true) => (false, false),
+				(false, false) => (if max { v > b } else { v < b }, v == b),
+			}
+		} else {
+			let (v, b) = (v.i(), best.i());
+			(if max { v > b } else { v < b }, v == b)
+		}
+	};
+	if len == 0 {
+		return Err(KernelError::BadInput(format!("ArgMax/ArgMin over an empty axis {axis}")));
+	}
+	let mut best = acc.get(0, first)?;
+	let mut best_at = 0usize;
+	for j in 1..len {
+		let v = acc.get(0, add(first, mul(j, stride)?)?)?;
+		let (beats, ties) = rank(v, best);
+		if beats || (last && ties) {
+			best = v;
+			best_at = j;
+		}
+	}
+	Ok(Scalar::I(i64::try_from(best_at).map_err(|_| overflow())?))
 }
 
 /// Softmax and LayerNormalization over the output indices `range` with each row's statistics

@@ -328,14 +328,29 @@ pub(super) fn import_node(
 			})
 		},
 		"LayerNormalization" => {
-			if let Some(o) = i.read_output(1) {
-				return Err(unsupported(format!(
-					"{label}: the Mean / InvStdDev output '{o}' is read (not supported)"
-				)));
-			}
 			require_f32(&i, &[0, 1, 2])?;
 			let x = i.ty(0)?;
 			let axis = norm_axis(a.int("axis", -1), x.shape.len(), label)?;
+			// Mean and InvStdDev (outputs 1 and 2, float32: the default `stash_type`) are
+			// computed when a node or the graph reads one; unread, they are dropped.
+			let mut outputs = same(x);
+			if i.read_output(1).is_some() {
+				if a.int("stash_type", 1) != 1 {
+					return Err(unsupported(format!("{label}: a stash_type other than float32")));
+				}
+				if node.output.get(1).is_some_and(|m| m.is_empty()) {
+					return Err(unsupported(format!(
+						"{label}: InvStdDev is read, Mean is unnamed"
+					)));
+				}
+				let mut stats = x.clone();
+				for d in stats.shape.iter_mut().skip(axis) {
+					*d = 1;
+				}
+				for _ in 1..node.output.len().min(3) {
+					outputs.push(stats.clone());
+				}
+			}
 			// Scale and bias broadcast to the normalised shape (as both evaluations read them).
 			let norm =
 				x.shape.get(axis..).ok_or_else(|| invalid(format!("{label}: axis {axis}")))?;
@@ -350,7 +365,7 @@ pub(super) fn import_node(
 			Ok(Imported::Op {
 				op: Op::LayerNorm { axis: axis as u32, epsilon: f("epsilon", 1e-5) },
 				kept: vec![0, 1, 2],
-				outputs: same(x),
+				outputs,
 			})
 		},
 		"Softmax" | "LogSoftmax" => {
@@ -420,6 +435,53 @@ pub(super) fn import_node(
 				Op::Reduce { kind, axes: axes.iter().map(|d| *d as u32).collect(), keepdims: keep },
 				vec![ValueType::new(x.dtype, shape)],
 			)
+		},
+		"ArgMax" | "ArgMin" => {
+			let x = i.ty(0)?;
+			if x.dtype == DType::Bool {
+				return Err(unsupported(format!("{label}: {} of bool", node.op_type)));
+			}
+			let axis = norm_axis(a.int("axis", 0), x.shape.len(), label)?;
+			let keepdims = a.int("keepdims", 1) != 0;
+			let mut shape = x.shape.clone();
+			if keepdims {
+				if let Some(d) = shape.get_mut(axis) {
+					*d = 1;
+				}
+			} else {
+				shape.remove(axis);
+			}
+			let op = Op::ArgExtreme {
+				axis: axis as u32,
+				keepdims,
+				max: node.op_type == "ArgMax",
+				last: a.int("select_last_index", 0) != 0,
+			};
+			op_only(op, vec![ValueType::new(DType::I64, shape)])
+		},
+		"LRN" => {
+			require_f32(&i, &[0])?;
+			let x = i.ty(0)?;
+			if x.shape.len() < 2 {
+				return Err(invalid(format!(
+					"{label}: LRN of rank {} (no channels)",
+					x.shape.len()
+				)));
+			}
+			if !a.has("size") {
+				return Err(invalid(format!("{label}: LRN without a size")));
+			}
+			let size = dim(a.int("size", 0), label)?;
+			if size == 0 {
+				return Err(invalid(format!("{label}: LRN of size 0")));
+			}
+			let op = Op::Lrn {
+				size: u32::try_from(size).map_err(|_| overflow(label))?,
+				alpha: f("alpha", 1e-4),
+				beta: f("beta", 0.75),
+				bias: f("bias", 1.0),
+			};
+			op_only(op, same(x))
 		},
 		"QuantizeLinear" | "DequantizeLinear" => quantize_linear(node, label, &i, &a, opset),
 		_ => layout::import(node, label, inputs, read, opset),
