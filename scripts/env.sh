@@ -12,8 +12,9 @@ unset SKIP_WASM_BUILD
 # [workspace.lints] and clippy's defaults, with no separate `cargo clippy` pass that would
 # check every dependency a second time (7.5 min on an empty target). Every script sets the
 # same, since cargo's fingerprints include the wrapper. clippy-driver compiles the workspace's
-# crates without rustc's MIR optimisations (LLVM's are unchanged; float semantics too); export
-# RUSTC_WORKSPACE_WRAPPER= to build without clippy.
+# crates without rustc's MIR optimisations (LLVM's are unchanged; float semantics too), which
+# costs nothing measurable: the `verity-node` binary took 840 s of CPU through clippy-driver and
+# 846 s through plain rustc (2026-12-02). Export RUSTC_WORKSPACE_WRAPPER= to build without clippy.
 export RUSTC_WORKSPACE_WRAPPER="${RUSTC_WORKSPACE_WRAPPER-/usr/bin/clippy-driver}"
 export CLIPPY_ARGS="${CLIPPY_ARGS--Dwarnings}"
 # The one feature set of every build and test: the pallets' benchmarks compile into the

@@ -6,11 +6,14 @@
 //! checks tract against the canonical answer within a documented tolerance
 //! ([`F32_ABS_TOLERANCE`], [`F32_REL_TOLERANCE`]) and reports any disagreement as an error.
 //!
+//! tract runs under [`contain_panics`]: a panic in it is an error, not the end of the node.
+//!
 //! [`io`] reads input tensors from `.pb`, `.npy` and `.json` files, and [`InferCmd`] is the
 //! `infer` command built on all of it.
 
 mod convert;
 mod error;
+mod guard;
 pub mod infer;
 pub mod io;
 mod model;
@@ -18,6 +21,7 @@ mod run;
 
 pub use convert::{from_tract, to_tract};
 pub use error::EngineError;
+pub use guard::contain_panics;
 pub use infer::{infer, EngineChoice, InferCmd, InferReport};
 pub use model::{dtype_of_tract, tract_datum_type, LoadedModel, TractPlan, DEFAULT_TIME_LIMIT};
 pub use run::{compare_outputs, f32_tolerance, BothRun, F32_ABS_TOLERANCE, F32_REL_TOLERANCE};

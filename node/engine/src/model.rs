@@ -15,7 +15,7 @@ use verity_primitives::{
 	tensor::DType,
 };
 
-use crate::EngineError;
+use crate::{contain_panics, EngineError};
 
 /// tract's optimised, runnable form of a model.
 pub type TractPlan = Arc<TypedSimplePlan>;
@@ -114,7 +114,8 @@ impl LoadedModel {
 	/// [`LoadedModel::load`] within `budget` (a node uses its chain's `Models::Budget`).
 	pub fn load_within(bytes: &[u8], budget: &Budget) -> Result<LoadedModel, EngineError> {
 		let graph = Graph::from_onnx_within(bytes, budget)?;
-		let tract = load_tract(bytes, &graph).map_err(EngineError::TractLoad)?;
+		let tract = contain_panics("tract's import", || load_tract(bytes, &graph))
+			.map_err(EngineError::TractLoad)?;
 		Ok(LoadedModel {
 			prepared: prepare(graph)?,
 			tract: Some(tract),

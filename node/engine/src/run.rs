@@ -7,6 +7,7 @@ use verity_primitives::{
 };
 
 use crate::{
+	contain_panics,
 	convert::{from_tract, to_tract},
 	model::tract_message,
 	EngineError, LoadedModel,
@@ -128,7 +129,8 @@ impl LoadedModel {
 			.map(|t| to_tract(t).map(|t| t.into_tvalue()))
 			.collect::<Result<_, _>>()
 			.map_err(run_err)?;
-		let outputs = plan.run(values).map_err(|e| run_err(tract_message(e)))?;
+		let outputs =
+			contain_panics("tract", || plan.run(values).map_err(tract_message)).map_err(run_err)?;
 		outputs.iter().map(|t| from_tract(t).map_err(run_err)).collect()
 	}
 

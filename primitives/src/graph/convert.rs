@@ -114,6 +114,32 @@ impl<'a> Attrs<'a> {
 		self.find(name).map(|a| a.f).unwrap_or(default)
 	}
 
+	/// Refuses attribute `name`, when present, unless its ONNX type is `expected` (1 float,
+	/// 2 int): tract, which loads every model beside the canonical engine, refuses it too.
+	pub fn typed(&self, name: &str, expected: i32) -> Result<(), GraphError> {
+		match self.find(name) {
+			Some(a) if a.r#type != expected => Err(invalid(format!(
+				"{}: attribute '{name}' of type {} (expected {expected})",
+				self.node, a.r#type
+			))),
+			_ => Ok(()),
+		}
+	}
+
+	/// A boolean attribute (an int, 0 or 1), or `default`; any other value is refused, as
+	/// tract refuses it.
+	pub fn flag(&self, name: &str, default: bool) -> Result<bool, GraphError> {
+		self.typed(name, 2)?;
+		match self.find(name).map(|a| a.i) {
+			None => Ok(default),
+			Some(0) => Ok(false),
+			Some(1) => Ok(true),
+			Some(v) => {
+				Err(invalid(format!("{}: attribute '{name}' is {v}, not 0 or 1", self.node)))
+			},
+		}
+	}
+
 	/// Integer-list attribute `name`, if present.
 	pub fn ints(&self, name: &str) -> Option<Vec<i64>> {
 		self.find(name).map(|a| a.ints.clone())

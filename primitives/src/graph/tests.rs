@@ -678,6 +678,24 @@ fn argmax_and_argmin_pick_numpys_index() {
 	let big = Tensor::i64(vec![1, 3], vec![1 << 40, (1 << 40) + 1, 1 << 40]).unwrap();
 	assert_eq!(arg("ArgMax", &big, &[1, 3], axis1()), (vec![1, 1], vec![1]));
 	assert_eq!(arg("ArgMin", &big, &[1, 3], last()), (vec![1, 1], vec![2]));
+	// Refused: a flag other than 0 or 1, an attribute of the wrong type, an extra input (tract
+	// refuses all three), an empty axis.
+	let refused =
+		|op: &str, x: (DType, &[usize]), inputs: &[&str], attrs: Vec<Attr>, what: &str| {
+			let mut b = ModelBuilder::new("m", 13);
+			b.input("x", x.0, x.1).input("z", DType::F32, &[1]);
+			b.node(op, inputs, &["y"], attrs).output("y");
+			let e = refusal(&b).to_string();
+			assert!(e.contains(what), "{e}");
+		};
+	let f2 = (DType::F32, &[2usize][..]);
+	refused("ArgMax", f2, &["x"], vec![Attr::Int("keepdims", 2)], "'keepdims' is 2, not 0 or 1");
+	refused("ArgMin", f2, &["x"], vec![Attr::Int("select_last_index", -1)], "is -1, not 0 or 1");
+	refused("ArgMax", f2, &["x"], vec![Attr::Float("axis", 0.0)], "'axis' of type 1");
+	refused("ArgMax", f2, &["x", "z"], vec![], "an input 'z' beyond the op's one");
+	refused("LRN", (DType::F32, &[1, 2, 2]), &["x", "z"], vec![Attr::Int("size", 1)], "beyond");
+	let typed = vec![Attr::Int("size", 1), Attr::Int("alpha", 1)];
+	refused("LRN", (DType::F32, &[1, 2, 2]), &["x"], typed, "'alpha' of type 2");
 	// Refused: bools and an axis out of range.
 	let mut b = ModelBuilder::new("m", 13);
 	b.input("x", DType::Bool, &[2]).node("ArgMax", &["x"], &["y"], vec![]).output("y");

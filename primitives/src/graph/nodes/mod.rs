@@ -134,6 +134,14 @@ impl<'a> In<'a> {
 	}
 }
 
+/// Refuses a node of a one-input op with more inputs (tract refuses them too).
+fn one_input(node: &NodeProto, label: &str) -> IResult<()> {
+	match node.input.iter().skip(1).find(|n| !n.is_empty()) {
+		Some(extra) => Err(invalid(format!("{label}: an input '{extra}' beyond the op's one"))),
+		None => Ok(()),
+	}
+}
+
 /// Refuses a node unless the inputs at `positions` (those present) are f32: the float ops'
 /// fast paths and element definitions then agree on every input.
 fn require_f32(i: &In, positions: &[usize]) -> IResult<()> {
@@ -437,12 +445,17 @@ pub(super) fn import_node(
 			)
 		},
 		"ArgMax" | "ArgMin" => {
+			one_input(node, label)?;
 			let x = i.ty(0)?;
 			if x.dtype == DType::Bool {
 				return Err(unsupported(format!("{label}: {} of bool", node.op_type)));
 			}
+			a.typed("axis", 2)?;
 			let axis = norm_axis(a.int("axis", 0), x.shape.len(), label)?;
-			let keepdims = a.int("keepdims", 1) != 0;
+			if x.shape.get(axis) == Some(&0) {
+				return Err(unsupported(format!("{label}: over an empty axis {axis}")));
+			}
+			let keepdims = a.flag("keepdims", true)?;
 			let mut shape = x.shape.clone();
 			if keepdims {
 				if let Some(d) = shape.get_mut(axis) {
@@ -455,12 +468,17 @@ pub(super) fn import_node(
 				axis: axis as u32,
 				keepdims,
 				max: node.op_type == "ArgMax",
-				last: a.int("select_last_index", 0) != 0,
+				last: a.flag("select_last_index", false)?,
 			};
 			op_only(op, vec![ValueType::new(DType::I64, shape)])
 		},
 		"LRN" => {
+			one_input(node, label)?;
 			require_f32(&i, &[0])?;
+			a.typed("size", 2)?;
+			for name in ["alpha", "beta", "bias"] {
+				a.typed(name, 1)?;
+			}
 			let x = i.ty(0)?;
 			if x.shape.len() < 2 {
 				return Err(invalid(format!(
