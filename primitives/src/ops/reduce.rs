@@ -103,11 +103,7 @@ pub(super) fn layer_norm_element(
 	let norm_shape = norm_shape(shape, axis)?;
 	let inner = size(norm_shape)?;
 	let start = mul(div(index, inner)?, inner)?;
-	let mut values = Vec::with_capacity(inner);
-	for i in start..add(start, inner)? {
-		values.push(acc.get(0, i)?.f());
-	}
-	let (mean, inv) = mean_and_inv_std(&values, epsilon);
+	let (values, mean, inv) = row_stats(start, inner, epsilon, acc)?;
 	layer_norm_at(&values, sub(index, start)?, mean, inv, norm_shape, types, acc)
 }
 
@@ -122,13 +118,24 @@ pub(super) fn layer_norm_stat_element(
 	acc: &mut dyn Access,
 ) -> KResult<Scalar> {
 	let inner = size(norm_shape(&types.input(0)?.shape, axis)?)?;
-	let start = mul(index, inner)?;
+	let (_, mean, inv) = row_stats(mul(index, inner)?, inner, epsilon, acc)?;
+	Ok(Scalar::F(if out == 1 { mean } else { inv }))
+}
+
+/// The `inner` elements of input 0 from flat index `start`, read in order, and their
+/// [`mean_and_inv_std`]: one LayerNormalization row.
+fn row_stats(
+	start: usize,
+	inner: usize,
+	epsilon: f32,
+	acc: &mut dyn Access,
+) -> KResult<(Vec<f32>, f32, f32)> {
 	let mut values = Vec::with_capacity(inner);
 	for i in start..add(start, inner)? {
 		values.push(acc.get(0, i)?.f());
 	}
 	let (mean, inv) = mean_and_inv_std(&values, epsilon);
-	Ok(Scalar::F(if out == 1 { mean } else { inv }))
+	Ok((values, mean, inv))
 }
 
 /// The axes LayerNormalization normalises over: `shape[axis..]`, `axis` one of them.
@@ -365,11 +372,7 @@ pub(super) fn chunk_by_rows(
 			for index in range {
 				let start = mul(div(index, inner.max(1))?, inner)?;
 				if cached.as_ref().map(|c| c.0) != Some(start) {
-					let mut values = Vec::with_capacity(inner);
-					for i in start..add(start, inner)? {
-						values.push(acc.get(0, i)?.f());
-					}
-					let (mean, inv) = mean_and_inv_std(&values, epsilon.get());
+					let (values, mean, inv) = row_stats(start, inner, epsilon.get(), acc)?;
 					cached = Some((start, values, mean, inv));
 				}
 				if let Some((_, values, mean, inv)) = &cached {
