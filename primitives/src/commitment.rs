@@ -106,17 +106,116 @@ pub struct TensorCommitment {
 
 /// Commits to `t`: hashes its chunks and builds the tree.
 pub fn commit_tensor(t: &Tensor) -> TensorCommitment {
-	let leaf_hashes: Vec<H256> = chunk_bytes(t)
-		.iter()
-		.enumerate()
-		.map(|(i, bytes)| hash(&chunk_leaf(i as u32, bytes)))
-		.collect();
-	let chunks_root = binary_merkle_tree::merkle_root_raw::<Hasher, _>(leaf_hashes.iter().copied());
+	let leaf_hashes = leaf_hashes(t);
+	let chunks_root = chunks_root(&leaf_hashes);
 	TensorCommitment {
 		root: tensor_root_from_parts(&t.header(), &chunks_root),
 		chunks_root,
 		leaf_hashes,
 	}
+}
+
+/// Below this many chunks a tensor's leaves are hashed on one thread.
+#[cfg(feature = "parallel")]
+const PARALLEL_MIN_CHUNKS: usize = 256;
+
+#[cfg(not(feature = "parallel"))]
+/// The hash of leaf `index` of `t`, its leaf data built in `buf` (reused between chunks: the
+/// same bytes as [`chunk_leaf`] of [`chunk_bytes`], without an allocation per chunk).
+fn leaf_hash(t: &Tensor, index: usize, buf: &mut Vec<u8>) -> H256 {
+	buf.clear();
+	buf.extend_from_slice(CHUNK_DOMAIN);
+	buf.extend_from_slice(&(index as u32).to_le_bytes());
+	t.data().write_le_bytes(chunk_range(t.len(), index), buf);
+	hash(buf)
+}
+
+/// The hash of every chunk leaf of `t`, in order.
+#[cfg(not(feature = "parallel"))]
+fn leaf_hashes(t: &Tensor) -> Vec<H256> {
+	let mut buf = Vec::new();
+	(0..chunk_count(t.len())).map(|i| leaf_hash(t, i, &mut buf)).collect()
+}
+
+/// Messages hashed together, four at a time by blake2b's SIMD (`hash_many`).
+#[cfg(feature = "parallel")]
+const HASH_BATCH: usize = 64;
+
+/// The blake2-256 hash of each message `write(i, buf)` appends to `buf`, for `i` in
+/// `0..count`, in order: [`hash`] of each, computed a batch at a time by blake2b's
+/// `hash_many`, the batches on the node's threads from `parallel_from` messages up.
+#[cfg(feature = "parallel")]
+fn hash_each(
+	count: usize,
+	parallel_from: usize,
+	write: &(dyn Fn(usize, &mut Vec<u8>) + Sync),
+) -> Vec<H256> {
+	use rayon::prelude::*;
+	let batch = |first: usize| -> Vec<H256> {
+		let last = first.saturating_add(HASH_BATCH).min(count);
+		let mut buf = Vec::new();
+		let mut ranges = Vec::with_capacity(HASH_BATCH);
+		for i in first..last {
+			let start = buf.len();
+			write(i, &mut buf);
+			ranges.push(start..buf.len());
+		}
+		let mut params = blake2b_simd::Params::new();
+		params.hash_length(32);
+		let mut jobs: Vec<_> = ranges
+			.into_iter()
+			.map(|r| blake2b_simd::many::HashManyJob::new(&params, buf.get(r).unwrap_or(&[])))
+			.collect();
+		blake2b_simd::many::hash_many(jobs.iter_mut());
+		// `hash_length(32)`: every hash is 32 bytes.
+		jobs.iter()
+			.map(|j| <[u8; 32]>::try_from(j.to_hash().as_bytes()).map(H256).unwrap_or_default())
+			.collect()
+	};
+	let firsts = (0..count).step_by(HASH_BATCH);
+	if count >= parallel_from {
+		firsts.collect::<Vec<_>>().into_par_iter().flat_map_iter(batch).collect()
+	} else {
+		firsts.flat_map(batch).collect()
+	}
+}
+
+/// The hash of every chunk leaf of `t`, in order (see [`hash_each`]).
+#[cfg(feature = "parallel")]
+fn leaf_hashes(t: &Tensor) -> Vec<H256> {
+	hash_each(chunk_count(t.len()), PARALLEL_MIN_CHUNKS, &|i, buf| {
+		buf.extend_from_slice(CHUNK_DOMAIN);
+		buf.extend_from_slice(&(i as u32).to_le_bytes());
+		t.data().write_le_bytes(chunk_range(t.len(), i), buf);
+	})
+}
+
+/// The binary Merkle root over the chunk leaves' hashes.
+#[cfg(not(feature = "parallel"))]
+fn chunks_root(leaf_hashes: &[H256]) -> H256 {
+	binary_merkle_tree::merkle_root_raw::<Hasher, _>(leaf_hashes.iter().copied())
+}
+
+/// The binary Merkle root over the chunk leaves' hashes, a level at a time with
+/// [`hash_each`]: `binary_merkle_tree::merkle_root_raw`'s tree (pairs hashed left to right,
+/// an odd last node promoted, the zero hash for no leaves).
+#[cfg(feature = "parallel")]
+fn chunks_root(leaf_hashes: &[H256]) -> H256 {
+	let mut level = leaf_hashes.to_vec();
+	while level.len() > 1 {
+		let pairs: Vec<&[H256]> = level.chunks(2).collect();
+		let full = pairs.iter().take_while(|p| p.len() == 2).count();
+		let mut next = hash_each(full, PARALLEL_MIN_CHUNKS, &|i, buf| {
+			for h in pairs.get(i).copied().unwrap_or(&[]) {
+				buf.extend_from_slice(h.as_bytes());
+			}
+		});
+		if let Some([odd]) = pairs.get(full) {
+			next.push(*odd);
+		}
+		level = next;
+	}
+	level.first().copied().unwrap_or_default()
 }
 
 /// The root of `t` (see the module docs).
@@ -278,6 +377,43 @@ mod tests {
 
 	fn ramp(n: usize) -> Tensor {
 		Tensor::f32(vec![n], (0..n).map(|i| i as f32 * 0.5).collect()).unwrap()
+	}
+
+	/// Every leaf hash is `hash(chunk_leaf(i, chunk_bytes[i]))`, whichever way it is computed
+	/// (one at a time, or batched four at a time on threads with `parallel`).
+	#[test]
+	fn leaf_hashes_match_their_definition_at_every_size() {
+		for n in [1usize, 63, 64, 65, 64 * 4 + 1, 64 * 257 + 5, 64 * 1024, 64 * 1500 + 17] {
+			let values: Vec<f32> = (0..n).map(|i| (i as f32).sin() * 1e3).collect();
+			let mut values = values;
+			values[n / 2] = f32::NAN;
+			let t = Tensor::f32(vec![n], values).unwrap();
+			let want: Vec<H256> = chunk_bytes(&t)
+				.iter()
+				.enumerate()
+				.map(|(i, bytes)| hash(&chunk_leaf(i as u32, bytes)))
+				.collect();
+			assert_eq!(commit_tensor(&t).leaf_hashes, want, "{n} elements");
+		}
+		let ints = Tensor::new(vec![3000], TensorData::I64((0..3000).collect())).unwrap();
+		let want: Vec<H256> = chunk_bytes(&ints)
+			.iter()
+			.enumerate()
+			.map(|(i, bytes)| hash(&chunk_leaf(i as u32, bytes)))
+			.collect();
+		assert_eq!(commit_tensor(&ints).leaf_hashes, want);
+	}
+
+	/// The chunks root is `binary_merkle_tree`'s root over the leaf hashes at every size
+	/// (odd levels, one leaf, none; computed a level at a time with `parallel`).
+	#[test]
+	fn chunks_root_is_the_binary_merkle_trees_root() {
+		let sizes = (0..70).chain([255, 256, 257, 511, 512, 513, 1000, 3001]);
+		for n in sizes {
+			let leaves: Vec<H256> = (0..n as u32).map(|i| hash(&i.to_le_bytes())).collect();
+			let want = binary_merkle_tree::merkle_root_raw::<Hasher, _>(leaves.iter().copied());
+			assert_eq!(chunks_root(&leaves), want, "{n} leaves");
+		}
 	}
 
 	#[test]

@@ -233,7 +233,9 @@ impl TensorData {
 	pub fn write_le_bytes(&self, range: core::ops::Range<usize>, out: &mut Vec<u8>) {
 		match self {
 			TensorData::F32(v) => {
-				for x in v.get(range).unwrap_or(&[]) {
+				let v = v.get(range).unwrap_or(&[]);
+				out.reserve(v.len().saturating_mul(4));
+				for x in v {
 					out.extend_from_slice(&canonical_f32_bits(*x).to_le_bytes());
 				}
 			},

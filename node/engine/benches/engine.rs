@@ -11,8 +11,8 @@ use verity_primitives::{
 	tensor::Tensor,
 };
 
-const WARMUP: usize = 5;
-const RUNS: usize = 31;
+const WARMUP: usize = 3;
+const RUNS: usize = 21;
 
 /// The median wall time of `f`, in nanoseconds.
 fn median_ns(mut f: impl FnMut()) -> u128 {
@@ -58,7 +58,12 @@ fn bench(name: &str, bytes: &[u8]) {
 }
 
 fn main() {
-	println!("median of {RUNS} runs after {WARMUP} warm-up runs");
+	println!(
+		"median of {RUNS} runs after {WARMUP} warm-up runs; canonical on {} threads \
+		 (RAYON_NUM_THREADS sets it), tract on one",
+		rayon::current_num_threads()
+	);
 	bench("mlp 784-256-128-10", &zoo::mlp(&[784, 256, 128, 10], 1).expect("mlp"));
 	bench("lenet", &zoo::lenet(1).expect("lenet"));
+	bench("squeezenet 1.1 224", &zoo::squeezenet(1).expect("squeezenet"));
 }

@@ -11,6 +11,7 @@ use super::{
 	add, broadcast_index, div,
 	elementwise::{binary_f32, clip_f32, max_f32, unary_f32},
 	linalg::{gemm_dot, matmul_dot},
+	matmul_tiles::{matmul_block, Layout},
 	mul,
 	nn::padded_window_size,
 	reduce::{mean_and_inv_std, softmax_at, softmax_stats},
@@ -114,6 +115,13 @@ pub(super) fn eval(
 			}
 			Ok(Some(outs))
 		},
+		Op::Concat { axis } => {
+			let Some(parts) = (0..types.inputs.len()).map(f).collect::<Option<Vec<_>>>() else {
+				return Ok(None);
+			};
+			let y = concat(&parts, types, *axis as usize)?;
+			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
+		},
 		Op::Pool(p) => {
 			let Some(x) = f(0) else { return Ok(None) };
 			if types.input(0)?.shape.len() != 4 {
@@ -166,6 +174,35 @@ fn layer_norm(
 		}
 	}
 	Ok((y, means, invs))
+}
+
+/// Concat along `axis`: per index of the axes before it, each input's block in input order
+/// (the element definition's values, copied).
+fn concat(parts: &[&[f32]], types: &NodeTypes, axis: usize) -> KResult<Vec<f32>> {
+	let out = &types.output(0)?.shape;
+	let bad = || KernelError::BadInput("Concat operand sizes".into());
+	let outer = size(out.get(..axis).ok_or_else(bad)?)?;
+	let mut blocks = Vec::with_capacity(parts.len());
+	for (i, part) in parts.iter().enumerate() {
+		let block = size(types.input(i)?.shape.get(axis..).ok_or_else(bad)?)?;
+		if part.len() != mul(outer, block)? {
+			return Err(bad());
+		}
+		// An empty block adds nothing (and `chunks_exact` needs a non-zero length).
+		if block > 0 {
+			blocks.push(part.chunks_exact(block));
+		}
+	}
+	let mut y = Vec::with_capacity(size(out)?);
+	for _ in 0..outer {
+		for rows in blocks.iter_mut() {
+			y.extend_from_slice(rows.next().ok_or_else(bad)?);
+		}
+	}
+	if y.len() != size(out)? {
+		return Err(bad());
+	}
+	Ok(y)
 }
 
 /// Per output axis, the stride of an input broadcast to `out` (0 where it repeats).
@@ -342,67 +379,6 @@ fn pool2d(p: &PoolAttrs, xs: &[usize], os: &[usize], x: &[f32]) -> KResult<Vec<f
 		}
 	}
 	Ok(y)
-}
-
-/// How a [`matmul_block`]'s left operand is laid out.
-#[derive(Clone, Copy)]
-enum Layout {
-	/// `rows x k`, row-major.
-	RowMajor,
-	/// `k x rows`, row-major (a transposed `rows x k`).
-	Transposed,
-}
-
-/// `rows x k` times `k x cols` into `out` (`rows x cols`), each output summed over `k` in order
-/// from zero: for each row, the running sums of all columns advance together one `k` at a time.
-fn matmul_block(
-	a: &[f32],
-	layout: Layout,
-	b: &[f32],
-	k: usize,
-	cols: usize,
-	rows: usize,
-	out: &mut [f32],
-) -> KResult<()> {
-	let short = || KernelError::BadInput("matmul operand sizes".into());
-	if a.len() < mul(rows, k)? || b.len() < mul(k, cols)? || out.len() < mul(rows, cols)? {
-		return Err(short());
-	}
-	if cols == 0 {
-		return Ok(());
-	}
-	let outs = out.chunks_exact_mut(cols).take(rows);
-	if k == 0 {
-		outs.for_each(|acc| acc.iter_mut().for_each(|v| *v = 0.0));
-		return Ok(());
-	}
-	// Row `kk` of B is `b_rows.nth(kk)`, `cols` long.
-	let b_rows = b.chunks_exact(cols);
-	match layout {
-		Layout::RowMajor => {
-			for (acc, a_row) in outs.zip(a.chunks_exact(k)) {
-				acc.iter_mut().for_each(|v| *v = 0.0);
-				for (av, brow) in a_row.iter().zip(b_rows.clone()) {
-					for (o, bv) in acc.iter_mut().zip(brow) {
-						*o += *av * *bv;
-					}
-				}
-			}
-		},
-		Layout::Transposed => {
-			for (m, acc) in outs.enumerate() {
-				acc.iter_mut().for_each(|v| *v = 0.0);
-				// Column `m` of the `k x rows` A: `rows >= 1` here.
-				let a_col = a.iter().skip(m).step_by(rows).take(k);
-				for (av, brow) in a_col.zip(b_rows.clone()) {
-					for (o, bv) in acc.iter_mut().zip(brow) {
-						*o += *av * *bv;
-					}
-				}
-			}
-		},
-	}
-	Ok(())
 }
 
 /// NumPy MatMul: batches by the element definition's index mapping, each batch a block.

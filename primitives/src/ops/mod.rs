@@ -16,6 +16,7 @@ mod fast;
 #[cfg(test)]
 mod golden;
 mod linalg;
+mod matmul_tiles;
 mod movement;
 mod nn;
 mod quant;
