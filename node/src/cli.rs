@@ -61,6 +61,11 @@ pub struct Cli {
 	#[arg(long, default_value_t = 30, value_name = "SECONDS")]
 	pub verity_inference_timeout: u64,
 
+	/// Threads of the canonical engine (an executor's and a watcher's runs, dry runs and
+	/// proofs), 0 for one per core. Its answer has the same bits with any number.
+	#[arg(long, default_value_t = 0, value_name = "COUNT")]
+	pub verity_engine_threads: usize,
+
 	/// Watch other executors' results: re-execute them (all, or a random sample, see
 	/// `--verity-audit-rate`) and challenge a result whose trace differs, from the node's
 	/// executor key (`vrty`), playing the dispute to its end.

@@ -134,6 +134,14 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			if let Err(e) = verity_engine::set_engine_threads(cli.verity_engine_threads) {
+				log::warn!(target: "verity", "{e}");
+			}
+			log::info!(
+				target: "verity",
+				"canonical engine on {} threads",
+				verity_engine::engine_threads()
+			);
 			let time_limit = std::time::Duration::from_secs(cli.verity_inference_timeout.max(1));
 			let role = cli.dispute_role();
 			runner.run_node_until_exit(|mut config| async move {

@@ -1,7 +1,11 @@
-//! tract (optimised) vs the canonical engine (traced, with commitments) on the zoo models.
+//! tract (optimised) vs the canonical engine (traced, with commitments) on the zoo models:
+//! an MLP, LeNet, SqueezeNet 1.1 and a GPT-2-style transformer block.
 //!
-//! Run with `cargo bench -p verity-engine`. Plain `std::time::Instant`: a warm-up, then the
-//! median of `RUNS` timed runs per engine.
+//! Run with `cargo bench -p verity-engine`, or `scripts/bench-engine.sh`, which also times
+//! onnxruntime on the same models. Plain `std::time::Instant`: a warm-up, then the median of
+//! `RUNS` timed runs per engine. With `VERITY_BENCH_OUT=<dir>`, each model is written to
+//! `<dir>/<name>.onnx` and the medians to `<dir>/engine.json`; `VERITY_BENCH_ONLY=<text>` runs
+//! only the models whose name contains it.
 
 use std::time::Instant;
 
@@ -30,7 +34,14 @@ fn median_ns(mut f: impl FnMut()) -> u128 {
 	times[RUNS / 2]
 }
 
-fn bench(name: &str, bytes: &[u8]) {
+/// One model's medians, in nanoseconds.
+struct Timing {
+	name: &'static str,
+	tract: u128,
+	canonical: u128,
+}
+
+fn bench(name: &'static str, bytes: &[u8]) -> Timing {
 	let model = LoadedModel::load(bytes).expect("load");
 	let mut rng = Rng::new(42);
 	let inputs: Vec<Tensor> = model
@@ -55,15 +66,45 @@ fn bench(name: &str, bytes: &[u8]) {
 		 canonical/tract {:>7.2}x   max|diff| {diff:e}",
 		canonical as f64 / tract as f64
 	);
+	Timing { name, tract, canonical }
 }
 
 fn main() {
 	println!(
 		"median of {RUNS} runs after {WARMUP} warm-up runs; canonical on {} threads \
 		 (RAYON_NUM_THREADS sets it), tract on one",
-		rayon::current_num_threads()
+		verity_engine::engine_threads()
 	);
-	bench("mlp 784-256-128-10", &zoo::mlp(&[784, 256, 128, 10], 1).expect("mlp"));
-	bench("lenet", &zoo::lenet(1).expect("lenet"));
-	bench("squeezenet 1.1 224", &zoo::squeezenet(1).expect("squeezenet"));
+	let models = [
+		("mlp", zoo::mlp(&[784, 256, 128, 10], 1).expect("mlp")),
+		("lenet", zoo::lenet(1).expect("lenet")),
+		("squeezenet", zoo::squeezenet(1).expect("squeezenet")),
+		("transformer", zoo::transformer_block(1).expect("transformer block")),
+	];
+	let out = std::env::var_os("VERITY_BENCH_OUT").map(std::path::PathBuf::from);
+	let only = std::env::var("VERITY_BENCH_ONLY").unwrap_or_default();
+	let mut rows = Vec::new();
+	for (name, bytes) in models.iter().filter(|(name, _)| name.contains(only.as_str())) {
+		if let Some(dir) = &out {
+			std::fs::write(dir.join(format!("{name}.onnx")), bytes).expect("write the model");
+		}
+		rows.push(bench(name, bytes));
+	}
+	if let Some(dir) = &out {
+		let json: Vec<String> = rows
+			.iter()
+			.map(|t| {
+				format!(
+					"{{\"name\": \"{}\", \"tract_ns\": {}, \"canonical_ns\": {}}}",
+					t.name, t.tract, t.canonical
+				)
+			})
+			.collect();
+		let text = format!(
+			"{{\"canonical_threads\": {}, \"models\": [{}]}}\n",
+			verity_engine::engine_threads(),
+			json.join(", ")
+		);
+		std::fs::write(dir.join("engine.json"), text).expect("write engine.json");
+	}
 }

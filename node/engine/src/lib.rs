@@ -6,7 +6,8 @@
 //! checks tract against the canonical answer within a documented tolerance
 //! ([`F32_ABS_TOLERANCE`], [`F32_REL_TOLERANCE`]) and reports any disagreement as an error.
 //!
-//! tract runs under [`contain_panics`]: a panic in it is an error, not the end of the node.
+//! The canonical engine splits independent outputs and commitments over a pool of threads
+//! ([`set_engine_threads`]); tract runs under [`contain_panics`]: a panic in it is an error, not the end of the node.
 //!
 //! [`io`] reads input tensors from `.pb`, `.npy` and `.json` files, and [`InferCmd`] is the
 //! `infer` command built on all of it.
@@ -18,6 +19,7 @@ pub mod infer;
 pub mod io;
 mod model;
 mod run;
+mod threads;
 
 pub use convert::{from_tract, to_tract};
 pub use error::EngineError;
@@ -25,3 +27,4 @@ pub use guard::contain_panics;
 pub use infer::{infer, EngineChoice, InferCmd, InferReport};
 pub use model::{dtype_of_tract, tract_datum_type, LoadedModel, TractPlan, DEFAULT_TIME_LIMIT};
 pub use run::{compare_outputs, f32_tolerance, BothRun, F32_ABS_TOLERANCE, F32_REL_TOLERANCE};
+pub use threads::{engine_threads, set_engine_threads};

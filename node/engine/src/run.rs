@@ -168,7 +168,11 @@ impl LoadedModel {
 		self.check_inputs(inputs)?;
 		let start = std::time::Instant::now();
 		let limit = self.time_limit;
-		let run = self.prepared.run_until(inputs, options, &mut |_| start.elapsed() <= limit);
+		// The whole run on one of the engine's threads: its fast paths and commitments then
+		// split work without handing every piece over from outside the pool.
+		let run = rayon::scope(|_| {
+			self.prepared.run_until(inputs, options, &mut |_| start.elapsed() <= limit)
+		});
 		match run {
 			Ok(trace) => Ok(Ok(trace)),
 			Err(RunError::NodeFailed(failure)) => Ok(Err(*failure)),

@@ -32,6 +32,15 @@ fn lenet_engines_agree() {
 	assert!(d <= 2.0 * F32_ABS_TOLERANCE, "{d}");
 }
 
+/// The benchmark's transformer block (attention with a `Where` mask, LayerNorm, Gelu by
+/// `Erf`) imports, and both engines agree on it.
+#[test]
+fn transformer_block_engines_agree() {
+	let bytes = verity_primitives::onnx::zoo::transformer_block(1).expect("block");
+	let d = max_diff("transformer block", &bytes, 1.0, 2);
+	assert!(d <= 4.0 * F32_ABS_TOLERANCE, "{d}");
+}
+
 #[test]
 fn outputs_have_the_graph_types() {
 	let model = load(&lenet_bytes());

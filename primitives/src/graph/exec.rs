@@ -330,6 +330,9 @@ fn run(
 	let mut output_roots = Vec::with_capacity(graph.nodes.len());
 	let mut commitments = Vec::with_capacity(graph.nodes.len());
 	let mut node_outputs = Vec::new();
+	// The previous node's outputs, not yet committed: they are hashed while this node
+	// computes (at once on the node's threads with `parallel`), then stored in `values`.
+	let mut pending: Option<Pending> = None;
 	for (k, node) in nodes.iter().enumerate() {
 		let index = u32::try_from(k).map_err(|_| RunError::Internal("too many nodes".into()))?;
 		if !keep_going(k) {
@@ -340,23 +343,33 @@ fn run(
 		let out_types: Vec<ValueType> =
 			node.outputs.iter().filter_map(|v| value(*v)).map(|i| i.value_type()).collect();
 		let types = NodeTypes { inputs: &in_types, outputs: &out_types };
-		let refs: Vec<Option<&Tensor>> = node
-			.inputs
-			.iter()
-			.map(|v| v.and_then(|v| values.get(v as usize)).and_then(Slot::get))
-			.collect();
-		// The captured node's inputs as the graph lists them (preparing may have given a
-		// node a relaid-out copy of a constant; a dispute proves against the original).
-		let captured_inputs = (options.capture == Some(index)).then(|| {
-			graph.nodes.get(k).map_or_else(Vec::new, |original| {
-				original
-					.inputs
-					.iter()
-					.map(|v| v.and_then(|v| values.get(v as usize)).and_then(Slot::get).cloned())
-					.collect::<Vec<_>>()
-			})
-		});
-		let outs = match ops::eval(&node.op, &types, &refs) {
+		let (commits, evaluated) = {
+			// A value is in `values`, or an output of the pending node.
+			let lookup = |v: ValueId| -> Option<&Tensor> {
+				values.get(v as usize).and_then(Slot::get).or_else(|| pending.as_ref()?.get(v))
+			};
+			let refs: Vec<Option<&Tensor>> =
+				node.inputs.iter().map(|v| v.and_then(lookup)).collect();
+			// The captured node's inputs as the graph lists them (preparing may have given a
+			// node a relaid-out copy of a constant; a dispute proves against the original).
+			let captured_inputs = (options.capture == Some(index)).then(|| {
+				graph.nodes.get(k).map_or_else(Vec::new, |original| {
+					original.inputs.iter().map(|v| v.and_then(lookup).cloned()).collect::<Vec<_>>()
+				})
+			});
+			let (commits, outs) = join(
+				|| pending.as_ref().map(|p| p.outs.iter().map(commit_tensor).collect::<Vec<_>>()),
+				|| ops::eval(&node.op, &types, &refs),
+			);
+			(commits, (outs, captured_inputs))
+		};
+		// The previous node is committed before this one's outcome is looked at: a failure
+		// or a capture here returns the commitments of every node before it.
+		if let (Some(p), Some(commits)) = (pending.take(), commits) {
+			p.finish(commits, &mut values, &mut commitments, &mut output_roots, &mut node_outputs)?;
+		}
+		let (outs, captured_inputs) = evaluated;
+		let outs = match outs {
 			Ok(outs) => outs,
 			Err(ops::KernelError::IndexOutOfRange(_)) if captured_inputs.is_some() => {
 				let root = trace_root(&commitments);
@@ -393,11 +406,11 @@ fn run(
 				*first = corrupt_first_element(first);
 			}
 		}
-		let commits: Vec<TensorCommitment> = outs.iter().map(commit_tensor).collect();
-		let roots: Vec<H256> = commits.iter().map(|c| c.root).collect();
-		commitments.push(node_commitment(index, &roots));
-		output_roots.push(roots);
 		if let Some(inputs) = captured_inputs {
+			let commits: Vec<TensorCommitment> = outs.iter().map(commit_tensor).collect();
+			let roots: Vec<H256> = commits.iter().map(|c| c.root).collect();
+			commitments.push(node_commitment(index, &roots));
+			output_roots.push(roots);
 			let captured = Some(NodeValues { inputs, outputs: Some(outs) });
 			let root = trace_root(&commitments);
 			return Ok(Trace {
@@ -409,16 +422,6 @@ fn run(
 				captured,
 			});
 		}
-		if options.keep_node_outputs {
-			node_outputs.push(outs.iter().cloned().zip(commits).collect());
-		}
-		for (v, t) in node.outputs.iter().zip(outs) {
-			// An output nothing reads (and not a graph output) is dropped at once.
-			let read = last_use.get(*v as usize).copied().flatten().is_some();
-			if read || is_output.get(*v as usize).copied().unwrap_or(false) {
-				set(&mut values, *v, Slot::Owned(t)).map_err(RunError::Internal)?;
-			}
-		}
 		for v in node.inputs.iter().flatten() {
 			let last = last_use.get(*v as usize).copied().flatten() == Some(k);
 			if last && !is_output.get(*v as usize).copied().unwrap_or(false) {
@@ -427,6 +430,27 @@ fn run(
 				}
 			}
 		}
+		// Which outputs a later node or the graph's outputs read (the others are dropped
+		// once hashed).
+		let kept = node
+			.outputs
+			.iter()
+			.map(|v| {
+				last_use.get(*v as usize).copied().flatten().is_some()
+					|| is_output.get(*v as usize).copied().unwrap_or(false)
+			})
+			.collect();
+		pending = Some(Pending {
+			index,
+			ids: node.outputs.clone(),
+			kept,
+			outs,
+			keep_node_outputs: options.keep_node_outputs,
+		});
+	}
+	if let Some(p) = pending.take() {
+		let commits = p.outs.iter().map(commit_tensor).collect();
+		p.finish(commits, &mut values, &mut commitments, &mut output_roots, &mut node_outputs)?;
 	}
 	let outputs = graph
 		.outputs
@@ -447,6 +471,60 @@ fn run(
 		node_outputs,
 		captured: None,
 	})
+}
+
+/// A node's outputs between its evaluation and its commitment (see `run`).
+struct Pending {
+	index: u32,
+	/// The value ids of its outputs, in order.
+	ids: Vec<ValueId>,
+	/// Per output: whether a later node or the graph's outputs read it.
+	kept: Vec<bool>,
+	outs: Vec<Tensor>,
+	keep_node_outputs: bool,
+}
+
+impl Pending {
+	/// Output `v` of this node.
+	fn get(&self, v: ValueId) -> Option<&Tensor> {
+		self.ids.iter().position(|id| *id == v).and_then(|j| self.outs.get(j))
+	}
+
+	/// Records the node's commitment from its outputs' `commits`, then stores the outputs that
+	/// are read in `values` (and a copy of all of them when the run keeps node outputs).
+	fn finish(
+		self,
+		commits: Vec<TensorCommitment>,
+		values: &mut [Slot],
+		commitments: &mut Vec<H256>,
+		output_roots: &mut Vec<Vec<H256>>,
+		node_outputs: &mut Vec<Vec<(Tensor, TensorCommitment)>>,
+	) -> Result<(), RunError> {
+		let roots: Vec<H256> = commits.iter().map(|c| c.root).collect();
+		commitments.push(node_commitment(self.index, &roots));
+		output_roots.push(roots);
+		if self.keep_node_outputs {
+			node_outputs.push(self.outs.iter().cloned().zip(commits).collect());
+		}
+		for ((v, t), kept) in self.ids.iter().zip(self.outs).zip(self.kept) {
+			if kept {
+				set(values, *v, Slot::Owned(t)).map_err(RunError::Internal)?;
+			}
+		}
+		Ok(())
+	}
+}
+
+/// `a` and `b`: at once on the node's threads with `parallel`, else one after the other.
+fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+	#[cfg(feature = "parallel")]
+	{
+		rayon::join(a, b)
+	}
+	#[cfg(not(feature = "parallel"))]
+	{
+		(a(), b())
+	}
 }
 
 /// A value during a run.

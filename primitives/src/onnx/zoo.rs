@@ -260,3 +260,64 @@ pub fn residual(seed: u64) -> Result<Vec<u8>, TensorError> {
 	b.output("y");
 	Ok(b.build())
 }
+
+/// A GPT-2-style transformer block (random weights) on `x: [1, 64, 128]`: LayerNorm →
+/// one causal attention head (Q, K, V and output projections, `QKᵀ / √128`, a `Where` mask,
+/// Softmax) → residual → LayerNorm → MLP 128-512-128 with Gelu written with `Erf` →
+/// residual. Output `y` of `[1, 64, 128]`.
+pub fn transformer_block(seed: u64) -> Result<Vec<u8>, TensorError> {
+	const SEQ: usize = 64;
+	const D: usize = 128;
+	const HIDDEN: usize = 512;
+	let mut rng = Rng::new(seed);
+	let mut b = ModelBuilder::new("transformer-block", 17);
+	b.input("x", DType::F32, &[1, SEQ, D]);
+	let scalar = |v: f32| Tensor::f32(vec![1], vec![v]);
+	for (name, rows, cols) in [
+		("wq", D, D),
+		("wk", D, D),
+		("wv", D, D),
+		("wo", D, D),
+		("w1", D, HIDDEN),
+		("w2", HIDDEN, D),
+	] {
+		b.initializer(name, weights(&mut rng, &[rows, cols], rows)?);
+	}
+	b.initializer("b1", weights(&mut rng, &[HIDDEN], D)?);
+	for ln in ["ln1", "ln2"] {
+		b.initializer(&format!("{ln}_g"), Tensor::f32(vec![D], vec![1.0; D])?);
+		b.initializer(&format!("{ln}_b"), Tensor::f32(vec![D], vec![0.0; D])?);
+	}
+	let causal = (0..SEQ * SEQ).map(|i| i % SEQ <= i / SEQ).collect();
+	b.initializer("causal", Tensor::new(vec![SEQ, SEQ], TensorData::Bool(causal))?);
+	b.initializer("scale", scalar(libm::sqrtf(1.0 / D as f32))?);
+	b.initializer("masked", scalar(-1e4)?);
+	b.initializer("half", scalar(0.5)?);
+	b.initializer("one", scalar(1.0)?);
+	b.initializer("inv_sqrt2", scalar(core::f32::consts::FRAC_1_SQRT_2)?);
+	let ln = vec![Attr::Int("axis", -1)];
+	b.node("LayerNormalization", &["x", "ln1_g", "ln1_b"], &["n1"], ln.clone());
+	b.node("MatMul", &["n1", "wq"], &["q"], vec![]);
+	b.node("MatMul", &["n1", "wk"], &["k"], vec![]);
+	b.node("MatMul", &["n1", "wv"], &["v"], vec![]);
+	b.node("Transpose", &["k"], &["kt"], vec![Attr::Ints("perm", vec![0, 2, 1])]);
+	b.node("MatMul", &["q", "kt"], &["s"], vec![]);
+	b.node("Mul", &["s", "scale"], &["ss"], vec![]);
+	b.node("Where", &["causal", "ss", "masked"], &["sm"], vec![]);
+	b.node("Softmax", &["sm"], &["p"], vec![Attr::Int("axis", -1)]);
+	b.node("MatMul", &["p", "v"], &["a"], vec![]);
+	b.node("MatMul", &["a", "wo"], &["o"], vec![]);
+	b.node("Add", &["x", "o"], &["h"], vec![]);
+	b.node("LayerNormalization", &["h", "ln2_g", "ln2_b"], &["n2"], ln);
+	b.node("MatMul", &["n2", "w1"], &["f"], vec![]);
+	b.node("Add", &["f", "b1"], &["fb"], vec![]);
+	b.node("Mul", &["fb", "inv_sqrt2"], &["fs"], vec![]);
+	b.node("Erf", &["fs"], &["fe"], vec![]);
+	b.node("Add", &["fe", "one"], &["f1"], vec![]);
+	b.node("Mul", &["fb", "half"], &["fh"], vec![]);
+	b.node("Mul", &["fh", "f1"], &["g"], vec![]);
+	b.node("MatMul", &["g", "w2"], &["m"], vec![]);
+	b.node("Add", &["h", "m"], &["y"], vec![]);
+	b.output("y");
+	Ok(b.build())
+}

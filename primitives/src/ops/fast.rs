@@ -15,8 +15,10 @@ use super::{
 	mul,
 	nn::padded_window_size,
 	reduce::{mean_and_inv_std, softmax_at, softmax_stats},
-	size, strides, sub, unravel, ConvAttrs, GemmAttrs, KResult, KernelError, NodeTypes, Op,
-	PoolAttrs, PoolKind, UnaryOp,
+	size,
+	split::{for_each_piece, map_f32, PIECE},
+	strides, sub, unravel, ConvAttrs, GemmAttrs, KResult, KernelError, NodeTypes, Op, PoolAttrs,
+	PoolKind, UnaryOp,
 };
 use crate::tensor::{DType, Tensor};
 
@@ -65,12 +67,12 @@ pub(super) fn eval(
 		// `Not` reads bools only (the importer refuses it on floats).
 		Op::Unary(u) if *u != UnaryOp::Not => {
 			let Some(x) = f(0) else { return Ok(None) };
-			let y = x.iter().map(|v| unary_f32(*u, *v)).collect();
+			let y = map_f32(x, |v| unary_f32(*u, v))?;
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
 		Op::Clip { min, max } => {
 			let Some(x) = f(0) else { return Ok(None) };
-			let y = x.iter().map(|v| clip_f32(*v, *min, *max)).collect();
+			let y = map_f32(x, |v| clip_f32(v, *min, *max))?;
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
 		// Comparisons of floats give bools: by their element definition.
@@ -78,6 +80,19 @@ pub(super) fn eval(
 			let (Some(x), Some(y)) = (f(0), f(1)) else { return Ok(None) };
 			let xs = broadcast_strides(&types.input(0)?.shape, &out.shape)?;
 			let ys = broadcast_strides(&types.input(1)?.shape, &out.shape)?;
+			// Each operand read in the output's order, or a single value: no odometer.
+			let (xr, yr) = (Operand::of(x, &xs, &out.shape)?, Operand::of(y, &ys, &out.shape)?);
+			if let (Some(xr), Some(yr)) = (xr, yr) {
+				let mut z = vec![0.0f32; out.numel()];
+				for_each_piece(&mut z, PIECE, out.numel(), |p, piece| {
+					let first = mul(p, PIECE)?;
+					for (o, i) in piece.iter_mut().zip(first..) {
+						*o = binary_f32(*b, xr.at(i), yr.at(i));
+					}
+					Ok(())
+				})?;
+				return Ok(Some(vec![Tensor::f32(out.shape.clone(), z)?]));
+			}
 			let mut z = Vec::with_capacity(out.numel());
 			for_each_broadcast(&out.shape, &xs, &ys, |i, j| {
 				let (a, c) = (x.get(i).copied(), y.get(j).copied());
@@ -114,6 +129,24 @@ pub(super) fn eval(
 				outs.push(Tensor::f32(ty.shape.clone(), stat)?);
 			}
 			Ok(Some(outs))
+		},
+		Op::Transpose { perm } => {
+			let Some(x) = f(0) else { return Ok(None) };
+			let in_strides = strides(&types.input(0)?.shape)?;
+			// Output axis `d` steps through input axis `perm[d]`.
+			let steps = perm
+				.iter()
+				.map(|p| in_strides.get(*p as usize).copied())
+				.collect::<Option<Vec<usize>>>()
+				.ok_or_else(|| KernelError::BadInput(format!("perm {perm:?}")))?;
+			if steps.len() != out.shape.len() || x.len() != out.numel() {
+				return Ok(None);
+			}
+			let mut y = Vec::with_capacity(out.numel());
+			for_each_broadcast(&out.shape, &steps, &steps, |i, _| {
+				y.push(x.get(i).copied().unwrap_or(f32::NAN))
+			})?;
+			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
 		Op::Concat { axis } => {
 			let Some(parts) = (0..types.inputs.len()).map(f).collect::<Option<Vec<_>>>() else {
@@ -203,6 +236,36 @@ fn concat(parts: &[&[f32]], types: &NodeTypes, axis: usize) -> KResult<Vec<f32>>
 		return Err(bad());
 	}
 	Ok(y)
+}
+
+/// An operand of an element-wise op that needs no index arithmetic.
+#[derive(Clone, Copy)]
+enum Operand<'a> {
+	/// Read at the output's flat index (its shape is the output's, up to axes of length 1).
+	Same(&'a [f32]),
+	/// One value for every output element.
+	Single(f32),
+}
+
+impl<'a> Operand<'a> {
+	/// How `x`, broadcast to `out` with strides `st`, is read, if it is one of the two cases.
+	fn of(x: &'a [f32], st: &[usize], out: &[usize]) -> KResult<Option<Self>> {
+		if x.len() == 1 {
+			return Ok(x.first().map(|v| Operand::Single(*v)));
+		}
+		let contiguous = strides(out)?;
+		let same = st.iter().zip(&contiguous).zip(out).all(|((s, c), len)| *len == 1 || s == c);
+		Ok((same && x.len() == size(out)?).then_some(Operand::Same(x)))
+	}
+
+	/// The value for output element `i` (NaN past the end, which the checks above exclude).
+	#[inline(always)]
+	fn at(self, i: usize) -> f32 {
+		match self {
+			Operand::Same(x) => x.get(i).copied().unwrap_or(f32::NAN),
+			Operand::Single(v) => v,
+		}
+	}
 }
 
 /// Per output axis, the stride of an input broadcast to `out` (0 where it repeats).
@@ -348,11 +411,22 @@ fn pool2d(p: &PoolAttrs, xs: &[usize], os: &[usize], x: &[f32]) -> KResult<Vec<f
 	let cols = taps(ow, kw, sw, dw, pw, w, 1)?;
 	let plane_len = mul(h, w)?;
 	let planes = mul(n_b, ch)?;
-	let mut y = Vec::with_capacity(size(os)?);
 	if plane_len == 0 {
 		return Err(KernelError::BadInput("pool over an empty plane".into()));
 	}
-	for plane in x.chunks_exact(plane_len).take(planes) {
+	let out_plane = mul(oh, ow)?;
+	if out_plane == 0 {
+		return Ok(Vec::new());
+	}
+	if x.len() < mul(planes, plane_len)? {
+		return Err(KernelError::BadInput("pool operand shape".into()));
+	}
+	let mut y = vec![0.0f32; mul(planes, out_plane)?];
+	let work = mul(y.len(), mul(kh, kw)?)?;
+	// Each output plane from its input plane, on the node's threads when large.
+	for_each_piece(&mut y, out_plane, work, |pi, out| {
+		let plane = x.get(mul(pi, plane_len)?..).ok_or_else(missing)?;
+		let mut slots = out.iter_mut();
 		for (r, row_offsets) in rows.iter().enumerate() {
 			for (c, col_offsets) in cols.iter().enumerate() {
 				let (mut max, mut sum) = (f32::NEG_INFINITY, 0.0f32);
@@ -364,7 +438,7 @@ fn pool2d(p: &PoolAttrs, xs: &[usize], os: &[usize], x: &[f32]) -> KResult<Vec<f
 						sum += v;
 					}
 				}
-				y.push(match p.kind {
+				let v = match p.kind {
 					PoolKind::Max => max,
 					PoolKind::Average => {
 						let divisor = if p.count_include_pad {
@@ -374,10 +448,14 @@ fn pool2d(p: &PoolAttrs, xs: &[usize], os: &[usize], x: &[f32]) -> KResult<Vec<f
 						};
 						sum / divisor.max(1) as f32
 					},
-				});
+				};
+				if let Some(slot) = slots.next() {
+					*slot = v;
+				}
 			}
 		}
-	}
+		Ok(())
+	})?;
 	Ok(y)
 }
 
@@ -619,10 +697,11 @@ fn conv2d_im2col(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>) -> KR
 			.zip(xb.chunks_exact(mul(g.cg, plane_len)?))
 			.take(g.group);
 		for ((out, w_g), xg) in groups {
-			// Channel `ci`'s taps are rows `ci * kh * kw ..` of the patch matrix.
-			let channels =
-				patches.chunks_exact_mut(mul(ksize, npos)?).zip(xg.chunks_exact(plane_len));
-			for (patch_c, xc) in channels {
+			// Channel `ci`'s taps are rows `ci * kh * kw ..` of the patch matrix (the channels
+			// on the node's threads when large).
+			let patch_len = mul(ksize, npos)?;
+			for_each_piece(&mut patches, patch_len, mul(k, npos)?, |ci, patch_c| {
+				let xc = xg.get(mul(ci, plane_len)?..).ok_or_else(missing)?;
 				let kernel_rows =
 					patch_c.chunks_exact_mut(mul(g.kw, npos)?).zip(g.row_map.chunks_exact(g.oh));
 				for (patch_i, rows) in kernel_rows {
@@ -644,7 +723,8 @@ fn conv2d_im2col(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>) -> KR
 						}
 					}
 				}
-			}
+				Ok(())
+			})?;
 			matmul_block(w_g, Layout::RowMajor, &patches, k, npos, g.per_group, out)?;
 		}
 		if let Some(b) = bias {

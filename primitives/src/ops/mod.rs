@@ -21,6 +21,7 @@ mod movement;
 mod nn;
 mod quant;
 mod reduce;
+mod split;
 #[cfg(test)]
 mod tests;
 
