@@ -28,6 +28,18 @@ pub struct LoadedModel {
 	pub(crate) tract: Option<TractPlan>,
 	/// Longest a canonical run may take (checked before every node).
 	pub(crate) time_limit: std::time::Duration,
+	/// Whether a canonical run uses the engine's threads: its work (the cost model's) is at
+	/// least [`THREADED_MIN_WORK`]. Below that, handing work to threads costs more than it
+	/// saves, and the run stays on the calling thread.
+	pub(crate) threaded: bool,
+}
+
+/// The work (in the cost model's units) from which a canonical run uses the engine's threads.
+pub const THREADED_MIN_WORK: u64 = 1 << 21;
+
+/// Whether `graph`'s runs are worth the engine's threads.
+fn threaded(graph: &Graph) -> bool {
+	graph.cost(&Budget::UNLIMITED).map_or(true, |c| c.work >= THREADED_MIN_WORK)
 }
 
 /// The default wall-time limit of one canonical run (`verity-node --verity-inference-timeout`).
@@ -117,6 +129,7 @@ impl LoadedModel {
 		let tract = contain_panics("tract's import", || load_tract(bytes, &graph))
 			.map_err(EngineError::TractLoad)?;
 		Ok(LoadedModel {
+			threaded: threaded(&graph),
 			prepared: prepare(graph)?,
 			tract: Some(tract),
 			time_limit: DEFAULT_TIME_LIMIT,
@@ -126,8 +139,10 @@ impl LoadedModel {
 	/// Imports ONNX `bytes` with the canonical importer only (within [`Budget::DEFAULT`]);
 	/// [`LoadedModel::run_tract`] then fails with [`EngineError::NotLoaded`].
 	pub fn load_canonical(bytes: &[u8]) -> Result<LoadedModel, EngineError> {
+		let graph = Graph::from_onnx(bytes)?;
 		Ok(LoadedModel {
-			prepared: prepare(Graph::from_onnx(bytes)?)?,
+			threaded: threaded(&graph),
+			prepared: prepare(graph)?,
 			tract: None,
 			time_limit: DEFAULT_TIME_LIMIT,
 		})

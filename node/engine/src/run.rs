@@ -168,11 +168,15 @@ impl LoadedModel {
 		self.check_inputs(inputs)?;
 		let start = std::time::Instant::now();
 		let limit = self.time_limit;
-		// The whole run on one of the engine's threads: its fast paths and commitments then
-		// split work without handing every piece over from outside the pool.
-		let run = rayon::scope(|_| {
-			self.prepared.run_until(inputs, options, &mut |_| start.elapsed() <= limit)
-		});
+		let mut keep_going = |_| start.elapsed() <= limit;
+		// A large model's whole run on one of the engine's threads: its fast paths and
+		// commitments then split work without handing every piece over from outside the pool.
+		// A small one stays on this thread, without threads (the same bits either way).
+		let run = if self.threaded {
+			rayon::scope(|_| self.prepared.run_until(inputs, options, &mut keep_going))
+		} else {
+			self.prepared.run_until(inputs, options, &mut keep_going)
+		};
 		match run {
 			Ok(trace) => Ok(Ok(trace)),
 			Err(RunError::NodeFailed(failure)) => Ok(Err(*failure)),

@@ -515,16 +515,14 @@ impl Pending {
 	}
 }
 
-/// `a` and `b`: at once on the node's threads with `parallel`, else one after the other.
+/// `a` and `b`: at once when the run is on one of the node's threads (`parallel`, and the
+/// caller entered its pool), else one after the other on this thread.
 fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
 	#[cfg(feature = "parallel")]
-	{
-		rayon::join(a, b)
+	if rayon::current_thread_index().is_some() {
+		return rayon::join(a, b);
 	}
-	#[cfg(not(feature = "parallel"))]
-	{
-		(a(), b())
-	}
+	(a(), b())
 }
 
 /// A value during a run.

@@ -185,11 +185,29 @@ impl Block<'_> {
 	#[inline(always)]
 	fn run<const W: usize>(&self, out: &mut [f32]) -> KResult<()> {
 		match self.rows {
-			1 => self.tiles::<1, W>(out),
+			1 => self.stream(out),
 			2 => self.tiles::<2, W>(out),
 			3 => self.tiles::<3, W>(out),
 			_ => self.tiles::<TILE_ROWS, W>(out),
 		}
+	}
+
+	/// One row: its sums advance together, a row of B at a time (B read in memory order,
+	/// which for one row is all the reuse there is).
+	#[inline(always)]
+	fn stream(&self, out: &mut [f32]) -> KResult<()> {
+		let short = || KernelError::BadInput("matmul row".into());
+		let (lo, hi) = (self.c_range.start, self.c_range.end);
+		let dst = out.get_mut(..hi.saturating_sub(lo)).ok_or_else(short)?;
+		dst.iter_mut().for_each(|v| *v = 0.0);
+		let a_row = self.packed.iter().step_by(TILE_ROWS);
+		for (av, brow) in a_row.zip(self.b.chunks_exact(self.cols)) {
+			let bs = brow.get(lo..hi).ok_or_else(short)?;
+			for (o, bj) in dst.iter_mut().zip(bs) {
+				*o += *av * *bj;
+			}
+		}
+		Ok(())
 	}
 
 	/// Tiles of `R x W` outputs whose sums stay in registers over all of `k`; the last
