@@ -166,17 +166,16 @@ impl LoadedModel {
 		options: TraceOptions,
 	) -> Result<Result<Trace, NodeFailure>, EngineError> {
 		self.check_inputs(inputs)?;
-		let start = std::time::Instant::now();
 		let limit = self.time_limit;
-		let mut keep_going = |_| start.elapsed() <= limit;
-		// A large model's whole run on one of the engine's threads: its fast paths and
-		// commitments then split work without handing every piece over from outside the pool.
-		// A small one stays on this thread, without threads (the same bits either way).
-		let run = if self.threaded {
-			rayon::scope(|_| self.prepared.run_until(inputs, options, &mut keep_going))
-		} else {
-			self.prepared.run_until(inputs, options, &mut keep_going)
+		// The clock starts when the run does (not while it waits for a thread).
+		let run = || {
+			let start = std::time::Instant::now();
+			self.prepared.run_until(inputs, options, &mut |_| start.elapsed() <= limit)
 		};
+		// A large model's whole run on one of the engine's threads, where its fast paths and
+		// commitments split their work; a small one on this thread, without threads (handing
+		// it over costs more than it saves). The bits are the same either way.
+		let run = if self.threaded { crate::threads::on_engine_threads(run) } else { run() };
 		match run {
 			Ok(trace) => Ok(Ok(trace)),
 			Err(RunError::NodeFailed(failure)) => Ok(Err(*failure)),

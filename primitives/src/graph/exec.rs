@@ -358,7 +358,7 @@ fn run(
 				})
 			});
 			let (commits, outs) = join(
-				|| pending.as_ref().map(|p| p.outs.iter().map(commit_tensor).collect::<Vec<_>>()),
+				|| pending.as_ref().map(Pending::commit),
 				|| ops::eval(&node.op, &types, &refs),
 			);
 			(commits, (outs, captured_inputs))
@@ -430,8 +430,8 @@ fn run(
 				}
 			}
 		}
-		// Which outputs a later node or the graph's outputs read (the others are dropped
-		// once hashed).
+		// Which outputs a later node or the graph's outputs read (the others are hashed and
+		// dropped at once).
 		let kept = node
 			.outputs
 			.iter()
@@ -440,16 +440,10 @@ fn run(
 					|| is_output.get(*v as usize).copied().unwrap_or(false)
 			})
 			.collect();
-		pending = Some(Pending {
-			index,
-			ids: node.outputs.clone(),
-			kept,
-			outs,
-			keep_node_outputs: options.keep_node_outputs,
-		});
+		pending = Some(Pending::new(index, &node.outputs, kept, outs, options.keep_node_outputs));
 	}
 	if let Some(p) = pending.take() {
-		let commits = p.outs.iter().map(commit_tensor).collect();
+		let commits = p.commit();
 		p.finish(commits, &mut values, &mut commitments, &mut output_roots, &mut node_outputs)?;
 	}
 	let outputs = graph
@@ -480,14 +474,52 @@ struct Pending {
 	ids: Vec<ValueId>,
 	/// Per output: whether a later node or the graph's outputs read it.
 	kept: Vec<bool>,
-	outs: Vec<Tensor>,
+	outs: Vec<PendingOutput>,
 	keep_node_outputs: bool,
 }
 
+/// An output of the pending node.
+enum PendingOutput {
+	/// Held until hashed: read later, or kept with the run's node outputs.
+	Held(Tensor),
+	/// Read by nothing: hashed at once and dropped (as the cost model counts it).
+	Hashed(TensorCommitment),
+}
+
 impl Pending {
-	/// Output `v` of this node.
+	/// Node `index`'s `outs` (value ids `ids`), those nothing reads hashed and dropped now.
+	fn new(index: u32, ids: &[ValueId], kept: Vec<bool>, outs: Vec<Tensor>, keep: bool) -> Self {
+		let outs = outs
+			.into_iter()
+			.zip(&kept)
+			.map(|(t, read)| {
+				if *read || keep {
+					PendingOutput::Held(t)
+				} else {
+					PendingOutput::Hashed(commit_tensor(&t))
+				}
+			})
+			.collect();
+		Pending { index, ids: ids.to_vec(), kept, outs, keep_node_outputs: keep }
+	}
+
+	/// Output `v` of this node, if held.
 	fn get(&self, v: ValueId) -> Option<&Tensor> {
-		self.ids.iter().position(|id| *id == v).and_then(|j| self.outs.get(j))
+		match self.ids.iter().position(|id| *id == v).and_then(|j| self.outs.get(j))? {
+			PendingOutput::Held(t) => Some(t),
+			PendingOutput::Hashed(_) => None,
+		}
+	}
+
+	/// The commitment of each output, in order.
+	fn commit(&self) -> Vec<TensorCommitment> {
+		self.outs
+			.iter()
+			.map(|o| match o {
+				PendingOutput::Held(t) => commit_tensor(t),
+				PendingOutput::Hashed(c) => c.clone(),
+			})
+			.collect()
 	}
 
 	/// Records the node's commitment from its outputs' `commits`, then stores the outputs that
@@ -504,10 +536,15 @@ impl Pending {
 		commitments.push(node_commitment(self.index, &roots));
 		output_roots.push(roots);
 		if self.keep_node_outputs {
-			node_outputs.push(self.outs.iter().cloned().zip(commits).collect());
+			// Every output is held when the run keeps them.
+			let held = self.outs.iter().filter_map(|o| match o {
+				PendingOutput::Held(t) => Some(t.clone()),
+				PendingOutput::Hashed(_) => None,
+			});
+			node_outputs.push(held.zip(commits).collect());
 		}
-		for ((v, t), kept) in self.ids.iter().zip(self.outs).zip(self.kept) {
-			if kept {
+		for ((v, out), kept) in self.ids.iter().zip(self.outs).zip(self.kept) {
+			if let (PendingOutput::Held(t), true) = (out, kept) {
 				set(values, *v, Slot::Owned(t)).map_err(RunError::Internal)?;
 			}
 		}

@@ -53,7 +53,7 @@ pub(super) fn matmul_block(
 	let a = Lhs { data: a, layout, rows, k };
 	let b = b.get(..mul(k, cols)?).ok_or_else(short)?;
 	#[cfg(feature = "parallel")]
-	if mul(n_out, k).unwrap_or(usize::MAX) >= PARALLEL_MIN_WORK {
+	if mul(n_out, k).unwrap_or(usize::MAX) >= PARALLEL_MIN_WORK && crate::on_pool() {
 		return parallel(&a, b, cols, out);
 	}
 	for (block, m0) in out.chunks_mut(mul(TILE_ROWS, cols)?).zip((0..rows).step_by(TILE_ROWS)) {
@@ -113,16 +113,12 @@ struct Lhs<'a> {
 }
 
 impl Lhs<'_> {
-	/// Rows `m0 .. m0 + TILE_ROWS` interleaved by `k`: `[k][TILE_ROWS]`, 0 for rows past the
-	/// end (their outputs are computed and dropped).
-	fn pack(&self, m0: usize) -> KResult<Vec<f32>> {
-		let mut packed = vec![0.0f32; mul(self.k, TILE_ROWS)?];
-		for r in 0..TILE_ROWS {
-			let m = add(m0, r)?;
-			if m >= self.rows {
-				break;
-			}
-			let column = packed.iter_mut().skip(r).step_by(TILE_ROWS);
+	/// The `r` rows `m0 .. m0 + r` (`r` at most `TILE_ROWS`) interleaved by `k`: `[k][r]`.
+	fn pack(&self, m0: usize, r: usize) -> KResult<Vec<f32>> {
+		let mut packed = vec![0.0f32; mul(self.k, r)?];
+		for i in 0..r {
+			let m = add(m0, i)?;
+			let column = packed.iter_mut().skip(i).step_by(r);
 			match self.layout {
 				Layout::RowMajor => {
 					let row = self.data.iter().skip(mul(m, self.k)?).take(self.k);
@@ -149,8 +145,11 @@ fn rows_block(
 	out: &mut [f32],
 	ld: usize,
 ) -> KResult<()> {
-	let packed = a.pack(m0)?;
 	let rows = a.rows.saturating_sub(m0).min(TILE_ROWS);
+	if rows == 0 {
+		return Ok(());
+	}
+	let packed = a.pack(m0, rows)?;
 	let job = Block { packed: &packed, rows, b, cols, c_range, ld };
 	#[cfg(all(feature = "std", target_arch = "x86_64"))]
 	if std::arch::is_x86_feature_detected!("avx2") {
@@ -162,9 +161,9 @@ fn rows_block(
 
 /// One block of output rows against a range of columns.
 struct Block<'a> {
-	/// The rows' values of A, `[k][TILE_ROWS]`.
+	/// The block's rows of A, `[k][rows]`.
 	packed: &'a [f32],
-	/// How many of the `TILE_ROWS` rows exist (1 ..= `TILE_ROWS`).
+	/// How many rows the block has (1 ..= `TILE_ROWS`).
 	rows: usize,
 	/// B, `k x cols`.
 	b: &'a [f32],
@@ -200,7 +199,7 @@ impl Block<'_> {
 		let (lo, hi) = (self.c_range.start, self.c_range.end);
 		let dst = out.get_mut(..hi.saturating_sub(lo)).ok_or_else(short)?;
 		dst.iter_mut().for_each(|v| *v = 0.0);
-		let a_row = self.packed.iter().step_by(TILE_ROWS);
+		let a_row = self.packed.iter();
 		for (av, brow) in a_row.zip(self.b.chunks_exact(self.cols)) {
 			let bs = brow.get(lo..hi).ok_or_else(short)?;
 			for (o, bj) in dst.iter_mut().zip(bs) {
@@ -220,9 +219,7 @@ impl Block<'_> {
 		while add(c0, W)? <= hi {
 			let c1 = add(c0, W)?;
 			let mut acc = [[0.0f32; W]; R];
-			for (ak, brow) in
-				self.packed.chunks_exact(TILE_ROWS).zip(self.b.chunks_exact(self.cols))
-			{
+			for (ak, brow) in self.packed.chunks_exact(R).zip(self.b.chunks_exact(self.cols)) {
 				let bv: &[f32; W] =
 					brow.get(c0..c1).and_then(|s| s.try_into().ok()).ok_or_else(short)?;
 				for (acc_r, av) in acc.iter_mut().zip(ak) {
@@ -244,7 +241,7 @@ impl Block<'_> {
 			for (r, row) in out.chunks_mut(self.ld).enumerate().take(R) {
 				let dst = row.get_mut(at..add(at, hi.saturating_sub(c0))?).ok_or_else(short)?;
 				dst.iter_mut().for_each(|v| *v = 0.0);
-				let a_r = self.packed.iter().skip(r).step_by(TILE_ROWS);
+				let a_r = self.packed.iter().skip(r).step_by(R);
 				for (av, brow) in a_r.zip(self.b.chunks_exact(self.cols)) {
 					let bs = brow.get(c0..hi).ok_or_else(short)?;
 					for (o, bj) in dst.iter_mut().zip(bs) {
@@ -341,7 +338,8 @@ mod tests {
 			let b = values(k * cols, 8);
 			let want = reference(&a, Layout::RowMajor, &b, k, cols, rows);
 			let mut got = vec![0.0f32; rows * cols];
-			matmul_block(&a, Layout::RowMajor, &b, k, cols, rows, &mut got).unwrap();
+			crate::in_pool(|| matmul_block(&a, Layout::RowMajor, &b, k, cols, rows, &mut got))
+				.unwrap();
 			assert_eq!(bits(&got), bits(&want), "{rows}x{k} . {k}x{cols}");
 		}
 	}

@@ -9,8 +9,8 @@ use super::KResult;
 const PARALLEL_MIN_WORK: usize = 1 << 16;
 
 /// Calls `f(i, piece)` for each `piece` of `out` of `len` elements (the last may be shorter),
-/// `i` counting from 0: on the node's threads when the feature is on and `work` is at least
-/// `PARALLEL_MIN_WORK`, else in order. The first error is returned. `len` 0 does nothing.
+/// `i` counting from 0: on the pool's threads when the feature is on, this thread is one of a
+/// pool's and `work` is at least `PARALLEL_MIN_WORK`, else in order. The first error is returned. `len` 0 does nothing.
 pub(super) fn for_each_piece<T, F>(out: &mut [T], len: usize, work: usize, f: F) -> KResult<()>
 where
 	T: Send,
@@ -20,7 +20,7 @@ where
 		return Ok(());
 	}
 	#[cfg(feature = "parallel")]
-	if work >= PARALLEL_MIN_WORK && out.len() > len {
+	if work >= PARALLEL_MIN_WORK && out.len() > len && crate::on_pool() {
 		use rayon::prelude::*;
 		return out.par_chunks_mut(len).enumerate().try_for_each(|(i, piece)| f(i, piece));
 	}
