@@ -9,14 +9,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
 cd "$here/.."
 
+source "$here/venv.sh"
 venv="$HOME/.cache/verity/bench-venv"
-want="onnxruntime==1.32.0 numpy==2.4.6"
-if [[ ! -x "$venv/bin/python" ]] || [[ "$(cat "$venv/.verity-stamp" 2>/dev/null)" != "$want" ]]; then
-  python3 -m venv "$venv"
-  # shellcheck disable=SC2086
-  "$venv/bin/pip" install --quiet $want
-  echo "$want" >"$venv/.verity-stamp"
-fi
+pinned_venv "$venv" "onnxruntime==1.32.0 numpy==2.4.6"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 VERITY_BENCH_OUT="$out" cargo bench -p verity-engine --bench engine

@@ -10,14 +10,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
 cd "$here/.."
 
+source "$here/venv.sh"
 venv="$HOME/.cache/verity/onnx-suite-venv"
-want="onnx==1.23.2 numpy==2.4.6"
-if [[ ! -x "$venv/bin/python" ]] || [[ "$(cat "$venv/.verity-stamp" 2>/dev/null)" != "$want" ]]; then
-  python3 -m venv "$venv"
-  # shellcheck disable=SC2086
-  "$venv/bin/pip" install --quiet $want
-  echo "$want" >"$venv/.verity-stamp"
-fi
+pinned_venv "$venv" "onnx==1.23.2 numpy==2.4.6"
 node="$VERITY_BIN_DIR/verity-node"
 [[ -x "$node" ]] || bash scripts/build.sh
 exec "$venv/bin/python" scripts/onnx_suite.py --node "$node" "$@"

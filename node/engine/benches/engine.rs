@@ -91,20 +91,21 @@ fn main() {
 		rows.push(bench(name, bytes));
 	}
 	if let Some(dir) = &out {
-		let json: Vec<String> = rows
+		let models: Vec<_> = rows
 			.iter()
 			.map(|t| {
-				format!(
-					"{{\"name\": \"{}\", \"tract_ns\": {}, \"canonical_ns\": {}}}",
-					t.name, t.tract, t.canonical
-				)
+				serde_json::json!({
+					"name": t.name,
+					"tract_ns": t.tract as u64,
+					"canonical_ns": t.canonical as u64,
+				})
 			})
 			.collect();
-		let text = format!(
-			"{{\"canonical_threads\": {}, \"models\": [{}]}}\n",
-			verity_engine::engine_threads(),
-			json.join(", ")
-		);
+		let text = serde_json::json!({
+			"canonical_threads": verity_engine::engine_threads(),
+			"models": models,
+		})
+		.to_string();
 		std::fs::write(dir.join("engine.json"), text).expect("write engine.json");
 	}
 }
