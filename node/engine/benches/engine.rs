@@ -72,7 +72,7 @@ fn bench(name: &'static str, bytes: &[u8]) -> Timing {
 fn main() {
 	println!(
 		"median of {RUNS} runs after {WARMUP} warm-up runs; canonical on {} threads \
-		 (RAYON_NUM_THREADS sets it), tract on one",
+		 (one per core; the node's --verity-engine-threads), tract on one",
 		verity_engine::engine_threads()
 	);
 	let models = [

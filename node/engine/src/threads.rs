@@ -5,14 +5,15 @@
 
 use std::sync::OnceLock;
 
-static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+/// The pool, or `None` when it could not be built (the engine then runs on one thread).
+static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
 
 /// Builds the engine's pool, `threads` workers (0: one per core, whatever `RAYON_NUM_THREADS`
 /// says). Call it once, before the first inference; an error if the pool already exists.
 pub fn set_engine_threads(threads: usize) -> Result<(), String> {
 	let threads = if threads == 0 { cores() } else { threads };
 	let pool = build(threads)?;
-	POOL.set(pool).map_err(|_| "the engine's threads are already set".to_string())
+	POOL.set(Some(pool)).map_err(|_| "the engine's threads are already set".to_string())
 }
 
 /// How many threads the engine's pool has (built with one per core on first use).
@@ -30,16 +31,14 @@ pub(crate) fn on_engine_threads<R: Send>(op: impl FnOnce() -> R + Send) -> R {
 }
 
 fn pool() -> Option<&'static rayon::ThreadPool> {
-	if let Some(pool) = POOL.get() {
-		return Some(pool);
-	}
-	match build(cores()) {
-		Ok(pool) => Some(POOL.get_or_init(|| pool)),
+	POOL.get_or_init(|| match build(cores()) {
+		Ok(pool) => Some(pool),
 		Err(e) => {
 			log::warn!(target: "verity", "{e}; the canonical engine runs on one thread");
 			None
 		},
-	}
+	})
+	.as_ref()
 }
 
 fn cores() -> usize {

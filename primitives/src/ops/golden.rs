@@ -575,8 +575,11 @@ fn golden_bits_of_every_model_and_path() {
 	let mut got = Vec::new();
 	for (name, bytes, inputs, depth) in cases() {
 		let g = Graph::from_onnx(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
-		// On a pool's thread, so that the split fast paths and hashing run (with `parallel`).
-		let pins = crate::in_pool(|| check_paths(&name, &g, &inputs, depth));
+		let pins = check_paths(&name, &g, &inputs, depth);
+		// Again on a pool's thread, where the split fast paths and hashing run (with
+		// `parallel`): the same bits as on one thread.
+		let pooled = crate::in_pool(|| check_paths(&name, &g, &inputs, depth));
+		assert_eq!((&pins.graph, &pins.root), (&pooled.graph, &pooled.root), "{name}: threads");
 		got.push((name, pins));
 	}
 	// The limit steps (the disputes pallet's priced steps) recompute their honest leaf.

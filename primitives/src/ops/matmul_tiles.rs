@@ -7,7 +7,7 @@
 //! are the same on every machine, with or without AVX2 or threads (Rust never fuses a
 //! multiply and an add, and the AVX2 path does not enable FMA).
 
-use alloc::{vec, vec::Vec};
+use alloc::{format, vec, vec::Vec};
 
 use super::{add, mul, KResult, KernelError};
 
@@ -20,7 +20,7 @@ pub(super) enum Layout {
 	Transposed,
 }
 
-/// Rows of the output one tile advances together.
+/// Rows of the output one tile advances together (`Block::run` has an arm for each count).
 const TILE_ROWS: usize = 4;
 /// Below this many multiply-adds a product runs on one thread (a split costs more).
 #[cfg(feature = "parallel")]
@@ -187,7 +187,8 @@ impl Block<'_> {
 			1 => self.stream(out),
 			2 => self.tiles::<2, W>(out),
 			3 => self.tiles::<3, W>(out),
-			_ => self.tiles::<TILE_ROWS, W>(out),
+			4 => self.tiles::<4, W>(out),
+			rows => Err(KernelError::BadInput(format!("a block of {rows} rows"))),
 		}
 	}
 
