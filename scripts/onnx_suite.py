@@ -75,6 +75,10 @@ DTYPES = {
     "i32": np.int32,
     "i64": np.int64,
     "bool": np.bool_,
+    "f16": np.float16,
+    "i16": np.int16,
+    "u16": np.uint16,
+    "u32": np.uint32,
 }
 
 
@@ -119,7 +123,7 @@ def decode_output(o):
     """One output of `verity-node infer --json` as a NumPy array."""
     dtype = DTYPES[o["dtype"]]
     data = o["data"]
-    if dtype is np.float32:
+    if dtype in (np.float32, np.float16):
         special = {"NaN": np.nan, "inf": np.inf, "-inf": -np.inf}
         data = [special[x] if isinstance(x, str) else x for x in data]
     return np.array(data, dtype=dtype).reshape(o["shape"])

@@ -34,6 +34,14 @@ pub enum DTypeArg {
 	I64,
 	/// Boolean, one byte.
 	Bool,
+	/// Unsigned 16-bit integer.
+	U16,
+	/// Signed 16-bit integer.
+	I16,
+	/// IEEE-754 binary16.
+	F16,
+	/// Unsigned 32-bit integer.
+	U32,
 }
 
 impl From<DType> for DTypeArg {
@@ -45,6 +53,10 @@ impl From<DType> for DTypeArg {
 			DType::I32 => DTypeArg::I32,
 			DType::I64 => DTypeArg::I64,
 			DType::Bool => DTypeArg::Bool,
+			DType::U16 => DTypeArg::U16,
+			DType::I16 => DTypeArg::I16,
+			DType::F16 => DTypeArg::F16,
+			DType::U32 => DTypeArg::U32,
 		}
 	}
 }

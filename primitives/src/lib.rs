@@ -11,6 +11,7 @@ extern crate alloc;
 pub mod commitment;
 pub mod cost;
 pub mod dispute;
+pub mod float16;
 pub mod graph;
 pub mod limits;
 pub mod multiproof;

@@ -8,7 +8,10 @@ use alloc::{format, string::String, vec::Vec};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
-use crate::limits::{MAX_RANK, MAX_TENSOR_ELEMENTS};
+use crate::{
+	float16::canonical_f16_bits,
+	limits::{MAX_RANK, MAX_TENSOR_ELEMENTS},
+};
 
 /// The bit pattern every NaN is mapped to before hashing or encoding.
 pub const CANONICAL_NAN_BITS: u32 = 0x7fc0_0000;
@@ -47,14 +50,49 @@ pub enum DType {
 	/// Boolean, one byte (0 or 1).
 	#[codec(index = 9)]
 	Bool,
+	/// Unsigned 16-bit integer.
+	#[codec(index = 4)]
+	U16,
+	/// Signed 16-bit integer.
+	#[codec(index = 5)]
+	I16,
+	/// IEEE-754 binary16, computed as float32 and rounded once when stored
+	/// ([`crate::float16`]).
+	#[codec(index = 10)]
+	F16,
+	/// Unsigned 32-bit integer.
+	#[codec(index = 12)]
+	U32,
+}
+
+impl DType {
+	/// Every element type, in declaration order.
+	pub const ALL: [DType; 10] = [
+		DType::F32,
+		DType::U8,
+		DType::I8,
+		DType::I32,
+		DType::I64,
+		DType::Bool,
+		DType::U16,
+		DType::I16,
+		DType::F16,
+		DType::U32,
+	];
+
+	/// Whether elements are floats (computed as [`crate::ops::Scalar::F`]).
+	pub const fn is_float(self) -> bool {
+		matches!(self, DType::F32 | DType::F16)
+	}
 }
 
 impl DType {
 	/// Bytes per element in the canonical form.
 	pub const fn size(self) -> usize {
 		match self {
-			DType::F32 | DType::I32 => 4,
+			DType::F32 | DType::I32 | DType::U32 => 4,
 			DType::U8 | DType::I8 | DType::Bool => 1,
+			DType::U16 | DType::I16 | DType::F16 => 2,
 			DType::I64 => 8,
 		}
 	}
@@ -68,6 +106,10 @@ impl DType {
 			DType::I32 => 6,
 			DType::I64 => 7,
 			DType::Bool => 9,
+			DType::U16 => 4,
+			DType::I16 => 5,
+			DType::F16 => 10,
+			DType::U32 => 12,
 		}
 	}
 
@@ -80,6 +122,10 @@ impl DType {
 			6 => DType::I32,
 			7 => DType::I64,
 			9 => DType::Bool,
+			4 => DType::U16,
+			5 => DType::I16,
+			10 => DType::F16,
+			12 => DType::U32,
 			_ => return None,
 		})
 	}
@@ -93,6 +139,10 @@ impl DType {
 			DType::I32 => "i32",
 			DType::I64 => "i64",
 			DType::Bool => "bool",
+			DType::U16 => "u16",
+			DType::I16 => "i16",
+			DType::F16 => "f16",
+			DType::U32 => "u32",
 		}
 	}
 
@@ -105,6 +155,10 @@ impl DType {
 			"i32" | "int32" => DType::I32,
 			"i64" | "int64" => DType::I64,
 			"bool" => DType::Bool,
+			"u16" | "uint16" => DType::U16,
+			"i16" | "int16" => DType::I16,
+			"f16" | "float16" => DType::F16,
+			"u32" | "uint32" => DType::U32,
 			_ => return None,
 		})
 	}
@@ -185,6 +239,14 @@ pub enum TensorData {
 	I64(Vec<i64>),
 	/// bool elements.
 	Bool(Vec<bool>),
+	/// u16 elements.
+	U16(Vec<u16>),
+	/// i16 elements.
+	I16(Vec<i16>),
+	/// f16 elements, as their bits.
+	F16(Vec<u16>),
+	/// u32 elements.
+	U32(Vec<u32>),
 }
 
 impl TensorData {
@@ -197,6 +259,10 @@ impl TensorData {
 			TensorData::I32(_) => DType::I32,
 			TensorData::I64(_) => DType::I64,
 			TensorData::Bool(_) => DType::Bool,
+			TensorData::U16(_) => DType::U16,
+			TensorData::I16(_) => DType::I16,
+			TensorData::F16(_) => DType::F16,
+			TensorData::U32(_) => DType::U32,
 		}
 	}
 
@@ -209,6 +275,9 @@ impl TensorData {
 			TensorData::I32(v) => v.len(),
 			TensorData::I64(v) => v.len(),
 			TensorData::Bool(v) => v.len(),
+			TensorData::U16(v) | TensorData::F16(v) => v.len(),
+			TensorData::I16(v) => v.len(),
+			TensorData::U32(v) => v.len(),
 		}
 	}
 
@@ -226,7 +295,27 @@ impl TensorData {
 			DType::I32 => TensorData::I32(alloc::vec![0; n]),
 			DType::I64 => TensorData::I64(alloc::vec![0; n]),
 			DType::Bool => TensorData::Bool(alloc::vec![false; n]),
+			DType::U16 => TensorData::U16(alloc::vec![0; n]),
+			DType::I16 => TensorData::I16(alloc::vec![0; n]),
+			DType::F16 => TensorData::F16(alloc::vec![0; n]),
+			DType::U32 => TensorData::U32(alloc::vec![0; n]),
 		}
+	}
+
+	/// `n` copies of element `index`, or `None` when there is no such element.
+	pub fn repeated(&self, index: usize, n: usize) -> Option<TensorData> {
+		Some(match self {
+			TensorData::F32(v) => TensorData::F32(alloc::vec![*v.get(index)?; n]),
+			TensorData::U8(v) => TensorData::U8(alloc::vec![*v.get(index)?; n]),
+			TensorData::I8(v) => TensorData::I8(alloc::vec![*v.get(index)?; n]),
+			TensorData::I32(v) => TensorData::I32(alloc::vec![*v.get(index)?; n]),
+			TensorData::I64(v) => TensorData::I64(alloc::vec![*v.get(index)?; n]),
+			TensorData::Bool(v) => TensorData::Bool(alloc::vec![*v.get(index)?; n]),
+			TensorData::U16(v) => TensorData::U16(alloc::vec![*v.get(index)?; n]),
+			TensorData::I16(v) => TensorData::I16(alloc::vec![*v.get(index)?; n]),
+			TensorData::F16(v) => TensorData::F16(alloc::vec![*v.get(index)?; n]),
+			TensorData::U32(v) => TensorData::U32(alloc::vec![*v.get(index)?; n]),
+		})
 	}
 
 	/// Appends the canonical little-endian bytes of elements `range` to `out`.
@@ -252,6 +341,26 @@ impl TensorData {
 				}
 			},
 			TensorData::Bool(v) => out.extend(v.get(range).unwrap_or(&[]).iter().map(|b| *b as u8)),
+			TensorData::U16(v) => {
+				for x in v.get(range).unwrap_or(&[]) {
+					out.extend_from_slice(&x.to_le_bytes());
+				}
+			},
+			TensorData::I16(v) => {
+				for x in v.get(range).unwrap_or(&[]) {
+					out.extend_from_slice(&x.to_le_bytes());
+				}
+			},
+			TensorData::F16(v) => {
+				for x in v.get(range).unwrap_or(&[]) {
+					out.extend_from_slice(&canonical_f16_bits(*x).to_le_bytes());
+				}
+			},
+			TensorData::U32(v) => {
+				for x in v.get(range).unwrap_or(&[]) {
+					out.extend_from_slice(&x.to_le_bytes());
+				}
+			},
 		}
 	}
 
@@ -283,6 +392,18 @@ impl TensorData {
 				}
 				TensorData::Bool(bytes.iter().map(|b| *b == 1).collect())
 			},
+			DType::U16 => TensorData::U16(
+				bytes.as_chunks::<2>().0.iter().map(|c| u16::from_le_bytes(*c)).collect(),
+			),
+			DType::I16 => TensorData::I16(
+				bytes.as_chunks::<2>().0.iter().map(|c| i16::from_le_bytes(*c)).collect(),
+			),
+			DType::F16 => TensorData::F16(
+				bytes.as_chunks::<2>().0.iter().map(|c| u16::from_le_bytes(*c)).collect(),
+			),
+			DType::U32 => TensorData::U32(
+				bytes.as_chunks::<4>().0.iter().map(|c| u32::from_le_bytes(*c)).collect(),
+			),
 		})
 	}
 }
@@ -375,7 +496,10 @@ impl Tensor {
 			TensorData::U8(v) => v.iter().map(|x| *x as i64).collect(),
 			TensorData::I8(v) => v.iter().map(|x| *x as i64).collect(),
 			TensorData::Bool(v) => v.iter().map(|x| *x as i64).collect(),
-			TensorData::F32(_) => return None,
+			TensorData::U16(v) => v.iter().map(|x| *x as i64).collect(),
+			TensorData::I16(v) => v.iter().map(|x| *x as i64).collect(),
+			TensorData::U32(v) => v.iter().map(|x| *x as i64).collect(),
+			TensorData::F32(_) | TensorData::F16(_) => return None,
 		})
 	}
 
@@ -466,6 +590,10 @@ mod tests {
 			Tensor::i64(vec![2], vec![i64::MAX, -1]).unwrap(),
 			Tensor::new(vec![2], TensorData::Bool(vec![true, false])).unwrap(),
 			Tensor::f32(vec![], vec![3.0]).unwrap(),
+			Tensor::new(vec![2], TensorData::U16(vec![0, u16::MAX])).unwrap(),
+			Tensor::new(vec![2], TensorData::I16(vec![i16::MIN, i16::MAX])).unwrap(),
+			Tensor::new(vec![3], TensorData::F16(vec![0x3c00, 0xfc00, 0x8000])).unwrap(),
+			Tensor::new(vec![2], TensorData::U32(vec![0, u32::MAX])).unwrap(),
 		];
 		for t in ts {
 			let wire = t.to_bytes();
@@ -480,6 +608,8 @@ mod tests {
 		let b = Tensor::f32(vec![1], vec![f32::from_bits(0xffc0_0000)]).unwrap();
 		assert_eq!(a.to_le_bytes(), b.to_le_bytes());
 		assert_eq!(a.to_le_bytes(), CANONICAL_NAN_BITS.to_le_bytes().to_vec());
+		let h = Tensor::new(vec![2], TensorData::F16(vec![0x7e01, 0xfc01])).unwrap();
+		assert_eq!(h.to_le_bytes(), [0x00, 0x7e, 0x00, 0x7e]);
 	}
 
 	#[test]
@@ -504,11 +634,16 @@ mod tests {
 
 	#[test]
 	fn dtype_codes_match_onnx_and_scale() {
-		for d in [DType::F32, DType::U8, DType::I8, DType::I32, DType::I64, DType::Bool] {
+		for d in DType::ALL {
 			assert_eq!(DType::from_onnx(d.onnx_code()), Some(d));
 			assert_eq!(d.encode(), vec![d.onnx_code() as u8]);
 			assert_eq!(DType::from_name(d.name()), Some(d));
+			assert_eq!(TensorData::zeros(d, 3).dtype(), d);
+			assert_eq!(TensorData::zeros(d, 3).len(), 3);
 		}
-		assert_eq!(DType::from_onnx(10), None);
+		// float64, uint64 and the float8 / 4-bit types stay unsupported.
+		for code in [11, 13, 16, 17, 22] {
+			assert_eq!(DType::from_onnx(code), None);
+		}
 	}
 }

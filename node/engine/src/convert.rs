@@ -1,6 +1,6 @@
 //! Conversions between Verity's [`Tensor`] and tract's tensor, for every [`DType`].
 
-use tract_onnx::prelude::{Datum, Tensor as TractTensor};
+use tract_onnx::prelude::{f16, Datum, Tensor as TractTensor};
 use verity_primitives::tensor::{DType, Tensor, TensorData};
 
 use crate::model::{dtype_of_tract, tract_message};
@@ -15,6 +15,13 @@ pub fn to_tract(t: &Tensor) -> Result<TractTensor, String> {
 		TensorData::I32(v) => TractTensor::from_shape(shape, v),
 		TensorData::I64(v) => TractTensor::from_shape(shape, v),
 		TensorData::Bool(v) => TractTensor::from_shape(shape, v),
+		TensorData::U16(v) => TractTensor::from_shape(shape, v),
+		TensorData::I16(v) => TractTensor::from_shape(shape, v),
+		TensorData::U32(v) => TractTensor::from_shape(shape, v),
+		TensorData::F16(v) => {
+			let halves: Vec<f16> = v.iter().map(|h| f16::from_bits(*h)).collect();
+			TractTensor::from_shape(shape, &halves)
+		},
 	};
 	r.map_err(tract_message)
 }
@@ -37,6 +44,10 @@ pub fn from_tract(t: &TractTensor) -> Result<Tensor, String> {
 		DType::I32 => TensorData::I32(elements(t)?),
 		DType::I64 => TensorData::I64(elements(t)?),
 		DType::Bool => TensorData::Bool(elements(t)?),
+		DType::U16 => TensorData::U16(elements(t)?),
+		DType::I16 => TensorData::I16(elements(t)?),
+		DType::U32 => TensorData::U32(elements(t)?),
+		DType::F16 => TensorData::F16(elements::<f16>(t)?.iter().map(|h| h.to_bits()).collect()),
 	};
 	Tensor::new(t.shape().to_vec(), data).map_err(|e| format!("tract output: {e}"))
 }

@@ -54,6 +54,10 @@ pub fn tract_datum_type(dtype: DType) -> DatumType {
 		DType::I32 => DatumType::I32,
 		DType::I64 => DatumType::I64,
 		DType::Bool => DatumType::Bool,
+		DType::U16 => DatumType::U16,
+		DType::I16 => DatumType::I16,
+		DType::F16 => DatumType::F16,
+		DType::U32 => DatumType::U32,
 	}
 }
 
@@ -67,6 +71,10 @@ pub fn dtype_of_tract(dt: DatumType) -> Option<DType> {
 		DatumType::I32 => DType::I32,
 		DatumType::I64 => DType::I64,
 		DatumType::Bool => DType::Bool,
+		DatumType::U16 => DType::U16,
+		DatumType::I16 => DType::I16,
+		DatumType::F16 => DType::F16,
+		DatumType::U32 => DType::U32,
 		_ => return None,
 	})
 }

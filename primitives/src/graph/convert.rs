@@ -53,6 +53,12 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
 			DType::I8 => TensorData::I8(t.int32_data.iter().map(|v| *v as i8).collect()),
 			DType::U8 => TensorData::U8(t.int32_data.iter().map(|v| *v as u8).collect()),
 			DType::Bool => TensorData::Bool(t.int32_data.iter().map(|v| *v != 0).collect()),
+			// ONNX keeps 16-bit values (float16 as its bits) in `int32_data`, uint32 in
+			// `uint64_data`.
+			DType::I16 => TensorData::I16(t.int32_data.iter().map(|v| *v as i16).collect()),
+			DType::U16 => TensorData::U16(t.int32_data.iter().map(|v| *v as u16).collect()),
+			DType::F16 => TensorData::F16(t.int32_data.iter().map(|v| *v as u16).collect()),
+			DType::U32 => TensorData::U32(t.uint64_data.iter().map(|v| *v as u32).collect()),
 		};
 		if data.len() != n {
 			return Err(mismatch(data.len()));

@@ -68,6 +68,30 @@ pub fn corrupt_first_element(t: &Tensor) -> Tensor {
 				*x = !*x;
 			}
 		},
+		TensorData::U16(v) => {
+			if let Some(x) = v.first_mut() {
+				*x = x.wrapping_add(1);
+			}
+		},
+		TensorData::I16(v) => {
+			if let Some(x) = v.first_mut() {
+				*x = x.wrapping_add(1);
+			}
+		},
+		TensorData::U32(v) => {
+			if let Some(x) = v.first_mut() {
+				*x = x.wrapping_add(1);
+			}
+		},
+		TensorData::F16(v) => {
+			if let Some(x) = v.first_mut() {
+				// The float32 rule on the widened value, rounded back: 0 and NaN become 1,
+				// anything else -2x - 1 (a different float16 in every case).
+				let f = crate::float16::f16_to_f32(*x);
+				let g = if f == 0.0 || f.is_nan() { 1.0 } else { -f * 2.0 - 1.0 };
+				*x = crate::float16::f32_to_f16(g);
+			}
+		},
 	}
 	Tensor::new(t.shape().to_vec(), data).unwrap_or_else(|_| t.clone())
 }

@@ -112,7 +112,7 @@ pub(super) fn matmul_element(
 	acc: &mut dyn Access,
 ) -> KResult<Scalar> {
 	let d = matmul_dot(types, 0, 1, index)?;
-	let float = types.output(0)?.dtype == crate::tensor::DType::F32;
+	let float = types.output(0)?.dtype.is_float();
 	dot(&d, 0, 1, float, acc)
 }
 

@@ -24,6 +24,8 @@ mod reduce;
 mod split;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_dtypes;
 
 use alloc::{collections::BTreeMap, format, string::String, vec, vec::Vec};
 
@@ -31,6 +33,7 @@ pub use attrs::*;
 
 use crate::{
 	commitment::chunk_range,
+	float16::{f16_to_f32, f32_to_f16, round_to_f16},
 	limits::MAX_CHUNK_FAN_IN,
 	tensor::{DType, Tensor, TensorData},
 };
@@ -141,6 +144,10 @@ pub fn scalar_at(t: &Tensor, index: usize) -> Option<Scalar> {
 		TensorData::I32(v) => Scalar::I(*v.get(index)? as i64),
 		TensorData::I64(v) => Scalar::I(*v.get(index)?),
 		TensorData::Bool(v) => Scalar::I(*v.get(index)? as i64),
+		TensorData::U16(v) => Scalar::I(*v.get(index)? as i64),
+		TensorData::I16(v) => Scalar::I(*v.get(index)? as i64),
+		TensorData::F16(v) => Scalar::F(f16_to_f32(*v.get(index)?)),
+		TensorData::U32(v) => Scalar::I(*v.get(index)? as i64),
 	})
 }
 
@@ -181,10 +188,15 @@ impl Access for Sparse<'_> {
 	}
 }
 
-/// Writes `v` as an element of `dtype`: floats round to nearest, integers wrap.
+/// Writes `v` as an element of `dtype`: floats round to nearest (float16 once, from the
+/// float32 the op computed), integers wrap.
 pub fn store(dtype: DType, v: Scalar) -> Scalar {
 	match dtype {
 		DType::F32 => Scalar::F(v.f()),
+		DType::F16 => Scalar::F(round_to_f16(v.f())),
+		DType::U16 => Scalar::I(v.i() as u16 as i64),
+		DType::I16 => Scalar::I(v.i() as i16 as i64),
+		DType::U32 => Scalar::I(v.i() as u32 as i64),
 		DType::U8 => Scalar::I(v.i() as u8 as i64),
 		DType::I8 => Scalar::I(v.i() as i8 as i64),
 		DType::I32 => Scalar::I(v.i() as i32 as i64),
@@ -208,6 +220,10 @@ pub fn tensor_from_scalars(ty: &ValueType, values: Vec<Scalar>) -> KResult<Tenso
 		DType::Bool => TensorData::Bool(
 			values.into_iter().map(|v| store(DType::Bool, v) == Scalar::I(1)).collect(),
 		),
+		DType::U16 => TensorData::U16(values.into_iter().map(|v| v.i() as u16).collect()),
+		DType::I16 => TensorData::I16(values.into_iter().map(|v| v.i() as i16).collect()),
+		DType::F16 => TensorData::F16(values.into_iter().map(|v| f32_to_f16(v.f())).collect()),
+		DType::U32 => TensorData::U32(values.into_iter().map(|v| v.i() as u32).collect()),
 	};
 	Ok(Tensor::new(ty.shape.clone(), data)?)
 }

@@ -221,7 +221,7 @@ pub(super) fn pad_element(
 	let inside = |i: i64, n: i64| Ok((0..n).contains(&i).then_some(i));
 	match pad_input_index(pads, types, index, inside)? {
 		Some(at) => acc.get(0, at),
-		None if types.input(0)?.dtype == crate::tensor::DType::F32 => Ok(Scalar::F(value)),
+		None if types.input(0)?.dtype.is_float() => Ok(Scalar::F(value)),
 		None => Ok(Scalar::I(value as i64)),
 	}
 }

@@ -11,6 +11,9 @@ pub fn saturate(v: i64, dtype: DType) -> i64 {
 		DType::U8 => v.clamp(0, u8::MAX as i64),
 		DType::I8 => v.clamp(i8::MIN as i64, i8::MAX as i64),
 		DType::I32 => v.clamp(i32::MIN as i64, i32::MAX as i64),
+		DType::U16 => v.clamp(0, u16::MAX as i64),
+		DType::I16 => v.clamp(i16::MIN as i64, i16::MAX as i64),
+		DType::U32 => v.clamp(0, u32::MAX as i64),
 		_ => v,
 	}
 }

@@ -214,7 +214,7 @@ pub(super) fn reduce_element(
 	let reduced: Vec<usize> =
 		shape.iter().enumerate().filter(|(d, _)| is_reduced(*d)).map(|(_, n)| *n).collect();
 	let count = size(&reduced)?;
-	let float = types.input(0)?.dtype == crate::tensor::DType::F32;
+	let float = types.input(0)?.dtype.is_float();
 	// One accumulator, started as the kind says and combined with each element in order.
 	let (mut af, mut ai) = match kind {
 		ReduceKind::Max => (f32::NEG_INFINITY, i64::MIN),
@@ -297,7 +297,7 @@ pub(super) fn arg_extreme_element(
 		return Err(KernelError::BadInput(format!("axis {axis} of shape {shape:?}")));
 	}
 	let (first, stride, len, _) = axis_line(shape, axis, ravel(&idx, shape)?)?;
-	let float = input.dtype == crate::tensor::DType::F32;
+	let float = input.dtype.is_float();
 	// (more extreme, as extreme) of `v` against the best so far.
 	let rank = |v: Scalar, best: Scalar| -> (bool, bool) {
 		if float {

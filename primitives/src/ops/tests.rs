@@ -13,7 +13,7 @@ fn vt(t: &Tensor) -> Option<ValueType> {
 
 /// Runs `op` on `inputs` with outputs of `outs` types; also checks every chunk of every
 /// output against the full result, bit for bit, from its recorded dependencies alone.
-fn run(op: Op, inputs: &[Option<Tensor>], outs: Vec<ValueType>) -> Vec<Tensor> {
+pub(super) fn run(op: Op, inputs: &[Option<Tensor>], outs: Vec<ValueType>) -> Vec<Tensor> {
 	let in_types: Vec<Option<ValueType>> = inputs.iter().map(|t| t.as_ref().and_then(vt)).collect();
 	let types = NodeTypes { inputs: &in_types, outputs: &outs };
 	let refs: Vec<Option<&Tensor>> = inputs.iter().map(|t| t.as_ref()).collect();
@@ -57,7 +57,7 @@ fn i64t(shape: &[usize], data: &[i64]) -> Option<Tensor> {
 	Some(Tensor::i64(shape.to_vec(), data.to_vec()).unwrap())
 }
 
-fn out(dtype: DType, shape: &[usize]) -> Vec<ValueType> {
+pub(super) fn out(dtype: DType, shape: &[usize]) -> Vec<ValueType> {
 	vec![ValueType::new(dtype, shape.to_vec())]
 }
 

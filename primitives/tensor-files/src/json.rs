@@ -2,10 +2,14 @@
 //!
 //! f32 elements are numbers, printed as the shortest decimal that reads back to the same f32; JSON has no
 //! NaN or infinity, so those are the strings `"NaN"`, `"inf"` and `"-inf"`. Bool elements are
-//! `true`/`false` (0 and 1 are accepted on input).
+//! `true`/`false` (0 and 1 are accepted on input). f16 elements are written as the f32 of the
+//! same value and read as f32 rounded to the nearest f16.
 
 use serde_json::{Map, Value};
-use verity_primitives::tensor::{checked_numel, DType, Tensor, TensorData};
+use verity_primitives::{
+	float16::{f16_to_f32, f32_to_f16},
+	tensor::{checked_numel, DType, Tensor, TensorData},
+};
 
 /// The JSON value of one f32 element.
 pub fn f32_json(x: f32) -> Value {
@@ -32,6 +36,11 @@ pub fn data_json(t: &Tensor) -> Value {
 		TensorData::I32(v) => v.iter().map(|x| Value::from(*x)).collect(),
 		TensorData::I64(v) => v.iter().map(|x| Value::from(*x)).collect(),
 		TensorData::Bool(v) => v.iter().map(|x| Value::from(*x)).collect(),
+		TensorData::U16(v) => v.iter().map(|x| Value::from(*x)).collect(),
+		TensorData::I16(v) => v.iter().map(|x| Value::from(*x)).collect(),
+		TensorData::U32(v) => v.iter().map(|x| Value::from(*x)).collect(),
+		// Each float16 as the float32 of the same value (exact), so it reads back unchanged.
+		TensorData::F16(v) => v.iter().map(|h| f32_json(f16_to_f32(*h))).collect(),
 	})
 }
 
@@ -87,7 +96,7 @@ pub fn decode_json(bytes: &[u8]) -> Result<Tensor, String> {
 	let dtype_name =
 		obj.get("dtype").and_then(Value::as_str).ok_or("missing string field 'dtype'")?;
 	let dtype = DType::from_name(dtype_name).ok_or_else(|| {
-		format!("dtype '{dtype_name}' is not supported (supported: f32 u8 i8 i32 i64 bool)")
+		format!("dtype '{dtype_name}' is not supported (supported: f32 f16 u8 i8 u16 i16 i32 u32 i64 bool)")
 	})?;
 	let shape = obj
 		.get("shape")
@@ -115,6 +124,13 @@ pub fn decode_json(bytes: &[u8]) -> Result<Tensor, String> {
 		DType::I32 => TensorData::I32(collect(items, |k, v| int_of(k, v, dtype))?),
 		DType::I64 => TensorData::I64(collect(items, |k, v| int_of(k, v, dtype))?),
 		DType::Bool => TensorData::Bool(collect(items, bool_of)?),
+		DType::U16 => TensorData::U16(collect(items, |k, v| int_of(k, v, dtype))?),
+		DType::I16 => TensorData::I16(collect(items, |k, v| int_of(k, v, dtype))?),
+		DType::U32 => TensorData::U32(collect(items, |k, v| int_of(k, v, dtype))?),
+		// Read as float32, then rounded to the nearest float16.
+		DType::F16 => {
+			TensorData::F16(collect(items, f32_of)?.into_iter().map(f32_to_f16).collect())
+		},
 	};
 	Tensor::new(shape, data).map_err(|e| e.to_string())
 }

@@ -18,6 +18,10 @@ fn dtype_of_descr(descr: &str) -> Option<DType> {
 		"|i1" | "<i1" => DType::I8,
 		"|u1" | "<u1" => DType::U8,
 		"|b1" => DType::Bool,
+		"<f2" => DType::F16,
+		"<i2" => DType::I16,
+		"<u2" => DType::U16,
+		"<u4" => DType::U32,
 		_ => return None,
 	})
 }
@@ -31,6 +35,10 @@ fn descr_of(dtype: DType) -> &'static str {
 		DType::I8 => "|i1",
 		DType::U8 => "|u1",
 		DType::Bool => "|b1",
+		DType::F16 => "<f2",
+		DType::I16 => "<i2",
+		DType::U16 => "<u2",
+		DType::U32 => "<u4",
 	}
 }
 

@@ -60,6 +60,20 @@ pub fn decode_pb(bytes: &[u8]) -> Result<Tensor, String> {
 					})
 					.collect::<Result<_, _>>()?,
 			),
+			// ONNX keeps 16-bit values (float16 as its bits) in `int32_data`, uint32 in
+			// `uint64_data`.
+			DType::I16 => TensorData::I16(narrow(&t.int32_data, "int16")?),
+			DType::U16 => TensorData::U16(narrow(&t.int32_data, "uint16")?),
+			DType::F16 => TensorData::F16(narrow(&t.int32_data, "float16 bits")?),
+			DType::U32 => TensorData::U32(
+				t.uint64_data
+					.iter()
+					.map(|x| {
+						u32::try_from(*x)
+							.map_err(|_| format!("element {x} is out of range for uint32"))
+					})
+					.collect::<Result<_, _>>()?,
+			),
 		}
 	};
 	if data.len() != n {

@@ -13,7 +13,7 @@ use crate::{
 	limits::{MAX_DIM, MAX_FOLD_ELEMENTS},
 	onnx::NodeProto,
 	ops::{broadcast_shapes, F32Bits, Op, PadMode, ValueType},
-	tensor::{checked_numel, DType, Tensor, TensorData},
+	tensor::{checked_numel, DType, Tensor},
 };
 
 /// Imports a layout or constant node.
@@ -382,15 +382,10 @@ pub(super) fn import(
 			if value.len() != 1 {
 				return Err(invalid(format!("{label}: value must have one element")));
 			}
-			let one = || invalid(format!("{label}: value must have one element"));
-			let data = match value.data() {
-				TensorData::F32(v) => TensorData::F32(vec![*v.first().ok_or_else(one)?; n]),
-				TensorData::I64(v) => TensorData::I64(vec![*v.first().ok_or_else(one)?; n]),
-				TensorData::I32(v) => TensorData::I32(vec![*v.first().ok_or_else(one)?; n]),
-				TensorData::I8(v) => TensorData::I8(vec![*v.first().ok_or_else(one)?; n]),
-				TensorData::U8(v) => TensorData::U8(vec![*v.first().ok_or_else(one)?; n]),
-				TensorData::Bool(v) => TensorData::Bool(vec![*v.first().ok_or_else(one)?; n]),
-			};
+			let data = value
+				.data()
+				.repeated(0, n)
+				.ok_or_else(|| invalid(format!("{label}: value must have one element")))?;
 			Ok(Imported::Constants(vec![Tensor::new(shape, data)?]))
 		},
 		"Shape" => {

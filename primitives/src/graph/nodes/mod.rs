@@ -157,6 +157,17 @@ fn require_f32(i: &In, positions: &[usize]) -> IResult<()> {
 	Ok(())
 }
 
+/// Refuses a node of a quantisation op with any float16 input: their scales are defined in
+/// float32 only.
+fn refuse_f16(i: &In, inputs: usize) -> IResult<()> {
+	for k in 0..inputs {
+		if i.has(k) && i.ty(k)?.dtype == DType::F16 {
+			return Err(unsupported(format!("{}: input {k} is float16", i.label)));
+		}
+	}
+	Ok(())
+}
+
 fn same(t: &ValueType) -> Vec<ValueType> {
 	vec![t.clone()]
 }
@@ -202,6 +213,7 @@ pub(super) fn import_node(
 			op_only(Op::Identity, same(i.ty(0)?))
 		},
 		"MatMul" | "MatMulInteger" => {
+			refuse_f16(&i, if node.op_type == "MatMul" { 0 } else { 4 })?;
 			let shape = matmul_shape(&i.ty(0)?.shape, &i.ty(1)?.shape, label)?;
 			if node.op_type == "MatMul" && i.ty(0)?.dtype != i.ty(1)?.dtype {
 				return Err(invalid(format!("{label}: inputs of two element types")));
@@ -214,6 +226,7 @@ pub(super) fn import_node(
 			Ok(Imported::Op { op, kept, outputs: vec![ValueType::new(dtype, shape)] })
 		},
 		"QLinearMatMul" => {
+			refuse_f16(&i, 8)?;
 			let shape = matmul_shape(&i.ty(0)?.shape, &i.ty(3)?.shape, label)?;
 			Ok(Imported::Op {
 				op: Op::QLinearMatMul,
@@ -251,6 +264,7 @@ pub(super) fn import_node(
 		},
 		"Conv" | "QLinearConv" => {
 			let q = node.op_type == "QLinearConv";
+			refuse_f16(&i, 9)?;
 			let (xi, wi) = if q { (0, 3) } else { (0, 1) };
 			if !q {
 				require_f32(&i, &[0, 1, 2])?;
@@ -501,7 +515,10 @@ pub(super) fn import_node(
 			};
 			op_only(op, same(x))
 		},
-		"QuantizeLinear" | "DequantizeLinear" => quantize_linear(node, label, &i, &a, opset),
+		"QuantizeLinear" | "DequantizeLinear" => {
+			refuse_f16(&i, 3)?;
+			quantize_linear(node, label, &i, &a, opset)
+		},
 		_ => layout::import(node, label, inputs, read, opset),
 	}
 }
@@ -593,7 +610,7 @@ fn quantize_linear(
 				.and_then(DType::from_onnx)
 				.ok_or_else(|| unsupported(format!("{label}: quantization to type {d}")))?,
 		};
-		if !matches!(dtype, DType::U8 | DType::I8) {
+		if !matches!(dtype, DType::U8 | DType::I8 | DType::U16 | DType::I16) {
 			return Err(unsupported(format!("{label}: quantization to {dtype:?}")));
 		}
 		op(Op::QuantizeLinear { axis: axis_u32 }, dtype)

@@ -1,0 +1,93 @@
+//! Models of the 16-bit integers, uint32 and float16: imported, run and traced; the ops that are
+//! float32 only refuse float16 by name.
+
+use alloc::{string::ToString, vec};
+
+use super::*;
+use crate::{
+	float16::{f16_to_f32, f32_to_f16},
+	onnx::builder::{Attr, ModelBuilder},
+	tensor::{DType, Tensor, TensorData},
+};
+
+fn f16s(values: &[f32]) -> TensorData {
+	TensorData::F16(values.iter().map(|x| f32_to_f16(*x)).collect())
+}
+
+#[test]
+fn float16_models_run_and_commit_to_float16_outputs() {
+	let mut b = ModelBuilder::new("half", 13);
+	b.input("x", DType::F16, &[1, 3])
+		.initializer("w", Tensor::new(vec![3, 2], f16s(&[1.0, 0.5, 2.0, -1.0, 0.25, 4.0])).unwrap())
+		.node("MatMul", &["x", "w"], &["y"], vec![])
+		.node("Relu", &["y"], &["r"], vec![])
+		.node("Cast", &["r"], &["z"], vec![Attr::Int("to", 1)])
+		.output("r")
+		.output("z");
+	let g = Graph::from_onnx(&b.build()).unwrap();
+	assert_eq!(g.input_types()[0].dtype, DType::F16);
+	assert_eq!(g.output_types()[0].dtype, DType::F16);
+	let x = Tensor::new(vec![1, 3], f16s(&[0.1, 0.2, 0.3])).unwrap();
+	let t = g.run(core::slice::from_ref(&x), TraceOptions::default()).unwrap();
+	let TensorData::F16(r) = t.outputs[0].data() else { panic!("not float16") };
+	// Each output: the float32 dot product of the widened values, rounded once.
+	let w = |v: f32| f16_to_f32(f32_to_f16(v));
+	let dot0 = ((0.0 + w(0.1) * 1.0) + w(0.2) * 2.0) + w(0.3) * 0.25;
+	let dot1 = ((0.0 + w(0.1) * 0.5) - w(0.2)) + w(0.3) * 4.0;
+	assert_eq!(r, &vec![f32_to_f16(dot0), f32_to_f16(dot1.max(0.0))]);
+	assert_eq!(t.outputs[1].as_f32().unwrap(), &[w(dot0), w(dot1)]);
+	// The same inputs give the same trace; another float16 input another one.
+	assert_eq!(g.run(&[x], TraceOptions::default()).unwrap().root, t.root);
+	let x2 = Tensor::new(vec![1, 3], f16s(&[0.1, 0.2, 0.31])).unwrap();
+	assert_ne!(g.run(&[x2], TraceOptions::default()).unwrap().root, t.root);
+}
+
+#[test]
+fn narrow_integer_models_run() {
+	let mut b = ModelBuilder::new("ints", 13);
+	b.input("a", DType::I16, &[3])
+		.input("b", DType::I16, &[3])
+		.node("Add", &["a", "b"], &["s"], vec![])
+		.node("Cast", &["s"], &["u"], vec![Attr::Int("to", 12)])
+		.node("Greater", &["u", "big"], &["g"], vec![])
+		.initializer("big", Tensor::new(vec![1], TensorData::U32(vec![3_000_000_000])).unwrap())
+		.output("u")
+		.output("g");
+	let g = Graph::from_onnx(&b.build()).unwrap();
+	let a = Tensor::new(vec![3], TensorData::I16(vec![i16::MAX, -5, 7])).unwrap();
+	let c = Tensor::new(vec![3], TensorData::I16(vec![1, 2, 3])).unwrap();
+	let t = g.run(&[a, c], TraceOptions::default()).unwrap();
+	// i16::MAX + 1 wraps to i16::MIN; as uint32 that is 2^32 - 2^15, above 3e9.
+	assert_eq!(t.outputs[0].data(), &TensorData::U32(vec![4_294_934_528, 4_294_967_293, 10]));
+	assert_eq!(t.outputs[1].data(), &TensorData::Bool(vec![true, true, false]));
+}
+
+#[test]
+fn float32_only_ops_and_quantisation_refuse_float16_by_name() {
+	let conv = {
+		let mut b = ModelBuilder::new("conv", 13);
+		b.input("x", DType::F16, &[1, 1, 3, 3])
+			.initializer("w", Tensor::new(vec![1, 1, 1, 1], f16s(&[1.0])).unwrap())
+			.node("Conv", &["x", "w"], &["y"], vec![])
+			.output("y");
+		b
+	};
+	let e = Graph::from_onnx(&conv.build()).unwrap_err().to_string();
+	assert!(e.contains("input 0 is float16"), "{e}");
+	let dq = {
+		let mut b = ModelBuilder::new("dq", 13);
+		b.input("x", DType::U8, &[2])
+			.initializer("s", Tensor::new(vec![], f16s(&[0.5])).unwrap())
+			.node("DequantizeLinear", &["x", "s"], &["y"], vec![])
+			.output("y");
+		b
+	};
+	let e = Graph::from_onnx(&dq.build()).unwrap_err().to_string();
+	assert!(e.contains("input 1 is float16"), "{e}");
+	// float64 stays unsupported, named.
+	let mut b = ModelBuilder::new("f64", 13);
+	b.input("x", DType::F32, &[2]).node("Cast", &["x"], &["y"], vec![Attr::Int("to", 11)]);
+	b.output("y");
+	let e = Graph::from_onnx(&b.build()).unwrap_err().to_string();
+	assert!(e.contains("cast to type 11"), "{e}");
+}
