@@ -79,6 +79,7 @@ DTYPES = {
     "i16": np.int16,
     "u16": np.uint16,
     "u32": np.uint32,
+    "u64": np.uint64,
 }
 
 

@@ -42,6 +42,8 @@ pub enum DTypeArg {
 	F16,
 	/// Unsigned 32-bit integer.
 	U32,
+	/// Unsigned 64-bit integer.
+	U64,
 }
 
 impl From<DType> for DTypeArg {
@@ -57,6 +59,7 @@ impl From<DType> for DTypeArg {
 			DType::I16 => DTypeArg::I16,
 			DType::F16 => DTypeArg::F16,
 			DType::U32 => DTypeArg::U32,
+			DType::U64 => DTypeArg::U64,
 		}
 	}
 }

@@ -281,6 +281,7 @@ fn job_tensors_encode_every_dtype_by_name() {
 		Tensor::new(vec![1], TensorData::I16(vec![-300])).unwrap(),
 		Tensor::new(vec![2], TensorData::F16(vec![0x3c00, 0x7e00])).unwrap(),
 		Tensor::new(vec![1], TensorData::U32(vec![4_000_000_000])).unwrap(),
+		Tensor::new(vec![1], TensorData::U64(vec![u64::MAX])).unwrap(),
 	];
 	let args: Vec<JobTensorArg> =
 		tensors.iter().map(|t| JobTensorArg::from_tensor(t).unwrap()).collect();
@@ -297,7 +298,7 @@ fn job_tensors_encode_every_dtype_by_name() {
 	let want =
 		expected(INFERENCE, InferenceCall::submit { model, inputs: Bounded(inputs), max_fee: 42 });
 	assert_eq!(got, want);
-	// The runtime's DType indices are ONNX's codes (1, 2, 3, 6, 7, 9, 4, 5, 10, 12): the bool
+	// The runtime's DType indices are ONNX's codes (1, 2, 3, 6, 7, 9, 4, 5, 10, 12, 13): the bool
 	// tensor's dtype byte is 9, float16's 10.
 	let bool_tensor = JobTensorArg::from_tensor(&tensors[5]).unwrap();
 	let one = call_data(&m, &calls::submit(model, vec![bool_tensor], 0));

@@ -63,11 +63,15 @@ pub enum DType {
 	/// Unsigned 32-bit integer.
 	#[codec(index = 12)]
 	U32,
+	/// Unsigned 64-bit integer (kernels carry it as its two's-complement bits in an i64; only
+	/// the ops that read it as unsigned, listed in `graph::nodes`, accept it).
+	#[codec(index = 13)]
+	U64,
 }
 
 impl DType {
 	/// Every element type, in declaration order.
-	pub const ALL: [DType; 10] = [
+	pub const ALL: [DType; 11] = [
 		DType::F32,
 		DType::U8,
 		DType::I8,
@@ -78,6 +82,7 @@ impl DType {
 		DType::I16,
 		DType::F16,
 		DType::U32,
+		DType::U64,
 	];
 
 	/// Whether elements are floats (computed as [`crate::ops::Scalar::F`]).
@@ -93,7 +98,7 @@ impl DType {
 			DType::F32 | DType::I32 | DType::U32 => 4,
 			DType::U8 | DType::I8 | DType::Bool => 1,
 			DType::U16 | DType::I16 | DType::F16 => 2,
-			DType::I64 => 8,
+			DType::I64 | DType::U64 => 8,
 		}
 	}
 
@@ -110,6 +115,7 @@ impl DType {
 			DType::I16 => 5,
 			DType::F16 => 10,
 			DType::U32 => 12,
+			DType::U64 => 13,
 		}
 	}
 
@@ -126,6 +132,7 @@ impl DType {
 			5 => DType::I16,
 			10 => DType::F16,
 			12 => DType::U32,
+			13 => DType::U64,
 			_ => return None,
 		})
 	}
@@ -143,6 +150,7 @@ impl DType {
 			DType::I16 => "i16",
 			DType::F16 => "f16",
 			DType::U32 => "u32",
+			DType::U64 => "u64",
 		}
 	}
 
@@ -159,6 +167,7 @@ impl DType {
 			"i16" | "int16" => DType::I16,
 			"f16" | "float16" => DType::F16,
 			"u32" | "uint32" => DType::U32,
+			"u64" | "uint64" => DType::U64,
 			_ => return None,
 		})
 	}
@@ -247,6 +256,8 @@ pub enum TensorData {
 	F16(Vec<u16>),
 	/// u32 elements.
 	U32(Vec<u32>),
+	/// u64 elements.
+	U64(Vec<u64>),
 }
 
 impl TensorData {
@@ -263,6 +274,7 @@ impl TensorData {
 			TensorData::I16(_) => DType::I16,
 			TensorData::F16(_) => DType::F16,
 			TensorData::U32(_) => DType::U32,
+			TensorData::U64(_) => DType::U64,
 		}
 	}
 
@@ -278,6 +290,7 @@ impl TensorData {
 			TensorData::U16(v) | TensorData::F16(v) => v.len(),
 			TensorData::I16(v) => v.len(),
 			TensorData::U32(v) => v.len(),
+			TensorData::U64(v) => v.len(),
 		}
 	}
 
@@ -299,6 +312,7 @@ impl TensorData {
 			DType::I16 => TensorData::I16(alloc::vec![0; n]),
 			DType::F16 => TensorData::F16(alloc::vec![0; n]),
 			DType::U32 => TensorData::U32(alloc::vec![0; n]),
+			DType::U64 => TensorData::U64(alloc::vec![0; n]),
 		}
 	}
 
@@ -315,6 +329,7 @@ impl TensorData {
 			TensorData::I16(v) => TensorData::I16(alloc::vec![*v.get(index)?; n]),
 			TensorData::F16(v) => TensorData::F16(alloc::vec![*v.get(index)?; n]),
 			TensorData::U32(v) => TensorData::U32(alloc::vec![*v.get(index)?; n]),
+			TensorData::U64(v) => TensorData::U64(alloc::vec![*v.get(index)?; n]),
 		})
 	}
 
@@ -361,6 +376,11 @@ impl TensorData {
 					out.extend_from_slice(&x.to_le_bytes());
 				}
 			},
+			TensorData::U64(v) => {
+				for x in v.get(range).unwrap_or(&[]) {
+					out.extend_from_slice(&x.to_le_bytes());
+				}
+			},
 		}
 	}
 
@@ -403,6 +423,9 @@ impl TensorData {
 			),
 			DType::U32 => TensorData::U32(
 				bytes.as_chunks::<4>().0.iter().map(|c| u32::from_le_bytes(*c)).collect(),
+			),
+			DType::U64 => TensorData::U64(
+				bytes.as_chunks::<8>().0.iter().map(|c| u64::from_le_bytes(*c)).collect(),
 			),
 		})
 	}
@@ -499,6 +522,10 @@ impl Tensor {
 			TensorData::U16(v) => v.iter().map(|x| *x as i64).collect(),
 			TensorData::I16(v) => v.iter().map(|x| *x as i64).collect(),
 			TensorData::U32(v) => v.iter().map(|x| *x as i64).collect(),
+			// Values above i64::MAX are no shape or index.
+			TensorData::U64(v) => {
+				v.iter().map(|x| i64::try_from(*x).ok()).collect::<Option<Vec<i64>>>()?
+			},
 			TensorData::F32(_) | TensorData::F16(_) => return None,
 		})
 	}
@@ -594,6 +621,7 @@ mod tests {
 			Tensor::new(vec![2], TensorData::I16(vec![i16::MIN, i16::MAX])).unwrap(),
 			Tensor::new(vec![3], TensorData::F16(vec![0x3c00, 0xfc00, 0x8000])).unwrap(),
 			Tensor::new(vec![2], TensorData::U32(vec![0, u32::MAX])).unwrap(),
+			Tensor::new(vec![2], TensorData::U64(vec![1, u64::MAX])).unwrap(),
 		];
 		for t in ts {
 			let wire = t.to_bytes();
@@ -641,8 +669,8 @@ mod tests {
 			assert_eq!(TensorData::zeros(d, 3).dtype(), d);
 			assert_eq!(TensorData::zeros(d, 3).len(), 3);
 		}
-		// float64, uint64 and the float8 / 4-bit types stay unsupported.
-		for code in [11, 13, 16, 17, 22] {
+		// float64, bfloat16 and the float8 / 4-bit types stay unsupported.
+		for code in [11, 16, 17, 22] {
 			assert_eq!(DType::from_onnx(code), None);
 		}
 	}

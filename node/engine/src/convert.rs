@@ -18,6 +18,7 @@ pub fn to_tract(t: &Tensor) -> Result<TractTensor, String> {
 		TensorData::U16(v) => TractTensor::from_shape(shape, v),
 		TensorData::I16(v) => TractTensor::from_shape(shape, v),
 		TensorData::U32(v) => TractTensor::from_shape(shape, v),
+		TensorData::U64(v) => TractTensor::from_shape(shape, v),
 		TensorData::F16(v) => {
 			let halves: Vec<f16> = v.iter().map(|h| f16::from_bits(*h)).collect();
 			TractTensor::from_shape(shape, &halves)
@@ -47,6 +48,7 @@ pub fn from_tract(t: &TractTensor) -> Result<Tensor, String> {
 		DType::U16 => TensorData::U16(elements(t)?),
 		DType::I16 => TensorData::I16(elements(t)?),
 		DType::U32 => TensorData::U32(elements(t)?),
+		DType::U64 => TensorData::U64(elements(t)?),
 		DType::F16 => TensorData::F16(elements::<f16>(t)?.iter().map(|h| h.to_bits()).collect()),
 	};
 	Tensor::new(t.shape().to_vec(), data).map_err(|e| format!("tract output: {e}"))

@@ -58,6 +58,7 @@ pub fn tract_datum_type(dtype: DType) -> DatumType {
 		DType::I16 => DatumType::I16,
 		DType::F16 => DatumType::F16,
 		DType::U32 => DatumType::U32,
+		DType::U64 => DatumType::U64,
 	}
 }
 
@@ -75,6 +76,7 @@ pub fn dtype_of_tract(dt: DatumType) -> Option<DType> {
 		DatumType::I16 => DType::I16,
 		DatumType::F16 => DType::F16,
 		DatumType::U32 => DType::U32,
+		DatumType::U64 => DType::U64,
 		_ => return None,
 	})
 }

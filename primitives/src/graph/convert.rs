@@ -59,6 +59,7 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
 			DType::U16 => TensorData::U16(t.int32_data.iter().map(|v| *v as u16).collect()),
 			DType::F16 => TensorData::F16(t.int32_data.iter().map(|v| *v as u16).collect()),
 			DType::U32 => TensorData::U32(t.uint64_data.iter().map(|v| *v as u32).collect()),
+			DType::U64 => TensorData::U64(t.uint64_data.clone()),
 		};
 		if data.len() != n {
 			return Err(mismatch(data.len()));

@@ -83,6 +83,11 @@ pub fn corrupt_first_element(t: &Tensor) -> Tensor {
 				*x = x.wrapping_add(1);
 			}
 		},
+		TensorData::U64(v) => {
+			if let Some(x) = v.first_mut() {
+				*x = x.wrapping_add(1);
+			}
+		},
 		TensorData::F16(v) => {
 			if let Some(x) = v.first_mut() {
 				// The float32 rule on the widened value, rounded back: 0 and NaN become 1,

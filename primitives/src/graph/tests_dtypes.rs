@@ -1,7 +1,7 @@
 //! Models of the 16-bit integers, uint32 and float16: imported, run and traced; the ops that are
 //! float32 only refuse float16 by name.
 
-use alloc::{string::ToString, vec};
+use alloc::{format, string::ToString, vec};
 
 use super::*;
 use crate::{
@@ -90,4 +90,33 @@ fn float32_only_ops_and_quantisation_refuse_float16_by_name() {
 	b.output("y");
 	let e = Graph::from_onnx(&b.build()).unwrap_err().to_string();
 	assert!(e.contains("cast to type 11"), "{e}");
+}
+
+#[test]
+fn uint64_imports_only_where_it_is_read_as_unsigned() {
+	let mut b = ModelBuilder::new("u64", 13);
+	b.input("a", DType::U64, &[2])
+		.input("b", DType::U64, &[2])
+		.node("Greater", &["a", "b"], &["g"], vec![])
+		.node("Max", &["a", "b"], &["m"], vec![])
+		.output("g")
+		.output("m");
+	let g = Graph::from_onnx(&b.build()).unwrap();
+	let a = Tensor::new(vec![2], TensorData::U64(vec![u64::MAX, 1])).unwrap();
+	let c = Tensor::new(vec![2], TensorData::U64(vec![1, 2])).unwrap();
+	let t = g.run(&[a, c], TraceOptions::default()).unwrap();
+	assert_eq!(t.outputs[0].data(), &TensorData::Bool(vec![true, false]));
+	assert_eq!(t.outputs[1].data(), &TensorData::U64(vec![u64::MAX, 2]));
+	// Ops that would read it as signed refuse it.
+	for op in ["Relu", "Abs", "ReduceMax", "ArgMax", "Clip", "MatMul"] {
+		let mut b = ModelBuilder::new("u64", 13);
+		b.input("a", DType::U64, &[2, 2]);
+		match op {
+			"MatMul" => b.node(op, &["a", "a"], &["y"], vec![]),
+			_ => b.node(op, &["a"], &["y"], vec![]),
+		};
+		b.output("y");
+		let e = Graph::from_onnx(&b.build()).unwrap_err().to_string();
+		assert!(e.contains(&format!("input 0 is uint64, which {op} does not support")), "{e}");
+	}
 }

@@ -2,9 +2,10 @@
 //! Clip, Where.
 
 use super::{
-	broadcast_index, unravel, Access, BinaryOp, F32Bits, KResult, NodeTypes, Scalar, UnaryOp,
-	VariadicOp,
+	broadcast_index, float_of, unravel, Access, BinaryOp, F32Bits, KResult, NodeTypes, Scalar,
+	UnaryOp, VariadicOp,
 };
+use crate::tensor::DType;
 
 /// The flat index of input `input` read for output element `index` (NumPy broadcasting).
 pub(super) fn bcast(types: &NodeTypes, input: usize, index: usize) -> KResult<usize> {
@@ -172,6 +173,28 @@ fn binary_i64(op: BinaryOp, a: i64, b: i64) -> i64 {
 	}
 }
 
+/// Applies a binary op to two uint64 (carried as their bits; wrapping; division by zero gives
+/// 0; a bool result as 0 or 1).
+fn binary_u64(op: BinaryOp, a: u64, b: u64) -> u64 {
+	match op {
+		BinaryOp::Add => a.wrapping_add(b),
+		BinaryOp::Sub => a.wrapping_sub(b),
+		BinaryOp::Mul => a.wrapping_mul(b),
+		BinaryOp::Div => a.checked_div(b).unwrap_or(0),
+		BinaryOp::Pow => a.wrapping_pow(b.min(u64::from(u32::MAX)) as u32),
+		// Never negative.
+		BinaryOp::PRelu => a,
+		BinaryOp::Equal => u64::from(a == b),
+		BinaryOp::Less => u64::from(a < b),
+		BinaryOp::Greater => u64::from(a > b),
+		BinaryOp::LessOrEqual => u64::from(a <= b),
+		BinaryOp::GreaterOrEqual => u64::from(a >= b),
+		BinaryOp::And => u64::from(a != 0 && b != 0),
+		BinaryOp::Or => u64::from(a != 0 || b != 0),
+		BinaryOp::Xor => u64::from((a != 0) != (b != 0)),
+	}
+}
+
 /// Element `index` of a binary op.
 pub(super) fn binary(
 	op: BinaryOp,
@@ -181,9 +204,13 @@ pub(super) fn binary(
 ) -> KResult<Scalar> {
 	let a = acc.get(0, bcast(types, 0, index)?)?;
 	let b = acc.get(1, bcast(types, 1, index)?)?;
+	let (ta, tb) = (types.input(0)?.dtype, types.input(1)?.dtype);
 	Ok(match (a, b) {
+		(Scalar::I(a), Scalar::I(b)) if ta == DType::U64 || tb == DType::U64 => {
+			Scalar::I(binary_u64(op, a as u64, b as u64) as i64)
+		},
 		(Scalar::I(a), Scalar::I(b)) => Scalar::I(binary_i64(op, a, b)),
-		(a, b) => Scalar::F(binary_f32(op, a.f(), b.f())),
+		(a, b) => Scalar::F(binary_f32(op, float_of(ta, a), float_of(tb, b))),
 	})
 }
 
@@ -195,10 +222,16 @@ pub(super) fn select(types: &NodeTypes, index: usize, acc: &mut dyn Access) -> K
 	Ok(if cond.i() != 0 { x } else { y })
 }
 
-/// Combines two values of a variadic op.
-fn fold(op: VariadicOp, a: Scalar, b: Scalar) -> Scalar {
+/// Combines two values of a variadic op (`unsigned`: integers are uint64 bits).
+fn fold(op: VariadicOp, a: Scalar, b: Scalar, unsigned: bool) -> Scalar {
 	match (op, a, b) {
 		(VariadicOp::Sum, Scalar::I(a), Scalar::I(b)) => Scalar::I(a.wrapping_add(b)),
+		(VariadicOp::Max, Scalar::I(a), Scalar::I(b)) if unsigned => {
+			Scalar::I((a as u64).max(b as u64) as i64)
+		},
+		(VariadicOp::Min, Scalar::I(a), Scalar::I(b)) if unsigned => {
+			Scalar::I((a as u64).min(b as u64) as i64)
+		},
 		(VariadicOp::Max, Scalar::I(a), Scalar::I(b)) => Scalar::I(a.max(b)),
 		(VariadicOp::Min, Scalar::I(a), Scalar::I(b)) => Scalar::I(a.min(b)),
 		(VariadicOp::Sum, a, b) => Scalar::F(a.f() + b.f()),
@@ -236,10 +269,12 @@ pub(super) fn variadic(
 	index: usize,
 	acc: &mut dyn Access,
 ) -> KResult<Scalar> {
+	// The importer gives every input the same dtype.
+	let unsigned = types.input(0)?.dtype == DType::U64;
 	let mut v = acc.get(0, bcast(types, 0, index)?)?;
 	for i in 1..types.inputs.len() {
 		let x = acc.get(i, bcast(types, i, index)?)?;
-		v = fold(op, v, x);
+		v = fold(op, v, x, unsigned);
 	}
 	Ok(v)
 }

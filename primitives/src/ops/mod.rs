@@ -148,6 +148,8 @@ pub fn scalar_at(t: &Tensor, index: usize) -> Option<Scalar> {
 		TensorData::I16(v) => Scalar::I(*v.get(index)? as i64),
 		TensorData::F16(v) => Scalar::F(f16_to_f32(*v.get(index)?)),
 		TensorData::U32(v) => Scalar::I(*v.get(index)? as i64),
+		// Its bits: the ops that accept uint64 read them as unsigned (`float_of`, ...).
+		TensorData::U64(v) => Scalar::I(*v.get(index)? as i64),
 	})
 }
 
@@ -197,6 +199,11 @@ pub fn store(dtype: DType, v: Scalar) -> Scalar {
 		DType::U16 => Scalar::I(v.i() as u16 as i64),
 		DType::I16 => Scalar::I(v.i() as i16 as i64),
 		DType::U32 => Scalar::I(v.i() as u32 as i64),
+		// A float saturates to 0..=u64::MAX (NaN is 0); an integer keeps its 64 bits.
+		DType::U64 => match v {
+			Scalar::F(x) => Scalar::I(x as u64 as i64),
+			Scalar::I(x) => Scalar::I(x),
+		},
 		DType::U8 => Scalar::I(v.i() as u8 as i64),
 		DType::I8 => Scalar::I(v.i() as i8 as i64),
 		DType::I32 => Scalar::I(v.i() as i32 as i64),
@@ -206,6 +213,15 @@ pub fn store(dtype: DType, v: Scalar) -> Scalar {
 			Scalar::F(x) => (x != 0.0) as i64,
 			Scalar::I(x) => (x != 0) as i64,
 		}),
+	}
+}
+
+/// The float32 value of element `v` of a `dtype` tensor (uint64 read as unsigned; every
+/// conversion rounds to nearest).
+pub fn float_of(dtype: DType, v: Scalar) -> f32 {
+	match (dtype, v) {
+		(DType::U64, Scalar::I(x)) => x as u64 as f32,
+		_ => v.f(),
 	}
 }
 
@@ -224,6 +240,9 @@ pub fn tensor_from_scalars(ty: &ValueType, values: Vec<Scalar>) -> KResult<Tenso
 		DType::I16 => TensorData::I16(values.into_iter().map(|v| v.i() as i16).collect()),
 		DType::F16 => TensorData::F16(values.into_iter().map(|v| f32_to_f16(v.f())).collect()),
 		DType::U32 => TensorData::U32(values.into_iter().map(|v| v.i() as u32).collect()),
+		DType::U64 => {
+			TensorData::U64(values.into_iter().map(|v| store(DType::U64, v).i() as u64).collect())
+		},
 	};
 	Ok(Tensor::new(ty.shape.clone(), data)?)
 }
@@ -266,7 +285,14 @@ pub fn element(
 		Op::Binary(b) => elementwise::binary(*b, types, index, acc)?,
 		Op::Variadic(v) => elementwise::variadic(*v, types, index, acc)?,
 		Op::Clip { min, max } => elementwise::clip(*min, *max, index, acc)?,
-		Op::Cast { .. } => acc.get(0, index)?,
+		Op::Cast { .. } => {
+			let v = acc.get(0, index)?;
+			if ty.dtype.is_float() {
+				Scalar::F(float_of(types.input(0)?.dtype, v))
+			} else {
+				v
+			}
+		},
 		Op::MatMul => linalg::matmul_element(types, index, acc)?,
 		Op::Gemm(g) => linalg::gemm_element(g, types, index, acc)?,
 		Op::MatMulInteger => linalg::matmul_integer_element(types, index, acc)?,

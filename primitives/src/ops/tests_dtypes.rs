@@ -110,3 +110,36 @@ fn float16_is_float32_rounded_once_when_stored() {
 	);
 	assert_eq!(m[0].to_le_bytes(), [0x00, 0x7e, 0x00, 0x42]);
 }
+
+#[test]
+fn uint64_is_read_as_unsigned() {
+	let u64s = |v: &[u64]| TensorData::U64(v.to_vec());
+	let big = u64::MAX - 1;
+	let less = binary(BinaryOp::Less, u64s(&[1, big]), u64s(&[big, 1]), DType::Bool);
+	assert_eq!(less.data(), &TensorData::Bool(vec![true, false]));
+	let q = binary(BinaryOp::Div, u64s(&[big, 7]), u64s(&[2, 0]), DType::U64);
+	assert_eq!(q.data(), &u64s(&[big / 2, 0]));
+	let s = binary(BinaryOp::Add, u64s(&[big, 5]), u64s(&[3, 6]), DType::U64);
+	assert_eq!(s.data(), &u64s(&[1, 11]));
+	let m = run(
+		Op::Variadic(VariadicOp::Min),
+		&[t(&[2], u64s(&[big, 2])), t(&[2], u64s(&[3, big]))],
+		out(DType::U64, &[2]),
+	);
+	assert_eq!(m[0].data(), &u64s(&[3, 2]));
+	// To and from float: unsigned, rounded to nearest; a float saturates into 0..=u64::MAX
+	// (1e19 is 9999999980506447872 in float32).
+	let f =
+		run(Op::Cast { to: DType::F32 }, &[t(&[2], u64s(&[big, 1 << 40]))], out(DType::F32, &[2]));
+	assert_eq!(f[0].as_f32().unwrap(), &[1.844_674_4e19, 1_099_511_627_776.0]);
+	let x = t(&[3], TensorData::F32(vec![1e19, -5.0, 3.9]));
+	let u = run(Op::Cast { to: DType::U64 }, &[x], out(DType::U64, &[3]));
+	assert_eq!(u[0].data(), &u64s(&[9_999_999_980_506_447_872, 0, 3]));
+	// A float base to a uint64 power.
+	let p = run(
+		Op::Binary(BinaryOp::Pow),
+		&[t(&[1], TensorData::F32(vec![1.0])), t(&[1], u64s(&[big]))],
+		out(DType::F32, &[1]),
+	);
+	assert_eq!(p[0].as_f32().unwrap(), &[1.0]);
+}

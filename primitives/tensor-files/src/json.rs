@@ -39,6 +39,7 @@ pub fn data_json(t: &Tensor) -> Value {
 		TensorData::U16(v) => v.iter().map(|x| Value::from(*x)).collect(),
 		TensorData::I16(v) => v.iter().map(|x| Value::from(*x)).collect(),
 		TensorData::U32(v) => v.iter().map(|x| Value::from(*x)).collect(),
+		TensorData::U64(v) => v.iter().map(|x| Value::from(*x)).collect(),
 		// Each float16 as the float32 of the same value (exact), so it reads back unchanged.
 		TensorData::F16(v) => v.iter().map(|h| f32_json(f16_to_f32(*h))).collect(),
 	})
@@ -96,7 +97,7 @@ pub fn decode_json(bytes: &[u8]) -> Result<Tensor, String> {
 	let dtype_name =
 		obj.get("dtype").and_then(Value::as_str).ok_or("missing string field 'dtype'")?;
 	let dtype = DType::from_name(dtype_name).ok_or_else(|| {
-		format!("dtype '{dtype_name}' is not supported (supported: f32 f16 u8 i8 u16 i16 i32 u32 i64 bool)")
+		format!("dtype '{dtype_name}' is not supported (supported: f32 f16 u8 i8 u16 i16 i32 u32 i64 u64 bool)")
 	})?;
 	let shape = obj
 		.get("shape")
@@ -127,6 +128,9 @@ pub fn decode_json(bytes: &[u8]) -> Result<Tensor, String> {
 		DType::U16 => TensorData::U16(collect(items, |k, v| int_of(k, v, dtype))?),
 		DType::I16 => TensorData::I16(collect(items, |k, v| int_of(k, v, dtype))?),
 		DType::U32 => TensorData::U32(collect(items, |k, v| int_of(k, v, dtype))?),
+		DType::U64 => TensorData::U64(collect(items, |k, v| {
+			v.as_u64().ok_or_else(|| format!("data[{k}] = {v} is not a u64 integer"))
+		})?),
 		// Read as float32, then rounded to the nearest float16.
 		DType::F16 => {
 			TensorData::F16(collect(items, f32_of)?.into_iter().map(f32_to_f16).collect())

@@ -22,6 +22,7 @@ fn dtype_of_descr(descr: &str) -> Option<DType> {
 		"<i2" => DType::I16,
 		"<u2" => DType::U16,
 		"<u4" => DType::U32,
+		"<u8" => DType::U64,
 		_ => return None,
 	})
 }
@@ -39,6 +40,7 @@ fn descr_of(dtype: DType) -> &'static str {
 		DType::I16 => "<i2",
 		DType::U16 => "<u2",
 		DType::U32 => "<u4",
+		DType::U64 => "<u8",
 	}
 }
 

@@ -60,8 +60,8 @@ pub fn decode_pb(bytes: &[u8]) -> Result<Tensor, String> {
 					})
 					.collect::<Result<_, _>>()?,
 			),
-			// ONNX keeps 16-bit values (float16 as its bits) in `int32_data`, uint32 in
-			// `uint64_data`.
+			// ONNX keeps 16-bit values (float16 as its bits) in `int32_data`, uint32 and
+			// uint64 in `uint64_data`.
 			DType::I16 => TensorData::I16(narrow(&t.int32_data, "int16")?),
 			DType::U16 => TensorData::U16(narrow(&t.int32_data, "uint16")?),
 			DType::F16 => TensorData::F16(narrow(&t.int32_data, "float16 bits")?),
@@ -74,6 +74,7 @@ pub fn decode_pb(bytes: &[u8]) -> Result<Tensor, String> {
 					})
 					.collect::<Result<_, _>>()?,
 			),
+			DType::U64 => TensorData::U64(t.uint64_data),
 		}
 	};
 	if data.len() != n {

@@ -19,6 +19,7 @@ fn samples() -> Vec<Tensor> {
 		Tensor::new(vec![2], TensorData::U16(vec![0, u16::MAX])).unwrap(),
 		Tensor::new(vec![2], TensorData::I16(vec![i16::MIN, i16::MAX])).unwrap(),
 		Tensor::new(vec![2], TensorData::U32(vec![0, u32::MAX])).unwrap(),
+		Tensor::new(vec![2], TensorData::U64(vec![0, u64::MAX])).unwrap(),
 		Tensor::new(vec![4], TensorData::F16(vec![0x3c00, 0x0001, 0xfbff, 0x7c00])).unwrap(),
 		Tensor::f32(vec![], vec![0.5]).unwrap(),
 		Tensor::f32(vec![0, 3], vec![]).unwrap(),

@@ -176,6 +176,46 @@ fn as_u32(v: &[usize]) -> Vec<u32> {
 	v.iter().map(|x| *x as u32).collect()
 }
 
+/// The ops that accept uint64 operands: those that only move values, compute modulo 2^64
+/// (`+ - *`, negation, integer powers), or read them as unsigned (`Div`, comparisons, `Max`,
+/// `Min`, `Cast` and `Pow`'s exponent). Kernels carry a uint64 as its bits in an i64, so any
+/// other op, which would read it as signed, refuses it by name.
+const UINT64_OPS: &[&str] = &[
+	"Add",
+	"Sub",
+	"Mul",
+	"Div",
+	"Pow",
+	"Neg",
+	"Equal",
+	"Less",
+	"Greater",
+	"LessOrEqual",
+	"GreaterOrEqual",
+	"Max",
+	"Min",
+	"Sum",
+	"Where",
+	"Cast",
+	"Identity",
+	"Dropout",
+	"Reshape",
+	"Flatten",
+	"Squeeze",
+	"Unsqueeze",
+	"Transpose",
+	"Concat",
+	"Split",
+	"Slice",
+	"Gather",
+	"Expand",
+	"Tile",
+	"Pad",
+	"Shape",
+	"Constant",
+	"ConstantOfShape",
+];
+
 /// Imports one node: its canonical op and output types, or its constant outputs.
 pub(super) fn import_node(
 	node: &NodeProto,
@@ -188,6 +228,16 @@ pub(super) fn import_node(
 	let i = In { label, node, inputs, read };
 	let op_only = |op: Op, outputs: Vec<ValueType>| Ok(Imported::Op { op, kept: vec![0], outputs });
 	let f = |name: &str, d: f32| F32Bits::new(a.float(name, d));
+	if !UINT64_OPS.contains(&node.op_type.as_str()) {
+		for k in 0..node.input.len() {
+			if i.has(k) && i.ty(k)?.dtype == DType::U64 {
+				return Err(unsupported(format!(
+					"{label}: input {k} is uint64, which {} does not support",
+					node.op_type
+				)));
+			}
+		}
+	}
 	match node.op_type.as_str() {
 		"Neg" | "Abs" | "Sqrt" | "Exp" | "Log" | "Relu" | "Sigmoid" | "Tanh" | "Softplus"
 		| "Sign" | "LeakyRelu" | "Elu" | "Selu" | "HardSigmoid" | "Erf" | "Gelu" | "Not"
