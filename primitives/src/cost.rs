@@ -269,6 +269,8 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 		Op::ArgExtreme { axis, .. } => reads = *in_shape(0).get(*axis as usize)? as u64,
 		// Each output reads its window of channels (within the tensor's channels).
 		Op::Lrn { size, .. } => reads = (*size as u64).min(*in_shape(0).get(1)? as u64),
+		// The mask reads nothing; the copy one element each.
+		Op::KeepAll => reads = 1,
 		Op::Identity | Op::Reshape => {
 			reads = 1;
 			by_elements = false;

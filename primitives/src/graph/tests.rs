@@ -449,20 +449,32 @@ fn unused_optional_outputs_are_dropped_and_read_ones_refused_by_name() {
 		.node("Dropout", &["x"], &["d", "mask"], vec![])
 		.node("Not", &["mask"], &["y"], vec![])
 		.output("y");
-	assert!(refusal(&read_mask).to_string().contains("mask output 'mask' is read"));
+	// Dropout's mask, when read, is every element true (nothing is dropped in inference).
+	let g = Graph::from_onnx(&read_mask.build()).unwrap();
+	let t = g.run(&[Tensor::f32(vec![2], vec![1.0, -2.0]).unwrap()], TraceOptions::default());
+	assert_eq!(t.unwrap().outputs[0].data(), &TensorData::Bool(vec![false, false]));
 	// Dropout in training mode is random: refused from opset 22; up to 21 it imports as
-	// Identity, as it always did (registered models import again on every node).
-	let training = |opset| {
+	// Identity, as it always did (registered models import again on every node), but its
+	// mask is refused. A training ratio of 0 drops nothing: accepted with its mask.
+	let training = |opset, ratio: f32, outputs: &[&str]| {
 		let mut b = ModelBuilder::new("m", opset);
 		b.input("x", DType::F32, &[2])
-			.initializer("ratio", Tensor::f32(vec![], vec![0.5]).unwrap())
+			.initializer("ratio", Tensor::f32(vec![], vec![ratio]).unwrap())
 			.initializer("train", Tensor::new(vec![], TensorData::Bool(vec![true])).unwrap())
-			.node("Dropout", &["x", "ratio", "train"], &["y"], vec![])
-			.output("y");
+			.node("Dropout", &["x", "ratio", "train"], outputs, vec![]);
+		for o in outputs {
+			b.output(o);
+		}
 		b
 	};
-	assert!(refusal(&training(22)).to_string().contains("training_mode"));
-	assert!(Graph::from_onnx(&training(21).build()).is_ok());
+	assert!(refusal(&training(22, 0.5, &["y"])).to_string().contains("training_mode"));
+	assert!(Graph::from_onnx(&training(21, 0.5, &["y"]).build()).is_ok());
+	assert!(refusal(&training(21, 0.5, &["y", "m"])).to_string().contains("training_mode"));
+	let g = Graph::from_onnx(&training(22, 0.0, &["y", "m"]).build()).unwrap();
+	let t = g.run(&[Tensor::f32(vec![2], vec![3.0, 4.0]).unwrap()], TraceOptions::default());
+	let t = t.unwrap();
+	assert_eq!(t.outputs[0].as_f32().unwrap(), &[3.0, 4.0]);
+	assert_eq!(t.outputs[1].data(), &TensorData::Bool(vec![true, true]));
 	// Other ops keep refusing outputs beyond their own, read or not (tract, which loads every
 	// model beside the canonical engine, refuses them), and BatchNormalization its training
 	// outputs.

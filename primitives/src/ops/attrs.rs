@@ -398,4 +398,7 @@ pub enum Op {
 		/// Added before the power.
 		bias: F32Bits,
 	},
+	/// Dropout that drops nothing (inference, or a training ratio of 0) with its mask read:
+	/// output 0 is the input, output 1 the mask, every element true.
+	KeepAll,
 }

@@ -315,6 +315,8 @@ pub fn element(
 		Op::QuantizeLinear { axis } => quant::quantize_element(*axis, types, index, acc)?,
 		Op::DequantizeLinear { axis } => quant::dequantize_element(*axis, types, index, acc)?,
 		Op::Reshape | Op::Identity => acc.get(0, index)?,
+		Op::KeepAll if out == 0 => acc.get(0, index)?,
+		Op::KeepAll => Scalar::I(1),
 		Op::Transpose { perm } => movement::transpose_element(perm, types, index, acc)?,
 		Op::Concat { axis } => movement::concat_element(*axis, types, index, acc)?,
 		Op::Split { axis, splits } => {

@@ -490,3 +490,12 @@ fn chunk_ranges_past_the_end_are_empty_on_every_target() {
 	assert_eq!(crate::commitment::chunk_range(10, usize::MAX), 10..10);
 	assert_eq!(crate::commitment::chunk_range(100, 1), 64..100);
 }
+
+#[test]
+fn keep_all_copies_its_input_and_masks_every_element() {
+	let x = f(&[70], &ramp(70, 0.5));
+	let outs = vec![ValueType::new(DType::F32, vec![70]), ValueType::new(DType::Bool, vec![70])];
+	let y = run(Op::KeepAll, &[x.clone()], outs);
+	assert_eq!(y[0], x.unwrap());
+	assert_eq!(y[1].data(), &TensorData::Bool(vec![true; 70]));
+}

@@ -251,16 +251,34 @@ pub(super) fn import_node(
 		},
 		"Identity" => op_only(Op::Identity, same(i.ty(0)?)),
 		"Dropout" => {
-			if let Some(o) = i.read_output(1) {
-				return Err(unsupported(format!("{label}: the mask output '{o}' is read")));
-			}
-			// Inference only from opset 22: `training_mode` absent, or a constant false. Up to
-			// opset 21 Dropout imports as Identity whatever it says, as it always did (nodes
-			// import registered models again).
-			if opset >= 22 && i.has(2) && i.ints(2)?.iter().any(|t| *t != 0) {
+			// Nothing dropped: inference (`training_mode` absent or a constant false), or a
+			// training run of a constant ratio 0. A random drop is refused from opset 22; up to
+			// opset 21 Dropout's output imports as Identity whatever it says, as it always did
+			// (nodes import registered models again), but its mask only when nothing is dropped.
+			let x = i.ty(0)?;
+			let training = i.has(2) && i.ints(2)?.iter().any(|t| *t != 0);
+			let ratio = if opset >= 12 {
+				i.float_scalar(1)?.map_or(0.5, |r| r.get())
+			} else {
+				a.float("ratio", 0.5)
+			};
+			let drops = training && ratio != 0.0;
+			let mask = i.read_output(1);
+			if drops && (opset >= 22 || mask.is_some()) {
 				return Err(unsupported(format!("{label}: training_mode is not false")));
 			}
-			op_only(Op::Identity, same(i.ty(0)?))
+			match mask {
+				None => op_only(Op::Identity, same(x)),
+				// Before opset 10 the mask has the input's type.
+				Some(o) if opset < 10 => Err(unsupported(format!(
+					"{label}: the mask output '{o}' is read (opset {opset})"
+				))),
+				Some(_) => Ok(Imported::Op {
+					op: Op::KeepAll,
+					kept: vec![0],
+					outputs: vec![x.clone(), ValueType::new(DType::Bool, x.shape.clone())],
+				}),
+			}
 		},
 		"MatMul" | "MatMulInteger" => {
 			refuse_f16(&i, if node.op_type == "MatMul" { 0 } else { 4 })?;
