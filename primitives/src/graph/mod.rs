@@ -14,6 +14,8 @@ mod shapes;
 mod tests;
 #[cfg(test)]
 mod tests_dtypes;
+#[cfg(test)]
+mod tests_legacy;
 
 use alloc::{string::String, vec::Vec};
 use codec::{Decode, DecodeWithMemTracking, Encode};
@@ -30,8 +32,9 @@ use crate::{
 	tensor::{DType, TensorBytes},
 };
 
-/// The opset range of the default ONNX domain we accept.
-pub const MIN_OPSET: i64 = 7;
+/// The oldest opset of the default ONNX domain we accept. Below 7 only the ops whose meaning
+/// there is the one the importer gives them from 7 import (`nodes::legacy`).
+pub const MIN_OPSET: i64 = 1;
 /// The newest opset of the default ONNX domain we accept. From opset 22 to 28 the ops the
 /// importer knows changed only their type lists (types it refuses), except three attributes:
 /// `Cast`'s `round_mode` (float8 targets only, refused as types), and QuantizeLinear's

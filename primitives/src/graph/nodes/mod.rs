@@ -4,6 +4,7 @@
 
 mod elementwise;
 mod layout;
+mod legacy;
 
 use alloc::{
 	collections::BTreeSet,
@@ -228,6 +229,9 @@ pub(super) fn import_node(
 	let i = In { label, node, inputs, read };
 	let op_only = |op: Op, outputs: Vec<ValueType>| Ok(Imported::Op { op, kept: vec![0], outputs });
 	let f = |name: &str, d: f32| F32Bits::new(a.float(name, d));
+	if opset < 7 {
+		legacy::check(node, label, &a, opset)?;
+	}
 	if !UINT64_OPS.contains(&node.op_type.as_str()) {
 		for k in 0..node.input.len() {
 			if i.has(k) && i.ty(k)?.dtype == DType::U64 {
