@@ -1,5 +1,6 @@
 //! Opsets 1 to 6: the ops whose meaning there is their opset-7 one import and run as from 7;
 //! legacy attributes and ops without such a version are refused by name.
+#![allow(clippy::cloned_ref_to_slice_refs)] // `&[x.clone()]` reads best in tests.
 
 use alloc::{
 	string::{String, ToString},
