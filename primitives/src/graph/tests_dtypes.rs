@@ -120,3 +120,25 @@ fn uint64_imports_only_where_it_is_read_as_unsigned() {
 		assert!(e.contains(&format!("input 0 is uint64, which {op} does not support")), "{e}");
 	}
 }
+
+#[test]
+fn max_pool_of_bytes_keeps_their_type() {
+	let model = |dtype, opset| {
+		let mut b = ModelBuilder::new("pool", opset);
+		b.input("x", dtype, &[1, 1, 2, 3])
+			.node("MaxPool", &["x"], &["y"], vec![Attr::Ints("kernel_shape", vec![2, 2])])
+			.output("y");
+		b.build()
+	};
+	let g = Graph::from_onnx(&model(DType::U8, 12)).unwrap();
+	let x = Tensor::new(vec![1, 1, 2, 3], TensorData::U8(vec![1, 255, 3, 254, 0, 7])).unwrap();
+	let t = g.run(&[x], TraceOptions::default()).unwrap();
+	assert_eq!(t.outputs[0].data(), &TensorData::U8(vec![255, 255]));
+	let g = Graph::from_onnx(&model(DType::I8, 12)).unwrap();
+	let x =
+		Tensor::new(vec![1, 1, 2, 3], TensorData::I8(vec![-128, -5, -7, -100, -128, -6])).unwrap();
+	let t = g.run(&[x], TraceOptions::default()).unwrap();
+	assert_eq!(t.outputs[0].data(), &TensorData::I8(vec![-5, -5]));
+	// Before opset 12 MaxPool is float only; AveragePool always.
+	assert!(Graph::from_onnx(&model(DType::U8, 11)).unwrap_err().to_string().contains("u8"));
+}

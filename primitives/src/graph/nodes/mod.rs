@@ -377,10 +377,15 @@ pub(super) fn import_node(
 			if let Some(o) = i.read_output(1) {
 				return Err(unsupported(format!("{label}: the Indices output '{o}' is read")));
 			}
-			require_f32(&i, &[0])?;
 			let kind = if node.op_type == "MaxPool" { PoolKind::Max } else { PoolKind::Average };
+			// MaxPool of int8 and uint8 (opset 12): their values are exact as float32, so the
+			// float32 maximum, stored back, is the integer one.
+			let dtype = i.ty(0)?.dtype;
+			if !(kind == PoolKind::Max && opset >= 12 && matches!(dtype, DType::U8 | DType::I8)) {
+				require_f32(&i, &[0])?;
+			}
 			let (p, shape) = pool_attrs(&a, kind, &i.ty(0)?.shape, label)?;
-			op_only(Op::Pool(p), vec![ValueType::new(DType::F32, shape)])
+			op_only(Op::Pool(p), vec![ValueType::new(dtype, shape)])
 		},
 		"GlobalAveragePool" | "GlobalMaxPool" => {
 			require_f32(&i, &[0])?;
