@@ -26,5 +26,8 @@ pub use error::EngineError;
 pub use guard::contain_panics;
 pub use infer::{infer, EngineChoice, InferCmd, InferReport};
 pub use model::{dtype_of_tract, tract_datum_type, LoadedModel, TractPlan, DEFAULT_TIME_LIMIT};
-pub use run::{compare_outputs, f32_tolerance, BothRun, F32_ABS_TOLERANCE, F32_REL_TOLERANCE};
+pub use run::{
+	compare_outputs, f32_tolerance, BothRun, F16_ABS_TOLERANCE, F16_REL_TOLERANCE,
+	F32_ABS_TOLERANCE, F32_REL_TOLERANCE,
+};
 pub use threads::{engine_threads, set_engine_threads};

@@ -3,7 +3,7 @@
 use tract_onnx::prelude::{IntoTValue, TValue, TVec};
 use verity_primitives::{
 	graph::{NodeFailure, RunError, Trace, TraceOptions},
-	tensor::{shape_string, Tensor, TensorData},
+	tensor::{shape_string, DType, Tensor, TensorData},
 };
 
 use crate::{
@@ -37,6 +37,12 @@ pub struct BothRun {
 	pub max_abs_diff: f64,
 }
 
+/// Absolute part of the tolerance of a float16 element: float16 keeps 11 significant bits,
+/// and tract computes float16 in float16 where the canonical engine accumulates in float32.
+pub const F16_ABS_TOLERANCE: f64 = 1e-3;
+/// Relative part of the float16 tolerance (about four units in the last place).
+pub const F16_REL_TOLERANCE: f64 = 4e-3;
+
 /// Element `k` of `t` as f64 (integers and bools converted exactly up to 2^53).
 fn element(t: &Tensor, k: usize) -> f64 {
 	match t.data() {
@@ -46,11 +52,16 @@ fn element(t: &Tensor, k: usize) -> f64 {
 		TensorData::I32(v) => v[k] as f64,
 		TensorData::I64(v) => v[k] as f64,
 		TensorData::Bool(v) => v[k] as u8 as f64,
+		TensorData::U16(v) => v[k] as f64,
+		TensorData::I16(v) => v[k] as f64,
+		TensorData::U32(v) => v[k] as f64,
+		TensorData::U64(v) => v[k] as f64,
+		TensorData::F16(v) => verity_primitives::float16::f16_to_f32(v[k]) as f64,
 	}
 }
 
 /// The absolute difference of two elements and whether they agree.
-fn compare(canonical: f64, tract: f64, is_float: bool) -> (f64, bool, f64) {
+fn compare(canonical: f64, tract: f64, dtype: DType) -> (f64, bool, f64) {
 	if canonical.is_nan() || tract.is_nan() {
 		let both = canonical.is_nan() && tract.is_nan();
 		return (if both { 0.0 } else { f64::INFINITY }, both, 0.0);
@@ -60,7 +71,11 @@ fn compare(canonical: f64, tract: f64, is_float: bool) -> (f64, bool, f64) {
 		return (if same { 0.0 } else { f64::INFINITY }, same, 0.0);
 	}
 	let diff = (canonical - tract).abs();
-	let tolerance = if is_float { f32_tolerance(canonical) } else { 0.0 };
+	let tolerance = match dtype {
+		DType::F32 => f32_tolerance(canonical),
+		DType::F16 => F16_ABS_TOLERANCE + F16_REL_TOLERANCE * canonical.abs(),
+		_ => 0.0,
+	};
 	(diff, diff <= tolerance, tolerance)
 }
 
@@ -89,10 +104,9 @@ pub fn compare_outputs(
 				tract: describe(t),
 			});
 		}
-		let is_float = c.as_f32().is_ok();
 		for k in 0..c.len() {
 			let (ce, te) = (element(c, k), element(t, k));
-			let (diff, ok, tolerance) = compare(ce, te, is_float);
+			let (diff, ok, tolerance) = compare(ce, te, c.dtype());
 			max_abs_diff = max_abs_diff.max(diff);
 			if !ok && first_bad.is_none() {
 				first_bad = Some((o, k, ce, te, tolerance));
