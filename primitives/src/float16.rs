@@ -60,6 +60,44 @@ pub fn f32_to_f16(x: f32) -> u16 {
 	sign | round_even(kept, man & 0x1fff, 0x1000) as u16
 }
 
+/// `x` rounded straight to the nearest float16 (ties to even; no double rounding through
+/// float32), as [`f32_to_f16`] does for float32. For reading decimal text.
+pub fn f64_to_f16(x: f64) -> u16 {
+	let b = x.to_bits();
+	let sign = ((b >> 48) & 0x8000) as u16;
+	let exp = ((b >> 52) & 0x7ff) as i64;
+	let man = b & 0x000f_ffff_ffff_ffff;
+	if exp == 0x7ff {
+		return if man != 0 { CANONICAL_F16_NAN_BITS } else { sign | 0x7c00 };
+	}
+	let e = exp.wrapping_sub(1008);
+	if e >= 0x1f {
+		return sign | 0x7c00;
+	}
+	if e <= 0 {
+		if e < -10 {
+			return sign;
+		}
+		let m = man | (1u64 << 52);
+		let shift = 43i64.wrapping_sub(e) as u32;
+		let dropped = m & (1u64 << shift).wrapping_sub(1);
+		let half = 1u64 << shift.saturating_sub(1);
+		let kept = m >> shift;
+		return sign | round_even_u64(kept, dropped, half) as u16;
+	}
+	let kept = ((e as u64) << 10) | (man >> 42);
+	sign | round_even_u64(kept, man & ((1u64 << 42) - 1), 1u64 << 41) as u16
+}
+
+/// [`round_even`] in 64 bits.
+fn round_even_u64(kept: u64, dropped: u64, half: u64) -> u64 {
+	if dropped > half || (dropped == half && kept & 1 == 1) {
+		kept.wrapping_add(1)
+	} else {
+		kept
+	}
+}
+
 /// `m >> shift` rounded to nearest, ties to even (`1 <= shift <= 24`).
 fn round_shift(m: u32, shift: u32) -> u32 {
 	let dropped = m & (1u32 << shift).wrapping_sub(1);
@@ -136,6 +174,45 @@ mod tests {
 			b = next;
 		}
 		assert!(checked > 60_000);
+	}
+
+	#[test]
+	fn float64_rounds_straight_to_the_nearest_float16() {
+		// The half crate rounds f64 through float32 (twice), so the reference here is exact
+		// scaling: |x| · 2^(10 - e) in its binade (2^24 below 2^-14), rounded to an integer,
+		// ties to even (NumPy's float16 agrees on the cases that tell them apart).
+		let check = |x: f64| {
+			let a = x.abs();
+			let bits = if x.is_nan() {
+				CANONICAL_F16_NAN_BITS
+			} else if a < libm::ldexp(1.0, -14) {
+				(a * libm::ldexp(1.0, 24)).round_ties_even() as u16
+			} else if a >= 65_520.0 {
+				0x7c00
+			} else {
+				let e = ((a.to_bits() >> 52) as i32) - 1023;
+				let r = (a * libm::ldexp(1.0, 10 - e)).round_ties_even() as u16;
+				(((e + 15) as u16) << 10) + (r - 1024)
+			};
+			let want = if x.is_sign_negative() && !x.is_nan() { bits | 0x8000 } else { bits };
+			assert_eq!(f64_to_f16(x), want, "{x:e} ({:#018x})", x.to_bits());
+		};
+		for sign in [0u64, 1 << 63] {
+			for exp in (0u64..=2047).filter(|e| *e < 8 || (990..1060).contains(e) || *e > 2040) {
+				for man in [0u64, 1, 1 << 41, (1 << 41) + 1, (1 << 41) - 1, 3 << 41, (1 << 52) - 1]
+				{
+					check(f64::from_bits(sign | (exp << 52) | man));
+				}
+			}
+		}
+		// Just above a float16 tie, which float32 would round onto the tie.
+		check(1.000_488_281_250_001);
+		assert_eq!(f64_to_f16(1.000_488_281_250_001), 0x3c01);
+		let mut b = 0u64;
+		while let Some(next) = b.checked_add(0x0000_1234_5678_9abd) {
+			check(f64::from_bits(b));
+			b = next;
+		}
 	}
 
 	#[test]

@@ -177,6 +177,13 @@ fn elements_text(t: &Tensor) -> String {
 		TensorData::I32(v) => list(v),
 		TensorData::I64(v) => list(v),
 		TensorData::Bool(v) => list(v),
+		TensorData::U16(v) => list(v),
+		TensorData::I16(v) => list(v),
+		TensorData::U32(v) => list(v),
+		TensorData::U64(v) => list(v),
+		TensorData::F16(v) => {
+			list(&v.iter().map(|h| verity_primitives::float16::f16_to_f32(*h)).collect::<Vec<_>>())
+		},
 	}
 }
 

@@ -60,6 +60,22 @@ fn element(t: &Tensor, k: usize) -> f64 {
 	}
 }
 
+/// Element `k` of an integer or bool tensor, exactly (`None` for a float tensor).
+fn int_element(t: &Tensor, k: usize) -> Option<i128> {
+	Some(match t.data() {
+		TensorData::U8(v) => v[k].into(),
+		TensorData::I8(v) => v[k].into(),
+		TensorData::I32(v) => v[k].into(),
+		TensorData::I64(v) => v[k].into(),
+		TensorData::Bool(v) => u8::from(v[k]).into(),
+		TensorData::U16(v) => v[k].into(),
+		TensorData::I16(v) => v[k].into(),
+		TensorData::U32(v) => v[k].into(),
+		TensorData::U64(v) => v[k].into(),
+		TensorData::F32(_) | TensorData::F16(_) => return None,
+	})
+}
+
 /// The absolute difference of two elements and whether they agree.
 fn compare(canonical: f64, tract: f64, dtype: DType) -> (f64, bool, f64) {
 	if canonical.is_nan() || tract.is_nan() {
@@ -106,7 +122,11 @@ pub fn compare_outputs(
 		}
 		for k in 0..c.len() {
 			let (ce, te) = (element(c, k), element(t, k));
-			let (diff, ok, tolerance) = compare(ce, te, c.dtype());
+			// Integers exactly (f64 would merge neighbours above 2^53).
+			let (diff, ok, tolerance) = match (int_element(c, k), int_element(t, k)) {
+				(Some(a), Some(b)) => ((a - b).unsigned_abs() as f64, a == b, 0.0),
+				_ => compare(ce, te, c.dtype()),
+			};
 			max_abs_diff = max_abs_diff.max(diff);
 			if !ok && first_bad.is_none() {
 				first_bad = Some((o, k, ce, te, tolerance));

@@ -55,10 +55,17 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
 			DType::Bool => TensorData::Bool(t.int32_data.iter().map(|v| *v != 0).collect()),
 			// ONNX keeps 16-bit values (float16 as its bits) in `int32_data`, uint32 in
 			// `uint64_data`.
-			DType::I16 => TensorData::I16(t.int32_data.iter().map(|v| *v as i16).collect()),
-			DType::U16 => TensorData::U16(t.int32_data.iter().map(|v| *v as u16).collect()),
-			DType::F16 => TensorData::F16(t.int32_data.iter().map(|v| *v as u16).collect()),
-			DType::U32 => TensorData::U32(t.uint64_data.iter().map(|v| *v as u32).collect()),
+			// A value out of the type's range is refused (the older types keep their import).
+			DType::I16 => TensorData::I16(narrow(&t.int32_data, name)?),
+			DType::U16 | DType::F16 => {
+				let bits = narrow(&t.int32_data, name)?;
+				if dtype == DType::F16 {
+					TensorData::F16(bits)
+				} else {
+					TensorData::U16(bits)
+				}
+			},
+			DType::U32 => TensorData::U32(narrow(&t.uint64_data, name)?),
 			DType::U64 => TensorData::U64(t.uint64_data.clone()),
 		};
 		if data.len() != n {
@@ -67,6 +74,20 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
 		data
 	};
 	Tensor::new(shape, data).map_err(|e| invalid(format!("tensor '{name}': {e}")))
+}
+
+/// `values` converted to a narrower type, or an error naming the first that does not fit.
+fn narrow<F: Copy + core::fmt::Display, T: TryFrom<F>>(
+	values: &[F],
+	name: &str,
+) -> Result<Vec<T>, GraphError> {
+	values
+		.iter()
+		.map(|v| {
+			T::try_from(*v)
+				.map_err(|_| invalid(format!("tensor '{name}': element {v} out of range")))
+		})
+		.collect()
 }
 
 /// A readable name of an ONNX data type code.

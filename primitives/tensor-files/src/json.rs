@@ -3,11 +3,11 @@
 //! f32 elements are numbers, printed as the shortest decimal that reads back to the same f32; JSON has no
 //! NaN or infinity, so those are the strings `"NaN"`, `"inf"` and `"-inf"`. Bool elements are
 //! `true`/`false` (0 and 1 are accepted on input). f16 elements are written as the f32 of the
-//! same value and read as f32 rounded to the nearest f16.
+//! same value and read as a number rounded once to the nearest f16.
 
 use serde_json::{Map, Value};
 use verity_primitives::{
-	float16::{f16_to_f32, f32_to_f16},
+	float16::{f16_to_f32, f64_to_f16},
 	tensor::{checked_numel, DType, Tensor, TensorData},
 };
 
@@ -52,6 +52,20 @@ pub fn tensor_json(t: &Tensor) -> Value {
 	m.insert("shape".into(), Value::from(t.shape().to_vec()));
 	m.insert("data".into(), data_json(t));
 	Value::Object(m)
+}
+
+fn f64_of(k: usize, v: &Value) -> Result<f64, String> {
+	match v {
+		Value::Number(n) => n.as_f64(),
+		Value::String(s) => match s.as_str() {
+			"NaN" | "nan" => Some(f64::NAN),
+			"inf" | "Infinity" => Some(f64::INFINITY),
+			"-inf" | "-Infinity" => Some(f64::NEG_INFINITY),
+			_ => None,
+		},
+		_ => None,
+	}
+	.ok_or_else(|| format!("data[{k}] = {v} is not a number"))
 }
 
 fn f32_of(k: usize, v: &Value) -> Result<f32, String> {
@@ -131,10 +145,8 @@ pub fn decode_json(bytes: &[u8]) -> Result<Tensor, String> {
 		DType::U64 => TensorData::U64(collect(items, |k, v| {
 			v.as_u64().ok_or_else(|| format!("data[{k}] = {v} is not a u64 integer"))
 		})?),
-		// Read as float32, then rounded to the nearest float16.
-		DType::F16 => {
-			TensorData::F16(collect(items, f32_of)?.into_iter().map(f32_to_f16).collect())
-		},
+		// Read as a float64 (the decimal), then rounded once to the nearest float16.
+		DType::F16 => TensorData::F16(collect(items, |k, v| f64_of(k, v).map(f64_to_f16))?),
 	};
 	Tensor::new(shape, data).map_err(|e| e.to_string())
 }

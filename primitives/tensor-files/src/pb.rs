@@ -7,7 +7,8 @@ use verity_primitives::{
 };
 
 /// Supported dtypes, for messages.
-const SUPPORTED: &str = "float32, uint8, int8, int32, int64, bool";
+const SUPPORTED: &str =
+	"float32, float16, uint8, int8, uint16, int16, int32, uint32, int64, uint64, bool";
 
 /// The tensor in an encoded `TensorProto`.
 pub fn decode_pb(bytes: &[u8]) -> Result<Tensor, String> {

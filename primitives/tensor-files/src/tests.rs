@@ -113,3 +113,13 @@ fn json_string_orders_keys_and_stays_compact() {
 		r#"{"dtype":"f32","shape":[2],"data":["NaN",0.1]}"#
 	);
 }
+
+#[test]
+fn json_float16_rounds_once_from_the_decimal() {
+	// Just above the tie between 1 and the next float16: through float32 it would land on the
+	// tie and round to even (1.0); read as a number it rounds up.
+	let t =
+		json::decode_json(br#"{"dtype":"f16","shape":[3],"data":[1.000488281250001,"NaN",-0.0]}"#)
+			.unwrap();
+	assert_eq!(t.data(), &TensorData::F16(vec![0x3c01, 0x7e00, 0x8000]));
+}

@@ -107,12 +107,26 @@ impl<'a> In<'a> {
 			return Ok(None);
 		}
 		let t = self.constant(i)?;
-		if let TensorData::F32(v) = t.data() {
-			if let [x] = v.as_slice() {
-				return Ok(Some(F32Bits::new(*x)));
-			}
+		match t.data() {
+			TensorData::F32(v) => {
+				if let [x] = v.as_slice() {
+					return Ok(Some(F32Bits::new(*x)));
+				}
+			},
+			// Exact as float32.
+			TensorData::F16(v) => {
+				if let [h] = v.as_slice() {
+					return Ok(Some(F32Bits::new(crate::float16::f16_to_f32(*h))));
+				}
+			},
+			_ => {},
 		}
 		match (t.len() == 1).then(|| t.to_i64_vec()).flatten().as_deref() {
+			// A uint32 or uint64 bound or pad value that float32 cannot hold exactly is
+			// refused (the op keeps its value as float32; older types keep their import).
+			Some(&[x]) if matches!(t.dtype(), DType::U32 | DType::U64) && x as f32 as i64 != x => {
+				Err(unsupported(format!("{}: input {i} ({x}) is not exact as float32", self.label)))
+			},
 			Some(&[x]) => Ok(Some(F32Bits::new(x as f32))),
 			_ => Err(invalid(format!(
 				"{}: input {i} must be a scalar ({:?})",
@@ -178,16 +192,16 @@ fn as_u32(v: &[usize]) -> Vec<u32> {
 }
 
 /// The ops that accept uint64 operands: those that only move values, compute modulo 2^64
-/// (`+ - *`, negation, integer powers), or read them as unsigned (`Div`, comparisons, `Max`,
-/// `Min`, `Cast` and `Pow`'s exponent). Kernels carry a uint64 as its bits in an i64, so any
+/// (`+ - *`), or read them as unsigned (`Div`, comparisons, `Max`, `Min`, `Cast` and `Pow`'s
+/// exponent). Kernels carry a uint64 as its bits in an i64, so any
 /// other op, which would read it as signed, refuses it by name.
 const UINT64_OPS: &[&str] = &[
 	"Add",
 	"Sub",
 	"Mul",
 	"Div",
+	// As the exponent only (ONNX's bases are signed or float; refused below).
 	"Pow",
-	"Neg",
 	"Equal",
 	"Less",
 	"Greater",
@@ -232,6 +246,9 @@ pub(super) fn import_node(
 	if opset < 7 {
 		legacy::check(node, label, &a, opset)?;
 	}
+	if node.op_type == "Pow" && i.has(0) && i.ty(0)?.dtype == DType::U64 {
+		return Err(unsupported(format!("{label}: a uint64 base (ONNX's are signed or float)")));
+	}
 	if !UINT64_OPS.contains(&node.op_type.as_str()) {
 		for k in 0..node.input.len() {
 			if i.has(k) && i.ty(k)?.dtype == DType::U64 {
@@ -257,18 +274,23 @@ pub(super) fn import_node(
 		"Dropout" => {
 			// Nothing dropped: inference (`training_mode` absent or a constant false), or a
 			// training run of a constant ratio 0. A random drop is refused from opset 22; up to
-			// opset 21 Dropout's output imports as Identity whatever it says, as it always did
-			// (nodes import registered models again), but its mask only when nothing is dropped.
+			// opset 21 Dropout's output imports as Identity whatever it says, without reading
+			// its other inputs, as it always did (nodes import registered models again); its
+			// mask only when nothing is dropped.
 			let x = i.ty(0)?;
-			let training = i.has(2) && i.ints(2)?.iter().any(|t| *t != 0);
-			let ratio = if opset >= 12 {
-				i.float_scalar(1)?.map_or(0.5, |r| r.get())
-			} else {
-				a.float("ratio", 0.5)
-			};
-			let drops = training && ratio != 0.0;
 			let mask = i.read_output(1);
-			if drops && (opset >= 22 || mask.is_some()) {
+			if mask.is_none() && opset < 22 {
+				return op_only(Op::Identity, same(x));
+			}
+			let training = i.has(2) && i.ints(2)?.iter().any(|t| *t != 0);
+			// The ratio is read only in training (where 0 drops nothing).
+			let drops = training
+				&& (if opset >= 12 {
+					i.float_scalar(1)?.map_or(0.5, |r| r.get())
+				} else {
+					a.float("ratio", 0.5)
+				}) != 0.0;
+			if drops {
 				return Err(unsupported(format!("{label}: training_mode is not false")));
 			}
 			match mask {
@@ -385,6 +407,20 @@ pub(super) fn import_node(
 				require_f32(&i, &[0])?;
 			}
 			let (p, shape) = pool_attrs(&a, kind, &i.ty(0)?.shape, label)?;
+			// An integer window entirely in the padding would have no value (float32's is
+			// -inf): each pad must be smaller than the window's span.
+			if dtype != DType::F32 {
+				for (d, k) in p.kernel.iter().enumerate() {
+					let dl = u64::from(p.dilations.get(d).copied().unwrap_or(1));
+					let span = u64::from(k.saturating_sub(1)).saturating_mul(dl).saturating_add(1);
+					let pads = [p.pads_begin.get(d), p.pads_end.get(d)];
+					if pads.iter().flatten().any(|pad| u64::from(**pad) >= span) {
+						return Err(unsupported(format!(
+							"{label}: a pad as wide as the window on axis {d} of an integer MaxPool"
+						)));
+					}
+				}
+			}
 			op_only(Op::Pool(p), vec![ValueType::new(dtype, shape)])
 		},
 		"GlobalAveragePool" | "GlobalMaxPool" => {
