@@ -469,6 +469,13 @@ fn unused_optional_outputs_are_dropped_and_read_ones_refused_by_name() {
 	};
 	assert!(refusal(&training(22, 0.5, &["y"])).to_string().contains("training_mode"));
 	assert!(Graph::from_onnx(&training(21, 0.5, &["y"]).build()).is_ok());
+	// Up to 21 an unread mask leaves the other inputs unread: a ratio from the graph imports.
+	let mut fed = ModelBuilder::new("m", 13);
+	fed.input("x", DType::F32, &[2])
+		.input("r", DType::F32, &[])
+		.node("Dropout", &["x", "r"], &["y"], vec![])
+		.output("y");
+	assert!(Graph::from_onnx(&fed.build()).is_ok());
 	assert!(refusal(&training(21, 0.5, &["y", "m"])).to_string().contains("training_mode"));
 	let g = Graph::from_onnx(&training(22, 0.0, &["y", "m"]).build()).unwrap();
 	let t = g.run(&[Tensor::f32(vec![2], vec![3.0, 4.0]).unwrap()], TraceOptions::default());

@@ -142,3 +142,52 @@ fn max_pool_of_bytes_keeps_their_type() {
 	// Before opset 12 MaxPool is float only; AveragePool always.
 	assert!(Graph::from_onnx(&model(DType::U8, 11)).unwrap_err().to_string().contains("u8"));
 }
+
+#[test]
+fn values_the_new_types_cannot_hold_exactly_are_refused() {
+	// A uint32 pad value that float32 rounds (2^32 - 1 would become 2^32, then 0).
+	let pad = |value: u32| {
+		let mut b = ModelBuilder::new("pad", 13);
+		b.input("x", DType::U32, &[2])
+			.initializer("pads", Tensor::i64(vec![2], vec![1, 1]).unwrap())
+			.initializer("v", Tensor::new(vec![], TensorData::U32(vec![value])).unwrap())
+			.node("Pad", &["x", "pads", "v"], &["y"], vec![])
+			.output("y");
+		b.build()
+	};
+	let e = Graph::from_onnx(&pad(u32::MAX)).unwrap_err().to_string();
+	assert!(e.contains("input 2 (4294967295) is not exact as float32"), "{e}");
+	let g = Graph::from_onnx(&pad(1 << 24)).unwrap();
+	let x = Tensor::new(vec![2], TensorData::U32(vec![5, 6])).unwrap();
+	let t = g.run(&[x], TraceOptions::default()).unwrap();
+	assert_eq!(t.outputs[0].data(), &TensorData::U32(vec![1 << 24, 5, 6, 1 << 24]));
+	// An integer MaxPool window entirely in the padding has no value.
+	let mut b = ModelBuilder::new("pool", 12);
+	b.input("x", DType::I8, &[1, 1, 2, 2])
+		.node(
+			"MaxPool",
+			&["x"],
+			&["y"],
+			vec![Attr::Ints("kernel_shape", vec![1, 1]), Attr::Ints("pads", vec![1, 0, 0, 0])],
+		)
+		.output("y");
+	let e = Graph::from_onnx(&b.build()).unwrap_err().to_string();
+	assert!(e.contains("a pad as wide as the window"), "{e}");
+	// ONNX's Pow bases are signed or float.
+	let mut b = ModelBuilder::new("pow", 13);
+	b.input("x", DType::U64, &[2]).input("e", DType::U64, &[2]);
+	b.node("Pow", &["x", "e"], &["y"], vec![]).output("y");
+	let e = Graph::from_onnx(&b.build()).unwrap_err().to_string();
+	assert!(e.contains("a uint64 base"), "{e}");
+	// float16 bounds are read exactly.
+	let mut b = ModelBuilder::new("clip", 13);
+	b.input("x", DType::F16, &[3])
+		.initializer("lo", Tensor::new(vec![], f16s(&[-0.5])).unwrap())
+		.initializer("hi", Tensor::new(vec![], f16s(&[0.25])).unwrap())
+		.node("Clip", &["x", "lo", "hi"], &["y"], vec![])
+		.output("y");
+	let g = Graph::from_onnx(&b.build()).unwrap();
+	let t =
+		g.run(&[Tensor::new(vec![3], f16s(&[-1.0, 0.1, 7.0])).unwrap()], TraceOptions::default());
+	assert_eq!(t.unwrap().outputs[0].data(), &f16s(&[-0.5, 0.1, 0.25]));
+}
