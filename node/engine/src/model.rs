@@ -149,13 +149,27 @@ impl LoadedModel {
 	/// Imports ONNX `bytes` with the canonical importer only (within [`Budget::DEFAULT`]);
 	/// [`LoadedModel::run_tract`] then fails with [`EngineError::NotLoaded`].
 	pub fn load_canonical(bytes: &[u8]) -> Result<LoadedModel, EngineError> {
-		let graph = Graph::from_onnx(bytes)?;
+		LoadedModel::load_canonical_within(bytes, &Budget::DEFAULT)
+	}
+
+	/// [`LoadedModel::load_canonical`] within `budget`: what an executor runs a registered
+	/// model with when tract cannot load it (tract is only the cross-check).
+	pub fn load_canonical_within(
+		bytes: &[u8],
+		budget: &Budget,
+	) -> Result<LoadedModel, EngineError> {
+		let graph = Graph::from_onnx_within(bytes, budget)?;
 		Ok(LoadedModel {
 			threaded: threaded(&graph),
 			prepared: prepare(graph)?,
 			tract: None,
 			time_limit: DEFAULT_TIME_LIMIT,
 		})
+	}
+
+	/// Whether tract loaded the model (else only the canonical engine runs it).
+	pub fn has_tract(&self) -> bool {
+		self.tract.is_some()
 	}
 
 	/// The same model with another wall-time limit for canonical runs.

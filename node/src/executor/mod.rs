@@ -25,7 +25,7 @@ use cache::ModelCache;
 use metrics::Metrics;
 use parking_lot::{Mutex, RwLock};
 use substrate_prometheus_endpoint::Registry;
-use verity_engine::{BothRun, LoadedModel};
+use verity_engine::{BothRun, EngineError, LoadedModel};
 use verity_io::{Execution, GameReport, InferenceBackend, Outcome, Record, WatchPolicy};
 use verity_primitives::{
 	commitment::{hash, H256},
@@ -111,7 +111,20 @@ impl Executor {
 		if hash(bytes) != id {
 			return Err(format!("the bytes of model {id:?} do not hash to its id"));
 		}
-		let model = LoadedModel::load_within(bytes, budget).map_err(|e| e.to_string())?;
+		// tract is only the cross-check: a registered model it cannot load (an element type or
+		// an old opset it lacks) still runs on the canonical engine, whose answer is the one
+		// committed, so that its jobs are answered.
+		let model = match LoadedModel::load_within(bytes, budget) {
+			Ok(model) => model,
+			Err(EngineError::TractLoad(e)) => {
+				log::warn!(
+					target: "verity",
+					"model {id:?}: tract cannot load it ({e}); its jobs run without the cross-check"
+				);
+				LoadedModel::load_canonical_within(bytes, budget).map_err(|e| e.to_string())?
+			},
+			Err(e) => return Err(e.to_string()),
+		};
 		Ok(Arc::new(model.with_time_limit(self.time_limit)))
 	}
 
@@ -205,7 +218,7 @@ impl Executor {
 		if slow {
 			log::warn!(target: "verity", "job {job}: slow model, tract cross-check skipped");
 		}
-		let check = if slow {
+		let check = if slow || !model.has_tract() {
 			Ok(0.0)
 		} else {
 			model.run_tract(&tensors).and_then(|tract| {
