@@ -135,15 +135,34 @@ impl LoadedModel {
 
 	/// [`LoadedModel::load`] within `budget` (a node uses its chain's `Models::Budget`).
 	pub fn load_within(bytes: &[u8], budget: &Budget) -> Result<LoadedModel, EngineError> {
+		match LoadedModel::load_checked_if_possible(bytes, budget)? {
+			(model, None) => Ok(model),
+			(_, Some(why)) => Err(EngineError::TractLoad(why)),
+		}
+	}
+
+	/// Imports `bytes` with the canonical importer (within `budget`; its refusal is the
+	/// error) and then with tract. When tract cannot load the model or sees another
+	/// interface (inputs, outputs), the model is returned without tract, with tract's reason:
+	/// what an executor runs a registered model with, since the canonical answer is the one
+	/// committed and the one the dispute game checks, and tract is only the cross-check. The
+	/// canonical graph is imported once.
+	pub fn load_checked_if_possible(
+		bytes: &[u8],
+		budget: &Budget,
+	) -> Result<(LoadedModel, Option<String>), EngineError> {
 		let graph = Graph::from_onnx_within(bytes, budget)?;
-		let tract = contain_panics("tract's import", || load_tract(bytes, &graph))
-			.map_err(EngineError::TractLoad)?;
-		Ok(LoadedModel {
+		let (tract, why) = match contain_panics("tract's import", || load_tract(bytes, &graph)) {
+			Ok(plan) => (Some(plan), None),
+			Err(why) => (None, Some(why)),
+		};
+		let model = LoadedModel {
 			threaded: threaded(&graph),
 			prepared: prepare(graph)?,
-			tract: Some(tract),
+			tract,
 			time_limit: DEFAULT_TIME_LIMIT,
-		})
+		};
+		Ok((model, why))
 	}
 
 	/// Imports ONNX `bytes` with the canonical importer only (within [`Budget::DEFAULT`]);
@@ -152,8 +171,7 @@ impl LoadedModel {
 		LoadedModel::load_canonical_within(bytes, &Budget::DEFAULT)
 	}
 
-	/// [`LoadedModel::load_canonical`] within `budget`: what an executor runs a registered
-	/// model with when tract cannot load it (tract is only the cross-check).
+	/// [`LoadedModel::load_canonical`] within `budget`.
 	pub fn load_canonical_within(
 		bytes: &[u8],
 		budget: &Budget,

@@ -162,3 +162,19 @@ fn mismatches_are_errors_with_the_numbers() {
 	let e = compare_outputs(&names, &i, &s).unwrap_err();
 	assert_eq!(e.to_string(), "output 0: canonical gives i64 [2], tract gives i64 [1, 2]");
 }
+
+/// The executor's load: the canonical importer's refusal is the error; a model both engines
+/// load comes with tract's plan and no reason.
+#[test]
+fn a_checked_load_keeps_tract_when_it_loads_and_the_canonical_refusal_otherwise() {
+	use verity_primitives::onnx::builder::ModelBuilder;
+	let (model, why) =
+		LoadedModel::load_checked_if_possible(&mlp_bytes(), &Default::default()).unwrap();
+	assert!(model.has_tract() && why.is_none(), "{why:?}");
+	// tract loads Sin; the canonical engine does not support it.
+	let mut b = ModelBuilder::new("sin", 13);
+	b.input("x", DType::F32, &[2]).node("Sin", &["x"], &["y"], vec![]).output("y");
+	let e = LoadedModel::load_checked_if_possible(&b.build(), &Default::default()).unwrap_err();
+	assert!(matches!(e, EngineError::Model(_)), "{e}");
+	assert!(e.to_string().contains("op 'Sin' is not supported"), "{e}");
+}

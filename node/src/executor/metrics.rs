@@ -7,8 +7,11 @@ use substrate_prometheus_endpoint::{
 
 /// The executor's metrics.
 pub struct Metrics {
-	/// Jobs executed (tract and canonical agreed, trace recorded).
+	/// Jobs executed (canonical trace recorded).
 	pub jobs_executed: Counter<U64>,
+	/// Jobs answered without tract's cross-check: tract could not load the model, or the
+	/// canonical run took half the time limit.
+	pub jobs_unchecked: Counter<U64>,
 	/// Jobs the engine refused or failed.
 	pub job_failures: Counter<U64>,
 	/// Jobs where tract disagreed with the canonical engine beyond the tolerance.
@@ -38,6 +41,14 @@ impl Metrics {
 		Ok(Metrics {
 			jobs_executed: register(
 				Counter::new("verity_jobs_executed_total", "Inference jobs executed by this node")?,
+				registry,
+			)?,
+			jobs_unchecked: register(
+				Counter::new(
+					"verity_jobs_unchecked_total",
+					"Jobs answered without tract's cross-check (tract could not load the model, \
+					 or the canonical run was slow)",
+				)?,
 				registry,
 			)?,
 			job_failures: register(

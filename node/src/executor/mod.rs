@@ -25,7 +25,7 @@ use cache::ModelCache;
 use metrics::Metrics;
 use parking_lot::{Mutex, RwLock};
 use substrate_prometheus_endpoint::Registry;
-use verity_engine::{BothRun, EngineError, LoadedModel};
+use verity_engine::{BothRun, LoadedModel};
 use verity_io::{Execution, GameReport, InferenceBackend, Outcome, Record, WatchPolicy};
 use verity_primitives::{
 	commitment::{hash, H256},
@@ -112,19 +112,16 @@ impl Executor {
 			return Err(format!("the bytes of model {id:?} do not hash to its id"));
 		}
 		// tract is only the cross-check: a registered model it cannot load (an element type or
-		// an old opset it lacks) still runs on the canonical engine, whose answer is the one
-		// committed, so that its jobs are answered.
-		let model = match LoadedModel::load_within(bytes, budget) {
-			Ok(model) => model,
-			Err(EngineError::TractLoad(e)) => {
-				log::warn!(
-					target: "verity",
-					"model {id:?}: tract cannot load it ({e}); its jobs run without the cross-check"
-				);
-				LoadedModel::load_canonical_within(bytes, budget).map_err(|e| e.to_string())?
-			},
-			Err(e) => return Err(e.to_string()),
-		};
+		// an old opset it lacks) or reads with another interface still runs on the canonical
+		// engine, whose answer is the one committed, so that its jobs are answered.
+		let (model, no_tract) =
+			LoadedModel::load_checked_if_possible(bytes, budget).map_err(|e| e.to_string())?;
+		if let Some(why) = no_tract {
+			log::warn!(
+				target: "verity",
+				"model {id:?}: tract cannot load it ({why}); its jobs run without the cross-check"
+			);
+		}
 		Ok(Arc::new(model.with_time_limit(self.time_limit)))
 	}
 
@@ -219,6 +216,9 @@ impl Executor {
 			log::warn!(target: "verity", "job {job}: slow model, tract cross-check skipped");
 		}
 		let check = if slow || !model.has_tract() {
+			if let Some(m) = &self.metrics {
+				m.jobs_unchecked.inc();
+			}
 			Ok(0.0)
 		} else {
 			model.run_tract(&tensors).and_then(|tract| {

@@ -161,6 +161,25 @@ fn values_the_new_types_cannot_hold_exactly_are_refused() {
 	let x = Tensor::new(vec![2], TensorData::U32(vec![5, 6])).unwrap();
 	let t = g.run(&[x], TraceOptions::default()).unwrap();
 	assert_eq!(t.outputs[0].data(), &TensorData::U32(vec![1 << 24, 5, 6, 1 << 24]));
+	// uint64: 2^63 - 1 rounds to 2^63 as float32; 2^64 - 1 is above what the op holds; 2^62
+	// is exact.
+	let pad64 = |value: u64| {
+		let mut b = ModelBuilder::new("pad", 13);
+		b.input("x", DType::U64, &[1])
+			.initializer("pads", Tensor::i64(vec![2], vec![1, 0]).unwrap())
+			.initializer("v", Tensor::new(vec![], TensorData::U64(vec![value])).unwrap())
+			.node("Pad", &["x", "pads", "v"], &["y"], vec![])
+			.output("y");
+		b.build()
+	};
+	let e = Graph::from_onnx(&pad64((1 << 63) - 1)).unwrap_err().to_string();
+	assert!(e.contains("(9223372036854775807) is not exact as float32"), "{e}");
+	let e = Graph::from_onnx(&pad64(u64::MAX)).unwrap_err().to_string();
+	assert!(e.contains("(18446744073709551615) is above 2^63 - 1"), "{e}");
+	let g = Graph::from_onnx(&pad64(1 << 62)).unwrap();
+	let x = Tensor::new(vec![1], TensorData::U64(vec![u64::MAX])).unwrap();
+	let t = g.run(&[x], TraceOptions::default()).unwrap();
+	assert_eq!(t.outputs[0].data(), &TensorData::U64(vec![1 << 62, u64::MAX]));
 	// An integer MaxPool window entirely in the padding has no value.
 	let mut b = ModelBuilder::new("pool", 12);
 	b.input("x", DType::I8, &[1, 1, 2, 2])
@@ -173,6 +192,23 @@ fn values_the_new_types_cannot_hold_exactly_are_refused() {
 		.output("y");
 	let e = Graph::from_onnx(&b.build()).unwrap_err().to_string();
 	assert!(e.contains("a pad as wide as the window"), "{e}");
+	// Dilated, a window can step over the whole input: length 2, kernel 2, dilation 3, pads
+	// (1, 3) put the first window's taps at -1 and 2, both outside.
+	let mut b = ModelBuilder::new("pool", 12);
+	b.input("x", DType::U8, &[1, 1, 2])
+		.node(
+			"MaxPool",
+			&["x"],
+			&["y"],
+			vec![
+				Attr::Ints("kernel_shape", vec![2]),
+				Attr::Ints("dilations", vec![3]),
+				Attr::Ints("pads", vec![1, 3]),
+			],
+		)
+		.output("y");
+	let e = Graph::from_onnx(&b.build()).unwrap_err().to_string();
+	assert!(e.contains("a dilated integer MaxPool"), "{e}");
 	// ONNX's Pow bases are signed or float.
 	let mut b = ModelBuilder::new("pow", 13);
 	b.input("x", DType::U64, &[2]).input("e", DType::U64, &[2]);

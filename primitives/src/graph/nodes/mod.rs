@@ -121,13 +121,29 @@ impl<'a> In<'a> {
 			},
 			_ => {},
 		}
-		match (t.len() == 1).then(|| t.to_i64_vec()).flatten().as_deref() {
+		// The exact integer value, in i128 so that no type's range wraps or saturates.
+		let value: Option<i128> = match t.data() {
+			TensorData::U64(v) => v.as_slice().first().map(|x| i128::from(*x)),
+			_ => t.to_i64_vec().as_deref().and_then(|v| v.first()).map(|x| i128::from(*x)),
+		};
+		match value {
+			// The op keeps its value as float32 and gives an integer output its value as an
+			// i64 (uint64 as its bits): a uint64 above i64::MAX would saturate.
+			Some(x) if t.len() == 1 && x > i128::from(i64::MAX) => Err(unsupported(format!(
+				"{}: input {i} ({x}) is above 2^63 - 1, which the op cannot hold",
+				self.label
+			))),
 			// A uint32 or uint64 bound or pad value that float32 cannot hold exactly is
 			// refused (the op keeps its value as float32; older types keep their import).
-			Some(&[x]) if matches!(t.dtype(), DType::U32 | DType::U64) && x as f32 as i64 != x => {
+			Some(x)
+				if t.len() == 1
+					&& matches!(t.dtype(), DType::U32 | DType::U64)
+					&& x as f32 as i128 != x =>
+			{
 				Err(unsupported(format!("{}: input {i} ({x}) is not exact as float32", self.label)))
 			},
-			Some(&[x]) => Ok(Some(F32Bits::new(x as f32))),
+			// i128 → f32 rounds the exact value to nearest, as i64 → f32 does.
+			Some(x) if t.len() == 1 => Ok(Some(F32Bits::new(x as f32))),
 			_ => Err(invalid(format!(
 				"{}: input {i} must be a scalar ({:?})",
 				self.label,
@@ -407,14 +423,17 @@ pub(super) fn import_node(
 				require_f32(&i, &[0])?;
 			}
 			let (p, shape) = pool_attrs(&a, kind, &i.ty(0)?.shape, label)?;
-			// An integer window entirely in the padding would have no value (float32's is
-			// -inf): each pad must be smaller than the window's span.
+			// An integer window with no tap inside the input would have no value (float32's
+			// is -inf). Undilated, with each pad smaller than the kernel, every window (the
+			// last one of ceil_mode starts inside the input or pad_begin) holds a tap inside;
+			// a dilated window can step over the whole input.
 			if dtype != DType::F32 {
+				if p.dilations.iter().any(|d| *d != 1) {
+					return Err(unsupported(format!("{label}: a dilated integer MaxPool")));
+				}
 				for (d, k) in p.kernel.iter().enumerate() {
-					let dl = u64::from(p.dilations.get(d).copied().unwrap_or(1));
-					let span = u64::from(k.saturating_sub(1)).saturating_mul(dl).saturating_add(1);
 					let pads = [p.pads_begin.get(d), p.pads_end.get(d)];
-					if pads.iter().flatten().any(|pad| u64::from(**pad) >= span) {
+					if pads.iter().flatten().any(|pad| u64::from(**pad) >= u64::from(*k)) {
 						return Err(unsupported(format!(
 							"{label}: a pad as wide as the window on axis {d} of an integer MaxPool"
 						)));
