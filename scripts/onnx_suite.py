@@ -41,7 +41,7 @@ ENGINE_OPS = set(
     LayerNormalization LeakyRelu Less LessOrEqual Log LogSoftmax LRN MatMul MatMulInteger Max
     MaxPool Min Mul Neg Not Or PRelu Pad Pow QLinearConv QLinearMatMul QuantizeLinear
     ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp ReduceMax ReduceMean ReduceMin ReduceProd
-    ReduceSum ReduceSumSquare Relu Reshape Selu Shape Sigmoid Sign Slice Softmax
+    ReduceSum ReduceSumSquare Relu Reshape Resize Selu Shape Sigmoid Sign Slice Softmax
     Softplus Split Sqrt Squeeze Sub Sum Tanh Tile Transpose Unsqueeze Where Xor""".split()
 )
 
@@ -68,6 +68,8 @@ SHAPE_LIKE = {
     "QLinearConv": [1, 2, 4, 5, 6, 7],
     # Ops outside the engine's set whose expanded (function body) cases are within it.
     "CenterCropPad": [1],
+    # roi, scales, sizes.
+    "Resize": [1, 2, 3],
 }
 
 DTYPES = {

@@ -271,6 +271,11 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 		Op::Lrn { size, .. } => reads = (*size as u64).min(*in_shape(0).get(1)? as u64),
 		// The mask reads nothing; the copy one element each.
 		Op::KeepAll => reads = 1,
+		// Each output reads the product of its axes' taps; each read walks the axes.
+		Op::Resize { axes, .. } => {
+			reads = axes.iter().try_fold(1u64, |n, a| n.checked_mul(u64::from(a.taps.max(1))))?;
+			read_cost = (axes.len() as u64).max(1);
+		},
 		Op::Identity | Op::Reshape => {
 			reads = 1;
 			by_elements = false;

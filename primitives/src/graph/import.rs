@@ -206,6 +206,11 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 			},
 			Imported::Op { op, kept, outputs } => (op, kept, outputs),
 		};
+		// Resize's tables were computed at import: charged as folding is.
+		if let Op::Resize { axes, .. } = &op {
+			let taps = axes.iter().fold(0u64, |n, a| n.saturating_add(a.index.len() as u64));
+			fold.charge(&label, taps, taps.saturating_mul(8))?;
+		}
 		for ty in &out_types {
 			let n = checked_numel(&ty.shape)
 				.map_err(|e| unsupported(format!("{label}: output {e}")))?;

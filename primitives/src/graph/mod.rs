@@ -16,6 +16,8 @@ mod tests;
 mod tests_dtypes;
 #[cfg(test)]
 mod tests_legacy;
+#[cfg(test)]
+mod tests_resize;
 
 use alloc::{string::String, vec::Vec};
 use codec::{Decode, DecodeWithMemTracking, Encode};

@@ -136,6 +136,27 @@ impl BinaryOp {
 	}
 }
 
+/// How Resize reads one axis: for each output position, the input positions it reads and
+/// their weights (computed once, at import, from the node's mode, coordinate transformation,
+/// scales or sizes).
+///
+/// Invariants (checked at import; the kernel refuses a table that breaks them): `index` has
+/// `taps` entries per output position and every entry is an input position; `weight` is empty
+/// (`taps` is 1 and the position is copied) or as long as `index`; `outside` is ascending.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct ResizeAxis {
+	/// Input positions each output position reads (0: the axis is unchanged, and output
+	/// position `i` is input position `i`).
+	pub taps: u32,
+	/// The `taps` input positions of output position 0, then of 1, and so on.
+	pub index: Vec<u32>,
+	/// Their weights, in the same layout; empty when each output position copies its one tap.
+	pub weight: Vec<F32Bits>,
+	/// Output positions outside the crop of `tf_crop_and_resize` (ascending): an element at
+	/// such a position on any axis is the extrapolation value.
+	pub outside: Vec<u32>,
+}
+
 /// How Pad fills positions outside the input (other than with a constant).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub enum PadMode {
@@ -401,4 +422,14 @@ pub enum Op {
 	/// Dropout that drops nothing (inference, or a training ratio of 0) with its mask read:
 	/// output 0 is the input, output 1 the mask, every element true.
 	KeepAll,
+	/// Resampling (ONNX Resize): an output element is the weighted sum of the input elements
+	/// at its taps, axis by axis (`Σ_k w_k · x_k` along axis 0, each `x_k` the same along the
+	/// next axis, and so on; each sum left to right, from its first product), or the one
+	/// input element it copies when no axis has weights.
+	Resize {
+		/// One per input axis.
+		axes: Vec<ResizeAxis>,
+		/// The value outside the crop (`tf_crop_and_resize`).
+		extrapolation: F32Bits,
+	},
 }

@@ -155,6 +155,12 @@ pub(super) fn eval(
 			let y = concat(&parts, types, *axis as usize)?;
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
+		Op::Resize { axes, extrapolation } => {
+			let Some(x) = f(0) else { return Ok(None) };
+			let in_shape = &types.input(0)?.shape;
+			let y = super::resize::resize_f32(axes, extrapolation.get(), in_shape, &out.shape, x)?;
+			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
+		},
 		Op::Pool(p) => {
 			let Some(x) = f(0) else { return Ok(None) };
 			if types.input(0)?.shape.len() != 4 {

@@ -483,6 +483,85 @@ fn heads() -> (Vec<u8>, Vec<Tensor>) {
 	(b.build(), vec![f32t(&[2, 6, 3, 3], x), ids])
 }
 
+/// Resize in every mode: nearest upsampling (integers too, on chosen axes), linear and cubic
+/// with their coordinate transformations, antialiased downsampling, a crop with extrapolated
+/// positions, and sizes with a kept aspect ratio.
+fn resizes() -> (Vec<u8>, Vec<Tensor>) {
+	let mut b = ModelBuilder::new("resizes", 19);
+	let mut x = ramp(2 * 3 * 5 * 6, 14);
+	if let [z, n, inf, ..] = x.as_mut_slice() {
+		(*z, *n, *inf) = (-0.0, f32::NAN, f32::INFINITY);
+	}
+	b.input("x", DType::F32, &[2, 3, 5, 6]).input("q", DType::U8, &[1, 2, 3, 4]);
+	let scales = |name: &str, v: [f32; 4]| (name.to_string(), f32t(&[4], v.to_vec()));
+	let mut outs = Vec::new();
+	for (k, (mode, coords, s, extra)) in [
+		("nearest", "half_pixel", [1.0, 1.0, 2.0, 1.5], vec![]),
+		(
+			"nearest",
+			"asymmetric",
+			[1.0, 2.0, 0.6, 3.0],
+			vec![Attr::Str("nearest_mode", "ceil".into())],
+		),
+		("linear", "half_pixel", [1.0, 1.0, 1.7, 0.5], vec![]),
+		("linear", "align_corners", [1.0, 1.0, 2.0, 2.0], vec![]),
+		("linear", "pytorch_half_pixel", [1.0, 1.0, 0.6, 0.4], vec![Attr::Int("antialias", 1)]),
+		("cubic", "half_pixel_symmetric", [1.0, 1.0, 1.3, 0.7], vec![]),
+		("cubic", "half_pixel", [1.0, 1.0, 0.5, 0.35], vec![Attr::Int("antialias", 1)]),
+		(
+			"cubic",
+			"asymmetric",
+			[1.0, 1.0, 2.0, 1.0],
+			vec![Attr::Float("cubic_coeff_a", -0.5), Attr::Int("exclude_outside", 1)],
+		),
+	]
+	.into_iter()
+	.enumerate()
+	{
+		let (sname, st) = scales(&format!("s{k}"), s);
+		b.initializer(&sname, st);
+		let mut attrs = vec![
+			Attr::Str("mode", mode.into()),
+			Attr::Str("coordinate_transformation_mode", coords.into()),
+		];
+		attrs.extend(extra);
+		let out = format!("r{k}");
+		b.node("Resize", &["x", "", &sname], &[&out], attrs);
+		outs.push(out);
+	}
+	// A crop reaching outside the input, by sizes on two axes.
+	b.initializer("roi", f32t(&[4], vec![-0.2, 0.1, 0.9, 1.3]));
+	b.initializer("crop_sizes", i64t(&[2], vec![4, 7]));
+	b.node(
+		"Resize",
+		&["x", "roi", "", "crop_sizes"],
+		&["crop"],
+		vec![
+			Attr::Str("mode", "linear".into()),
+			Attr::Str("coordinate_transformation_mode", "tf_crop_and_resize".into()),
+			Attr::Float("extrapolation_value", -7.5),
+			Attr::Ints("axes", vec![2, 3]),
+		],
+	);
+	// Integers, nearest, axes in another order, the aspect ratio kept.
+	b.initializer("q_sizes", i64t(&[2], vec![9, 5]));
+	b.node(
+		"Resize",
+		&["q", "", "", "q_sizes"],
+		&["q_up"],
+		vec![
+			Attr::Ints("axes", vec![3, 2]),
+			Attr::Str("keep_aspect_ratio_policy", "not_larger".into()),
+		],
+	);
+	outs.extend(["crop".to_string(), "q_up".to_string()]);
+	for o in &outs {
+		b.output(o);
+	}
+	let q = Tensor::new(vec![1, 2, 3, 4], TensorData::U8((0..24).map(|i| i * 10).collect()));
+	(b.build(), vec![f32t(&[2, 3, 5, 6], x), q.unwrap()])
+}
+
 /// The cases: name, model, inputs, depth.
 fn cases() -> Vec<(String, Vec<u8>, Vec<Tensor>, Depth)> {
 	let mut v: Vec<(String, Vec<u8>, Vec<Tensor>, Depth)> = vec![
@@ -535,6 +614,8 @@ fn cases() -> Vec<(String, Vec<u8>, Vec<Tensor>, Depth)> {
 	v.push(("transformer".into(), t, ti, Depth::Full));
 	let (h, hi) = heads();
 	v.push(("heads".into(), h, hi, Depth::Full));
+	let (r, ri) = resizes();
+	v.push(("resizes".into(), r, ri, Depth::Full));
 	for family in Family::ALL {
 		let (bytes, inputs) = limit_model(family).unwrap();
 		v.push((format!("limit-{family:?}"), bytes, inputs, Depth::Sampled));
@@ -559,6 +640,8 @@ const PINS: &[(&str, &str, &str)] = &[
 	("transformer", "0x8490530a6ea7fc81eaa40f2470ca8fd5d603aa4590aa42d625a07c924fec266f", "0x782b4ae82f88158ba7943253bbab57124ab9d0df759acc875fdf8fe7fa370ab8"),
 	// Pinned when LRN, ArgMax, ArgMin and LayerNormalization's statistics came in.
 	("heads", "0x49a4cd6040ffbcae631e9c1f89ca90e14802d3d4ca1401e3ee947cafbb619c68", "0xa6244c74eea20824fec449f1ed6efbe95b6d2d30f18bfc0dc76464e94af6f6dd"),
+	// Pinned when Resize came in.
+	("resizes", "0x4a33c3b999c0b4d15b4b30bfe66376cbfea8c8be8631399461e36a7ab04c2761", "0x3aad0065b358fe7e92c9c44d8ff3b700f8067ee7ed0cb088d3e1d31749a3df03"),
 	("limit-MatMul", "0x810742581df823fbf15b0b254e7a364de0d5c693a5cd0eb69cadede27c41459a", "0x85dd6d7bb3245b2d28244136cf3931b0d3f5e2256aef720cbef0364a22b1cb33"),
 	("limit-QLinearMatMul", "0x7ffe34ace3a66ad610262347c1c633b7369621dbbd3b7319a537e50bf8520acc", "0xded03c4c38a44e671c6cee51fb6a4598925d905e8121bea26366e509daf75305"),
 	("limit-Conv", "0x1e898af32c46748acdeecf39eef75c60f60cc450baec83febd657b5f7407511d", "0x0914faba73d82d974241e6c558783b7b1f8aaa7e1e82a5e423be39c723fa3d37"),

@@ -21,6 +21,7 @@ mod movement;
 mod nn;
 mod quant;
 mod reduce;
+mod resize;
 mod split;
 #[cfg(test)]
 mod tests;
@@ -340,6 +341,9 @@ pub fn element(
 				bias: bias.get(),
 			};
 			nn::lrn_element(params, types, index, acc)?
+		},
+		Op::Resize { axes, extrapolation } => {
+			resize::resize_element(axes, extrapolation.get(), types, index, acc)?
 		},
 	};
 	Ok(store(ty.dtype, v))

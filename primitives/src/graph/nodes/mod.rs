@@ -5,6 +5,7 @@
 mod elementwise;
 mod layout;
 mod legacy;
+mod resize;
 
 use alloc::{
 	collections::BTreeSet,
@@ -651,6 +652,7 @@ pub(super) fn import_node(
 			refuse_f16(&i, 3)?;
 			quantize_linear(node, label, &i, &a, opset)
 		},
+		"Resize" => resize::import(&i, &a, label, opset),
 		_ => layout::import(node, label, inputs, read, opset),
 	}
 }
