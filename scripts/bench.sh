@@ -18,6 +18,8 @@ source "$here/env.sh"
 export RUSTC_WORKSPACE_WRAPPER=
 cd "$here/.."
 bash "$here/setup.sh"
+# Again, now that setup installed the linker it names.
+source "$here/env.sh"
 
 export CARGO_TARGET_DIR="${VERITY_BENCH_TARGET_DIR:-$HOME/.cache/verity/target-bench}"
 cargo build --locked --profile "$VERITY_PROFILE" -p verity-node --features runtime-benchmarks

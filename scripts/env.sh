@@ -30,6 +30,11 @@ export OPENSSL_NO_VENDOR="${OPENSSL_NO_VENDOR-1}"
 # Host binaries (the node, the CLI, every test harness, build script and proc macro) link with
 # LLVM's lld (Debian's lld-22, which setup.sh installs) instead of GNU ld: a first build links
 # a few hundred of them, the largest over 100 MB. Only the linker changes, not the code.
-export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="${CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS--C link-arg=-fuse-ld=lld -C link-arg=-B/usr/lib/llvm-22/bin}"
+# Where it is not installed yet (a fresh machine before setup.sh), nothing changes: the scripts
+# that run setup.sh source this file again after it, so that every cargo call of a run links
+# (and fingerprints) the same way.
+if [[ -x /usr/lib/llvm-22/bin/ld.lld ]]; then
+  export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="${CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS--C link-arg=-fuse-ld=lld -C link-arg=-B/usr/lib/llvm-22/bin}"
+fi
 # The release binaries every script and test uses.
 export VERITY_BIN_DIR="$CARGO_TARGET_DIR/$VERITY_PROFILE"

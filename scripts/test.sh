@@ -19,6 +19,8 @@ stage() {
 }
 
 stage setup bash scripts/setup.sh
+# Again, now that setup installed the linker it names (env.sh).
+source "$here/env.sh"
 stage "cargo fmt --check" cargo fmt --all -- --check
 # The build stage compiles every test target of the workspace, which includes every binary
 # (`verity-node` and `verity`, whose integration tests run them) and the examples. A separate

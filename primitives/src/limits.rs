@@ -40,3 +40,7 @@ pub const MAX_TRACE_VALUES: usize = 4096;
 /// Most element reads one dispute step may make (reads of one element count each time): a
 /// multiple of [`MAX_CHUNK_FAN_IN`] for the kernels that read an element more than once.
 pub const MAX_STEP_READS: u64 = 8 * MAX_CHUNK_FAN_IN;
+/// Most bytes of one Resize node's tables (its taps, weights and crop positions): a node's
+/// entry in the dispute index (its op and types, at most 16 KiB in the models pallet) must
+/// hold them.
+pub const MAX_RESIZE_TABLE_BYTES: u64 = 12 * 1024;

@@ -179,11 +179,22 @@ fn resizes_it_cannot_define_or_bound_are_refused_by_name() {
 	aa.push(Attr::Int("antialias", 1));
 	let e = refusal(&resize(19, DType::F32, &[1, 1, 80], Some(vec![1.0, 1.0, 0.025]), None, aa));
 	assert!(e.contains("needs more than 64 taps"), "{e}");
-	// 600 000 output positions of two taps (and two for each unchanged axis): over the tables' limit, refused before any is
-	// computed.
-	let e =
-		refusal(&resize(19, DType::F32, &[1, 1, 1024], None, Some(vec![1, 1, 600_000]), linear()));
-	assert!(e.contains("tables of 1200004 taps exceed the limit"), "{e}");
+	// Bilinear to 1024: 1024 positions of two taps and two weights, over what a dispute step
+	// holds; refused before any table is computed.
+	let e = refusal(&resize(19, DType::F32, &[1, 1, 512], None, Some(vec![1, 1, 1024]), linear()));
+	assert!(e.contains("tables of 16416 bytes exceed the 12288"), "{e}");
+	let mut cubic = vec![Attr::Str("mode", "cubic".into())];
+	cubic.push(Attr::Float("cubic_coeff_a", f32::INFINITY));
+	let e = refusal(&resize(19, DType::F32, &[1, 1, 4], Some(vec![1.0, 1.0, 2.0]), None, cubic));
+	assert!(e.contains("cubic_coeff_a inf"), "{e}");
+	// An empty constant input.
+	let mut b = ModelBuilder::new("empty", 19);
+	b.initializer("x", Tensor::f32(vec![0, 4], vec![]).unwrap())
+		.initializer("sizes", Tensor::i64(vec![2], vec![1, 8]).unwrap())
+		.node("Resize", &["x", "", "", "sizes"], &["y"], vec![])
+		.output("y");
+	let e = refusal(&b.build());
+	assert!(e.contains("an empty input [0, 4]"), "{e}");
 	let e = refusal(&resize(19, DType::F32, &[1, 1, 4], Some(vec![1.0, 1.0, 0.1]), None, linear()));
 	assert!(e.contains("an empty output on axis 2"), "{e}");
 	let e = refusal(&resize(19, DType::F32, &[1, 4], Some(vec![1.0, f32::NAN]), None, linear()));

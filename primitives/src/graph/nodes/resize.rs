@@ -3,7 +3,9 @@
 //!
 //! The modes are `nearest` (every `nearest_mode`), `linear` and `cubic` (both with
 //! `antialias`), with every coordinate transformation, scales or sizes (with
-//! `keep_aspect_ratio_policy`), `axes` and `exclude_outside`. Only basic IEEE float64
+//! `keep_aspect_ratio_policy`), `axes` and `exclude_outside`, while a node's tables fit
+//! [`MAX_RESIZE_TABLE_BYTES`] (the tables are stored in the dispute index with the node; a
+//! large bilinear resize is refused). Only basic IEEE float64
 //! operations and `libm::floor` are used, so that the tables have the same bits on every machine
 //! and in the runtime. The weights are rounded once to float32; the kernel sums in float32.
 
@@ -11,7 +13,7 @@ use alloc::{format, vec, vec::Vec};
 
 use super::{invalid, norm_axis, unsupported, Attrs, IResult, Imported, In};
 use crate::{
-	limits::{MAX_DIM, MAX_FOLD_WORK},
+	limits::{MAX_DIM, MAX_RESIZE_TABLE_BYTES},
 	ops::{F32Bits, Op, ResizeAxis, ValueType},
 	tensor::{DType, TensorData},
 };
@@ -257,6 +259,10 @@ fn axis_table(
 			weight.extend(c.iter().map(|ck| F32Bits::new(*ck as f32)));
 		}
 	}
+	// Every weight is a number (a NaN's bits would depend on the machine).
+	if weight.iter().any(|w| !w.get().is_finite()) {
+		return Err(invalid(format!("{label}: a weight that is not a finite number")));
+	}
 	Ok(ResizeAxis { taps: kept as u32, index, weight, outside })
 }
 
@@ -269,6 +275,13 @@ pub(super) fn import(i: &In, a: &Attrs, label: &str, opset: i64) -> IResult<Impo
 	}
 	let x = i.ty(0)?;
 	let rank = x.shape.len();
+	// A constant input can be empty; nothing can be resampled from it.
+	if x.shape.contains(&0) {
+		return Err(unsupported(format!(
+			"{label}: an empty input {:?} (zero-size values are not supported)",
+			x.shape
+		)));
+	}
 	let mode = match a.string("mode", "nearest")?.as_str() {
 		"nearest" => {
 			Mode::Nearest(match a.string("nearest_mode", "round_prefer_floor")?.as_str() {
@@ -280,7 +293,14 @@ pub(super) fn import(i: &In, a: &Attrs, label: &str, opset: i64) -> IResult<Impo
 			})
 		},
 		"linear" => Mode::Linear,
-		"cubic" => Mode::Cubic(f64::from(a.float("cubic_coeff_a", -0.75))),
+		"cubic" => {
+			let coeff = a.float("cubic_coeff_a", -0.75);
+			// Every weight must be a number: a NaN's bits would depend on the machine.
+			if !coeff.is_finite() {
+				return Err(invalid(format!("{label}: cubic_coeff_a {coeff}")));
+			}
+			Mode::Cubic(f64::from(coeff))
+		},
 		other => return Err(invalid(format!("{label}: mode '{other}'"))),
 	};
 	let coords = match a.string("coordinate_transformation_mode", "half_pixel")?.as_str() {
@@ -290,7 +310,9 @@ pub(super) fn import(i: &In, a: &Attrs, label: &str, opset: i64) -> IResult<Impo
 		"align_corners" => Coordinates::AlignCorners,
 		"asymmetric" => Coordinates::Asymmetric,
 		"tf_crop_and_resize" => Coordinates::TfCropAndResize,
-		other => return Err(invalid(format!("{label}: coordinate_transformation_mode '{other}'"))),
+		other => {
+			return Err(unsupported(format!("{label}: coordinate_transformation_mode '{other}'")))
+		},
 	};
 	let antialias = opset >= 18 && a.int("antialias", 0) != 0;
 	let exclude_outside = a.int("exclude_outside", 0) != 0;
@@ -360,7 +382,11 @@ pub(super) fn import(i: &In, a: &Attrs, label: &str, opset: i64) -> IResult<Impo
 				return Err(invalid(format!("{label}: sizes {sz:?} for {} axes", axes.len())));
 			}
 			let ratio = |ax: usize, v: i64| v as f64 / x.shape.get(ax).copied().unwrap_or(1) as f64;
-			let policy = a.string("keep_aspect_ratio_policy", "stretch")?;
+			let policy = if opset >= 18 {
+				a.string("keep_aspect_ratio_policy", "stretch")?
+			} else {
+				"stretch".into()
+			};
 			let keep: Option<f64> = match policy.as_str() {
 				"stretch" => None,
 				"not_larger" => axes.iter().zip(&sz).map(|(ax, v)| ratio(*ax, *v)).reduce(f64::min),
@@ -402,16 +428,20 @@ pub(super) fn import(i: &In, a: &Attrs, label: &str, opset: i64) -> IResult<Impo
 			"{label}: an empty output on axis {ax} (zero-size values are not supported)"
 		)));
 	}
-	// The tables' size is bounded before any is computed.
-	let mut entries = 0u64;
+	// The tables' size is bounded before any is computed: 4 bytes per tap, per weight and
+	// per position outside the crop.
+	let mut table_bytes = 0u64;
 	for ax in &axes {
 		let (Some(o), Some(s)) = (out.get(*ax), scale.get(*ax)) else { continue };
 		let n = tap_count(mode, antialias, *s).unwrap_or(MAX_RESIZE_TAPS);
-		entries = entries.saturating_add(o.saturating_mul(n));
+		let per_position = if nearest { 4 } else { n.saturating_mul(8) }
+			.saturating_add(if roi.is_some() { 4 } else { 0 });
+		table_bytes = table_bytes.saturating_add(o.saturating_mul(per_position));
 	}
-	if entries > MAX_FOLD_WORK {
+	if table_bytes > MAX_RESIZE_TABLE_BYTES {
 		return Err(unsupported(format!(
-			"{label}: tables of {entries} taps exceed the limit of {MAX_FOLD_WORK}"
+			"{label}: tables of {table_bytes} bytes exceed the {MAX_RESIZE_TABLE_BYTES} a \
+			 dispute step holds"
 		)));
 	}
 	let mut tables = Vec::with_capacity(rank);
