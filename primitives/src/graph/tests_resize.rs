@@ -182,7 +182,13 @@ fn resizes_it_cannot_define_or_bound_are_refused_by_name() {
 	// Bilinear to 1024: 1024 positions of two taps and two weights, over what a dispute step
 	// holds; refused before any table is computed.
 	let e = refusal(&resize(19, DType::F32, &[1, 1, 512], None, Some(vec![1, 1, 1024]), linear()));
-	assert!(e.contains("tables of 16416 bytes exceed the 12288"), "{e}");
+	assert!(e.contains("tables of 16384 bytes exceed the 12288"), "{e}");
+	// Unchanged axes have no table: 1024 channels (16 KiB if they had one), bilinear to 32 × 32.
+	let m =
+		resize(13, DType::F32, &[1, 1024, 16, 16], Some(vec![1.0, 1.0, 2.0, 2.0]), None, linear());
+	let g = Graph::from_onnx(&m).unwrap();
+	let Op::Resize { axes, .. } = &g.nodes[0].op else { panic!("not a Resize") };
+	assert_eq!(axes.iter().map(|a| a.index.len()).collect::<Vec<_>>(), [0, 0, 64, 64]);
 	let mut cubic = vec![Attr::Str("mode", "cubic".into())];
 	cubic.push(Attr::Float("cubic_coeff_a", f32::INFINITY));
 	let e = refusal(&resize(19, DType::F32, &[1, 1, 4], Some(vec![1.0, 1.0, 2.0]), None, cubic));

@@ -261,7 +261,7 @@ fn axis_table(
 	}
 	// Every weight is a number (a NaN's bits would depend on the machine).
 	if weight.iter().any(|w| !w.get().is_finite()) {
-		return Err(invalid(format!("{label}: a weight that is not a finite number")));
+		return Err(unsupported(format!("{label}: a weight that is not a finite number")));
 	}
 	Ok(ResizeAxis { taps: kept as u32, index, weight, outside })
 }
@@ -297,7 +297,7 @@ pub(super) fn import(i: &In, a: &Attrs, label: &str, opset: i64) -> IResult<Impo
 			let coeff = a.float("cubic_coeff_a", -0.75);
 			// Every weight must be a number: a NaN's bits would depend on the machine.
 			if !coeff.is_finite() {
-				return Err(invalid(format!("{label}: cubic_coeff_a {coeff}")));
+				return Err(unsupported(format!("{label}: cubic_coeff_a {coeff}")));
 			}
 			Mode::Cubic(f64::from(coeff))
 		},
@@ -428,23 +428,9 @@ pub(super) fn import(i: &In, a: &Attrs, label: &str, opset: i64) -> IResult<Impo
 			"{label}: an empty output on axis {ax} (zero-size values are not supported)"
 		)));
 	}
-	// The tables' size is bounded before any is computed: 4 bytes per tap, per weight and
-	// per position outside the crop.
-	let mut table_bytes = 0u64;
-	for ax in &axes {
-		let (Some(o), Some(s)) = (out.get(*ax), scale.get(*ax)) else { continue };
-		let n = tap_count(mode, antialias, *s).unwrap_or(MAX_RESIZE_TAPS);
-		let per_position = if nearest { 4 } else { n.saturating_mul(8) }
-			.saturating_add(if roi.is_some() { 4 } else { 0 });
-		table_bytes = table_bytes.saturating_add(o.saturating_mul(per_position));
-	}
-	if table_bytes > MAX_RESIZE_TABLE_BYTES {
-		return Err(unsupported(format!(
-			"{label}: tables of {table_bytes} bytes exceed the {MAX_RESIZE_TABLE_BYTES} a \
-			 dispute step holds"
-		)));
-	}
-	let mut tables = Vec::with_capacity(rank);
+	// Each axis's facts, and whether the reference leaves it as it is (not resized, or of
+	// scale 1 and its own size, with the full crop): such an axis has no table.
+	let mut plan = Vec::with_capacity(rank);
 	for d in 0..rank {
 		let (Some(input), Some(output), Some(s)) = (x.shape.get(d), out.get(d), scale.get(d))
 		else {
@@ -459,15 +445,33 @@ pub(super) fn import(i: &In, a: &Attrs, label: &str, opset: i64) -> IResult<Impo
 			_ => (0.0, 1.0),
 		};
 		let ax = Axis { input: *input as u64, output: *output, scale: *s, roi: crop };
-		// The reference leaves an axis of scale 1 and its own size (and the full crop) as it is.
 		let unchanged = k.is_none()
 			|| (is_close(*s, 1.0)
 				&& ax.output == ax.input
 				&& (roi.is_none() || (is_close(crop.0, 0.0) && is_close(crop.1, 1.0))));
-		if unchanged {
+		plan.push((ax, unchanged));
+	}
+	// The tables' size is bounded before any is computed: 4 bytes per tap, per weight and
+	// per position outside the crop, on the axes that have a table.
+	let mut table_bytes = 0u64;
+	for (ax, _) in plan.iter().filter(|(_, unchanged)| !unchanged) {
+		let n = tap_count(mode, antialias, ax.scale).unwrap_or(MAX_RESIZE_TAPS);
+		let per_position = if nearest { 4 } else { n.saturating_mul(8) }
+			.saturating_add(if roi.is_some() { 4 } else { 0 });
+		table_bytes = table_bytes.saturating_add(ax.output.saturating_mul(per_position));
+	}
+	if table_bytes > MAX_RESIZE_TABLE_BYTES {
+		return Err(unsupported(format!(
+			"{label}: tables of {table_bytes} bytes exceed the {MAX_RESIZE_TABLE_BYTES} a \
+			 dispute step holds"
+		)));
+	}
+	let mut tables = Vec::with_capacity(rank);
+	for (ax, unchanged) in &plan {
+		if *unchanged {
 			tables.push(ResizeAxis { taps: 0, index: vec![], weight: vec![], outside: vec![] });
 		} else {
-			tables.push(axis_table(&ax, mode, coords, antialias, exclude_outside, label)?);
+			tables.push(axis_table(ax, mode, coords, antialias, exclude_outside, label)?);
 		}
 	}
 	let shape: Vec<usize> = out.iter().map(|o| *o as usize).collect();
