@@ -20,32 +20,51 @@ struct AxisTaps<'a> {
 	stride: usize,
 }
 
-/// The taps of output position `o` on `axis`, or `None` when `o` is outside the crop.
+/// The taps of output position `o` on `axis` (of input length `n`), or `None` when `o` is
+/// outside the crop; a tap past the input is an error.
 fn taps_of<'a>(
 	axis: &'a ResizeAxis,
 	o: usize,
+	n: usize,
 	single: &'a [u32; 1],
 ) -> KResult<Option<(&'a [u32], &'a [F32Bits])>> {
 	let Ok(o32) = u32::try_from(o) else { return Err(overflow()) };
 	if axis.outside.binary_search(&o32).is_ok() {
 		return Ok(None);
 	}
-	if axis.taps == 0 {
-		return Ok(Some((single, &[])));
-	}
-	let n = axis.taps as usize;
-	let start = mul(o, n)?;
-	let range = start..add(start, n)?;
-	let index = axis.index.get(range.clone()).ok_or_else(bad_table)?;
-	let weight = if axis.weight.is_empty() {
-		if n != 1 {
-			return Err(bad_table());
-		}
-		&[][..]
+	let taps = axis.taps as usize;
+	let (index, weight): (&[u32], &[F32Bits]) = if taps == 0 {
+		(single, &[])
 	} else {
-		axis.weight.get(range).ok_or_else(bad_table)?
+		let start = mul(o, taps)?;
+		let range = start..add(start, taps)?;
+		let index = axis.index.get(range.clone()).ok_or_else(bad_table)?;
+		if axis.weight.is_empty() {
+			if taps != 1 {
+				return Err(bad_table());
+			}
+			(index, &[])
+		} else {
+			(index, axis.weight.get(range).ok_or_else(bad_table)?)
+		}
 	};
+	if index.iter().any(|i| *i as usize >= n) {
+		return Err(KernelError::IndexOutOfRange(format!("a Resize tap past {n}")));
+	}
 	Ok(Some((index, weight)))
+}
+
+/// `Σ_k w_k · v_k`, from the first product, left to right.
+fn weighted_sum(terms: impl Iterator<Item = (F32Bits, KResult<f32>)>) -> KResult<f32> {
+	let mut sum: Option<f32> = None;
+	for (w, v) in terms {
+		let term = w.get() * v?;
+		sum = Some(match sum {
+			None => term,
+			Some(s) => s + term,
+		});
+	}
+	sum.ok_or_else(bad_table)
 }
 
 fn bad_table() -> KernelError {
@@ -85,13 +104,8 @@ pub(super) fn resize_element(
 		else {
 			return Err(bad_table());
 		};
-		match taps_of(axis, *o, single)? {
-			Some((index, weight)) => {
-				if index.iter().any(|i| *i as usize >= *n) {
-					return Err(KernelError::IndexOutOfRange(format!("a Resize tap past {n}")));
-				}
-				*slot = AxisTaps { index, weight, stride };
-			},
+		match taps_of(axis, *o, *n, single)? {
+			Some((index, weight)) => *slot = AxisTaps { index, weight, stride },
 			None => return Ok(Scalar::F(extrapolation)),
 		}
 		stride = mul(stride, *n)?;
@@ -119,16 +133,10 @@ fn weighted(per_axis: &[AxisTaps], at: usize, acc: &mut dyn Access) -> KResult<f
 		let i = t.index.first().copied().ok_or_else(bad_table)?;
 		return weighted(rest, add(at, mul(i as usize, t.stride)?)?, acc);
 	}
-	let mut sum: Option<f32> = None;
-	for (i, w) in t.index.iter().zip(t.weight) {
-		let v = weighted(rest, add(at, mul(*i as usize, t.stride)?)?, acc)?;
-		let term = w.get() * v;
-		sum = Some(match sum {
-			None => term,
-			Some(s) => s + term,
-		});
-	}
-	sum.ok_or_else(bad_table)
+	weighted_sum(t.index.iter().zip(t.weight).map(|(i, w)| {
+		let v = mul(*i as usize, t.stride).and_then(|o| add(at, o));
+		(*w, v.and_then(|at| weighted(rest, at, acc)))
+	}))
 }
 
 /// One axis of the fast path: per output position, the input offsets (`index · stride`) of its
@@ -172,14 +180,9 @@ pub(super) fn resize_f32(
 		};
 		for o in 0..*len {
 			let single = [u32::try_from(o).map_err(|_| overflow())?];
-			match taps_of(axis, o, &single)? {
+			match taps_of(axis, o, *n, &single)? {
 				Some((index, weight)) => {
 					for i in index {
-						if *i as usize >= *n {
-							return Err(KernelError::IndexOutOfRange(format!(
-								"a Resize tap past {n}"
-							)));
-						}
 						plan.offsets.push(mul(*i as usize, stride)?);
 					}
 					plan.taps = index.len();
@@ -230,13 +233,10 @@ fn value(plans: &[AxisPlan], coords: &[usize], at: usize, x: &[f32]) -> KResult<
 		return value(rest, coords_rest, add(at, off)?, x);
 	}
 	let weights = p.weight.get(first..add(first, p.taps)?).ok_or_else(bad_table)?;
-	let mut sum: Option<f32> = None;
-	for (off, w) in offsets.iter().zip(weights) {
-		let term = w.get() * value(rest, coords_rest, add(at, *off)?, x)?;
-		sum = Some(match sum {
-			None => term,
-			Some(s) => s + term,
-		});
-	}
-	sum.ok_or_else(bad_table)
+	weighted_sum(
+		offsets
+			.iter()
+			.zip(weights)
+			.map(|(off, w)| (*w, add(at, *off).and_then(|at| value(rest, coords_rest, at, x)))),
+	)
 }

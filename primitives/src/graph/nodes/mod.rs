@@ -122,29 +122,27 @@ impl<'a> In<'a> {
 			},
 			_ => {},
 		}
-		// The exact integer value, in i128 so that no type's range wraps or saturates.
+		// The exact integer value of a one-element tensor (nothing larger is converted), in
+		// i128 so that no type's range wraps or saturates.
 		let value: Option<i128> = match t.data() {
-			TensorData::U64(v) => v.as_slice().first().map(|x| i128::from(*x)),
+			_ if t.len() != 1 => None,
+			TensorData::U64(v) => v.first().map(|x| i128::from(*x)),
 			_ => t.to_i64_vec().as_deref().and_then(|v| v.first()).map(|x| i128::from(*x)),
 		};
 		match value {
 			// The op keeps its value as float32 and gives an integer output its value as an
 			// i64 (uint64 as its bits): a uint64 above i64::MAX would saturate.
-			Some(x) if t.len() == 1 && x > i128::from(i64::MAX) => Err(unsupported(format!(
+			Some(x) if x > i128::from(i64::MAX) => Err(unsupported(format!(
 				"{}: input {i} ({x}) is above 2^63 - 1, which the op cannot hold",
 				self.label
 			))),
 			// A uint32 or uint64 bound or pad value that float32 cannot hold exactly is
 			// refused (the op keeps its value as float32; older types keep their import).
-			Some(x)
-				if t.len() == 1
-					&& matches!(t.dtype(), DType::U32 | DType::U64)
-					&& x as f32 as i128 != x =>
-			{
+			Some(x) if matches!(t.dtype(), DType::U32 | DType::U64) && x as f32 as i128 != x => {
 				Err(unsupported(format!("{}: input {i} ({x}) is not exact as float32", self.label)))
 			},
 			// i128 → f32 rounds the exact value to nearest, as i64 → f32 does.
-			Some(x) if t.len() == 1 => Ok(Some(F32Bits::new(x as f32))),
+			Some(x) => Ok(Some(F32Bits::new(x as f32))),
 			_ => Err(invalid(format!(
 				"{}: input {i} must be a scalar ({:?})",
 				self.label,
