@@ -74,14 +74,14 @@ test("a model registered and a job submitted from polkadot.js end with infer's o
   made.job = challenged;
   await waitEvent(
     (e) => api.events.inference.JobExecuted.is(e) && e.data.job.toNumber() === challenged,
-    10,
+    20,
   );
   const bob = keyring.addFromUri("//Bob");
   const opened = await send(api.tx.disputes.open(challenged, null), bob);
   made.game = opened.find((e) => api.events.disputes.DisputeOpened.is(e)).data.game.toNumber();
   await waitEvent(
     (e) => api.events.inference.JobFinalized.is(e) && e.data.job.toNumber() === job,
-    20,
+    30,
   );
   const executed = (await api.query.inference.jobs(job)).unwrap().execution.unwrap();
 

@@ -13,6 +13,9 @@ const DEMO = path.resolve(__dirname, "../../../scripts/demo");
 const MODEL = fs.readFileSync(path.join(DEMO, "digits.onnx"));
 const INPUT = JSON.parse(fs.readFileSync(path.join(DEMO, "held-out-7.json"), "utf8"));
 
+/// How long an RPC call may take before it fails the test.
+const RPC_TIMEOUT_MS = 600_000;
+
 /// Starts `verity-node --dev` on RPC port `port` (p2p on `port + 1`) and connects to it with
 /// this package's RPC definitions; resolves with `{ node, api }`.
 async function startDevNode(port) {
@@ -24,10 +27,15 @@ async function startDevNode(port) {
   );
   let log = "";
   node.stderr.on("data", (d) => (log = (log + d).slice(-4000)));
-  node.on("exit", (code) => {
-    if (code !== null && code !== 0) console.error(`verity-node exited ${code}:\n${log}`);
+  // A node that ends before the suite stops it (an error, or a signal such as the OOM killer's)
+  // says so, with the end of its log.
+  node.on("exit", (code, signal) => {
+    if (!node.stopping) console.error(`verity-node ended (${code ?? signal}):\n${log}`);
   });
-  const provider = new WsProvider(`ws://127.0.0.1:${port}`, 1000);
+  // An RPC may wait minutes for a busy machine (the test command runs these tests beside two
+  // other streams of nodes on two cores): a `state_call` of try-runtime's checks compiles the
+  // new runtime first. polkadot.js's default (60 s) would fail the test, not the chain.
+  const provider = new WsProvider(`ws://127.0.0.1:${port}`, 1000, {}, RPC_TIMEOUT_MS);
   const api = await ApiPromise.create({ provider, rpc, noInitWarn: true, throwOnConnect: false });
   await api.isReady;
   return { node, api };
@@ -36,7 +44,10 @@ async function startDevNode(port) {
 /// Disconnects `api` and stops `node`.
 async function stopDevNode({ node, api }) {
   if (api) await api.disconnect();
-  if (node) node.kill("SIGINT");
+  if (node) {
+    node.stopping = true;
+    node.kill("SIGINT");
+  }
 }
 
 /// Sends `tx` signed by `who` (with `nonce`, if given); resolves with its block's hash and

@@ -153,7 +153,7 @@ test("a forkless upgrade: setCode with jobs in flight, the migration once, try-r
   await until(async () => {
     const last = await api.query.system.lastRuntimeUpgrade();
     return last.unwrap().specVersion.toNumber() === after.specVersion.toNumber();
-  }, 5, "the upgrade enacted");
+  }, 10, "the upgrade enacted");
   // The migration ran in the very next block: Models at v3 there, its index rebuilt as it was.
   const next = await api.rpc.chain.getBlockHash(upgradedIn + 1);
   assert.equal((await api.rpc.state.getStorage(versionKey("Models"), next)).toHex(), "0x0300",
