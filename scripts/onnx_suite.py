@@ -28,6 +28,7 @@ import sys
 import tempfile
 import warnings
 
+import ml_dtypes
 import numpy as np
 import onnx
 from onnx import numpy_helper
@@ -84,7 +85,18 @@ DTYPES = {
     "u16": np.uint16,
     "u32": np.uint32,
     "u64": np.uint64,
+    "bf16": ml_dtypes.bfloat16,
+    "f8e4m3fn": ml_dtypes.float8_e4m3fn,
+    "f8e4m3fnuz": ml_dtypes.float8_e4m3fnuz,
+    "f8e5m2": ml_dtypes.float8_e5m2,
+    "f8e5m2fnuz": ml_dtypes.float8_e5m2fnuz,
+    "f8e8m0": ml_dtypes.float8_e8m0fnu,
 }
+
+# The float types NumPy lacks (ml_dtypes'): their values are compared exactly, as float32.
+NARROW_FLOATS = {np.dtype(t) for t in DTYPES.values()} - {
+    np.dtype(t) for t in (np.float32, np.float16, np.uint8, np.int8, np.int32, np.int64,
+                          np.bool_, np.int16, np.uint16, np.uint32, np.uint64)}
 
 
 def to_proto(x, name):
@@ -133,9 +145,12 @@ def decode_output(o):
     """One output of `verity-node infer --json` as a NumPy array."""
     dtype = DTYPES[o["dtype"]]
     data = o["data"]
-    if dtype in (np.float32, np.float16):
+    if dtype in (np.float32, np.float16) or np.dtype(dtype) in NARROW_FLOATS:
         special = {"NaN": np.nan, "inf": np.inf, "-inf": -np.inf}
         data = [special[x] if isinstance(x, str) else x for x in data]
+    if np.dtype(dtype) in NARROW_FLOATS:
+        # Each value is one the type holds: the conversion from float32 is exact.
+        return np.array(data, dtype=np.float32).astype(dtype).reshape(o["shape"])
     return np.array(data, dtype=dtype).reshape(o["shape"])
 
 
@@ -149,7 +164,9 @@ def compare(expected, got, rtol, atol):
             return f"output {k}: {g.dtype}, expected {e.dtype}"
         if e.shape != g.shape:
             return f"output {k}: shape {list(g.shape)}, expected {list(e.shape)}"
-        if e.dtype.kind == "f":
+        if e.dtype in NARROW_FLOATS:
+            ok = np.array_equal(g.astype(np.float32), e.astype(np.float32), equal_nan=True)
+        elif e.dtype.kind == "f":
             ok = np.allclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
         else:
             ok = np.array_equal(g, e)

@@ -4,7 +4,8 @@
 pinned_venv() {
   local venv="$1" want="$2"
   if [[ ! -x "$venv/bin/python" ]] || [[ "$(cat "$venv/.verity-stamp" 2>/dev/null)" != "$want" ]]; then
-    python3 -m venv "$venv"
+    # A fresh one when the pins change (`--clear`): pip would otherwise keep what is there.
+    python3 -m venv --clear "$venv"
     # shellcheck disable=SC2086
     "$venv/bin/pip" install --quiet $want
     echo "$want" >"$venv/.verity-stamp"

@@ -44,6 +44,18 @@ pub enum DTypeArg {
 	U32,
 	/// Unsigned 64-bit integer.
 	U64,
+	/// bfloat16.
+	BF16,
+	/// float8 E4M3 without infinities.
+	F8E4M3FN,
+	/// float8 E4M3 without infinities or negative zero.
+	F8E4M3FNUZ,
+	/// float8 E5M2.
+	F8E5M2,
+	/// float8 E5M2 without infinities or negative zero.
+	F8E5M2FNUZ,
+	/// float8 E8M0, a power of two.
+	F8E8M0,
 }
 
 impl From<DType> for DTypeArg {
@@ -60,6 +72,12 @@ impl From<DType> for DTypeArg {
 			DType::F16 => DTypeArg::F16,
 			DType::U32 => DTypeArg::U32,
 			DType::U64 => DTypeArg::U64,
+			DType::BF16 => DTypeArg::BF16,
+			DType::F8E4M3FN => DTypeArg::F8E4M3FN,
+			DType::F8E4M3FNUZ => DTypeArg::F8E4M3FNUZ,
+			DType::F8E5M2 => DTypeArg::F8E5M2,
+			DType::F8E5M2FNUZ => DTypeArg::F8E5M2FNUZ,
+			DType::F8E8M0 => DTypeArg::F8E8M0,
 		}
 	}
 }

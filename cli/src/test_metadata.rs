@@ -282,6 +282,12 @@ fn job_tensors_encode_every_dtype_by_name() {
 		Tensor::new(vec![2], TensorData::F16(vec![0x3c00, 0x7e00])).unwrap(),
 		Tensor::new(vec![1], TensorData::U32(vec![4_000_000_000])).unwrap(),
 		Tensor::new(vec![1], TensorData::U64(vec![u64::MAX])).unwrap(),
+		Tensor::new(vec![1], TensorData::BF16(vec![0x3f80])).unwrap(),
+		Tensor::new(vec![1], TensorData::F8(DType::F8E4M3FN, vec![0x7e])).unwrap(),
+		Tensor::new(vec![1], TensorData::F8(DType::F8E4M3FNUZ, vec![0x80])).unwrap(),
+		Tensor::new(vec![1], TensorData::F8(DType::F8E5M2, vec![0x7c])).unwrap(),
+		Tensor::new(vec![1], TensorData::F8(DType::F8E5M2FNUZ, vec![0x01])).unwrap(),
+		Tensor::new(vec![1], TensorData::F8(DType::F8E8M0, vec![0x7f])).unwrap(),
 	];
 	let args: Vec<JobTensorArg> =
 		tensors.iter().map(|t| JobTensorArg::from_tensor(t).unwrap()).collect();

@@ -252,7 +252,7 @@ pub fn node_cost(op: &Op, types: &NodeTypes) -> Option<NodeCost> {
 			reads = 1;
 			by_elements = !all_f32;
 		},
-		Op::Cast { .. } | Op::Transpose { .. } => reads = 1,
+		Op::Cast { .. } | Op::CastFloat8 { .. } | Op::Transpose { .. } => reads = 1,
 		Op::Concat { .. } => {
 			reads = 1;
 			// Each element finds its input by walking the inputs.

@@ -14,6 +14,7 @@ pub mod dispute;
 pub mod float16;
 pub mod graph;
 pub mod limits;
+pub mod minifloat;
 pub mod multiproof;
 pub mod onnx;
 pub mod ops;

@@ -11,6 +11,7 @@ use scale_info::TypeInfo;
 use crate::{
 	float16::canonical_f16_bits,
 	limits::{MAX_RANK, MAX_TENSOR_ELEMENTS},
+	minifloat::canonical_code,
 };
 
 /// The bit pattern every NaN is mapped to before hashing or encoding.
@@ -67,11 +68,31 @@ pub enum DType {
 	/// the ops that read it as unsigned, listed in `graph::nodes`, accept it).
 	#[codec(index = 13)]
 	U64,
+	/// bfloat16: float32's upper 16 bits; stored, moved and cast, not computed in
+	/// ([`crate::minifloat`]).
+	#[codec(index = 16)]
+	BF16,
+	/// float8 E4M3 without infinities (NaN 0x7f, 0xff); stored, moved and cast.
+	#[codec(index = 17)]
+	F8E4M3FN,
+	/// float8 E4M3 without infinities or negative zero (NaN 0x80); stored, moved and cast.
+	#[codec(index = 18)]
+	F8E4M3FNUZ,
+	/// float8 E5M2, IEEE-like (infinities, NaNs); stored, moved and cast.
+	#[codec(index = 19)]
+	F8E5M2,
+	/// float8 E5M2 without infinities or negative zero (NaN 0x80); stored, moved and cast.
+	#[codec(index = 20)]
+	F8E5M2FNUZ,
+	/// float8 E8M0, the microscaling exponent `2^(code - 127)` (NaN 0xff); stored, moved and
+	/// cast.
+	#[codec(index = 24)]
+	F8E8M0,
 }
 
 impl DType {
 	/// Every element type, in declaration order.
-	pub const ALL: [DType; 11] = [
+	pub const ALL: [DType; 17] = [
 		DType::F32,
 		DType::U8,
 		DType::I8,
@@ -83,11 +104,31 @@ impl DType {
 		DType::F16,
 		DType::U32,
 		DType::U64,
+		DType::BF16,
+		DType::F8E4M3FN,
+		DType::F8E4M3FNUZ,
+		DType::F8E5M2,
+		DType::F8E5M2FNUZ,
+		DType::F8E8M0,
 	];
 
 	/// Whether elements are floats (computed as [`crate::ops::Scalar::F`]).
 	pub const fn is_float(self) -> bool {
-		matches!(self, DType::F32 | DType::F16)
+		matches!(self, DType::F32 | DType::F16) || self.is_narrow_float()
+	}
+
+	/// Whether this is one of the float types that are stored, moved and cast but not computed
+	/// in: bfloat16 and the float8 formats ([`crate::minifloat`]).
+	pub const fn is_narrow_float(self) -> bool {
+		matches!(
+			self,
+			DType::BF16
+				| DType::F8E4M3FN
+				| DType::F8E4M3FNUZ
+				| DType::F8E5M2
+				| DType::F8E5M2FNUZ
+				| DType::F8E8M0
+		)
 	}
 }
 
@@ -97,7 +138,9 @@ impl DType {
 		match self {
 			DType::F32 | DType::I32 | DType::U32 => 4,
 			DType::U8 | DType::I8 | DType::Bool => 1,
-			DType::U16 | DType::I16 | DType::F16 => 2,
+			DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ => 1,
+			DType::F8E8M0 => 1,
+			DType::U16 | DType::I16 | DType::F16 | DType::BF16 => 2,
 			DType::I64 | DType::U64 => 8,
 		}
 	}
@@ -116,6 +159,12 @@ impl DType {
 			DType::F16 => 10,
 			DType::U32 => 12,
 			DType::U64 => 13,
+			DType::BF16 => 16,
+			DType::F8E4M3FN => 17,
+			DType::F8E4M3FNUZ => 18,
+			DType::F8E5M2 => 19,
+			DType::F8E5M2FNUZ => 20,
+			DType::F8E8M0 => 24,
 		}
 	}
 
@@ -133,6 +182,12 @@ impl DType {
 			10 => DType::F16,
 			12 => DType::U32,
 			13 => DType::U64,
+			16 => DType::BF16,
+			17 => DType::F8E4M3FN,
+			18 => DType::F8E4M3FNUZ,
+			19 => DType::F8E5M2,
+			20 => DType::F8E5M2FNUZ,
+			24 => DType::F8E8M0,
 			_ => return None,
 		})
 	}
@@ -151,6 +206,12 @@ impl DType {
 			DType::F16 => "f16",
 			DType::U32 => "u32",
 			DType::U64 => "u64",
+			DType::BF16 => "bf16",
+			DType::F8E4M3FN => "f8e4m3fn",
+			DType::F8E4M3FNUZ => "f8e4m3fnuz",
+			DType::F8E5M2 => "f8e5m2",
+			DType::F8E5M2FNUZ => "f8e5m2fnuz",
+			DType::F8E8M0 => "f8e8m0",
 		}
 	}
 
@@ -168,6 +229,12 @@ impl DType {
 			"f16" | "float16" => DType::F16,
 			"u32" | "uint32" => DType::U32,
 			"u64" | "uint64" => DType::U64,
+			"bf16" | "bfloat16" => DType::BF16,
+			"f8e4m3fn" | "float8e4m3fn" => DType::F8E4M3FN,
+			"f8e4m3fnuz" | "float8e4m3fnuz" => DType::F8E4M3FNUZ,
+			"f8e5m2" | "float8e5m2" => DType::F8E5M2,
+			"f8e5m2fnuz" | "float8e5m2fnuz" => DType::F8E5M2FNUZ,
+			"f8e8m0" | "float8e8m0" => DType::F8E8M0,
 			_ => return None,
 		})
 	}
@@ -187,6 +254,13 @@ pub enum TensorError {
 		/// What was given.
 		got: usize,
 	},
+	/// A byte that is no element of its type (a bool other than 0 or 1).
+	InvalidElement {
+		/// The element type.
+		dtype: DType,
+		/// The byte found.
+		byte: u8,
+	},
 	/// A dtype other than the one an operation needs.
 	WrongDType {
 		/// The dtype required.
@@ -205,6 +279,9 @@ impl core::fmt::Display for TensorError {
 			},
 			TensorError::LengthMismatch { expected, got } => {
 				write!(f, "data length {got} does not match the shape ({expected})")
+			},
+			TensorError::InvalidElement { dtype, byte } => {
+				write!(f, "byte {byte:#04x} is no {} element", dtype.name())
 			},
 			TensorError::WrongDType { expected, got } => {
 				write!(f, "dtype {} where {} is required", got.name(), expected.name())
@@ -258,6 +335,11 @@ pub enum TensorData {
 	U32(Vec<u32>),
 	/// u64 elements.
 	U64(Vec<u64>),
+	/// bfloat16 elements, as their bits.
+	BF16(Vec<u16>),
+	/// Elements of a float8 type (the `DType`: one of the five float8 types, and nothing
+	/// else), as their codes.
+	F8(DType, Vec<u8>),
 }
 
 impl TensorData {
@@ -275,6 +357,8 @@ impl TensorData {
 			TensorData::F16(_) => DType::F16,
 			TensorData::U32(_) => DType::U32,
 			TensorData::U64(_) => DType::U64,
+			TensorData::BF16(_) => DType::BF16,
+			TensorData::F8(t, _) => *t,
 		}
 	}
 
@@ -287,7 +371,8 @@ impl TensorData {
 			TensorData::I32(v) => v.len(),
 			TensorData::I64(v) => v.len(),
 			TensorData::Bool(v) => v.len(),
-			TensorData::U16(v) | TensorData::F16(v) => v.len(),
+			TensorData::U16(v) | TensorData::F16(v) | TensorData::BF16(v) => v.len(),
+			TensorData::F8(_, v) => v.len(),
 			TensorData::I16(v) => v.len(),
 			TensorData::U32(v) => v.len(),
 			TensorData::U64(v) => v.len(),
@@ -313,6 +398,14 @@ impl TensorData {
 			DType::F16 => TensorData::F16(alloc::vec![0; n]),
 			DType::U32 => TensorData::U32(alloc::vec![0; n]),
 			DType::U64 => TensorData::U64(alloc::vec![0; n]),
+			DType::BF16 => TensorData::BF16(alloc::vec![0; n]),
+			// Code 0 is zero in every float8 type but float8e8m0, where it is 2^-127 (that type
+			// has no zero).
+			DType::F8E4M3FN
+			| DType::F8E4M3FNUZ
+			| DType::F8E5M2
+			| DType::F8E5M2FNUZ
+			| DType::F8E8M0 => TensorData::F8(dtype, alloc::vec![0; n]),
 		}
 	}
 
@@ -330,6 +423,8 @@ impl TensorData {
 			TensorData::F16(v) => TensorData::F16(alloc::vec![*v.get(index)?; n]),
 			TensorData::U32(v) => TensorData::U32(alloc::vec![*v.get(index)?; n]),
 			TensorData::U64(v) => TensorData::U64(alloc::vec![*v.get(index)?; n]),
+			TensorData::BF16(v) => TensorData::BF16(alloc::vec![*v.get(index)?; n]),
+			TensorData::F8(t, v) => TensorData::F8(*t, alloc::vec![*v.get(index)?; n]),
 		})
 	}
 
@@ -381,6 +476,14 @@ impl TensorData {
 					out.extend_from_slice(&x.to_le_bytes());
 				}
 			},
+			TensorData::BF16(v) => {
+				for x in v.get(range).unwrap_or(&[]) {
+					out.extend_from_slice(&canonical_code(DType::BF16, *x).to_le_bytes());
+				}
+			},
+			TensorData::F8(t, v) => out.extend(
+				v.get(range).unwrap_or(&[]).iter().map(|x| canonical_code(*t, u16::from(*x)) as u8),
+			),
 		}
 	}
 
@@ -408,7 +511,7 @@ impl TensorData {
 			),
 			DType::Bool => {
 				if let Some(b) = bytes.iter().find(|b| **b > 1) {
-					return Err(TensorError::LengthMismatch { expected: 1, got: *b as usize });
+					return Err(TensorError::InvalidElement { dtype, byte: *b });
 				}
 				TensorData::Bool(bytes.iter().map(|b| *b == 1).collect())
 			},
@@ -427,6 +530,14 @@ impl TensorData {
 			DType::U64 => TensorData::U64(
 				bytes.as_chunks::<8>().0.iter().map(|c| u64::from_le_bytes(*c)).collect(),
 			),
+			DType::BF16 => TensorData::BF16(
+				bytes.as_chunks::<2>().0.iter().map(|c| u16::from_le_bytes(*c)).collect(),
+			),
+			DType::F8E4M3FN
+			| DType::F8E4M3FNUZ
+			| DType::F8E5M2
+			| DType::F8E5M2FNUZ
+			| DType::F8E8M0 => TensorData::F8(dtype, bytes.to_vec()),
 		})
 	}
 }
@@ -526,7 +637,9 @@ impl Tensor {
 			TensorData::U64(v) => {
 				v.iter().map(|x| i64::try_from(*x).ok()).collect::<Option<Vec<i64>>>()?
 			},
-			TensorData::F32(_) | TensorData::F16(_) => return None,
+			TensorData::F32(_) | TensorData::F16(_) | TensorData::BF16(_) | TensorData::F8(..) => {
+				return None
+			},
 		})
 	}
 
@@ -622,6 +735,10 @@ mod tests {
 			Tensor::new(vec![3], TensorData::F16(vec![0x3c00, 0xfc00, 0x8000])).unwrap(),
 			Tensor::new(vec![2], TensorData::U32(vec![0, u32::MAX])).unwrap(),
 			Tensor::new(vec![2], TensorData::U64(vec![1, u64::MAX])).unwrap(),
+			Tensor::new(vec![3], TensorData::BF16(vec![0x3f80, 0xff80, 0x8000])).unwrap(),
+			Tensor::new(vec![2], TensorData::F8(DType::F8E4M3FN, vec![0x7e, 0x80])).unwrap(),
+			Tensor::new(vec![2], TensorData::F8(DType::F8E5M2FNUZ, vec![0x80, 0x7f])).unwrap(),
+			Tensor::new(vec![2], TensorData::F8(DType::F8E8M0, vec![0x00, 0xff])).unwrap(),
 		];
 		for t in ts {
 			let wire = t.to_bytes();
@@ -638,6 +755,14 @@ mod tests {
 		assert_eq!(a.to_le_bytes(), CANONICAL_NAN_BITS.to_le_bytes().to_vec());
 		let h = Tensor::new(vec![2], TensorData::F16(vec![0x7e01, 0xfc01])).unwrap();
 		assert_eq!(h.to_le_bytes(), [0x00, 0x7e, 0x00, 0x7e]);
+		let b = Tensor::new(vec![2], TensorData::BF16(vec![0x7f81, 0xffc0])).unwrap();
+		assert_eq!(b.to_le_bytes(), [0xc0, 0x7f, 0xc0, 0x7f]);
+		// float8e4m3fn's two NaNs, float8e5m2's six: one code each.
+		let e4 = Tensor::new(vec![2], TensorData::F8(DType::F8E4M3FN, vec![0xff, 0x7f])).unwrap();
+		assert_eq!(e4.to_le_bytes(), [0x7f, 0x7f]);
+		let e5 =
+			Tensor::new(vec![3], TensorData::F8(DType::F8E5M2, vec![0x7d, 0xff, 0xfc])).unwrap();
+		assert_eq!(e5.to_le_bytes(), [0x7e, 0x7e, 0xfc]);
 	}
 
 	#[test]
@@ -669,8 +794,8 @@ mod tests {
 			assert_eq!(TensorData::zeros(d, 3).dtype(), d);
 			assert_eq!(TensorData::zeros(d, 3).len(), 3);
 		}
-		// float64, bfloat16 and the float8 / 4-bit types stay unsupported.
-		for code in [11, 16, 17, 22] {
+		// float64, and the 4-bit and 2-bit types stay unsupported.
+		for code in [11, 21, 22, 23, 25, 26] {
 			assert_eq!(DType::from_onnx(code), None);
 		}
 	}

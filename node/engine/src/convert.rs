@@ -23,6 +23,9 @@ pub fn to_tract(t: &Tensor) -> Result<TractTensor, String> {
 			let halves: Vec<f16> = v.iter().map(|h| f16::from_bits(*h)).collect();
 			TractTensor::from_shape(shape, &halves)
 		},
+		TensorData::BF16(_) | TensorData::F8(..) => {
+			return Err(format!("tract has no {}", t.dtype().name()))
+		},
 	};
 	r.map_err(tract_message)
 }
@@ -50,6 +53,13 @@ pub fn from_tract(t: &TractTensor) -> Result<Tensor, String> {
 		DType::U32 => TensorData::U32(elements(t)?),
 		DType::U64 => TensorData::U64(elements(t)?),
 		DType::F16 => TensorData::F16(elements::<f16>(t)?.iter().map(|h| h.to_bits()).collect()),
+		// `dtype_of_tract` gives none of the types tract lacks.
+		DType::BF16
+		| DType::F8E4M3FN
+		| DType::F8E4M3FNUZ
+		| DType::F8E5M2
+		| DType::F8E5M2FNUZ
+		| DType::F8E8M0 => return Err(format!("tract has no {}", dtype.name())),
 	};
 	Tensor::new(t.shape().to_vec(), data).map_err(|e| format!("tract output: {e}"))
 }

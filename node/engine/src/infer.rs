@@ -184,6 +184,14 @@ fn elements_text(t: &Tensor) -> String {
 		TensorData::F16(v) => {
 			list(&v.iter().map(|h| verity_primitives::float16::f16_to_f32(*h)).collect::<Vec<_>>())
 		},
+		TensorData::BF16(v) => list(
+			&v.iter().map(|b| verity_primitives::minifloat::bf16_to_f32(*b)).collect::<Vec<_>>(),
+		),
+		TensorData::F8(d, v) => list(
+			&v.iter()
+				.map(|c| verity_primitives::minifloat::code_to_f32(*d, *c))
+				.collect::<Vec<_>>(),
+		),
 	}
 }
 

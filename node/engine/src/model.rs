@@ -45,9 +45,9 @@ fn threaded(graph: &Graph) -> bool {
 /// The default wall-time limit of one canonical run (`verity-node --verity-inference-timeout`).
 pub const DEFAULT_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// tract's datum type of a canonical dtype.
-pub fn tract_datum_type(dtype: DType) -> DatumType {
-	match dtype {
+/// tract's datum type of a canonical dtype (`None` for the types tract lacks).
+pub fn tract_datum_type(dtype: DType) -> Option<DatumType> {
+	Some(match dtype {
 		DType::F32 => DatumType::F32,
 		DType::U8 => DatumType::U8,
 		DType::I8 => DatumType::I8,
@@ -59,7 +59,14 @@ pub fn tract_datum_type(dtype: DType) -> DatumType {
 		DType::F16 => DatumType::F16,
 		DType::U32 => DatumType::U32,
 		DType::U64 => DatumType::U64,
-	}
+		// tract has no bfloat16 or float8: such a model runs on the canonical engine alone.
+		DType::BF16
+		| DType::F8E4M3FN
+		| DType::F8E4M3FNUZ
+		| DType::F8E5M2
+		| DType::F8E5M2FNUZ
+		| DType::F8E8M0 => return None,
+	})
 }
 
 /// The canonical dtype of a tract datum type (quantized types map to their integer storage);
@@ -106,7 +113,9 @@ fn load_tract(bytes: &[u8], graph: &Graph) -> Result<TractPlan, String> {
 			));
 		}
 		let shape: Vec<usize> = info.shape.iter().map(|d| *d as usize).collect();
-		let fact = InferenceFact::dt_shape(tract_datum_type(info.dtype), shape);
+		let datum = tract_datum_type(info.dtype)
+			.ok_or_else(|| format!("tract has no {} (input {k})", info.dtype.name()))?;
+		let fact = InferenceFact::dt_shape(datum, shape);
 		model.set_input_fact(k, fact).map_err(tract_message)?;
 	}
 	let typed = model.into_optimized().map_err(tract_message)?;

@@ -67,6 +67,13 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
 			},
 			DType::U32 => TensorData::U32(narrow(&t.uint64_data, name)?),
 			DType::U64 => TensorData::U64(t.uint64_data.clone()),
+			// bfloat16 as its bits and the float8 types as their codes, in `int32_data` too.
+			DType::BF16 => TensorData::BF16(narrow(&t.int32_data, name)?),
+			DType::F8E4M3FN
+			| DType::F8E4M3FNUZ
+			| DType::F8E5M2
+			| DType::F8E5M2FNUZ
+			| DType::F8E8M0 => TensorData::F8(dtype, narrow(&t.int32_data, name)?),
 		};
 		if data.len() != n {
 			return Err(mismatch(data.len()));
@@ -110,6 +117,16 @@ pub fn onnx_type_name(code: i32) -> &'static str {
 		14 => "complex64",
 		15 => "complex128",
 		16 => "bfloat16",
+		17 => "float8e4m3fn",
+		18 => "float8e4m3fnuz",
+		19 => "float8e5m2",
+		20 => "float8e5m2fnuz",
+		21 => "uint4",
+		22 => "int4",
+		23 => "float4e2m1",
+		24 => "float8e8m0",
+		25 => "uint2",
+		26 => "int2",
 		_ => "unknown",
 	}
 }

@@ -97,6 +97,21 @@ pub fn corrupt_first_element(t: &Tensor) -> Tensor {
 				*x = crate::float16::f32_to_f16(g);
 			}
 		},
+		TensorData::BF16(v) => {
+			if let Some(x) = v.first_mut() {
+				// As for float16.
+				let f = crate::minifloat::bf16_to_f32(*x);
+				let g = if f == 0.0 || f.is_nan() { 1.0 } else { -f * 2.0 - 1.0 };
+				*x = crate::minifloat::f32_to_bf16(g);
+			}
+		},
+		TensorData::F8(t, v) => {
+			if let Some(x) = v.first_mut() {
+				// A NaN becomes code 0 (a number in every float8 type); any other code its
+				// neighbour, a different number or a NaN.
+				*x = if crate::minifloat::code_to_f32(*t, *x).is_nan() { 0 } else { *x ^ 1 };
+			}
+		},
 	}
 	Tensor::new(t.shape().to_vec(), data).unwrap_or_else(|_| t.clone())
 }

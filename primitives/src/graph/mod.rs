@@ -17,6 +17,8 @@ mod tests_dtypes;
 #[cfg(test)]
 mod tests_legacy;
 #[cfg(test)]
+mod tests_narrow;
+#[cfg(test)]
 mod tests_resize;
 
 use alloc::{string::String, vec::Vec};

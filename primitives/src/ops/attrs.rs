@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
 
+pub use crate::minifloat::E8M0Rounding;
 use crate::tensor::DType;
 
 /// An f32 attribute stored by its bits (SCALE has no floats).
@@ -431,5 +432,17 @@ pub enum Op {
 		axes: Vec<ResizeAxis>,
 		/// The value outside the crop (`tf_crop_and_resize`).
 		extrapolation: F32Bits,
+	},
+	/// Conversion to a float8 type with `Cast`'s attributes (`saturate` from opset 19,
+	/// `round_mode` from opset 24): [`crate::minifloat::to_float8`] and
+	/// [`crate::minifloat::to_e8m0`] of the input's float32 value. [`Op::Cast`] to a float8
+	/// type is this with `saturate` and rounding up, the attributes' defaults.
+	CastFloat8 {
+		/// The target dtype, a float8 type.
+		to: DType,
+		/// Out-of-range values give the largest finite value, not an infinity or a NaN.
+		saturate: bool,
+		/// How float8e8m0 rounds (unused for the other float8 types).
+		rounding: E8M0Rounding,
 	},
 }

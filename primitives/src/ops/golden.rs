@@ -562,6 +562,45 @@ fn resizes() -> (Vec<u8>, Vec<Tensor>) {
 	(b.build(), vec![f32t(&[2, 3, 5, 6], x), q.unwrap()])
 }
 
+/// bfloat16 and the float8 types: every Cast to them (saturating or not, float8e8m0's
+/// rounding modes) of float32 edges (NaN, infinities, -0, ties, values past each format's
+/// largest), the ops that move them, and Casts back to float32, float16 and int32; a float8
+/// graph input.
+fn narrow_floats() -> (Vec<u8>, Vec<Tensor>) {
+	let mut b = ModelBuilder::new("narrow-floats", 24);
+	let mut x = ramp(2 * 8, 15);
+	let edges = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, -0.0, 464.0, 470.0, 61440.0, 1e-7];
+	x[..8].copy_from_slice(&edges);
+	b.input("x", DType::F32, &[2, 8]).input("y", DType::F8E5M2, &[4]);
+	let casts: [(&str, i64, Vec<Attr>); 8] = [
+		("a", 17, vec![]),
+		("b", 17, vec![Attr::Int("saturate", 0)]),
+		("c", 18, vec![]),
+		("d", 19, vec![Attr::Int("saturate", 0)]),
+		("e", 20, vec![Attr::Int("saturate", 0)]),
+		("m", 24, vec![Attr::Str("round_mode", "nearest".into())]),
+		("n", 24, vec![Attr::Str("round_mode", "down".into()), Attr::Int("saturate", 0)]),
+		("h", 16, vec![]),
+	];
+	for (out, to, mut attrs) in casts {
+		attrs.push(Attr::Int("to", to));
+		b.node("Cast", &["x"], &[out], attrs).output(out);
+	}
+	b.initializer("idx", i64t(&[3], vec![7, 0, 3]))
+		.node("Transpose", &["a"], &["at"], vec![])
+		.node("Concat", &["a", "b"], &["ab"], vec![Attr::Int("axis", 0)])
+		.node("Gather", &["d", "idx"], &["dg"], vec![Attr::Int("axis", 1)])
+		.node("Cast", &["at"], &["back"], vec![Attr::Int("to", 1)])
+		.node("Cast", &["h"], &["h16"], vec![Attr::Int("to", 10)])
+		.node("Cast", &["e"], &["e32"], vec![Attr::Int("to", 6)])
+		.node("Cast", &["y"], &["y32"], vec![Attr::Int("to", 1)]);
+	for o in ["at", "ab", "dg", "back", "h16", "e32", "y32"] {
+		b.output(o);
+	}
+	let y = Tensor::new(vec![4], TensorData::F8(DType::F8E5M2, vec![0x7c, 0x7f, 0x80, 0x3b]));
+	(b.build(), vec![f32t(&[2, 8], x), y.unwrap()])
+}
+
 /// The cases: name, model, inputs, depth.
 fn cases() -> Vec<(String, Vec<u8>, Vec<Tensor>, Depth)> {
 	let mut v: Vec<(String, Vec<u8>, Vec<Tensor>, Depth)> = vec![
@@ -616,6 +655,8 @@ fn cases() -> Vec<(String, Vec<u8>, Vec<Tensor>, Depth)> {
 	v.push(("heads".into(), h, hi, Depth::Full));
 	let (r, ri) = resizes();
 	v.push(("resizes".into(), r, ri, Depth::Full));
+	let (n, ni) = narrow_floats();
+	v.push(("narrow-floats".into(), n, ni, Depth::Full));
 	for family in Family::ALL {
 		let (bytes, inputs) = limit_model(family).unwrap();
 		v.push((format!("limit-{family:?}"), bytes, inputs, Depth::Sampled));
@@ -642,6 +683,8 @@ const PINS: &[(&str, &str, &str)] = &[
 	("heads", "0x49a4cd6040ffbcae631e9c1f89ca90e14802d3d4ca1401e3ee947cafbb619c68", "0xa6244c74eea20824fec449f1ed6efbe95b6d2d30f18bfc0dc76464e94af6f6dd"),
 	// Pinned when Resize came in.
 	("resizes", "0x4a33c3b999c0b4d15b4b30bfe66376cbfea8c8be8631399461e36a7ab04c2761", "0x3aad0065b358fe7e92c9c44d8ff3b700f8067ee7ed0cb088d3e1d31749a3df03"),
+	// Pinned when bfloat16 and the float8 types came in.
+	("narrow-floats", "0x4a7c68deab43df35d23e411755a6038d245d0ef3a9f240ab9322ee64900583f5", "0x7de5a9418cb5cf0d910b2107e573fdeec8f06ee795ebc9c993731d1c083586b2"),
 	("limit-MatMul", "0x810742581df823fbf15b0b254e7a364de0d5c693a5cd0eb69cadede27c41459a", "0x85dd6d7bb3245b2d28244136cf3931b0d3f5e2256aef720cbef0364a22b1cb33"),
 	("limit-QLinearMatMul", "0x7ffe34ace3a66ad610262347c1c633b7369621dbbd3b7319a537e50bf8520acc", "0xded03c4c38a44e671c6cee51fb6a4598925d905e8121bea26366e509daf75305"),
 	("limit-Conv", "0x1e898af32c46748acdeecf39eef75c60f60cc450baec83febd657b5f7407511d", "0x0914faba73d82d974241e6c558783b7b1f8aaa7e1e82a5e423be39c723fa3d37"),

@@ -36,6 +36,7 @@ use crate::{
 	commitment::chunk_range,
 	float16::{f16_to_f32, f32_to_f16, round_to_f16},
 	limits::MAX_CHUNK_FAN_IN,
+	minifloat,
 	tensor::{DType, Tensor, TensorData},
 };
 
@@ -151,6 +152,8 @@ pub fn scalar_at(t: &Tensor, index: usize) -> Option<Scalar> {
 		TensorData::U32(v) => Scalar::I(*v.get(index)? as i64),
 		// Its bits: the ops that accept uint64 read them as unsigned (`float_of`, ...).
 		TensorData::U64(v) => Scalar::I(*v.get(index)? as i64),
+		TensorData::BF16(v) => Scalar::F(minifloat::bf16_to_f32(*v.get(index)?)),
+		TensorData::F8(t, v) => Scalar::F(minifloat::code_to_f32(*t, *v.get(index)?)),
 	})
 }
 
@@ -214,7 +217,39 @@ pub fn store(dtype: DType, v: Scalar) -> Scalar {
 			Scalar::F(x) => (x != 0.0) as i64,
 			Scalar::I(x) => (x != 0) as i64,
 		}),
+		DType::BF16
+		| DType::F8E4M3FN
+		| DType::F8E4M3FNUZ
+		| DType::F8E5M2
+		| DType::F8E5M2FNUZ
+		| DType::F8E8M0 => Scalar::F(minifloat::decode(dtype, minifloat::encode(dtype, v.f()))),
 	}
+}
+
+/// Element `index` of `Cast` to `to` (`saturate` and `rounding` for the float8 types): an
+/// integer or bool target takes the input's value as [`store`] writes it; a float target its
+/// float32 value, converted to a float8 type by [`minifloat::to_float8`] or
+/// [`minifloat::to_e8m0`].
+fn cast_element(
+	to: DType,
+	saturate: bool,
+	rounding: E8M0Rounding,
+	types: &NodeTypes,
+	index: usize,
+	acc: &mut dyn Access,
+) -> KResult<Scalar> {
+	let v = acc.get(0, index)?;
+	if !to.is_float() {
+		return Ok(v);
+	}
+	let x = float_of(types.input(0)?.dtype, v);
+	Ok(Scalar::F(match to {
+		DType::F8E8M0 => minifloat::code_to_f32(to, minifloat::to_e8m0(x, saturate, rounding)),
+		DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ => {
+			minifloat::code_to_f32(to, minifloat::to_float8(to, x, saturate))
+		},
+		_ => x,
+	}))
 }
 
 /// The float32 value of element `v` of a `dtype` tensor (uint64 read as unsigned; every
@@ -243,6 +278,15 @@ pub fn tensor_from_scalars(ty: &ValueType, values: Vec<Scalar>) -> KResult<Tenso
 		DType::U32 => TensorData::U32(values.into_iter().map(|v| v.i() as u32).collect()),
 		DType::U64 => {
 			TensorData::U64(values.into_iter().map(|v| store(DType::U64, v).i() as u64).collect())
+		},
+		DType::BF16 => {
+			TensorData::BF16(values.into_iter().map(|v| minifloat::f32_to_bf16(v.f())).collect())
+		},
+		DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ | DType::F8E8M0 => {
+			TensorData::F8(
+				ty.dtype,
+				values.into_iter().map(|v| minifloat::encode(ty.dtype, v.f()) as u8).collect(),
+			)
 		},
 	};
 	Ok(Tensor::new(ty.shape.clone(), data)?)
@@ -286,13 +330,9 @@ pub fn element(
 		Op::Binary(b) => elementwise::binary(*b, types, index, acc)?,
 		Op::Variadic(v) => elementwise::variadic(*v, types, index, acc)?,
 		Op::Clip { min, max } => elementwise::clip(*min, *max, index, acc)?,
-		Op::Cast { .. } => {
-			let v = acc.get(0, index)?;
-			if ty.dtype.is_float() {
-				Scalar::F(float_of(types.input(0)?.dtype, v))
-			} else {
-				v
-			}
+		Op::Cast { to } => cast_element(*to, true, E8M0Rounding::Up, types, index, acc)?,
+		Op::CastFloat8 { to, saturate, rounding } => {
+			cast_element(*to, *saturate, *rounding, types, index, acc)?
 		},
 		Op::MatMul => linalg::matmul_element(types, index, acc)?,
 		Op::Gemm(g) => linalg::gemm_element(g, types, index, acc)?,

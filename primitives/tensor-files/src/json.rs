@@ -3,11 +3,13 @@
 //! f32 elements are numbers, printed as the shortest decimal that reads back to the same f32; JSON has no
 //! NaN or infinity, so those are the strings `"NaN"`, `"inf"` and `"-inf"`. Bool elements are
 //! `true`/`false` (0 and 1 are accepted on input). f16 elements are written as the f32 of the
-//! same value and read as a number rounded once to the nearest f16.
+//! same value and read as a number rounded once to the nearest f16. bfloat16 and float8
+//! elements are written the same way; read as f32, each must be a value its type holds.
 
 use serde_json::{Map, Value};
 use verity_primitives::{
 	float16::{f16_to_f32, f64_to_f16},
+	minifloat,
 	tensor::{checked_numel, DType, Tensor, TensorData},
 };
 
@@ -42,6 +44,11 @@ pub fn data_json(t: &Tensor) -> Value {
 		TensorData::U64(v) => v.iter().map(|x| Value::from(*x)).collect(),
 		// Each float16 as the float32 of the same value (exact), so it reads back unchanged.
 		TensorData::F16(v) => v.iter().map(|h| f32_json(f16_to_f32(*h))).collect(),
+		// bfloat16 and float8 likewise.
+		TensorData::BF16(v) => v.iter().map(|b| f32_json(minifloat::bf16_to_f32(*b))).collect(),
+		TensorData::F8(d, v) => {
+			v.iter().map(|c| f32_json(minifloat::code_to_f32(*d, *c))).collect()
+		},
 	})
 }
 
@@ -80,6 +87,19 @@ fn f32_of(k: usize, v: &Value) -> Result<f32, String> {
 		_ => None,
 	}
 	.ok_or_else(|| format!("data[{k}] = {v} is not an f32"))
+}
+
+/// The code (bfloat16 bits, a float8 code) of element `k`: read as an f32 (as f32 elements
+/// are), which must be a value `dtype` holds (NaN and the infinities where the type has them).
+fn narrow_float(k: usize, v: &Value, dtype: DType) -> Result<u16, String> {
+	let f = f32_of(k, v)?;
+	let code = minifloat::encode(dtype, f);
+	let back = minifloat::decode(dtype, code);
+	if back.to_bits() == f.to_bits() || (back.is_nan() && f.is_nan()) {
+		Ok(code)
+	} else {
+		Err(format!("data[{k}] = {v} is not a {} value", dtype.name()))
+	}
 }
 
 fn int_of<T: TryFrom<i64>>(k: usize, v: &Value, dtype: DType) -> Result<T, String> {
@@ -147,6 +167,14 @@ pub fn decode_json(bytes: &[u8]) -> Result<Tensor, String> {
 		})?),
 		// Read as a float64 (the decimal), then rounded once to the nearest float16.
 		DType::F16 => TensorData::F16(collect(items, |k, v| f64_of(k, v).map(f64_to_f16))?),
+		// Only the values the type holds: nothing is rounded to a type this narrow unasked.
+		DType::BF16 => TensorData::BF16(collect(items, |k, v| narrow_float(k, v, dtype))?),
+		DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ | DType::F8E8M0 => {
+			TensorData::F8(
+				dtype,
+				collect(items, |k, v| narrow_float(k, v, dtype).map(|c: u16| c as u8))?,
+			)
+		},
 	};
 	Tensor::new(shape, data).map_err(|e| e.to_string())
 }

@@ -27,9 +27,9 @@ fn dtype_of_descr(descr: &str) -> Option<DType> {
 	})
 }
 
-/// The NumPy type string of `dtype`.
-fn descr_of(dtype: DType) -> &'static str {
-	match dtype {
+/// The NumPy type string of `dtype` (`None` for the types NumPy lacks).
+fn descr_of(dtype: DType) -> Option<&'static str> {
+	Some(match dtype {
 		DType::F32 => "<f4",
 		DType::I64 => "<i8",
 		DType::I32 => "<i4",
@@ -41,7 +41,13 @@ fn descr_of(dtype: DType) -> &'static str {
 		DType::U16 => "<u2",
 		DType::U32 => "<u4",
 		DType::U64 => "<u8",
-	}
+		DType::BF16
+		| DType::F8E4M3FN
+		| DType::F8E4M3FNUZ
+		| DType::F8E5M2
+		| DType::F8E5M2FNUZ
+		| DType::F8E8M0 => return None,
+	})
 }
 
 /// A value of the header's Python literal.
@@ -270,17 +276,24 @@ pub fn decode_npy(bytes: &[u8]) -> Result<Tensor, String> {
 	Tensor::new(shape, data).map_err(|e| e.to_string())
 }
 
-/// `t` as `.npy` bytes (format 1.0, C order, header padded to 64 bytes).
+/// `t` as `.npy` bytes (format 1.0, C order, header padded to 64 bytes). NumPy has no
+/// bfloat16 or float8 type: their values are written as float32 (exactly).
 pub fn encode_npy(t: &Tensor) -> Vec<u8> {
+	let Some(descr) = descr_of(t.dtype()) else {
+		let widened = (0..t.len())
+			.map(|k| verity_primitives::ops::scalar_at(t, k).map_or(f32::NAN, |v| v.f()))
+			.collect();
+		return match Tensor::f32(t.shape().to_vec(), widened) {
+			Ok(w) => encode_npy(&w),
+			Err(_) => Vec::new(),
+		};
+	};
 	let dims: Vec<String> = t.shape().iter().map(|d| d.to_string()).collect();
 	let shape = match dims.len() {
 		1 => format!("({},)", dims[0]),
 		_ => format!("({})", dims.join(", ")),
 	};
-	let mut header = format!(
-		"{{'descr': '{}', 'fortran_order': False, 'shape': {shape}, }}",
-		descr_of(t.dtype())
-	);
+	let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
 	let unpadded = 10 + header.len() + 1;
 	header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
 	header.push('\n');

@@ -76,6 +76,13 @@ pub fn decode_pb(bytes: &[u8]) -> Result<Tensor, String> {
 					.collect::<Result<_, _>>()?,
 			),
 			DType::U64 => TensorData::U64(t.uint64_data),
+			// bfloat16 as its bits and the float8 types as their codes, in `int32_data` too.
+			DType::BF16 => TensorData::BF16(narrow(&t.int32_data, "bfloat16 bits")?),
+			DType::F8E4M3FN
+			| DType::F8E4M3FNUZ
+			| DType::F8E5M2
+			| DType::F8E5M2FNUZ
+			| DType::F8E8M0 => TensorData::F8(dtype, narrow(&t.int32_data, "float8 codes")?),
 		}
 	};
 	if data.len() != n {

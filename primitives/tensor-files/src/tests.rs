@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
-use verity_primitives::tensor::{Tensor, TensorData};
+use verity_primitives::tensor::{DType, Tensor, TensorData};
 
 use super::*;
 
@@ -47,6 +47,41 @@ fn every_format_round_trips_every_dtype_in_memory() {
 			assert_eq!(back.dtype(), t.dtype(), "{format:?}");
 		}
 	}
+}
+
+/// bfloat16 and the float8 types: `.pb` and JSON keep them; `.npy` (NumPy has no such type)
+/// holds their float32 values; JSON reads only values the type holds.
+#[test]
+fn narrow_floats_round_trip_through_pb_and_json_and_widen_in_npy() {
+	let narrow = [
+		Tensor::new(vec![3], TensorData::BF16(vec![0x3f80, 0xff80, 0x0001])).unwrap(),
+		Tensor::new(vec![3], TensorData::F8(DType::F8E4M3FN, vec![0x7e, 0x80, 0x7f])).unwrap(),
+		Tensor::new(vec![2], TensorData::F8(DType::F8E4M3FNUZ, vec![0x80, 0x01])).unwrap(),
+		Tensor::new(vec![2], TensorData::F8(DType::F8E5M2, vec![0xfc, 0x7b])).unwrap(),
+		Tensor::new(vec![2], TensorData::F8(DType::F8E5M2FNUZ, vec![0x7f, 0x00])).unwrap(),
+		Tensor::new(vec![2], TensorData::F8(DType::F8E8M0, vec![0x00, 0xff])).unwrap(),
+	];
+	for t in narrow {
+		for format in [TensorFormat::Pb, TensorFormat::Json] {
+			let back = decode_tensor(format, &encode_tensor(format, "x", &t)).unwrap();
+			assert_eq!((back.dtype(), back.to_le_bytes()), (t.dtype(), t.to_le_bytes()));
+		}
+		let widened = decode_tensor(TensorFormat::Npy, &encode_tensor(TensorFormat::Npy, "x", &t));
+		let widened = widened.unwrap();
+		assert_eq!(widened.dtype(), DType::F32);
+		for (k, x) in widened.as_f32().unwrap().iter().enumerate() {
+			let v = verity_primitives::ops::scalar_at(&t, k).unwrap().f();
+			assert!(x.to_bits() == v.to_bits() || (x.is_nan() && v.is_nan()), "{t:?} {k}");
+		}
+	}
+	let e = decode_tensor(TensorFormat::Json, br#"{"dtype":"f8e4m3fn","shape":[1],"data":[0.3]}"#);
+	assert_eq!(e.unwrap_err(), "data[0] = 0.3 is not a f8e4m3fn value");
+	let e =
+		decode_tensor(TensorFormat::Json, br#"{"dtype":"f8e4m3fn","shape":[1],"data":["inf"]}"#);
+	assert!(e.is_err(), "float8e4m3fn has no infinity");
+	let ok =
+		decode_tensor(TensorFormat::Json, br#"{"dtype":"bf16","shape":[2],"data":[1.5,"-inf"]}"#);
+	assert_eq!(ok.unwrap().data(), &TensorData::BF16(vec![0x3fc0, 0xff80]));
 }
 
 #[test]

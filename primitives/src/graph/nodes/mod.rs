@@ -25,8 +25,8 @@ use crate::{
 	limits::{MAX_DIM, MAX_NODE_IO},
 	onnx::NodeProto,
 	ops::{
-		broadcast_shapes, ConvAttrs, F32Bits, GemmAttrs, Op, PoolAttrs, PoolKind, ReduceKind,
-		ValueType,
+		broadcast_shapes, ConvAttrs, E8M0Rounding, F32Bits, GemmAttrs, Op, PoolAttrs, PoolKind,
+		ReduceKind, ValueType,
 	},
 	tensor::{DType, Tensor, TensorData},
 };
@@ -164,6 +164,44 @@ impl<'a> In<'a> {
 	}
 }
 
+/// `Cast`: to any supported type; to a float8 type (from opset 19, float8e8m0 from 24) with its
+/// `saturate` (other targets ignore it, as ONNX says) and, for float8e8m0, `round_mode`.
+fn cast(label: &str, i: &In, a: &Attrs, opset: i64) -> IResult<Imported> {
+	let code = a.int("to", 0);
+	let to = i32::try_from(code)
+		.ok()
+		.and_then(DType::from_onnx)
+		.ok_or_else(|| unsupported(format!("{label}: cast to type {code}")))?;
+	let outputs = vec![ValueType::new(to, i.ty(0)?.shape.clone())];
+	let float8 = to.is_narrow_float() && to != DType::BF16;
+	if !float8 {
+		return Ok(Imported::Op { op: Op::Cast { to }, kept: vec![0], outputs });
+	}
+	// The types came with these opsets, and with them the attributes that define the cast.
+	if opset < 19 {
+		return Err(unsupported(format!("{label}: a cast to float8 before opset 19")));
+	}
+	if to == DType::F8E8M0 && opset < 24 {
+		return Err(unsupported(format!("{label}: a cast to float8e8m0 before opset 24")));
+	}
+	let saturate = match a.int("saturate", 1) {
+		0 => false,
+		1 => true,
+		s => return Err(invalid(format!("{label}: saturate {s}"))),
+	};
+	let rounding = if opset >= 24 {
+		match a.string("round_mode", "up")?.as_str() {
+			"up" => E8M0Rounding::Up,
+			"down" => E8M0Rounding::Down,
+			"nearest" => E8M0Rounding::Nearest,
+			r => return Err(invalid(format!("{label}: round_mode '{r}'"))),
+		}
+	} else {
+		E8M0Rounding::Up
+	};
+	Ok(Imported::Op { op: Op::CastFloat8 { to, saturate, rounding }, kept: vec![0], outputs })
+}
+
 /// Refuses a node of a one-input op with more inputs (tract refuses them too).
 fn one_input(node: &NodeProto, label: &str) -> IResult<()> {
 	match node.input.iter().skip(1).find(|n| !n.is_empty()) {
@@ -246,6 +284,29 @@ const UINT64_OPS: &[&str] = &[
 	"ConstantOfShape",
 ];
 
+/// The ops that accept bfloat16 and float8 operands ([`DType::is_narrow_float`]): those that
+/// only move values, and `Cast`. Nothing computes in these types; any other op refuses them by
+/// name.
+const NARROW_FLOAT_OPS: &[&str] = &[
+	"Cast",
+	"Identity",
+	"Dropout",
+	"Reshape",
+	"Flatten",
+	"Squeeze",
+	"Unsqueeze",
+	"Transpose",
+	"Concat",
+	"Split",
+	"Slice",
+	"Gather",
+	"Expand",
+	"Tile",
+	"Where",
+	"Shape",
+	"Constant",
+];
+
 /// Imports one node: its canonical op and output types, or its constant outputs.
 pub(super) fn import_node(
 	node: &NodeProto,
@@ -274,17 +335,24 @@ pub(super) fn import_node(
 			}
 		}
 	}
+	if !NARROW_FLOAT_OPS.contains(&node.op_type.as_str()) {
+		for k in 0..node.input.len() {
+			if i.has(k) && i.ty(k)?.dtype.is_narrow_float() {
+				return Err(unsupported(format!(
+					"{label}: input {k} is {}, which {} does not support",
+					i.ty(k)?.dtype.name(),
+					node.op_type
+				)));
+			}
+		}
+	}
 	match node.op_type.as_str() {
 		"Neg" | "Abs" | "Sqrt" | "Exp" | "Log" | "Relu" | "Sigmoid" | "Tanh" | "Softplus"
 		| "Sign" | "LeakyRelu" | "Elu" | "Selu" | "HardSigmoid" | "Erf" | "Gelu" | "Not"
 		| "Equal" | "Less" | "Greater" | "LessOrEqual" | "GreaterOrEqual" | "And" | "Or"
 		| "Xor" | "Where" | "Add" | "Sub" | "Mul" | "Div" | "Pow" | "PRelu" | "Sum" | "Max"
 		| "Min" | "Clip" => elementwise::import(node, label, &i, &a, opset),
-		"Cast" => {
-			let to = DType::from_onnx(a.int("to", 0) as i32)
-				.ok_or_else(|| unsupported(format!("{label}: cast to type {}", a.int("to", 0))))?;
-			op_only(Op::Cast { to }, vec![ValueType::new(to, i.ty(0)?.shape.clone())])
-		},
+		"Cast" => cast(label, &i, &a, opset),
 		"Identity" => op_only(Op::Identity, same(i.ty(0)?)),
 		"Dropout" => {
 			// Nothing dropped: inference (`training_mode` absent or a constant false), or a
