@@ -22,6 +22,16 @@ stage setup bash scripts/setup.sh
 # Again, now that setup installed the linker it names (env.sh).
 source "$here/env.sh"
 stage "cargo fmt --check" cargo fmt --all -- --check
+# The test streams' npm packages (the polkadot.js suite's and zombienet's, exactly their
+# lockfiles) download while the build compiles: on a fresh machine that took a minute and a
+# half of the zombienet stream. A failed install is done again by its stream, which then
+# fails with npm's message.
+npm_log="$(mktemp)"
+(
+  (cd clients/js && npm ci --no-audit --no-fund --loglevel=error) \
+    && (cd zombienet && npm ci --no-audit --no-fund --loglevel=error)
+) >"$npm_log" 2>&1 &
+npm_pid=$!
 # The build stage compiles every test target of the workspace, which includes every binary
 # (`verity-node` and `verity`, whose integration tests run them) and the examples. A separate
 # `cargo build` would compile the runtime and the node a second time: dev-dependencies change
@@ -33,6 +43,13 @@ stage build bash scripts/build.sh
 # The tests run at once, in three streams whose output is prefixed with the stream's name: most
 # of their time is spent waiting for the blocks of real nodes, not computing (one after
 # another they took 21 min on an empty target). Each stream's time is printed at the end.
+if wait "$npm_pid"; then
+  echo "==> npm packages: installed during the build"
+else
+  echo "==> npm packages: the install during the build failed; the streams install again:"
+  cat "$npm_log"
+fi
+rm -f "$npm_log"
 source scripts/concurrently.sh
 # Every test of the workspace, with the pallets' benchmarks run as unit tests against their
 # mock runtimes (every benchmark's setup and asserted outcome; scripts/bench.sh measures them
@@ -46,7 +63,8 @@ start_concurrently "cargo test" env RUST_TEST_THREADS=6 \
 # from metadata alone, a model and a job from polkadot.js, and a forkless runtime upgrade
 # (`sudo.setCode` with the next release that runtime/next builds), against live dev nodes.
 polkadot_js() {
-  (cd clients/js && npm ci --no-audit --no-fund --loglevel=error \
+  (cd clients/js \
+    && { [[ -d node_modules/@polkadot/api ]] || npm ci --no-audit --no-fund --loglevel=error; } \
     && VERITY_NODE="$VERITY_BIN_DIR/verity-node" \
       VERITY_NEXT_RUNTIME="$VERITY_BIN_DIR/wbuild/verity-runtime-next/verity_runtime_next.compact.compressed.wasm" \
       npm test)
