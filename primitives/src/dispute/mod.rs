@@ -11,7 +11,7 @@ pub mod step;
 pub mod tree;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use index::{Source, StepInput, StepNode, TraceLayout};
 pub use play::{next_move, Move, PartyRun, PickKind, Turn, WitnessBounds};

@@ -144,7 +144,8 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 		let mut shape = Vec::new();
 		for d in &shape_proto.dim {
 			match &d.value {
-				DimValue::Value(v) if *v > 0 => shape.push(super::shapes::dim(*v, &vi.name)?),
+				// A zero is a static size too: an empty input (see `zero_size`).
+				DimValue::Value(v) if *v >= 0 => shape.push(super::shapes::dim(*v, &vi.name)?),
 				DimValue::Param(p) => {
 					return Err(unsupported(format!(
 						"graph input '{}' has a dynamic dimension '{p}' (static shapes only)",
@@ -153,7 +154,7 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 				},
 				_ => {
 					return Err(unsupported(format!(
-						"graph input '{}' has an unknown or zero dimension (static shapes only)",
+						"graph input '{}' has an unknown or negative dimension (static shapes only)",
 						vi.name
 					)))
 				},
@@ -212,15 +213,7 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 			fold.charge(&label, taps, taps.saturating_mul(8))?;
 		}
 		for ty in &out_types {
-			let n = checked_numel(&ty.shape)
-				.map_err(|e| unsupported(format!("{label}: output {e}")))?;
-			// Kernels and fast paths never see an empty output (no work, no cost, no edge).
-			if n == 0 {
-				return Err(unsupported(format!(
-					"{label}: an empty output {:?} (zero-size values are not supported)",
-					ty.shape
-				)));
-			}
+			checked_numel(&ty.shape).map_err(|e| unsupported(format!("{label}: output {e}")))?;
 		}
 		let out_count = out_types.len();
 		let kept_inputs: Vec<Option<&Known>> =
@@ -228,6 +221,7 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 		let all_const = kept_inputs.iter().all(|k| k.map(|k| k.constant.is_some()).unwrap_or(true));
 		let in_types: Vec<Option<ValueType>> =
 			kept_inputs.iter().map(|k| k.map(|k| k.ty.clone())).collect();
+		zero_size(&label, &op, &in_types, &out_types)?;
 		let types = NodeTypes { inputs: &in_types, outputs: &out_types };
 		// Costed from the static types before anything is evaluated.
 		let cost = check_node(&label, &op, &types, budget)?;
@@ -283,6 +277,39 @@ pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost),
 		GraphError::OverBudget { node, limit: e.limit, cost: e.cost, max: e.max }
 	})?;
 	Ok((graph, FoldCost { work: fold.work, bytes: fold.bytes }))
+}
+
+/// Zero-size values: a node whose outputs are all empty computes nothing, so any op may have
+/// them (its kernel never runs: [`ops::eval`] and a chunk's evaluation have no element to
+/// compute). A non-empty output computed from an empty input is accepted only where the
+/// element definition gives it a meaning: Concat skips the empty operand, and a reduction over
+/// an empty set gives its kind's identity (0 for the sums, 1 for the product, -inf for Max and
+/// the logarithms, +inf for Min, the type's bounds for integers).
+fn zero_size(
+	label: &str,
+	op: &Op,
+	in_types: &[Option<ValueType>],
+	out_types: &[ValueType],
+) -> IResult<()> {
+	let empty = |shape: &[usize]| shape.contains(&0);
+	if out_types.iter().all(|t| empty(&t.shape)) {
+		return Ok(());
+	}
+	let Some((i, ty)) = in_types
+		.iter()
+		.enumerate()
+		.find_map(|(i, t)| t.as_ref().filter(|t| empty(&t.shape)).map(|t| (i, t)))
+	else {
+		return Ok(());
+	};
+	match op {
+		Op::Concat { .. } | Op::Reduce { .. } => Ok(()),
+		_ => Err(unsupported(format!(
+			"{label}: input {i} is empty {:?} and an output is not (zero-size operands reach \
+			 only Concat and the reductions)",
+			ty.shape
+		))),
+	}
 }
 
 /// The ops whose optional outputs may be declared and left unread (Dropout's mask, MaxPool's

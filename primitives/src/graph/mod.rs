@@ -15,6 +15,8 @@ mod tests;
 #[cfg(test)]
 mod tests_dtypes;
 #[cfg(test)]
+mod tests_empty;
+#[cfg(test)]
 mod tests_legacy;
 #[cfg(test)]
 mod tests_narrow;

@@ -53,7 +53,7 @@ fn i64t(shape: &[usize], data: Vec<i64>) -> Tensor {
 
 /// How much of the slow paths a case runs.
 #[derive(Clone, Copy, PartialEq)]
-enum Depth {
+pub(crate) enum Depth {
 	/// Every node by its element definition and every chunk of every output.
 	Full,
 	/// The first, middle and last chunk of every output only.
@@ -62,14 +62,14 @@ enum Depth {
 
 /// The pinned facts of one case: the canonical graph's hash and the trace root.
 #[derive(Debug, PartialEq)]
-struct Pins {
+pub(crate) struct Pins {
 	graph: String,
 	root: String,
 }
 
 /// Runs `g` on `inputs` by every path, checks the paths against each other and returns the
 /// facts to pin.
-fn check_paths(name: &str, g: &Graph, inputs: &[Tensor], depth: Depth) -> Pins {
+pub(crate) fn check_paths(name: &str, g: &Graph, inputs: &[Tensor], depth: Depth) -> Pins {
 	let keep = TraceOptions { keep_node_outputs: true, ..Default::default() };
 	let trace = g.run(inputs, keep).unwrap_or_else(|e| panic!("{name}: {e}"));
 	if depth == Depth::Full {

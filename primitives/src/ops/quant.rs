@@ -14,6 +14,7 @@ pub fn saturate(v: i64, dtype: DType) -> i64 {
 		DType::U16 => v.clamp(0, u16::MAX as i64),
 		DType::I16 => v.clamp(i16::MIN as i64, i16::MAX as i64),
 		DType::U32 => v.clamp(0, u32::MAX as i64),
+		DType::Bool => v.clamp(0, 1),
 		_ => v,
 	}
 }

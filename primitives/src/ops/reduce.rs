@@ -259,13 +259,19 @@ pub(super) fn reduce_element(
 	}
 	if float {
 		return Ok(Scalar::F(match kind {
-			ReduceKind::Mean => af / count.max(1) as f32,
+			// The mean of an empty set is 0 / 0, NaN (as NumPy and ONNX's reference give it).
+			ReduceKind::Mean => af / count as f32,
 			ReduceKind::L2 => libm::sqrtf(af),
 			ReduceKind::LogSum | ReduceKind::LogSumExp => libm::logf(af),
 			_ => af,
 		}));
 	}
 	Ok(Scalar::I(match kind {
+		// Max and Min of an empty set: the type's least and greatest values (false and true for
+		// bools), where the i64 start values would wrap.
+		ReduceKind::Max | ReduceKind::Min if count == 0 => {
+			super::quant::saturate(ai, types.output(0)?.dtype)
+		},
 		// A positive divisor: never `None`.
 		ReduceKind::Mean => ai.checked_div(count.max(1) as i64).ok_or_else(overflow)?,
 		_ => ai,
