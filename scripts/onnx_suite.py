@@ -91,12 +91,19 @@ DTYPES = {
     "f8e5m2": ml_dtypes.float8_e5m2,
     "f8e5m2fnuz": ml_dtypes.float8_e5m2fnuz,
     "f8e8m0": ml_dtypes.float8_e8m0fnu,
+    "u4": ml_dtypes.uint4,
+    "i4": ml_dtypes.int4,
+    "u2": ml_dtypes.uint2,
+    "i2": ml_dtypes.int2,
 }
+
+# The 4- and 2-bit integers (ml_dtypes'): compared exactly, as int8.
+SUB_BYTE = {np.dtype(DTYPES[k]) for k in ("u4", "i4", "u2", "i2")}
 
 # The float types NumPy lacks (ml_dtypes'): their values are compared exactly, as float32.
 NARROW_FLOATS = {np.dtype(t) for t in DTYPES.values()} - {
     np.dtype(t) for t in (np.float32, np.float16, np.uint8, np.int8, np.int32, np.int64,
-                          np.bool_, np.int16, np.uint16, np.uint32, np.uint64)}
+                          np.bool_, np.int16, np.uint16, np.uint32, np.uint64)} - SUB_BYTE
 
 
 def to_proto(x, name):
@@ -164,7 +171,9 @@ def compare(expected, got, rtol, atol):
             return f"output {k}: {g.dtype}, expected {e.dtype}"
         if e.shape != g.shape:
             return f"output {k}: shape {list(g.shape)}, expected {list(e.shape)}"
-        if e.dtype in NARROW_FLOATS:
+        if e.dtype in SUB_BYTE:
+            ok = np.array_equal(g.astype(np.int8), e.astype(np.int8))
+        elif e.dtype in NARROW_FLOATS:
             ok = np.array_equal(g.astype(np.float32), e.astype(np.float32), equal_nan=True)
         elif e.dtype.kind == "f":
             ok = np.allclose(g, e, rtol=rtol, atol=atol, equal_nan=True)

@@ -56,6 +56,14 @@ pub enum DTypeArg {
 	F8E5M2FNUZ,
 	/// float8 E8M0, a power of two.
 	F8E8M0,
+	/// Unsigned 4-bit integer.
+	U4,
+	/// Signed 4-bit integer.
+	I4,
+	/// Unsigned 2-bit integer.
+	U2,
+	/// Signed 2-bit integer.
+	I2,
 }
 
 impl From<DType> for DTypeArg {
@@ -78,6 +86,10 @@ impl From<DType> for DTypeArg {
 			DType::F8E5M2 => DTypeArg::F8E5M2,
 			DType::F8E5M2FNUZ => DTypeArg::F8E5M2FNUZ,
 			DType::F8E8M0 => DTypeArg::F8E8M0,
+			DType::U4 => DTypeArg::U4,
+			DType::I4 => DTypeArg::I4,
+			DType::U2 => DTypeArg::U2,
+			DType::I2 => DTypeArg::I2,
 		}
 	}
 }

@@ -288,6 +288,10 @@ fn job_tensors_encode_every_dtype_by_name() {
 		Tensor::new(vec![1], TensorData::F8(DType::F8E5M2, vec![0x7c])).unwrap(),
 		Tensor::new(vec![1], TensorData::F8(DType::F8E5M2FNUZ, vec![0x01])).unwrap(),
 		Tensor::new(vec![1], TensorData::F8(DType::F8E8M0, vec![0x7f])).unwrap(),
+		Tensor::new(vec![2], TensorData::SubByte(DType::U4, vec![15, 0])).unwrap(),
+		Tensor::new(vec![2], TensorData::SubByte(DType::I4, vec![-8, 7])).unwrap(),
+		Tensor::new(vec![1], TensorData::SubByte(DType::U2, vec![3])).unwrap(),
+		Tensor::new(vec![1], TensorData::SubByte(DType::I2, vec![-2])).unwrap(),
 	];
 	let args: Vec<JobTensorArg> =
 		tensors.iter().map(|t| JobTensorArg::from_tensor(t).unwrap()).collect();

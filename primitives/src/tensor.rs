@@ -88,11 +88,24 @@ pub enum DType {
 	/// cast.
 	#[codec(index = 24)]
 	F8E8M0,
+	/// Unsigned 4-bit integer (0..=15), one per byte in the canonical form (ONNX packs two per
+	/// byte); stored, moved, cast and (de)quantised ([`DType::is_sub_byte`]).
+	#[codec(index = 21)]
+	U4,
+	/// Signed 4-bit integer (-8..=7), one per byte in the canonical form.
+	#[codec(index = 22)]
+	I4,
+	/// Unsigned 2-bit integer (0..=3), one per byte in the canonical form (ONNX packs four).
+	#[codec(index = 25)]
+	U2,
+	/// Signed 2-bit integer (-2..=1), one per byte in the canonical form.
+	#[codec(index = 26)]
+	I2,
 }
 
 impl DType {
 	/// Every element type, in declaration order.
-	pub const ALL: [DType; 17] = [
+	pub const ALL: [DType; 21] = [
 		DType::F32,
 		DType::U8,
 		DType::I8,
@@ -110,6 +123,10 @@ impl DType {
 		DType::F8E5M2,
 		DType::F8E5M2FNUZ,
 		DType::F8E8M0,
+		DType::U4,
+		DType::I4,
+		DType::U2,
+		DType::I2,
 	];
 
 	/// Whether elements are floats (computed as [`crate::ops::Scalar::F`]).
@@ -130,6 +147,33 @@ impl DType {
 				| DType::F8E8M0
 		)
 	}
+
+	/// Whether this is one of the 4- and 2-bit integer types: stored, moved, cast and
+	/// (de)quantised, not computed in (as ONNX defines them).
+	pub const fn is_sub_byte(self) -> bool {
+		matches!(self, DType::U4 | DType::I4 | DType::U2 | DType::I2)
+	}
+
+	/// The least and greatest values of a 4- or 2-bit integer type (`None` for the others).
+	pub const fn sub_byte_range(self) -> Option<(i8, i8)> {
+		match self {
+			DType::U4 => Some((0, 15)),
+			DType::I4 => Some((-8, 7)),
+			DType::U2 => Some((0, 3)),
+			DType::I2 => Some((-2, 1)),
+			_ => None,
+		}
+	}
+
+	/// Elements per byte in ONNX's packed form: 2 for the 4-bit types, 4 for the 2-bit ones,
+	/// else 1.
+	pub const fn onnx_per_byte(self) -> usize {
+		match self {
+			DType::U4 | DType::I4 => 2,
+			DType::U2 | DType::I2 => 4,
+			_ => 1,
+		}
+	}
 }
 
 impl DType {
@@ -140,6 +184,7 @@ impl DType {
 			DType::U8 | DType::I8 | DType::Bool => 1,
 			DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ => 1,
 			DType::F8E8M0 => 1,
+			DType::U4 | DType::I4 | DType::U2 | DType::I2 => 1,
 			DType::U16 | DType::I16 | DType::F16 | DType::BF16 => 2,
 			DType::I64 | DType::U64 => 8,
 		}
@@ -165,6 +210,10 @@ impl DType {
 			DType::F8E5M2 => 19,
 			DType::F8E5M2FNUZ => 20,
 			DType::F8E8M0 => 24,
+			DType::U4 => 21,
+			DType::I4 => 22,
+			DType::U2 => 25,
+			DType::I2 => 26,
 		}
 	}
 
@@ -188,6 +237,10 @@ impl DType {
 			19 => DType::F8E5M2,
 			20 => DType::F8E5M2FNUZ,
 			24 => DType::F8E8M0,
+			21 => DType::U4,
+			22 => DType::I4,
+			25 => DType::U2,
+			26 => DType::I2,
 			_ => return None,
 		})
 	}
@@ -212,6 +265,10 @@ impl DType {
 			DType::F8E5M2 => "f8e5m2",
 			DType::F8E5M2FNUZ => "f8e5m2fnuz",
 			DType::F8E8M0 => "f8e8m0",
+			DType::U4 => "u4",
+			DType::I4 => "i4",
+			DType::U2 => "u2",
+			DType::I2 => "i2",
 		}
 	}
 
@@ -235,6 +292,10 @@ impl DType {
 			"f8e5m2" | "float8e5m2" => DType::F8E5M2,
 			"f8e5m2fnuz" | "float8e5m2fnuz" => DType::F8E5M2FNUZ,
 			"f8e8m0" | "float8e8m0" => DType::F8E8M0,
+			"u4" | "uint4" => DType::U4,
+			"i4" | "int4" => DType::I4,
+			"u2" | "uint2" => DType::U2,
+			"i2" | "int2" => DType::I2,
 			_ => return None,
 		})
 	}
@@ -254,7 +315,8 @@ pub enum TensorError {
 		/// What was given.
 		got: usize,
 	},
-	/// A byte that is no element of its type (a bool other than 0 or 1).
+	/// A byte that is no element of its type (a bool other than 0 or 1, a 4- or 2-bit integer
+	/// out of its range).
 	InvalidElement {
 		/// The element type.
 		dtype: DType,
@@ -340,6 +402,9 @@ pub enum TensorData {
 	/// Elements of a float8 type (the `DType`: one of the five float8 types, and nothing
 	/// else), as their codes.
 	F8(DType, Vec<u8>),
+	/// Elements of a 4- or 2-bit integer type (the `DType`: one of [`DType::is_sub_byte`], and
+	/// nothing else), one per byte, each within the type's range.
+	SubByte(DType, Vec<i8>),
 }
 
 impl TensorData {
@@ -358,7 +423,7 @@ impl TensorData {
 			TensorData::U32(_) => DType::U32,
 			TensorData::U64(_) => DType::U64,
 			TensorData::BF16(_) => DType::BF16,
-			TensorData::F8(t, _) => *t,
+			TensorData::F8(t, _) | TensorData::SubByte(t, _) => *t,
 		}
 	}
 
@@ -373,6 +438,7 @@ impl TensorData {
 			TensorData::Bool(v) => v.len(),
 			TensorData::U16(v) | TensorData::F16(v) | TensorData::BF16(v) => v.len(),
 			TensorData::F8(_, v) => v.len(),
+			TensorData::SubByte(_, v) => v.len(),
 			TensorData::I16(v) => v.len(),
 			TensorData::U32(v) => v.len(),
 			TensorData::U64(v) => v.len(),
@@ -406,6 +472,9 @@ impl TensorData {
 			| DType::F8E5M2
 			| DType::F8E5M2FNUZ
 			| DType::F8E8M0 => TensorData::F8(dtype, alloc::vec![0; n]),
+			DType::U4 | DType::I4 | DType::U2 | DType::I2 => {
+				TensorData::SubByte(dtype, alloc::vec![0; n])
+			},
 		}
 	}
 
@@ -425,6 +494,7 @@ impl TensorData {
 			TensorData::U64(v) => TensorData::U64(alloc::vec![*v.get(index)?; n]),
 			TensorData::BF16(v) => TensorData::BF16(alloc::vec![*v.get(index)?; n]),
 			TensorData::F8(t, v) => TensorData::F8(*t, alloc::vec![*v.get(index)?; n]),
+			TensorData::SubByte(t, v) => TensorData::SubByte(*t, alloc::vec![*v.get(index)?; n]),
 		})
 	}
 
@@ -484,11 +554,15 @@ impl TensorData {
 			TensorData::F8(t, v) => out.extend(
 				v.get(range).unwrap_or(&[]).iter().map(|x| canonical_code(*t, u16::from(*x)) as u8),
 			),
+			TensorData::SubByte(_, v) => {
+				out.extend(v.get(range).unwrap_or(&[]).iter().map(|x| *x as u8))
+			},
 		}
 	}
 
 	/// Elements of `dtype` from canonical little-endian bytes (`bytes.len()` a multiple of the
-	/// element size). A bool byte other than 0 or 1 is an error.
+	/// element size). A bool byte other than 0 or 1, or a 4- or 2-bit integer out of its range
+	/// (its byte read as `i8`), is an error.
 	pub fn from_le_bytes(dtype: DType, bytes: &[u8]) -> Result<TensorData, TensorError> {
 		let size = dtype.size();
 		if !bytes.len().is_multiple_of(size) {
@@ -538,6 +612,13 @@ impl TensorData {
 			| DType::F8E5M2
 			| DType::F8E5M2FNUZ
 			| DType::F8E8M0 => TensorData::F8(dtype, bytes.to_vec()),
+			DType::U4 | DType::I4 | DType::U2 | DType::I2 => {
+				let (lo, hi) = dtype.sub_byte_range().unwrap_or((0, 0));
+				if let Some(b) = bytes.iter().find(|b| !(lo..=hi).contains(&(**b as i8))) {
+					return Err(TensorError::InvalidElement { dtype, byte: *b });
+				}
+				TensorData::SubByte(dtype, bytes.iter().map(|b| *b as i8).collect())
+			},
 		})
 	}
 }
@@ -637,6 +718,7 @@ impl Tensor {
 			TensorData::U64(v) => {
 				v.iter().map(|x| i64::try_from(*x).ok()).collect::<Option<Vec<i64>>>()?
 			},
+			TensorData::SubByte(_, v) => v.iter().map(|x| *x as i64).collect(),
 			TensorData::F32(_) | TensorData::F16(_) | TensorData::BF16(_) | TensorData::F8(..) => {
 				return None
 			},
@@ -794,8 +876,8 @@ mod tests {
 			assert_eq!(TensorData::zeros(d, 3).dtype(), d);
 			assert_eq!(TensorData::zeros(d, 3).len(), 3);
 		}
-		// float64, and the 4-bit and 2-bit types stay unsupported.
-		for code in [11, 21, 22, 23, 25, 26] {
+		// float64 and float4e2m1 stay unsupported.
+		for code in [11, 23] {
 			assert_eq!(DType::from_onnx(code), None);
 		}
 	}

@@ -23,7 +23,7 @@ pub fn to_tract(t: &Tensor) -> Result<TractTensor, String> {
 			let halves: Vec<f16> = v.iter().map(|h| f16::from_bits(*h)).collect();
 			TractTensor::from_shape(shape, &halves)
 		},
-		TensorData::BF16(_) | TensorData::F8(..) => {
+		TensorData::BF16(_) | TensorData::F8(..) | TensorData::SubByte(..) => {
 			return Err(format!("tract has no {}", t.dtype().name()))
 		},
 	};
@@ -59,7 +59,11 @@ pub fn from_tract(t: &TractTensor) -> Result<Tensor, String> {
 		| DType::F8E4M3FNUZ
 		| DType::F8E5M2
 		| DType::F8E5M2FNUZ
-		| DType::F8E8M0 => return Err(format!("tract has no {}", dtype.name())),
+		| DType::F8E8M0
+		| DType::U4
+		| DType::I4
+		| DType::U2
+		| DType::I2 => return Err(format!("tract has no {}", dtype.name())),
 	};
 	Tensor::new(t.shape().to_vec(), data).map_err(|e| format!("tract output: {e}"))
 }

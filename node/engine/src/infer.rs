@@ -192,6 +192,7 @@ fn elements_text(t: &Tensor) -> String {
 				.map(|c| verity_primitives::minifloat::code_to_f32(*d, *c))
 				.collect::<Vec<_>>(),
 		),
+		TensorData::SubByte(_, v) => list(v),
 	}
 }
 

@@ -59,13 +59,18 @@ pub fn tract_datum_type(dtype: DType) -> Option<DatumType> {
 		DType::F16 => DatumType::F16,
 		DType::U32 => DatumType::U32,
 		DType::U64 => DatumType::U64,
-		// tract has no bfloat16 or float8: such a model runs on the canonical engine alone.
+		// tract has no bfloat16, float8 or 4- and 2-bit integers: such a model runs on the
+		// canonical engine alone.
 		DType::BF16
 		| DType::F8E4M3FN
 		| DType::F8E4M3FNUZ
 		| DType::F8E5M2
 		| DType::F8E5M2FNUZ
-		| DType::F8E8M0 => return None,
+		| DType::F8E8M0
+		| DType::U4
+		| DType::I4
+		| DType::U2
+		| DType::I2 => return None,
 	})
 }
 

@@ -59,6 +59,7 @@ fn element(t: &Tensor, k: usize) -> f64 {
 		TensorData::F16(v) => verity_primitives::float16::f16_to_f32(v[k]) as f64,
 		TensorData::BF16(v) => verity_primitives::minifloat::bf16_to_f32(v[k]) as f64,
 		TensorData::F8(d, v) => verity_primitives::minifloat::code_to_f32(*d, v[k]) as f64,
+		TensorData::SubByte(_, v) => v[k] as f64,
 	}
 }
 
@@ -74,6 +75,7 @@ fn int_element(t: &Tensor, k: usize) -> Option<i128> {
 		TensorData::I16(v) => v[k].into(),
 		TensorData::U32(v) => v[k].into(),
 		TensorData::U64(v) => v[k].into(),
+		TensorData::SubByte(_, v) => v[k].into(),
 		TensorData::F32(_) | TensorData::F16(_) | TensorData::BF16(_) | TensorData::F8(..) => {
 			return None
 		},

@@ -36,7 +36,22 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
 	let n = checked_numel(&shape).map_err(|e| unsupported(format!("tensor '{name}': {e}")))?;
 	let mismatch =
 		|got: usize| invalid(format!("tensor '{name}' has {got} elements for shape {shape:?}"));
-	let data = if !t.raw_data.is_empty() {
+	let data = if dtype.is_sub_byte() {
+		// Packed (two or four per byte, the first in the low bits), in `raw_data` or one packed
+		// byte per element of `int32_data`.
+		let packed = if t.raw_data.is_empty() {
+			narrow::<i32, u8>(&t.int32_data, name)?
+		} else {
+			t.raw_data.clone()
+		};
+		if packed.len() != n.div_ceil(dtype.onnx_per_byte()) {
+			return Err(invalid(format!(
+				"tensor '{name}' has {} packed bytes for shape {shape:?}",
+				packed.len()
+			)));
+		}
+		unpack_sub_byte(dtype, &packed, n)
+	} else if !t.raw_data.is_empty() {
 		if Some(t.raw_data.len()) != n.checked_mul(dtype.size()) {
 			return Err(invalid(format!(
 				"tensor '{name}' has {} raw bytes for shape {shape:?}",
@@ -74,6 +89,8 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
 			| DType::F8E5M2
 			| DType::F8E5M2FNUZ
 			| DType::F8E8M0 => TensorData::F8(dtype, narrow(&t.int32_data, name)?),
+			// Unpacked above.
+			DType::U4 | DType::I4 | DType::U2 | DType::I2 => TensorData::zeros(dtype, n),
 		};
 		if data.len() != n {
 			return Err(mismatch(data.len()));
@@ -81,6 +98,54 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
 		data
 	};
 	Tensor::new(shape, data).map_err(|e| invalid(format!("tensor '{name}': {e}")))
+}
+
+/// Elements per packed byte and bits per element of a 4- or 2-bit integer type (else 1 and 8).
+fn packing(dtype: DType) -> (u32, u32) {
+	match dtype {
+		DType::U4 | DType::I4 => (2, 4),
+		DType::U2 | DType::I2 => (4, 2),
+		_ => (1, 8),
+	}
+}
+
+/// The `n` elements of a 4- or 2-bit integer type `dtype` packed in `bytes` (the first in the
+/// low bits of each byte; bits past the last element are ignored).
+pub fn unpack_sub_byte(dtype: DType, bytes: &[u8], n: usize) -> TensorData {
+	let (per_byte, bits) = packing(dtype);
+	let signed = matches!(dtype, DType::I4 | DType::I2);
+	// The code moved to the top bits of a byte and back down: sign- or zero-extended.
+	let up = 8u32.wrapping_sub(bits);
+	let values = bytes
+		.iter()
+		.flat_map(|b| (0..per_byte).map(move |k| b.wrapping_shr(k.wrapping_mul(bits))))
+		.take(n)
+		.map(|code| {
+			let top = code.wrapping_shl(up);
+			if signed {
+				(top as i8).wrapping_shr(up)
+			} else {
+				top.wrapping_shr(up) as i8
+			}
+		})
+		.collect();
+	TensorData::SubByte(dtype, values)
+}
+
+/// `values` of a 4- or 2-bit integer type `dtype` packed as ONNX stores them: two or four per
+/// byte, the first in the low bits, the last byte's unused bits zero.
+pub fn pack_sub_byte(dtype: DType, values: &[i8]) -> Vec<u8> {
+	let (per_byte, bits) = packing(dtype);
+	let mask = u8::MAX.wrapping_shr(8u32.wrapping_sub(bits));
+	values
+		.chunks(per_byte as usize)
+		.map(|group| {
+			group
+				.iter()
+				.zip((0u32..).step_by(bits as usize))
+				.fold(0u8, |b, (v, shift)| b | ((*v as u8) & mask).wrapping_shl(shift))
+		})
+		.collect()
 }
 
 /// `values` converted to a narrower type, or an error naming the first that does not fit.

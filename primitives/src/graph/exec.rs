@@ -88,6 +88,12 @@ pub fn corrupt_first_element(t: &Tensor) -> Tensor {
 				*x = x.wrapping_add(1);
 			}
 		},
+		// The next value of the type, its greatest becoming its least.
+		TensorData::SubByte(t, v) => {
+			if let (Some(x), Some((lo, hi))) = (v.first_mut(), t.sub_byte_range()) {
+				*x = if *x >= hi { lo } else { x.wrapping_add(1) };
+			}
+		},
 		TensorData::F16(v) => {
 			if let Some(x) = v.first_mut() {
 				// The float32 rule on the widened value, rounded back: 0 and NaN become 1,

@@ -22,12 +22,14 @@ mod tests_legacy;
 mod tests_narrow;
 #[cfg(test)]
 mod tests_resize;
+#[cfg(test)]
+mod tests_sub_byte;
 
 use alloc::{string::String, vec::Vec};
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
 
-pub use convert::onnx_type_name;
+pub use convert::{onnx_type_name, pack_sub_byte, unpack_sub_byte};
 pub use exec::{
 	corrupt_first_element, NodeFailure, NodeValues, PreparedGraph, RunError, Trace, TraceOptions,
 };

@@ -154,6 +154,7 @@ pub fn scalar_at(t: &Tensor, index: usize) -> Option<Scalar> {
 		TensorData::U64(v) => Scalar::I(*v.get(index)? as i64),
 		TensorData::BF16(v) => Scalar::F(minifloat::bf16_to_f32(*v.get(index)?)),
 		TensorData::F8(t, v) => Scalar::F(minifloat::code_to_f32(*t, *v.get(index)?)),
+		TensorData::SubByte(_, v) => Scalar::I(*v.get(index)? as i64),
 	})
 }
 
@@ -223,6 +224,41 @@ pub fn store(dtype: DType, v: Scalar) -> Scalar {
 		| DType::F8E5M2
 		| DType::F8E5M2FNUZ
 		| DType::F8E8M0 => Scalar::F(minifloat::decode(dtype, minifloat::encode(dtype, v.f()))),
+		DType::U4 | DType::I4 | DType::U2 | DType::I2 => Scalar::I(store_sub_byte(dtype, v)),
+	}
+}
+
+/// `v` as an element of a 4- or 2-bit integer type: an integer wraps to the type's width (as
+/// every integer type's does); a float truncates toward zero, and one outside the type's range
+/// (or NaN) gives 0, as ONNX's reference casts (through ml_dtypes).
+fn store_sub_byte(dtype: DType, v: Scalar) -> i64 {
+	// The least and greatest values, and how many there are.
+	let (lo, hi, width): (i64, i64, i64) = match dtype {
+		DType::U4 => (0, 15, 16),
+		DType::I4 => (-8, 7, 16),
+		DType::U2 => (0, 3, 4),
+		DType::I2 => (-2, 1, 4),
+		_ => (0, 0, 1),
+	};
+	match v {
+		Scalar::F(x) => {
+			let t = libm::truncf(x);
+			// Both bounds are small integers, exact in f32; NaN compares false.
+			if t >= lo as f32 && t <= hi as f32 {
+				t as i64
+			} else {
+				0
+			}
+		},
+		Scalar::I(x) => {
+			// `x` modulo the width, into lo..=hi.
+			let m = x.rem_euclid(width);
+			if m > hi {
+				m.wrapping_sub(width)
+			} else {
+				m
+			}
+		},
 	}
 }
 
@@ -288,6 +324,10 @@ pub fn tensor_from_scalars(ty: &ValueType, values: Vec<Scalar>) -> KResult<Tenso
 				values.into_iter().map(|v| minifloat::encode(ty.dtype, v.f()) as u8).collect(),
 			)
 		},
+		DType::U4 | DType::I4 | DType::U2 | DType::I2 => TensorData::SubByte(
+			ty.dtype,
+			values.into_iter().map(|v| store(ty.dtype, v).i() as i8).collect(),
+		),
 	};
 	Ok(Tensor::new(ty.shape.clone(), data)?)
 }

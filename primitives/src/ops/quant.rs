@@ -15,6 +15,10 @@ pub fn saturate(v: i64, dtype: DType) -> i64 {
 		DType::I16 => v.clamp(i16::MIN as i64, i16::MAX as i64),
 		DType::U32 => v.clamp(0, u32::MAX as i64),
 		DType::Bool => v.clamp(0, 1),
+		DType::U4 | DType::I4 | DType::U2 | DType::I2 => match dtype.sub_byte_range() {
+			Some((lo, hi)) => v.clamp(i64::from(lo), i64::from(hi)),
+			None => v,
+		},
 		_ => v,
 	}
 }

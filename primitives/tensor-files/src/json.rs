@@ -49,6 +49,7 @@ pub fn data_json(t: &Tensor) -> Value {
 		TensorData::F8(d, v) => {
 			v.iter().map(|c| f32_json(minifloat::code_to_f32(*d, *c))).collect()
 		},
+		TensorData::SubByte(_, v) => v.iter().map(|x| Value::from(*x)).collect(),
 	})
 }
 
@@ -124,6 +125,10 @@ fn collect<T>(
 	items.iter().enumerate().map(|(k, v)| f(k, v)).collect()
 }
 
+/// The dtype names [`decode_json`] reads, for messages.
+const SUPPORTED_NAMES: &str = "f32 f16 bf16 f8e4m3fn f8e4m3fnuz f8e5m2 f8e5m2fnuz f8e8m0 u8 i8 \
+	u16 i16 i32 u32 i64 u64 bool u4 i4 u2 i2";
+
 /// The tensor in JSON `bytes`; other keys (e.g. an output's `name`) are ignored.
 pub fn decode_json(bytes: &[u8]) -> Result<Tensor, String> {
 	let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("malformed JSON: {e}"))?;
@@ -131,7 +136,7 @@ pub fn decode_json(bytes: &[u8]) -> Result<Tensor, String> {
 	let dtype_name =
 		obj.get("dtype").and_then(Value::as_str).ok_or("missing string field 'dtype'")?;
 	let dtype = DType::from_name(dtype_name).ok_or_else(|| {
-		format!("dtype '{dtype_name}' is not supported (supported: f32 f16 u8 i8 u16 i16 i32 u32 i64 u64 bool)")
+		format!("dtype '{dtype_name}' is not supported (supported: {})", SUPPORTED_NAMES)
 	})?;
 	let shape = obj
 		.get("shape")
@@ -173,6 +178,19 @@ pub fn decode_json(bytes: &[u8]) -> Result<Tensor, String> {
 			TensorData::F8(
 				dtype,
 				collect(items, |k, v| narrow_float(k, v, dtype).map(|c: u16| c as u8))?,
+			)
+		},
+		// Integers within the type's range.
+		DType::U4 | DType::I4 | DType::U2 | DType::I2 => {
+			let (lo, hi) = dtype.sub_byte_range().unwrap_or((0, 0));
+			TensorData::SubByte(
+				dtype,
+				collect(items, |k, v| {
+					int_of::<i8>(k, v, dtype)
+						.ok()
+						.filter(|x| (lo..=hi).contains(x))
+						.ok_or_else(|| format!("data[{k}] = {v} is not a {} integer", dtype.name()))
+				})?,
 			)
 		},
 	};

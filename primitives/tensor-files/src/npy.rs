@@ -41,6 +41,9 @@ fn descr_of(dtype: DType) -> Option<&'static str> {
 		DType::U16 => "<u2",
 		DType::U32 => "<u4",
 		DType::U64 => "<u8",
+		// One value per byte: the canonical bytes are int8 and uint8 ones.
+		DType::I4 | DType::I2 => "|i1",
+		DType::U4 | DType::U2 => "|u1",
 		DType::BF16
 		| DType::F8E4M3FN
 		| DType::F8E4M3FNUZ
@@ -277,7 +280,8 @@ pub fn decode_npy(bytes: &[u8]) -> Result<Tensor, String> {
 }
 
 /// `t` as `.npy` bytes (format 1.0, C order, header padded to 64 bytes). NumPy has no
-/// bfloat16 or float8 type: their values are written as float32 (exactly).
+/// bfloat16 or float8 type: their values are written as float32 (exactly); the 4- and 2-bit
+/// integers are written as int8 or uint8.
 pub fn encode_npy(t: &Tensor) -> Vec<u8> {
 	let Some(descr) = descr_of(t.dtype()) else {
 		let widened = (0..t.len())

@@ -84,6 +84,35 @@ fn narrow_floats_round_trip_through_pb_and_json_and_widen_in_npy() {
 	assert_eq!(ok.unwrap().data(), &TensorData::BF16(vec![0x3fc0, 0xff80]));
 }
 
+/// The 4- and 2-bit integers: `.pb` packs them as ONNX does (and reads `int32_data`'s packed
+/// bytes), JSON holds their values, `.npy` their int8 or uint8 values.
+#[test]
+fn sub_byte_integers_pack_in_pb_and_round_trip() {
+	let sub =
+		|dtype, v: Vec<i8>| Tensor::new(vec![v.len()], TensorData::SubByte(dtype, v)).unwrap();
+	let tensors = [
+		sub(DType::I4, vec![-8, 7, -1]),
+		sub(DType::U4, vec![15, 0, 9]),
+		sub(DType::I2, vec![-2, 1, 0, -1, 1]),
+		sub(DType::U2, vec![3, 0]),
+	];
+	for t in &tensors {
+		for format in [TensorFormat::Pb, TensorFormat::Json] {
+			let back = decode_tensor(format, &encode_tensor(format, "x", t)).unwrap();
+			assert_eq!(&back, t);
+		}
+		let npy = decode_tensor(TensorFormat::Npy, &encode_tensor(TensorFormat::Npy, "x", t));
+		assert_eq!(npy.unwrap().to_le_bytes(), t.to_le_bytes());
+	}
+	// -8, 7, -1 as int4: 0x78, then 0x0f (the unused high bits zero).
+	let pb = encode_tensor(TensorFormat::Pb, "x", &tensors[0]);
+	assert!(pb.windows(3).any(|w| w == [2, 0x78, 0x0f]), "{pb:?}");
+	let e = decode_tensor(TensorFormat::Json, br#"{"dtype":"i4","shape":[1],"data":[8]}"#);
+	assert_eq!(e.unwrap_err(), "data[0] = 8 is not a i4 integer");
+	let e = decode_tensor(TensorFormat::Json, br#"{"dtype":"u2","shape":[1],"data":[-1]}"#);
+	assert_eq!(e.unwrap_err(), "data[0] = -1 is not a u2 integer");
+}
+
 #[test]
 fn files_round_trip_by_extension() {
 	let dir = temp_dir("roundtrip");

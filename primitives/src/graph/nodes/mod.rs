@@ -173,6 +173,15 @@ fn cast(label: &str, i: &In, a: &Attrs, opset: i64) -> IResult<Imported> {
 		.and_then(DType::from_onnx)
 		.ok_or_else(|| unsupported(format!("{label}: cast to type {code}")))?;
 	let outputs = vec![ValueType::new(to, i.ty(0)?.shape.clone())];
+	// The 4-bit integers came with opset 21, the 2-bit ones with opset 25.
+	let since = match to {
+		DType::U4 | DType::I4 => 21,
+		DType::U2 | DType::I2 => 25,
+		_ => 0,
+	};
+	if opset < since {
+		return Err(unsupported(format!("{label}: a cast to {} before opset {since}", to.name())));
+	}
 	let float8 = to.is_narrow_float() && to != DType::BF16;
 	if !float8 {
 		return Ok(Imported::Op { op: Op::Cast { to }, kept: vec![0], outputs });
@@ -286,7 +295,8 @@ const UINT64_OPS: &[&str] = &[
 
 /// The ops that accept bfloat16 and float8 operands ([`DType::is_narrow_float`]): those that
 /// only move values, and `Cast`. Nothing computes in these types; any other op refuses them by
-/// name.
+/// name. The 4- and 2-bit integers ([`DType::is_sub_byte`]) go to these ops and to
+/// QuantizeLinear and DequantizeLinear.
 const NARROW_FLOAT_OPS: &[&str] = &[
 	"Cast",
 	"Identity",
@@ -335,15 +345,20 @@ pub(super) fn import_node(
 			}
 		}
 	}
-	if !NARROW_FLOAT_OPS.contains(&node.op_type.as_str()) {
-		for k in 0..node.input.len() {
-			if i.has(k) && i.ty(k)?.dtype.is_narrow_float() {
-				return Err(unsupported(format!(
-					"{label}: input {k} is {}, which {} does not support",
-					i.ty(k)?.dtype.name(),
-					node.op_type
-				)));
-			}
+	// The 4- and 2-bit integers: moved and cast as the narrow floats are, and (de)quantised.
+	let moves = NARROW_FLOAT_OPS.contains(&node.op_type.as_str());
+	let quantises = matches!(node.op_type.as_str(), "QuantizeLinear" | "DequantizeLinear");
+	for k in 0..node.input.len() {
+		if !i.has(k) {
+			continue;
+		}
+		let dtype = i.ty(k)?.dtype;
+		if (dtype.is_narrow_float() && !moves) || (dtype.is_sub_byte() && !(moves || quantises)) {
+			return Err(unsupported(format!(
+				"{label}: input {k} is {}, which {} does not support",
+				dtype.name(),
+				node.op_type
+			)));
 		}
 	}
 	match node.op_type.as_str() {
@@ -810,7 +825,9 @@ fn quantize_linear(
 				.and_then(DType::from_onnx)
 				.ok_or_else(|| unsupported(format!("{label}: quantization to type {d}")))?,
 		};
-		if !matches!(dtype, DType::U8 | DType::I8 | DType::U16 | DType::I16) {
+		if !(matches!(dtype, DType::U8 | DType::I8 | DType::U16 | DType::I16)
+			|| dtype.is_sub_byte())
+		{
 			return Err(unsupported(format!("{label}: quantization to {dtype:?}")));
 		}
 		op(Op::QuantizeLinear { axis: axis_u32 }, dtype)
