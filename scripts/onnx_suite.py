@@ -95,6 +95,7 @@ DTYPES = {
     "i4": ml_dtypes.int4,
     "u2": ml_dtypes.uint2,
     "i2": ml_dtypes.int2,
+    "f4e2m1": ml_dtypes.float4_e2m1fn,
 }
 
 # The 4- and 2-bit integers (ml_dtypes'): compared exactly, as int8.

@@ -64,6 +64,8 @@ pub enum DTypeArg {
 	U2,
 	/// Signed 2-bit integer.
 	I2,
+	/// float4 E2M1.
+	F4E2M1,
 }
 
 impl From<DType> for DTypeArg {
@@ -90,6 +92,7 @@ impl From<DType> for DTypeArg {
 			DType::I4 => DTypeArg::I4,
 			DType::U2 => DTypeArg::U2,
 			DType::I2 => DTypeArg::I2,
+			DType::F4E2M1 => DTypeArg::F4E2M1,
 		}
 	}
 }

@@ -292,6 +292,7 @@ fn job_tensors_encode_every_dtype_by_name() {
 		Tensor::new(vec![2], TensorData::SubByte(DType::I4, vec![-8, 7])).unwrap(),
 		Tensor::new(vec![1], TensorData::SubByte(DType::U2, vec![3])).unwrap(),
 		Tensor::new(vec![1], TensorData::SubByte(DType::I2, vec![-2])).unwrap(),
+		Tensor::new(vec![2], TensorData::F8(DType::F4E2M1, vec![0x0f, 0x01])).unwrap(),
 	];
 	let args: Vec<JobTensorArg> =
 		tensors.iter().map(|t| JobTensorArg::from_tensor(t).unwrap()).collect();

@@ -1,11 +1,13 @@
 //! The narrow float types ONNX stores but does not compute in: `bfloat16`, the four float8
-//! formats (`float8e4m3fn`, `float8e4m3fnuz`, `float8e5m2`, `float8e5m2fnuz`) and the
-//! microscaling exponent `float8e8m0`, in integer arithmetic, the same bits on every machine
-//! and in the runtime.
+//! formats (`float8e4m3fn`, `float8e4m3fnuz`, `float8e5m2`, `float8e5m2fnuz`), the
+//! microscaling exponent `float8e8m0` and `float4e2m1`, in integer arithmetic, the same bits on
+//! every machine and in the runtime.
 //!
 //! Kernels read an element of these types as its exact float32 value and write one by rounding
-//! a float32 once ([`encode`]): to nearest, ties to even, for bfloat16 and the float8 formats
-//! (as ONNX's reference, `ml_dtypes`, converts), exactly for a float8e8m0 power of two.
+//! a float32 once ([`encode`]): to nearest, ties to even, for bfloat16, the float8 formats and
+//! float4e2m1 (as ONNX's reference, `ml_dtypes`, converts), exactly for a float8e8m0 power of
+//! two. float4e2m1 has neither infinities nor NaN: it always saturates, and a NaN is stored as
+//! -0 (code 0x08), what `ml_dtypes` gives for the canonical NaN.
 //! `Cast` adds the attributes that choose what happens out of range ([`to_float8`],
 //! [`to_e8m0`]). Every NaN has one canonical code per type ([`canonical_code`]).
 
@@ -41,9 +43,11 @@ pub fn f32_to_bf16(x: f32) -> u16 {
 	rounded as u16
 }
 
-/// The layout of a float8 format.
+/// The layout of a float8 format or float4e2m1.
 #[derive(Clone, Copy)]
 struct Format {
+	/// The sign bit (0x80 in float8, 0x08 in float4e2m1).
+	sign: u8,
 	/// Mantissa bits.
 	mantissa: u32,
 	/// Exponent bias.
@@ -54,24 +58,43 @@ struct Format {
 	inf: bool,
 	/// Whether it is an `fnuz` format: no negative zero, its code 0x80 the only NaN.
 	fnuz: bool,
-	/// The code of the NaN every NaN is stored as.
+	/// The code of the NaN every NaN is stored as (float4e2m1, without NaN: -0).
 	nan: u8,
+	/// Whether every value beyond the largest finite one gives the largest (float4e2m1, which
+	/// has no infinity or NaN to give instead), whatever `Cast`'s `saturate` says.
+	always_saturates: bool,
 }
 
-/// The layout of `dtype`, if it is one of the four float8 formats with a sign.
+impl Format {
+	/// A float8 format: sign bit 0x80, saturating only when asked.
+	const fn float8(
+		mantissa: u32,
+		bias: i32,
+		max: (u32, u32),
+		inf: bool,
+		fnuz: bool,
+		nan: u8,
+	) -> Self {
+		Format { sign: 0x80, mantissa, bias, max, inf, fnuz, nan, always_saturates: false }
+	}
+}
+
+/// The layout of `dtype`, if it is one of the four float8 formats with a sign or float4e2m1.
 const fn format(dtype: DType) -> Option<Format> {
 	Some(match dtype {
-		DType::F8E4M3FN => {
-			Format { mantissa: 3, bias: 7, max: (15, 6), inf: false, fnuz: false, nan: 0x7f }
-		},
-		DType::F8E4M3FNUZ => {
-			Format { mantissa: 3, bias: 8, max: (15, 7), inf: false, fnuz: true, nan: 0x80 }
-		},
-		DType::F8E5M2 => {
-			Format { mantissa: 2, bias: 15, max: (30, 3), inf: true, fnuz: false, nan: 0x7e }
-		},
-		DType::F8E5M2FNUZ => {
-			Format { mantissa: 2, bias: 16, max: (31, 3), inf: false, fnuz: true, nan: 0x80 }
+		DType::F8E4M3FN => Format::float8(3, 7, (15, 6), false, false, 0x7f),
+		DType::F8E4M3FNUZ => Format::float8(3, 8, (15, 7), false, true, 0x80),
+		DType::F8E5M2 => Format::float8(2, 15, (30, 3), true, false, 0x7e),
+		DType::F8E5M2FNUZ => Format::float8(2, 16, (31, 3), false, true, 0x80),
+		DType::F4E2M1 => Format {
+			sign: 0x08,
+			mantissa: 1,
+			bias: 1,
+			max: (3, 1),
+			inf: false,
+			fnuz: false,
+			nan: 0x08,
+			always_saturates: true,
 		},
 		_ => return None,
 	})
@@ -90,15 +113,15 @@ fn pow2(e: i32) -> f32 {
 	}
 }
 
-/// The exact float32 value of code `code` of `dtype` (a float8 format or float8e8m0; 0 for
-/// any other type).
+/// The exact float32 value of code `code` of `dtype` (a float8 format, float8e8m0 or
+/// float4e2m1, whose code is the low 4 bits; 0 for any other type).
 pub fn code_to_f32(dtype: DType, code: u8) -> f32 {
 	if dtype == DType::F8E8M0 {
 		return if code == 0xff { f32::NAN } else { pow2(i32::from(code).wrapping_sub(127)) };
 	}
 	let Some(f) = format(dtype) else { return 0.0 };
-	let negative = code & 0x80 != 0;
-	let exp = u32::from(code & 0x7f) >> f.mantissa;
+	let negative = code & f.sign != 0;
+	let exp = u32::from(code & f.sign.wrapping_sub(1)) >> f.mantissa;
 	let man = u32::from(code) & ((1u32 << f.mantissa).wrapping_sub(1));
 	if f.fnuz && code == 0x80 {
 		return f32::NAN;
@@ -129,19 +152,21 @@ pub fn code_to_f32(dtype: DType, code: u8) -> f32 {
 	}
 }
 
-/// `x` rounded to nearest, ties to even, in the float8 format `dtype`: with `saturate`, a value
-/// beyond the largest finite one (an infinity included) gives the largest finite one, of its
-/// sign; without, an infinity in float8e5m2 and a NaN in the others. These are ONNX's `Cast`
-/// rules (`saturate`, opset 19), and what its reference computes. 0 for any other type.
+/// `x` rounded to nearest, ties to even, in the float8 format or float4e2m1 `dtype`: with
+/// `saturate`, a value beyond the largest finite one (an infinity included) gives the largest
+/// finite one, of its sign; without, an infinity in float8e5m2, a NaN in the other float8
+/// formats, and the largest finite value in float4e2m1 (which always saturates). These are
+/// ONNX's `Cast` rules (`saturate`, opset 19), and what its reference computes. 0 for any
+/// other type.
 pub fn to_float8(dtype: DType, x: f32, saturate: bool) -> u8 {
 	let Some(f) = format(dtype) else { return 0 };
 	if x.is_nan() {
 		return f.nan;
 	}
 	let bits = x.to_bits();
-	let sign: u8 = if bits >> 31 == 1 { 0x80 } else { 0 };
+	let sign: u8 = if bits >> 31 == 1 { f.sign } else { 0 };
 	let overflow = || -> u8 {
-		if saturate {
+		if saturate || f.always_saturates {
 			sign | ((f.max.0 << f.mantissa) | f.max.1) as u8
 		} else if f.inf {
 			sign | (0x1f << 2)
@@ -305,6 +330,16 @@ mod tests {
 	const FLOAT8: [DType; 4] =
 		[DType::F8E4M3FN, DType::F8E4M3FNUZ, DType::F8E5M2, DType::F8E5M2FNUZ];
 
+	/// The formats [`to_float8`] rounds to: the float8 ones and float4e2m1.
+	const ROUNDED: [DType; 5] =
+		[DType::F8E4M3FN, DType::F8E4M3FNUZ, DType::F8E5M2, DType::F8E5M2FNUZ, DType::F4E2M1];
+
+	/// The codes of `dtype`: 16 for float4e2m1, else 256.
+	fn codes(dtype: DType) -> impl Iterator<Item = u8> {
+		let last = if dtype == DType::F4E2M1 { 0x0f } else { 0xff };
+		0..=last
+	}
+
 	/// ONNX's Cast test values, the edges of each format (its largest value and the midpoints
 	/// past it, its subnormals and their ties, -0) as float32 bits.
 	const INPUTS: [u32; 30] = [
@@ -353,6 +388,36 @@ mod tests {
 		}
 	}
 
+	/// What ONNX's reference gives for [`INPUTS`] in float4e2m1 (`astype(float4_e2m1fn)` with
+	/// ml_dtypes 0.7.0, whatever `saturate` says): infinities saturate, NaN gives -0 (0x08).
+	#[rustfmt::skip]
+	const F4_REFERENCE: [u8; 30] = [0x1, 0x1, 0x1, 0x2, 0x1, 0x1, 0x7, 0x0, 0x8, 0x7, 0x7, 0xf, 0x8, 0x0, 0xf, 0x7, 0x7, 0x8, 0x0, 0x0, 0x0, 0x7, 0x7, 0x7, 0x7, 0x0, 0x0, 0x8, 0x0, 0x7];
+
+	#[test]
+	fn float4e2m1_agrees_with_the_reference_and_always_saturates() {
+		for (k, bits) in INPUTS.iter().enumerate() {
+			let x = f32::from_bits(*bits);
+			for saturate in [true, false] {
+				assert_eq!(to_float8(DType::F4E2M1, x, saturate), F4_REFERENCE[k], "{x:e}");
+			}
+		}
+		// Ties to even (0.25 to 0, 0.75 to 1, 5 to 4), past the largest value to it (ml_dtypes).
+		let cases: [(f32, u8); 9] = [
+			(0.25, 0x0),
+			(0.250_000_03, 0x1),
+			(0.75, 0x2),
+			(1.25, 0x2),
+			(2.5, 0x4),
+			(5.0, 0x6),
+			(5.000_001, 0x7),
+			(-0.24, 0x8),
+			(-1e30, 0xf),
+		];
+		for (x, code) in cases {
+			assert_eq!(to_float8(DType::F4E2M1, x, false), code, "{x:e}");
+		}
+	}
+
 	#[test]
 	fn e8m0_agrees_with_the_reference() {
 		for (saturate, rounding, codes) in E8M0_REFERENCE {
@@ -374,7 +439,7 @@ mod tests {
 	fn nearest_by_search(dtype: DType, x: f32) -> Option<u8> {
 		let f = format(dtype)?;
 		let mut best: Option<(f64, u8)> = None;
-		for c in 0..=255u8 {
+		for c in codes(dtype) {
 			let v = code_to_f32(dtype, c);
 			if !v.is_finite() {
 				continue;
@@ -389,6 +454,10 @@ mod tests {
 			}
 		}
 		let (_, c) = best?;
+		if f.always_saturates {
+			// Past the largest value, the nearest code is the largest.
+			return Some(c);
+		}
 		let max_code = ((f.max.0 << f.mantissa) | f.max.1) as u8;
 		let max = f64::from(code_to_f32(dtype, max_code));
 		let half = 2f64.powi(f.max.0 as i32 - f.bias - f.mantissa as i32) / 2.0;
@@ -400,12 +469,12 @@ mod tests {
 	}
 
 	#[test]
-	fn float8_rounds_to_the_nearest_code_ties_to_even() {
-		for dtype in FLOAT8 {
+	fn float8_and_float4_round_to_the_nearest_code_ties_to_even() {
+		for dtype in ROUNDED {
 			// Every code's value, the midpoints between neighbours and a sweep of float32 bit
 			// patterns across the format's range.
 			let mut xs: alloc::vec::Vec<f32> = alloc::vec::Vec::new();
-			for c in 0..=255u8 {
+			for c in codes(dtype) {
 				let v = code_to_f32(dtype, c);
 				if v.is_finite() {
 					xs.push(v);
@@ -449,7 +518,12 @@ mod tests {
 
 	#[test]
 	fn every_code_decodes_as_its_format_says_and_is_stored_unchanged() {
-		let cases: [(DType, u8, f32); 12] = [
+		let cases: [(DType, u8, f32); 17] = [
+			(DType::F4E2M1, 0x01, 0.5),
+			(DType::F4E2M1, 0x05, 3.0),
+			(DType::F4E2M1, 0x07, 6.0),
+			(DType::F4E2M1, 0x0f, -6.0),
+			(DType::F4E2M1, 0x0b, -1.5),
 			(DType::F8E4M3FN, 0x7e, 448.0),
 			(DType::F8E4M3FN, 0x01, 1.0 / 512.0),
 			(DType::F8E4M3FN, 0x38, 1.0),
@@ -466,9 +540,9 @@ mod tests {
 		for (dtype, code, value) in cases {
 			assert_eq!(code_to_f32(dtype, code), value, "{dtype:?} {code:#x}");
 		}
-		for dtype in FLOAT8.into_iter().chain([DType::F8E8M0]) {
+		for dtype in ROUNDED.into_iter().chain([DType::F8E8M0]) {
 			let mut nans = 0;
-			for c in 0..=255u8 {
+			for c in codes(dtype) {
 				let v = code_to_f32(dtype, c);
 				nans += usize::from(v.is_nan());
 				let stored = encode(dtype, v);
@@ -477,12 +551,14 @@ mod tests {
 			let expected = match dtype {
 				DType::F8E4M3FN => 2,
 				DType::F8E5M2 => 6,
+				DType::F4E2M1 => 0,
 				_ => 1,
 			};
 			assert_eq!(nans, expected, "{dtype:?}");
 		}
 		assert!(code_to_f32(DType::F8E4M3FNUZ, 0x80).is_nan());
 		assert_eq!(code_to_f32(DType::F8E4M3FN, 0x80).to_bits(), 0x8000_0000);
+		assert_eq!(code_to_f32(DType::F4E2M1, 0x08).to_bits(), 0x8000_0000);
 	}
 
 	#[test]

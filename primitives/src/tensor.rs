@@ -101,11 +101,15 @@ pub enum DType {
 	/// Signed 2-bit integer (-2..=1), one per byte in the canonical form.
 	#[codec(index = 26)]
 	I2,
+	/// float4 E2M1 (±0, 0.5, 1, 1.5, 2, 3, 4, 6; no infinity or NaN), one code (0..=0x0f) per
+	/// byte in the canonical form (ONNX packs two per byte); stored, moved and cast.
+	#[codec(index = 23)]
+	F4E2M1,
 }
 
 impl DType {
 	/// Every element type, in declaration order.
-	pub const ALL: [DType; 21] = [
+	pub const ALL: [DType; 22] = [
 		DType::F32,
 		DType::U8,
 		DType::I8,
@@ -127,6 +131,7 @@ impl DType {
 		DType::I4,
 		DType::U2,
 		DType::I2,
+		DType::F4E2M1,
 	];
 
 	/// Whether elements are floats (computed as [`crate::ops::Scalar::F`]).
@@ -135,7 +140,7 @@ impl DType {
 	}
 
 	/// Whether this is one of the float types that are stored, moved and cast but not computed
-	/// in: bfloat16 and the float8 formats ([`crate::minifloat`]).
+	/// in: bfloat16, the float8 formats and float4e2m1 ([`crate::minifloat`]).
 	pub const fn is_narrow_float(self) -> bool {
 		matches!(
 			self,
@@ -145,6 +150,7 @@ impl DType {
 				| DType::F8E5M2
 				| DType::F8E5M2FNUZ
 				| DType::F8E8M0
+				| DType::F4E2M1
 		)
 	}
 
@@ -165,11 +171,26 @@ impl DType {
 		}
 	}
 
-	/// Elements per byte in ONNX's packed form: 2 for the 4-bit types, 4 for the 2-bit ones,
-	/// else 1.
+	/// Whether `byte` is the canonical byte of an element of this one-byte type: false for a
+	/// bool other than 0 or 1, a 4- or 2-bit integer out of its range (the byte read as `i8`)
+	/// and a float4e2m1 code above 0x0f; true for every byte of the other types (every other
+	/// byte pattern of every type is an element).
+	pub const fn accepts_byte(self, byte: u8) -> bool {
+		match self {
+			DType::Bool => byte <= 1,
+			DType::F4E2M1 => byte <= 0x0f,
+			_ => match self.sub_byte_range() {
+				Some((lo, hi)) => lo <= byte as i8 && byte as i8 <= hi,
+				None => true,
+			},
+		}
+	}
+
+	/// Elements per byte in ONNX's packed form: 2 for the 4-bit types (float4e2m1 too), 4 for
+	/// the 2-bit ones, else 1.
 	pub const fn onnx_per_byte(self) -> usize {
 		match self {
-			DType::U4 | DType::I4 => 2,
+			DType::U4 | DType::I4 | DType::F4E2M1 => 2,
 			DType::U2 | DType::I2 => 4,
 			_ => 1,
 		}
@@ -183,7 +204,7 @@ impl DType {
 			DType::F32 | DType::I32 | DType::U32 => 4,
 			DType::U8 | DType::I8 | DType::Bool => 1,
 			DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ => 1,
-			DType::F8E8M0 => 1,
+			DType::F8E8M0 | DType::F4E2M1 => 1,
 			DType::U4 | DType::I4 | DType::U2 | DType::I2 => 1,
 			DType::U16 | DType::I16 | DType::F16 | DType::BF16 => 2,
 			DType::I64 | DType::U64 => 8,
@@ -214,6 +235,7 @@ impl DType {
 			DType::I4 => 22,
 			DType::U2 => 25,
 			DType::I2 => 26,
+			DType::F4E2M1 => 23,
 		}
 	}
 
@@ -241,6 +263,7 @@ impl DType {
 			22 => DType::I4,
 			25 => DType::U2,
 			26 => DType::I2,
+			23 => DType::F4E2M1,
 			_ => return None,
 		})
 	}
@@ -269,6 +292,7 @@ impl DType {
 			DType::I4 => "i4",
 			DType::U2 => "u2",
 			DType::I2 => "i2",
+			DType::F4E2M1 => "f4e2m1",
 		}
 	}
 
@@ -296,6 +320,7 @@ impl DType {
 			"i4" | "int4" => DType::I4,
 			"u2" | "uint2" => DType::U2,
 			"i2" | "int2" => DType::I2,
+			"f4e2m1" | "float4e2m1" => DType::F4E2M1,
 			_ => return None,
 		})
 	}
@@ -316,7 +341,7 @@ pub enum TensorError {
 		got: usize,
 	},
 	/// A byte that is no element of its type (a bool other than 0 or 1, a 4- or 2-bit integer
-	/// out of its range).
+	/// out of its range, a float4e2m1 code above 0x0f).
 	InvalidElement {
 		/// The element type.
 		dtype: DType,
@@ -399,8 +424,8 @@ pub enum TensorData {
 	U64(Vec<u64>),
 	/// bfloat16 elements, as their bits.
 	BF16(Vec<u16>),
-	/// Elements of a float8 type (the `DType`: one of the five float8 types, and nothing
-	/// else), as their codes.
+	/// Elements of a float8 type or float4e2m1 (the `DType`: one of the five float8 types or
+	/// `F4E2M1`, and nothing else), as their codes (a float4e2m1 code in 0..=0x0f).
 	F8(DType, Vec<u8>),
 	/// Elements of a 4- or 2-bit integer type (the `DType`: one of [`DType::is_sub_byte`], and
 	/// nothing else), one per byte, each within the type's range.
@@ -471,7 +496,8 @@ impl TensorData {
 			| DType::F8E4M3FNUZ
 			| DType::F8E5M2
 			| DType::F8E5M2FNUZ
-			| DType::F8E8M0 => TensorData::F8(dtype, alloc::vec![0; n]),
+			| DType::F8E8M0
+			| DType::F4E2M1 => TensorData::F8(dtype, alloc::vec![0; n]),
 			DType::U4 | DType::I4 | DType::U2 | DType::I2 => {
 				TensorData::SubByte(dtype, alloc::vec![0; n])
 			},
@@ -561,8 +587,8 @@ impl TensorData {
 	}
 
 	/// Elements of `dtype` from canonical little-endian bytes (`bytes.len()` a multiple of the
-	/// element size). A bool byte other than 0 or 1, or a 4- or 2-bit integer out of its range
-	/// (its byte read as `i8`), is an error.
+	/// element size). A bool byte other than 0 or 1, a 4- or 2-bit integer out of its range
+	/// (its byte read as `i8`), or a float4e2m1 code above 0x0f is an error.
 	pub fn from_le_bytes(dtype: DType, bytes: &[u8]) -> Result<TensorData, TensorError> {
 		let size = dtype.size();
 		if !bytes.len().is_multiple_of(size) {
@@ -584,7 +610,7 @@ impl TensorData {
 				bytes.as_chunks::<8>().0.iter().map(|c| i64::from_le_bytes(*c)).collect(),
 			),
 			DType::Bool => {
-				if let Some(b) = bytes.iter().find(|b| **b > 1) {
+				if let Some(b) = bytes.iter().find(|b| !dtype.accepts_byte(**b)) {
 					return Err(TensorError::InvalidElement { dtype, byte: *b });
 				}
 				TensorData::Bool(bytes.iter().map(|b| *b == 1).collect())
@@ -612,9 +638,14 @@ impl TensorData {
 			| DType::F8E5M2
 			| DType::F8E5M2FNUZ
 			| DType::F8E8M0 => TensorData::F8(dtype, bytes.to_vec()),
+			DType::F4E2M1 => {
+				if let Some(b) = bytes.iter().find(|b| !dtype.accepts_byte(**b)) {
+					return Err(TensorError::InvalidElement { dtype, byte: *b });
+				}
+				TensorData::F8(dtype, bytes.to_vec())
+			},
 			DType::U4 | DType::I4 | DType::U2 | DType::I2 => {
-				let (lo, hi) = dtype.sub_byte_range().unwrap_or((0, 0));
-				if let Some(b) = bytes.iter().find(|b| !(lo..=hi).contains(&(**b as i8))) {
+				if let Some(b) = bytes.iter().find(|b| !dtype.accepts_byte(**b)) {
 					return Err(TensorError::InvalidElement { dtype, byte: *b });
 				}
 				TensorData::SubByte(dtype, bytes.iter().map(|b| *b as i8).collect())
@@ -876,8 +907,8 @@ mod tests {
 			assert_eq!(TensorData::zeros(d, 3).dtype(), d);
 			assert_eq!(TensorData::zeros(d, 3).len(), 3);
 		}
-		// float64 and float4e2m1 stay unsupported.
-		for code in [11, 23] {
+		// float64 stays unsupported.
+		for code in [11] {
 			assert_eq!(DType::from_onnx(code), None);
 		}
 	}

@@ -63,7 +63,8 @@ pub fn from_tract(t: &TractTensor) -> Result<Tensor, String> {
 		| DType::U4
 		| DType::I4
 		| DType::U2
-		| DType::I2 => return Err(format!("tract has no {}", dtype.name())),
+		| DType::I2
+		| DType::F4E2M1 => return Err(format!("tract has no {}", dtype.name())),
 	};
 	Tensor::new(t.shape().to_vec(), data).map_err(|e| format!("tract output: {e}"))
 }

@@ -59,8 +59,8 @@ pub fn tract_datum_type(dtype: DType) -> Option<DatumType> {
 		DType::F16 => DatumType::F16,
 		DType::U32 => DatumType::U32,
 		DType::U64 => DatumType::U64,
-		// tract has no bfloat16, float8 or 4- and 2-bit integers: such a model runs on the
-		// canonical engine alone.
+		// tract has no bfloat16, float8, float4 or 4- and 2-bit integers: such a model runs on
+		// the canonical engine alone.
 		DType::BF16
 		| DType::F8E4M3FN
 		| DType::F8E4M3FNUZ
@@ -70,7 +70,8 @@ pub fn tract_datum_type(dtype: DType) -> Option<DatumType> {
 		| DType::U4
 		| DType::I4
 		| DType::U2
-		| DType::I2 => return None,
+		| DType::I2
+		| DType::F4E2M1 => return None,
 	})
 }
 

@@ -53,7 +53,8 @@ pub enum SpecMismatch {
 	Shape,
 	/// The data length does not fit the shape and element type.
 	Length,
-	/// An element is not a value of the type (a bool other than 0 or 1).
+	/// An element is not a value of the type (a bool other than 0 or 1, a 4- or 2-bit integer
+	/// out of its range, a float4e2m1 code above 0x0f: `DType::accepts_byte`).
 	Value,
 }
 
@@ -70,7 +71,9 @@ impl<MaxBytes: frame_support::traits::Get<u32>> JobTensor<MaxBytes> {
 		if Self::spec_bytes(spec) != Some(self.data.len() as u64) {
 			return Err(SpecMismatch::Length);
 		}
-		if self.dtype == DType::Bool && self.data.iter().any(|b| *b > 1) {
+		// Every byte of a one-byte type is checked (the others accept every pattern): an
+		// executor could not decode such an input, and would be penalised for not answering.
+		if self.dtype.size() == 1 && self.data.iter().any(|b| !self.dtype.accepts_byte(*b)) {
 			return Err(SpecMismatch::Value);
 		}
 		Ok(())

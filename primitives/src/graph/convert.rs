@@ -36,7 +36,7 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
 	let n = checked_numel(&shape).map_err(|e| unsupported(format!("tensor '{name}': {e}")))?;
 	let mismatch =
 		|got: usize| invalid(format!("tensor '{name}' has {got} elements for shape {shape:?}"));
-	let data = if dtype.is_sub_byte() {
+	let data = if dtype.onnx_per_byte() > 1 {
 		// Packed (two or four per byte, the first in the low bits), in `raw_data` or one packed
 		// byte per element of `int32_data`.
 		let packed = if t.raw_data.is_empty() {
@@ -90,7 +90,9 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
 			| DType::F8E5M2FNUZ
 			| DType::F8E8M0 => TensorData::F8(dtype, narrow(&t.int32_data, name)?),
 			// Unpacked above.
-			DType::U4 | DType::I4 | DType::U2 | DType::I2 => TensorData::zeros(dtype, n),
+			DType::U4 | DType::I4 | DType::U2 | DType::I2 | DType::F4E2M1 => {
+				TensorData::zeros(dtype, n)
+			},
 		};
 		if data.len() != n {
 			return Err(mismatch(data.len()));
@@ -100,17 +102,17 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<Tensor, GraphError> {
 	Tensor::new(shape, data).map_err(|e| invalid(format!("tensor '{name}': {e}")))
 }
 
-/// Elements per packed byte and bits per element of a 4- or 2-bit integer type (else 1 and 8).
+/// Elements per packed byte and bits per element of a 4- or 2-bit type (else 1 and 8).
 fn packing(dtype: DType) -> (u32, u32) {
 	match dtype {
-		DType::U4 | DType::I4 => (2, 4),
+		DType::U4 | DType::I4 | DType::F4E2M1 => (2, 4),
 		DType::U2 | DType::I2 => (4, 2),
 		_ => (1, 8),
 	}
 }
 
-/// The `n` elements of a 4- or 2-bit integer type `dtype` packed in `bytes` (the first in the
-/// low bits of each byte; bits past the last element are ignored).
+/// The `n` elements of a 4- or 2-bit type `dtype` packed in `bytes` (the first in the low bits
+/// of each byte; bits past the last element are ignored): integers, or float4e2m1 codes.
 pub fn unpack_sub_byte(dtype: DType, bytes: &[u8], n: usize) -> TensorData {
 	let (per_byte, bits) = packing(dtype);
 	let signed = matches!(dtype, DType::I4 | DType::I2);
@@ -128,8 +130,25 @@ pub fn unpack_sub_byte(dtype: DType, bytes: &[u8], n: usize) -> TensorData {
 				top.wrapping_shr(up) as i8
 			}
 		})
-		.collect();
+		.collect::<Vec<i8>>();
+	if dtype == DType::F4E2M1 {
+		// Zero-extended codes, 0..=0x0f.
+		return TensorData::F8(dtype, values.into_iter().map(|c| c as u8).collect());
+	}
 	TensorData::SubByte(dtype, values)
+}
+
+/// The bytes of `t` as ONNX's `raw_data` holds them: the 4- and 2-bit types packed
+/// ([`pack_sub_byte`]), every other type its canonical bytes.
+pub fn onnx_raw_bytes(t: &Tensor) -> Vec<u8> {
+	match t.data() {
+		TensorData::SubByte(dtype, v) => pack_sub_byte(*dtype, v),
+		TensorData::F8(DType::F4E2M1, codes) => {
+			let values: Vec<i8> = codes.iter().map(|c| *c as i8).collect();
+			pack_sub_byte(DType::F4E2M1, &values)
+		},
+		_ => t.to_le_bytes(),
+	}
 }
 
 /// `values` of a 4- or 2-bit integer type `dtype` packed as ONNX stores them: two or four per

@@ -29,7 +29,7 @@ use alloc::{string::String, vec::Vec};
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
 
-pub use convert::{onnx_type_name, pack_sub_byte, unpack_sub_byte};
+pub use convert::{onnx_raw_bytes, onnx_type_name, pack_sub_byte, unpack_sub_byte};
 pub use exec::{
 	corrupt_first_element, NodeFailure, NodeValues, PreparedGraph, RunError, Trace, TraceOptions,
 };

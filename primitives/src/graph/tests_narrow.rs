@@ -1,5 +1,5 @@
-//! bfloat16 and the float8 types: `Cast` to them with its attributes, graph inputs of them, and
-//! the refusal of every op that would compute in them.
+//! bfloat16, the float8 types and float4e2m1: `Cast` to them with its attributes, graph inputs
+//! of them, and the refusal of every op that would compute in them.
 
 use alloc::{string::ToString, vec, vec::Vec};
 
@@ -124,4 +124,65 @@ fn ops_that_compute_refuse_narrow_floats_by_name() {
 		.node("QuantizeLinear", &["x", "s", "z"], &["y"], vec![])
 		.output("y");
 	assert!(refused(&b).contains("input 2 is f8e4m3fn, which QuantizeLinear does not support"));
+}
+
+#[test]
+fn float4e2m1_is_unpacked_cast_and_moved_only() {
+	const F4: DType = DType::F4E2M1;
+	// ONNX's Cast test values; the codes ml_dtypes 0.7.0 gives, with `saturate` or without:
+	// past 6 (infinities too) is ±6, ties go to even (-3.5 to -4, 5 to 4), NaN is -0.
+	let x = [
+		0.48,
+		0.25,
+		1.05,
+		-3.5,
+		-8.0,
+		9.0,
+		1e6,
+		1e-7,
+		f32::NAN,
+		f32::INFINITY,
+		f32::NEG_INFINITY,
+		-4.0,
+		0.01,
+		-0.0,
+		5.0,
+	];
+	let want = TensorData::F8(F4, vec![1, 0, 2, 0xe, 0xf, 7, 7, 0, 8, 7, 0xf, 0xe, 0, 8, 6]);
+	assert_eq!(cast(23, &x, F4, vec![]).unwrap(), want);
+	assert_eq!(cast(23, &x, F4, vec![Attr::Int("saturate", 0)]).unwrap(), want);
+	let e = cast(22, &[1.0], F4, vec![]).unwrap_err();
+	assert!(e.contains("a cast to f4e2m1 before opset 23"), "{e}");
+
+	// ONNX packs two codes a byte, the first in the low bits: [6, -0.5, 1] is 0x97 0x02, as
+	// `numpy_helper.from_array` writes it.
+	let packed = crate::graph::unpack_sub_byte(F4, &[0x97, 0x02], 3);
+	assert_eq!(packed, TensorData::F8(F4, vec![0x7, 0x9, 0x2]));
+	let t = Tensor::new(vec![3], packed).unwrap();
+	assert_eq!(crate::graph::onnx_raw_bytes(&t), vec![0x97, 0x02]);
+	// A canonical byte above 0x0f is no float4e2m1 code.
+	assert!(TensorData::from_le_bytes(F4, &[0x10]).is_err());
+
+	// An initializer (packed by the builder) and a graph input, moved and cast back.
+	let mut b = ModelBuilder::new("f4", 23);
+	b.input("y", F4, &[3])
+		.initializer("w", t)
+		.node("Concat", &["w", "y"], &["c"], vec![Attr::Int("axis", 0)])
+		.node("Cast", &["c"], &["f"], vec![Attr::Int("to", 1)])
+		.output("c")
+		.output("f");
+	let g = Graph::from_onnx(&b.build()).unwrap();
+	let y = Tensor::new(vec![3], TensorData::F8(F4, vec![0x8, 0xd, 0x1])).unwrap();
+	let run = g.run(&[y], TraceOptions::default()).unwrap();
+	assert_eq!(run.outputs[0].data(), &TensorData::F8(F4, vec![7, 9, 2, 8, 0xd, 1]));
+	let f = run.outputs[1].as_f32().unwrap();
+	assert_eq!(f.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), {
+		[6.0f32, -0.5, 1.0, -0.0, -3.0, 0.5].iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+	});
+
+	// Nothing computes in it.
+	let mut b = ModelBuilder::new("relu", 23);
+	b.input("x", F4, &[2]).node("Relu", &["x"], &["y"], vec![]).output("y");
+	let e = Graph::from_onnx(&b.build()).unwrap_err().to_string();
+	assert!(e.contains("input 0 is f4e2m1, which Relu does not support"), "{e}");
 }

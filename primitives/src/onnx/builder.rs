@@ -69,12 +69,7 @@ pub enum Attr {
 
 fn tensor_msg(name: &str, t: &Tensor) -> Msg {
 	let dims: Vec<i64> = t.shape().iter().map(|d| *d as i64).collect();
-	// ONNX packs the 4- and 2-bit integers; every other type is its canonical bytes.
-	let raw = match t.data() {
-		crate::tensor::TensorData::SubByte(dtype, v) => crate::graph::pack_sub_byte(*dtype, v),
-		_ => t.to_le_bytes(),
-	};
-	raw_tensor_msg(name, t.dtype(), &dims, &raw)
+	raw_tensor_msg(name, t.dtype(), &dims, &crate::graph::onnx_raw_bytes(t))
 }
 
 fn raw_tensor_msg(name: &str, dtype: DType, dims: &[i64], raw: &[u8]) -> Msg {

@@ -223,7 +223,8 @@ pub fn store(dtype: DType, v: Scalar) -> Scalar {
 		| DType::F8E4M3FNUZ
 		| DType::F8E5M2
 		| DType::F8E5M2FNUZ
-		| DType::F8E8M0 => Scalar::F(minifloat::decode(dtype, minifloat::encode(dtype, v.f()))),
+		| DType::F8E8M0
+		| DType::F4E2M1 => Scalar::F(minifloat::decode(dtype, minifloat::encode(dtype, v.f()))),
 		DType::U4 | DType::I4 | DType::U2 | DType::I2 => Scalar::I(store_sub_byte(dtype, v)),
 	}
 }
@@ -281,7 +282,7 @@ fn cast_element(
 	let x = float_of(types.input(0)?.dtype, v);
 	Ok(Scalar::F(match to {
 		DType::F8E8M0 => minifloat::code_to_f32(to, minifloat::to_e8m0(x, saturate, rounding)),
-		DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ => {
+		DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ | DType::F4E2M1 => {
 			minifloat::code_to_f32(to, minifloat::to_float8(to, x, saturate))
 		},
 		_ => x,
@@ -318,12 +319,15 @@ pub fn tensor_from_scalars(ty: &ValueType, values: Vec<Scalar>) -> KResult<Tenso
 		DType::BF16 => {
 			TensorData::BF16(values.into_iter().map(|v| minifloat::f32_to_bf16(v.f())).collect())
 		},
-		DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ | DType::F8E8M0 => {
-			TensorData::F8(
-				ty.dtype,
-				values.into_iter().map(|v| minifloat::encode(ty.dtype, v.f()) as u8).collect(),
-			)
-		},
+		DType::F8E4M3FN
+		| DType::F8E4M3FNUZ
+		| DType::F8E5M2
+		| DType::F8E5M2FNUZ
+		| DType::F8E8M0
+		| DType::F4E2M1 => TensorData::F8(
+			ty.dtype,
+			values.into_iter().map(|v| minifloat::encode(ty.dtype, v.f()) as u8).collect(),
+		),
 		DType::U4 | DType::I4 | DType::U2 | DType::I2 => TensorData::SubByte(
 			ty.dtype,
 			values.into_iter().map(|v| store(ty.dtype, v).i() as i8).collect(),

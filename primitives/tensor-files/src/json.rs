@@ -174,12 +174,15 @@ pub fn decode_json(bytes: &[u8]) -> Result<Tensor, String> {
 		DType::F16 => TensorData::F16(collect(items, |k, v| f64_of(k, v).map(f64_to_f16))?),
 		// Only the values the type holds: nothing is rounded to a type this narrow unasked.
 		DType::BF16 => TensorData::BF16(collect(items, |k, v| narrow_float(k, v, dtype))?),
-		DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ | DType::F8E8M0 => {
-			TensorData::F8(
-				dtype,
-				collect(items, |k, v| narrow_float(k, v, dtype).map(|c: u16| c as u8))?,
-			)
-		},
+		DType::F8E4M3FN
+		| DType::F8E4M3FNUZ
+		| DType::F8E5M2
+		| DType::F8E5M2FNUZ
+		| DType::F8E8M0
+		| DType::F4E2M1 => TensorData::F8(
+			dtype,
+			collect(items, |k, v| narrow_float(k, v, dtype).map(|c: u16| c as u8))?,
+		),
 		// Integers within the type's range.
 		DType::U4 | DType::I4 | DType::U2 | DType::I2 => {
 			let (lo, hi) = dtype.sub_byte_range().unwrap_or((0, 0));

@@ -49,7 +49,8 @@ fn descr_of(dtype: DType) -> Option<&'static str> {
 		| DType::F8E4M3FNUZ
 		| DType::F8E5M2
 		| DType::F8E5M2FNUZ
-		| DType::F8E8M0 => return None,
+		| DType::F8E8M0
+		| DType::F4E2M1 => return None,
 	})
 }
 
@@ -280,8 +281,8 @@ pub fn decode_npy(bytes: &[u8]) -> Result<Tensor, String> {
 }
 
 /// `t` as `.npy` bytes (format 1.0, C order, header padded to 64 bytes). NumPy has no
-/// bfloat16 or float8 type: their values are written as float32 (exactly); the 4- and 2-bit
-/// integers are written as int8 or uint8.
+/// bfloat16, float8 or float4 type: their values are written as float32 (exactly); the 4- and
+/// 2-bit integers are written as int8 or uint8.
 pub fn encode_npy(t: &Tensor) -> Vec<u8> {
 	let Some(descr) = descr_of(t.dtype()) else {
 		let widened = (0..t.len())

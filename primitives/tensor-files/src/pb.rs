@@ -1,14 +1,14 @@
 //! ONNX `TensorProto` files (`.pb`), the format of ONNX's own test data.
 
 use verity_primitives::{
-	graph::{onnx_type_name, pack_sub_byte, unpack_sub_byte},
+	graph::{onnx_raw_bytes, onnx_type_name, unpack_sub_byte},
 	onnx::{builder::put_varint, Message, TensorProto},
 	tensor::{checked_numel, DType, Tensor, TensorData},
 };
 
 /// Supported dtypes, for messages.
-const SUPPORTED: &str = "float32, float16, bfloat16, the float8 types, uint8, int8, uint16, \
-	int16, int32, uint32, int64, uint64, bool, int4, uint4, int2, uint2";
+const SUPPORTED: &str = "float32, float16, bfloat16, the float8 types, float4e2m1, uint8, \
+	int8, uint16, int16, int32, uint32, int64, uint64, bool, int4, uint4, int2, uint2";
 
 /// The tensor in an encoded `TensorProto`.
 pub fn decode_pb(bytes: &[u8]) -> Result<Tensor, String> {
@@ -29,7 +29,7 @@ pub fn decode_pb(bytes: &[u8]) -> Result<Tensor, String> {
 		.map(|d| usize::try_from(*d).map_err(|_| format!("negative dimension {d} in {:?}", t.dims)))
 		.collect::<Result<Vec<usize>, _>>()?;
 	let n = checked_numel(&shape).map_err(|e| format!("shape {shape:?}: {e}"))?;
-	let data = if dtype.is_sub_byte() {
+	let data = if dtype.onnx_per_byte() > 1 {
 		// Packed, two or four per byte (the first in the low bits), in `raw_data` or one
 		// packed byte per element of `int32_data`.
 		let packed =
@@ -98,7 +98,9 @@ pub fn decode_pb(bytes: &[u8]) -> Result<Tensor, String> {
 			| DType::F8E5M2FNUZ
 			| DType::F8E8M0 => TensorData::F8(dtype, narrow(&t.int32_data, "float8 codes")?),
 			// Unpacked above.
-			DType::U4 | DType::I4 | DType::U2 | DType::I2 => TensorData::zeros(dtype, 0),
+			DType::U4 | DType::I4 | DType::U2 | DType::I2 | DType::F4E2M1 => {
+				TensorData::zeros(dtype, 0)
+			},
 		}
 	};
 	if data.len() != n {
@@ -130,11 +132,7 @@ pub fn encode_pb(name: &str, t: &Tensor) -> Vec<u8> {
 	put_varint(&mut out, 2 << 3);
 	put_varint(&mut out, t.dtype().onnx_code() as u64);
 	put_bytes(&mut out, 8, name.as_bytes());
-	// ONNX packs the 4- and 2-bit integers; every other type is its canonical bytes.
-	let raw = match t.data() {
-		TensorData::SubByte(dtype, v) => pack_sub_byte(*dtype, v),
-		_ => t.to_le_bytes(),
-	};
-	put_bytes(&mut out, 9, &raw);
+	// ONNX packs the 4- and 2-bit types; every other type is its canonical bytes.
+	put_bytes(&mut out, 9, &onnx_raw_bytes(t));
 	out
 }

@@ -114,6 +114,27 @@ fn sub_byte_integers_pack_in_pb_and_round_trip() {
 }
 
 #[test]
+fn float4e2m1_packs_in_pb_and_round_trips() {
+	// 6, -0.5, 1: ONNX's packing is 0x97 0x02 (the first code in the low bits).
+	let t = Tensor::new(vec![3], TensorData::F8(DType::F4E2M1, vec![0x7, 0x9, 0x2])).unwrap();
+	for format in [TensorFormat::Pb, TensorFormat::Json] {
+		let back = decode_tensor(format, &encode_tensor(format, "x", &t)).unwrap();
+		assert_eq!(back, t);
+	}
+	let pb = encode_tensor(TensorFormat::Pb, "x", &t);
+	assert!(pb.windows(3).any(|w| w == [2, 0x97, 0x02]), "{pb:?}");
+	// .npy has no float4: its values as float32.
+	let npy = decode_tensor(TensorFormat::Npy, &encode_tensor(TensorFormat::Npy, "x", &t));
+	assert_eq!(npy.unwrap().as_f32().unwrap(), &[6.0, -0.5, 1.0]);
+	// JSON holds only the values the type holds: no NaN, nothing past 6, nothing rounded.
+	for bad in ["\"NaN\"", "7", "0.3"] {
+		let json = format!(r#"{{"dtype":"f4e2m1","shape":[1],"data":[{bad}]}}"#);
+		let e = decode_tensor(TensorFormat::Json, json.as_bytes()).unwrap_err();
+		assert!(e.contains("is not a f4e2m1 value"), "{bad}: {e}");
+	}
+}
+
+#[test]
 fn files_round_trip_by_extension() {
 	let dir = temp_dir("roundtrip");
 	let t = Tensor::f32(vec![1, 2], vec![0.25, -7.0]).unwrap();

@@ -196,6 +196,34 @@ fn bool_inputs_must_be_zero_or_one() {
 	assert_eq!(t.check(&spec), Err(SpecMismatch::Value));
 }
 
+/// The one-byte types whose bytes are not all elements: a submitter cannot send an input that
+/// no executor can decode (and be penalised for not answering).
+#[test]
+fn sub_byte_and_float4_inputs_must_be_in_range() {
+	let cases: [(DType, u8, u8); 5] = [
+		(DType::I4, 0xf8, 0x08),
+		(DType::U4, 0x0f, 0x10),
+		(DType::I2, 0xfe, 0x02),
+		(DType::U2, 0x03, 0x04),
+		(DType::F4E2M1, 0x0f, 0x10),
+	];
+	for (dtype, good, bad) in cases {
+		let spec = pallet_verity_models::IoSpec {
+			name: Default::default(),
+			dtype,
+			shape: vec![2].try_into().unwrap(),
+		};
+		let mut t: JobTensor<<Test as Config>::MaxTensorBytes> = JobTensor {
+			dtype,
+			shape: vec![2].try_into().unwrap(),
+			data: vec![0, good].try_into().unwrap(),
+		};
+		assert_eq!(t.check(&spec), Ok(()), "{dtype:?}");
+		t.data[1] = bad;
+		assert_eq!(t.check(&spec), Err(SpecMismatch::Value), "{dtype:?}");
+	}
+}
+
 #[test]
 fn paged_job_lists() {
 	new_test_ext().execute_checked(|| {

@@ -165,7 +165,8 @@ impl<'a> In<'a> {
 }
 
 /// `Cast`: to any supported type; to a float8 type (from opset 19, float8e8m0 from 24) with its
-/// `saturate` (other targets ignore it, as ONNX says) and, for float8e8m0, `round_mode`.
+/// `saturate` (other targets ignore it, as ONNX says; float4e2m1, from opset 23, always
+/// saturates) and, for float8e8m0, `round_mode`.
 fn cast(label: &str, i: &In, a: &Attrs, opset: i64) -> IResult<Imported> {
 	let code = a.int("to", 0);
 	let to = i32::try_from(code)
@@ -173,9 +174,10 @@ fn cast(label: &str, i: &In, a: &Attrs, opset: i64) -> IResult<Imported> {
 		.and_then(DType::from_onnx)
 		.ok_or_else(|| unsupported(format!("{label}: cast to type {code}")))?;
 	let outputs = vec![ValueType::new(to, i.ty(0)?.shape.clone())];
-	// The 4-bit integers came with opset 21, the 2-bit ones with opset 25.
+	// The 4-bit integers came with opset 21, float4e2m1 with 23, the 2-bit integers with 25.
 	let since = match to {
 		DType::U4 | DType::I4 => 21,
+		DType::F4E2M1 => 23,
 		DType::U2 | DType::I2 => 25,
 		_ => 0,
 	};
@@ -293,9 +295,9 @@ const UINT64_OPS: &[&str] = &[
 	"ConstantOfShape",
 ];
 
-/// The ops that accept bfloat16 and float8 operands ([`DType::is_narrow_float`]): those that
-/// only move values, and `Cast`. Nothing computes in these types; any other op refuses them by
-/// name. The 4- and 2-bit integers ([`DType::is_sub_byte`]) go to these ops and to
+/// The ops that accept bfloat16, float8 and float4 operands ([`DType::is_narrow_float`]):
+/// those that only move values, and `Cast`. Nothing computes in these types; any other op
+/// refuses them by name. The 4- and 2-bit integers ([`DType::is_sub_byte`]) go to these ops and to
 /// QuantizeLinear and DequantizeLinear.
 const NARROW_FLOAT_OPS: &[&str] = &[
 	"Cast",
