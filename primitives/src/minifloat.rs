@@ -327,9 +327,6 @@ pub fn decode(dtype: DType, code: u16) -> f32 {
 mod tests {
 	use super::*;
 
-	const FLOAT8: [DType; 4] =
-		[DType::F8E4M3FN, DType::F8E4M3FNUZ, DType::F8E5M2, DType::F8E5M2FNUZ];
-
 	/// The formats [`to_float8`] rounds to: the float8 ones and float4e2m1.
 	const ROUNDED: [DType; 5] =
 		[DType::F8E4M3FN, DType::F8E4M3FNUZ, DType::F8E5M2, DType::F8E5M2FNUZ, DType::F4E2M1];
