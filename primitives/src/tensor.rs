@@ -597,6 +597,12 @@ impl TensorData {
 				got: bytes.len(),
 			});
 		}
+		// The one-byte types whose bytes are not all elements (`accepts_byte`).
+		if size == 1 {
+			if let Some(b) = bytes.iter().find(|b| !dtype.accepts_byte(**b)) {
+				return Err(TensorError::InvalidElement { dtype, byte: *b });
+			}
+		}
 		Ok(match dtype {
 			DType::F32 => TensorData::F32(
 				bytes.as_chunks::<4>().0.iter().map(|c| f32::from_le_bytes(*c)).collect(),
@@ -609,12 +615,7 @@ impl TensorData {
 			DType::I64 => TensorData::I64(
 				bytes.as_chunks::<8>().0.iter().map(|c| i64::from_le_bytes(*c)).collect(),
 			),
-			DType::Bool => {
-				if let Some(b) = bytes.iter().find(|b| !dtype.accepts_byte(**b)) {
-					return Err(TensorError::InvalidElement { dtype, byte: *b });
-				}
-				TensorData::Bool(bytes.iter().map(|b| *b == 1).collect())
-			},
+			DType::Bool => TensorData::Bool(bytes.iter().map(|b| *b == 1).collect()),
 			DType::U16 => TensorData::U16(
 				bytes.as_chunks::<2>().0.iter().map(|c| u16::from_le_bytes(*c)).collect(),
 			),
@@ -637,17 +638,9 @@ impl TensorData {
 			| DType::F8E4M3FNUZ
 			| DType::F8E5M2
 			| DType::F8E5M2FNUZ
-			| DType::F8E8M0 => TensorData::F8(dtype, bytes.to_vec()),
-			DType::F4E2M1 => {
-				if let Some(b) = bytes.iter().find(|b| !dtype.accepts_byte(**b)) {
-					return Err(TensorError::InvalidElement { dtype, byte: *b });
-				}
-				TensorData::F8(dtype, bytes.to_vec())
-			},
+			| DType::F8E8M0
+			| DType::F4E2M1 => TensorData::F8(dtype, bytes.to_vec()),
 			DType::U4 | DType::I4 | DType::U2 | DType::I2 => {
-				if let Some(b) = bytes.iter().find(|b| !dtype.accepts_byte(**b)) {
-					return Err(TensorError::InvalidElement { dtype, byte: *b });
-				}
 				TensorData::SubByte(dtype, bytes.iter().map(|b| *b as i8).collect())
 			},
 		})
