@@ -528,10 +528,14 @@ impl TensorData {
 	pub fn write_le_bytes(&self, range: core::ops::Range<usize>, out: &mut Vec<u8>) {
 		match self {
 			TensorData::F32(v) => {
+				// Sized first, then filled in place: a loop the compiler vectorises (this is
+				// every leaf of every float commitment).
 				let v = v.get(range).unwrap_or(&[]);
-				out.reserve(v.len().saturating_mul(4));
-				for x in v {
-					out.extend_from_slice(&canonical_f32_bits(*x).to_le_bytes());
+				let start = out.len();
+				out.resize(start.saturating_add(v.len().saturating_mul(4)), 0);
+				let dst = out.get_mut(start..).unwrap_or_default();
+				for (d, x) in dst.chunks_exact_mut(4).zip(v) {
+					d.copy_from_slice(&canonical_f32_bits(*x).to_le_bytes());
 				}
 			},
 			TensorData::U8(v) => out.extend_from_slice(v.get(range).unwrap_or(&[])),

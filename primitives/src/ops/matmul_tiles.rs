@@ -4,8 +4,8 @@
 //! Every output is `((0 + a_0 b_0) + a_1 b_1) + ...`: the products in `k` order, each rounded
 //! before it is added, from `+0`, exactly as the element definition sums it. Tiles, vector
 //! width and threads only choose which *independent* outputs advance together, so the bits
-//! are the same on every machine, with or without AVX2 or threads (Rust never fuses a
-//! multiply and an add, and the AVX2 path does not enable FMA).
+//! are the same on every machine, with or without AVX2, AVX-512 or threads (Rust never fuses
+//! a multiply and an add, and neither SIMD path enables FMA).
 
 use alloc::{format, vec, vec::Vec};
 
@@ -20,8 +20,28 @@ pub(super) enum Layout {
 	Transposed,
 }
 
-/// Rows of the output one tile advances together (`Block::run` has an arm for each count).
+/// Rows of the output one tile advances together where AVX-512F is not used
+/// (`Block::run` has an arm for each count).
 const TILE_ROWS: usize = 4;
+/// Rows of the output one AVX-512F tile advances together (its 32 registers hold 8 rows of
+/// 32 sums; `Block::run_avx512` has an arm for each count).
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+const TILE_ROWS_AVX512: usize = 8;
+
+/// Whether the products run on AVX-512F (this CPU has it).
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+fn avx512() -> bool {
+	std::arch::is_x86_feature_detected!("avx512f")
+}
+
+/// Rows of the output one tile advances together on this CPU.
+fn tile_rows() -> usize {
+	#[cfg(all(feature = "std", target_arch = "x86_64"))]
+	if avx512() {
+		return TILE_ROWS_AVX512;
+	}
+	TILE_ROWS
+}
 /// Below this many multiply-adds a product runs on one thread (a split costs more).
 #[cfg(feature = "parallel")]
 const PARALLEL_MIN_WORK: usize = 1 << 20;
@@ -56,7 +76,8 @@ pub(super) fn matmul_block(
 	if mul(n_out, k).unwrap_or(usize::MAX) >= PARALLEL_MIN_WORK && crate::on_pool() {
 		return parallel(&a, b, cols, out);
 	}
-	for (block, m0) in out.chunks_mut(mul(TILE_ROWS, cols)?).zip((0..rows).step_by(TILE_ROWS)) {
+	let tile = tile_rows();
+	for (block, m0) in out.chunks_mut(mul(tile, cols)?).zip((0..rows).step_by(tile)) {
 		rows_block(&a, m0, b, cols, 0..cols, block, cols)?;
 	}
 	Ok(())
@@ -68,10 +89,11 @@ pub(super) fn matmul_block(
 fn parallel(a: &Lhs, b: &[f32], cols: usize, out: &mut [f32]) -> KResult<()> {
 	use rayon::prelude::*;
 	let rows = a.rows;
-	if rows >= mul(2, TILE_ROWS)? {
-		let block_len = mul(TILE_ROWS, cols)?;
+	let tile = tile_rows();
+	if rows >= mul(2, tile)? {
+		let block_len = mul(tile, cols)?;
 		return out.par_chunks_mut(block_len).enumerate().try_for_each(|(i, block)| {
-			rows_block(a, mul(i, TILE_ROWS)?, b, cols, 0..cols, block, cols)
+			rows_block(a, mul(i, tile)?, b, cols, 0..cols, block, cols)
 		});
 	}
 	let mid = cols.div_ceil(2);
@@ -82,9 +104,7 @@ fn parallel(a: &Lhs, b: &[f32], cols: usize, out: &mut [f32]) -> KResult<()> {
 			let width = hi.saturating_sub(*lo);
 			let mut part = vec![0.0f32; mul(rows, width)?];
 			if width > 0 {
-				for (block, m0) in
-					part.chunks_mut(mul(TILE_ROWS, width)?).zip((0..rows).step_by(TILE_ROWS))
-				{
+				for (block, m0) in part.chunks_mut(mul(tile, width)?).zip((0..rows).step_by(tile)) {
 					rows_block(a, m0, b, cols, *lo..*hi, block, width)?;
 				}
 			}
@@ -113,7 +133,7 @@ struct Lhs<'a> {
 }
 
 impl Lhs<'_> {
-	/// The `r` rows `m0 .. m0 + r` (`r` at most `TILE_ROWS`) interleaved by `k`: `[k][r]`.
+	/// The `r` rows `m0 .. m0 + r` (`r` at most [`tile_rows`]) interleaved by `k`: `[k][r]`.
 	fn pack(&self, m0: usize, r: usize) -> KResult<Vec<f32>> {
 		let mut packed = vec![0.0f32; mul(self.k, r)?];
 		for i in 0..r {
@@ -134,7 +154,7 @@ impl Lhs<'_> {
 	}
 }
 
-/// Output rows `m0 ..` (at most `TILE_ROWS`, as many as `out` holds), columns `c_range`, into
+/// Output rows `m0 ..` (at most [`tile_rows`], as many as `out` holds), columns `c_range`, into
 /// `out` (row stride `ld`, column `c` at `c - c_range.start`).
 fn rows_block(
 	a: &Lhs,
@@ -145,12 +165,17 @@ fn rows_block(
 	out: &mut [f32],
 	ld: usize,
 ) -> KResult<()> {
-	let rows = a.rows.saturating_sub(m0).min(TILE_ROWS);
+	let rows = a.rows.saturating_sub(m0).min(tile_rows());
 	if rows == 0 {
 		return Ok(());
 	}
 	let packed = a.pack(m0, rows)?;
 	let job = Block { packed: &packed, rows, b, cols, c_range, ld };
+	#[cfg(all(feature = "std", target_arch = "x86_64"))]
+	if avx512() {
+		// SAFETY: the CPU has AVX-512F, checked on the line above.
+		return unsafe { job.run_avx512(out) };
+	}
 	#[cfg(all(feature = "std", target_arch = "x86_64"))]
 	if std::arch::is_x86_feature_detected!("avx2") {
 		// SAFETY: the CPU has AVX2, checked on the line above.
@@ -163,7 +188,7 @@ fn rows_block(
 struct Block<'a> {
 	/// The block's rows of A, `[k][rows]`.
 	packed: &'a [f32],
-	/// How many rows the block has (1 ..= `TILE_ROWS`).
+	/// How many rows the block has (1 ..= [`tile_rows`]).
 	rows: usize,
 	/// B, `k x cols`.
 	b: &'a [f32],
@@ -178,6 +203,81 @@ impl Block<'_> {
 	#[target_feature(enable = "avx2")]
 	unsafe fn run_avx2(&self, out: &mut [f32]) -> KResult<()> {
 		self.run::<16>(out)
+	}
+
+	/// [`Block::run`] for up to [`TILE_ROWS_AVX512`] rows in AVX-512F registers, 32 columns
+	/// per tile: a multiply, then an add, each rounded (`vmulps`, `vaddps`; FMA is not
+	/// enabled). One row streams as in [`Block::run`].
+	#[cfg(all(feature = "std", target_arch = "x86_64"))]
+	#[target_feature(enable = "avx512f")]
+	fn run_avx512(&self, out: &mut [f32]) -> KResult<()> {
+		match self.rows {
+			1 => self.stream(out),
+			2 => self.tiles_avx512::<2>(out),
+			3 => self.tiles_avx512::<3>(out),
+			4 => self.tiles_avx512::<4>(out),
+			5 => self.tiles_avx512::<5>(out),
+			6 => self.tiles_avx512::<6>(out),
+			7 => self.tiles_avx512::<7>(out),
+			8 => self.tiles_avx512::<8>(out),
+			rows => Err(KernelError::BadInput(format!("a block of {rows} rows"))),
+		}
+	}
+
+	/// Tiles of `R x 32` outputs whose sums stay in AVX-512F registers over all of `k`; the
+	/// last tile (fewer than 32 columns) with its lanes past the end masked off, so they are
+	/// neither read nor written.
+	#[cfg(all(feature = "std", target_arch = "x86_64"))]
+	#[target_feature(enable = "avx512f")]
+	fn tiles_avx512<const R: usize>(&self, out: &mut [f32]) -> KResult<()> {
+		use core::arch::x86_64::{
+			__m512, __mmask16, _mm512_add_ps, _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps,
+			_mm512_mul_ps, _mm512_set1_ps, _mm512_setzero_ps,
+		};
+		/// Columns per tile: two registers of 16.
+		const W: usize = 32;
+		/// The mask of the first `lanes` of 16 (all of them from 16 up).
+		fn mask(lanes: usize) -> __mmask16 {
+			u32::try_from(lanes)
+				.ok()
+				.and_then(|n| 1u32.checked_shl(n))
+				.map_or(u16::MAX, |bit| u16::try_from(bit.saturating_sub(1)).unwrap_or(u16::MAX))
+		}
+		let short = || KernelError::BadInput("matmul tile".into());
+		let (lo, hi) = (self.c_range.start, self.c_range.end);
+		let mut c0 = lo;
+		while c0 < hi {
+			let width = hi.saturating_sub(c0).min(W);
+			let c1 = add(c0, width)?;
+			let (m0, m1) = (mask(width), mask(width.saturating_sub(16)));
+			let mut acc: [[__m512; 2]; R] = [[_mm512_setzero_ps(); 2]; R];
+			for (ak, brow) in self.packed.chunks_exact(R).zip(self.b.chunks_exact(self.cols)) {
+				let bs = brow.get(c0..c1).ok_or_else(short)?;
+				let p = bs.as_ptr();
+				// SAFETY: the masks enable lanes `0 .. width` of the 32 from `p`, all in `bs`
+				// (`width` long); lanes masked off are not read.
+				let (b0, b1) = unsafe {
+					(_mm512_maskz_loadu_ps(m0, p), _mm512_maskz_loadu_ps(m1, p.wrapping_add(16)))
+				};
+				for (acc_r, av) in acc.iter_mut().zip(ak) {
+					let a = _mm512_set1_ps(*av);
+					acc_r[0] = _mm512_add_ps(acc_r[0], _mm512_mul_ps(a, b0));
+					acc_r[1] = _mm512_add_ps(acc_r[1], _mm512_mul_ps(a, b1));
+				}
+			}
+			let at = c0.saturating_sub(lo);
+			for (row, acc_r) in out.chunks_mut(self.ld).zip(&acc) {
+				let dst = row.get_mut(at..add(at, width)?).ok_or_else(short)?;
+				let p = dst.as_mut_ptr();
+				// SAFETY: as for the loads: lanes `0 .. width` from `p`, all in `dst`.
+				unsafe {
+					_mm512_mask_storeu_ps(p, m0, acc_r[0]);
+					_mm512_mask_storeu_ps(p.wrapping_add(16), m1, acc_r[1]);
+				}
+			}
+			c0 = c1;
+		}
+		Ok(())
 	}
 
 	/// [`Block::tiles`] for as many rows as the block has.
@@ -326,6 +426,44 @@ mod tests {
 						matmul_block(&a, layout, &b, k, cols, rows, &mut got).unwrap();
 						assert_eq!(bits(&got), bits(&want), "{rows}x{k} . {k}x{cols}");
 					}
+				}
+			}
+		}
+	}
+
+	#[test]
+	fn every_vector_width_gives_the_element_definitions_bits() {
+		// Each kernel called directly, whichever the CPU would pick: the portable one at two
+		// widths, and AVX2 and AVX-512F where this CPU has them.
+		let mut seed = 5000;
+		let shapes = [(1, 9, 70), (2, 17, 33), (3, 64, 100), (4, 5, 31), (4, 130, 96), (5, 7, 47)];
+		let more = [(6, 3, 16), (7, 33, 15), (8, 64, 129), (8, 1, 1), (8, 20, 32)];
+		for (rows, k, cols) in shapes.into_iter().chain(more) {
+			seed += 1;
+			let a = values(rows * k, seed);
+			let b = values(k * cols, seed + 1);
+			let want = bits(&reference(&a, Layout::RowMajor, &b, k, cols, rows));
+			let lhs = Lhs { data: &a, layout: Layout::RowMajor, rows, k };
+			let packed = lhs.pack(0, rows).unwrap();
+			let job = Block { packed: &packed, rows, b: &b, cols, c_range: 0..cols, ld: cols };
+			let run = |f: &dyn Fn(&mut [f32]) -> KResult<()>| {
+				let mut out = vec![f32::NAN; rows * cols];
+				f(&mut out).unwrap();
+				bits(&out)
+			};
+			if rows <= TILE_ROWS {
+				assert_eq!(run(&|o| job.run::<8>(o)), want, "8 wide, {rows}x{k}x{cols}");
+				assert_eq!(run(&|o| job.run::<16>(o)), want, "16 wide, {rows}x{k}x{cols}");
+			}
+			#[cfg(target_arch = "x86_64")]
+			{
+				if std::arch::is_x86_feature_detected!("avx2") && rows <= TILE_ROWS {
+					// SAFETY: the CPU has AVX2.
+					assert_eq!(run(&|o| unsafe { job.run_avx2(o) }), want, "AVX2");
+				}
+				if std::arch::is_x86_feature_detected!("avx512f") {
+					// SAFETY: the CPU has AVX-512F.
+					assert_eq!(run(&|o| unsafe { job.run_avx512(o) }), want, "AVX-512F");
 				}
 			}
 		}
