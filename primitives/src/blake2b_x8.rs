@@ -1,11 +1,13 @@
-//! blake2b-256 of eight messages of one length at a time, each in a 64-bit lane of AVX-512F
-//! registers (whose rotations are single instructions): the hashes of [`crate::commitment`]'s
-//! leaves and tree levels, bit for bit `blake2_256` of each message (RFC 7693, no key, a
-//! 32-byte digest), on nodes whose CPU has AVX-512F.
+//! blake2b-256 of eight messages of one length at a time, each in a 64-bit lane of AVX-512
+//! registers (rotations are single instructions; AVX-512BW masks the bytes past a message's
+//! end): the hashes of [`crate::commitment`]'s leaves and tree levels, bit for bit
+//! `blake2_256` of each message (RFC 7693, no key, a 32-byte digest), on nodes whose CPU has
+//! AVX-512F and AVX-512BW.
 
 use core::arch::x86_64::{
-	__m512i, _mm512_add_epi64, _mm512_loadu_epi64, _mm512_ror_epi64, _mm512_set1_epi64,
-	_mm512_storeu_epi64, _mm512_xor_si512,
+	__m512i, __mmask64, _mm512_add_epi64, _mm512_maskz_loadu_epi8, _mm512_ror_epi64,
+	_mm512_set1_epi64, _mm512_setzero_si512, _mm512_shuffle_i64x2, _mm512_storeu_epi64,
+	_mm512_unpackhi_epi64, _mm512_unpacklo_epi64, _mm512_xor_si512,
 };
 
 /// blake2b's initialisation vector.
@@ -23,17 +25,23 @@ const IV: [u64; 8] = [
 /// The parameter block's first word for a 32-byte digest without a key (fanout 1, depth 1).
 const PARAM_32: u64 = 0x0101_0020;
 
+/// Whether this CPU has what [`hash8`] uses: AVX-512F and AVX-512BW (byte-masked loads).
+fn avx512() -> bool {
+	std::arch::is_x86_feature_detected!("avx512f")
+		&& std::arch::is_x86_feature_detected!("avx512bw")
+}
+
 /// The message words of one block, one lane per message.
 type Words = [__m512i; 16];
 
 /// The blake2-256 hash of each of `messages`, all of one length, or `None` when the CPU has
-/// no AVX-512F or the lengths differ.
+/// no AVX-512F and AVX-512BW or the lengths differ.
 pub fn hash8(messages: [&[u8]; 8]) -> Option<[[u8; 32]; 8]> {
 	let len = messages[0].len();
-	if messages.iter().any(|m| m.len() != len) || !std::arch::is_x86_feature_detected!("avx512f") {
+	if messages.iter().any(|m| m.len() != len) || !avx512() {
 		return None;
 	}
-	// SAFETY: the CPU has AVX-512F, checked on the line above.
+	// SAFETY: the CPU has AVX-512F and AVX-512BW, checked on the line above.
 	Some(unsafe { hash8_avx512(&messages, len) })
 }
 
@@ -112,39 +120,78 @@ fn compress(h: &mut [__m512i; 8], m: &Words, counter: u64, last: bool) {
 	}
 }
 
-/// [`hash8`] once the CPU and the lengths are checked.
+/// Word `w` of the eight rows `r` (eight words each) in lane `j`: `out[w][j] = r[j][w]`,
+/// an 8 x 8 transpose of 64-bit words in registers.
+#[inline]
 #[target_feature(enable = "avx512f")]
+fn transpose(r: [__m512i; 8]) -> [__m512i; 8] {
+	// Pairs of rows interleaved within each 128-bit lane: words 0 2 4 6, then 1 3 5 7.
+	let t = [
+		_mm512_unpacklo_epi64(r[0], r[1]),
+		_mm512_unpackhi_epi64(r[0], r[1]),
+		_mm512_unpacklo_epi64(r[2], r[3]),
+		_mm512_unpackhi_epi64(r[2], r[3]),
+		_mm512_unpacklo_epi64(r[4], r[5]),
+		_mm512_unpackhi_epi64(r[4], r[5]),
+		_mm512_unpacklo_epi64(r[6], r[7]),
+		_mm512_unpackhi_epi64(r[6], r[7]),
+	];
+	// The 128-bit lanes gathered: even lanes (`0b10_00_10_00`), odd ones (`0b11_01_11_01`).
+	let even = |a, b| _mm512_shuffle_i64x2::<0b10_00_10_00>(a, b);
+	let odd = |a, b| _mm512_shuffle_i64x2::<0b11_01_11_01>(a, b);
+	let u = [
+		even(t[0], t[2]), // rows 0-3, words 0 4
+		odd(t[0], t[2]),  // rows 0-3, words 2 6
+		even(t[1], t[3]), // rows 0-3, words 1 5
+		odd(t[1], t[3]),  // rows 0-3, words 3 7
+		even(t[4], t[6]),
+		odd(t[4], t[6]),
+		even(t[5], t[7]),
+		odd(t[5], t[7]),
+	];
+	[
+		even(u[0], u[4]),
+		even(u[2], u[6]),
+		even(u[1], u[5]),
+		even(u[3], u[7]),
+		odd(u[0], u[4]),
+		odd(u[2], u[6]),
+		odd(u[1], u[5]),
+		odd(u[3], u[7]),
+	]
+}
+
+/// The mask of the first `n` bytes of 64 (all of them from 64 up).
+fn byte_mask(n: usize) -> __mmask64 {
+	u32::try_from(n).ok().and_then(|n| 1u64.checked_shl(n)).map_or(u64::MAX, |b| b.wrapping_sub(1))
+}
+
+/// [`hash8`] once the CPU and the lengths are checked.
+#[target_feature(enable = "avx512f,avx512bw")]
 fn hash8_avx512(messages: &[&[u8]; 8], len: usize) -> [[u8; 32]; 8] {
 	let mut h: [__m512i; 8] =
 		core::array::from_fn(|i| _mm512_set1_epi64(IV.get(i).copied().unwrap_or_default() as i64));
 	h[0] = _mm512_set1_epi64((IV[0] ^ PARAM_32) as i64);
 	let blocks = len.div_ceil(128).max(1);
-	// Word `w` of every lane's block, lane-contiguous: `words[w][lane]`.
-	let mut words = [[0u64; 8]; 16];
 	for block in 0..blocks {
 		let start = block.saturating_mul(128);
 		let end = start.saturating_add(128).min(len);
-		for (lane, message) in messages.iter().enumerate() {
-			let bytes = message.get(start..end).unwrap_or(&[]);
-			let mut padded = [0u8; 128];
-			let data: &[u8] = if bytes.len() == 128 {
-				bytes
-			} else {
-				if let Some(dst) = padded.get_mut(..bytes.len()) {
-					dst.copy_from_slice(bytes);
-				}
-				&padded
-			};
-			for (row, word) in words.iter_mut().zip(data.chunks_exact(8)) {
-				if let (Some(slot), Ok(word)) = (row.get_mut(lane), <[u8; 8]>::try_from(word)) {
-					*slot = u64::from_le_bytes(word);
-				}
-			}
-		}
+		// Each half block of each lane: one load, the bytes past the end masked to zero.
+		let half = |first: usize| -> [__m512i; 8] {
+			let from = start.saturating_add(first);
+			let mask = byte_mask(end.saturating_sub(from));
+			core::array::from_fn(|lane| {
+				let message = messages.get(lane).copied().unwrap_or_default();
+				let p = message.as_ptr().wrapping_add(from);
+				// SAFETY: the mask enables bytes `from .. min(from + 64, len)` of `message`
+				// (`len` long) and none past its end; bytes masked off are not read.
+				unsafe { _mm512_maskz_loadu_epi8(mask, p.cast()) }
+			})
+		};
+		let (low, high) = (transpose(half(0)), transpose(half(64)));
 		let m: Words = core::array::from_fn(|w| {
-			let row = words.get(w).copied().unwrap_or_default();
-			// SAFETY: `row` is eight `u64`s, one 512-bit unaligned load.
-			unsafe { _mm512_loadu_epi64(row.as_ptr().cast()) }
+			let words = if w < 8 { &low } else { &high };
+			words.get(w % 8).copied().unwrap_or_else(|| _mm512_setzero_si512())
 		});
 		let last = block.saturating_add(1) == blocks;
 		compress(&mut h, &m, end as u64, last);
@@ -174,7 +221,7 @@ mod tests {
 
 	#[test]
 	fn every_lane_is_blake2_256_at_every_length() {
-		let avx512 = std::arch::is_x86_feature_detected!("avx512f");
+		let avx512 = avx512();
 		// Empty, within one block, block boundaries, the leaves' 275 bytes, several blocks.
 		for len in (0..=400).chain([1000, 4096, 4097]) {
 			let msgs = messages(len);
@@ -185,7 +232,7 @@ mod tests {
 						assert_eq!(got[lane], sp_crypto_hashing::blake2_256(msg), "{len}, {lane}");
 					}
 				},
-				None => assert!(!avx512, "a CPU with AVX-512F hashes eight of {len} bytes"),
+				None => assert!(!avx512, "a CPU with AVX-512F and BW hashes eight of {len} bytes"),
 			}
 		}
 	}

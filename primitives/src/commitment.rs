@@ -152,17 +152,21 @@ fn hash_each(
 	write: &(dyn Fn(usize, &mut Vec<u8>) + Sync),
 ) -> Vec<H256> {
 	use rayon::prelude::*;
-	let batch = |first: usize| -> Vec<H256> {
-		let last = first.saturating_add(HASH_BATCH).min(count);
+	// Batch `b`'s messages, `b * HASH_BATCH ..`, hashed into `hashes` (one per message).
+	let batch = |(b, hashes): (usize, &mut [H256])| {
+		let first = b.saturating_mul(HASH_BATCH);
 		let mut buf = Vec::new();
-		let mut ranges = Vec::with_capacity(HASH_BATCH);
-		for i in first..last {
+		let mut ranges = Vec::with_capacity(hashes.len());
+		for i in (first..count).take(hashes.len()) {
 			let start = buf.len();
 			write(i, &mut buf);
 			ranges.push(start..buf.len());
+			if i == first {
+				// The messages of a batch are (nearly always) of one length.
+				buf.reserve(buf.len().saturating_mul(hashes.len()));
+			}
 		}
 		let message = |r: &core::ops::Range<usize>| buf.get(r.clone()).unwrap_or(&[]);
-		let mut hashes = alloc::vec![H256::zero(); ranges.len()];
 		// Eight at a time with AVX-512F where the CPU has it; the rest by `hash_many`.
 		let mut rest = Vec::new();
 		for (group, (ranges, hashes)) in ranges.chunks(8).zip(hashes.chunks_mut(8)).enumerate() {
@@ -173,6 +177,9 @@ fn hash_each(
 				None => rest
 					.extend((0..ranges.len()).map(|i| group.saturating_mul(8).saturating_add(i))),
 			}
+		}
+		if rest.is_empty() {
+			return;
 		}
 		let mut params = blake2b_simd::Params::new();
 		params.hash_length(32);
@@ -191,14 +198,14 @@ fn hash_each(
 				*h = digest;
 			}
 		}
-		hashes
 	};
-	let firsts = (0..count).step_by(HASH_BATCH);
+	let mut hashes = alloc::vec![H256::zero(); count];
 	if count >= parallel_from && crate::on_pool() {
-		firsts.collect::<Vec<_>>().into_par_iter().flat_map_iter(batch).collect()
+		hashes.par_chunks_mut(HASH_BATCH).enumerate().for_each(batch);
 	} else {
-		firsts.flat_map(batch).collect()
+		hashes.chunks_mut(HASH_BATCH).enumerate().for_each(batch);
 	}
+	hashes
 }
 
 /// The blake2-256 hashes of eight messages of one length computed together, where the

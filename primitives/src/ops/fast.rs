@@ -64,6 +64,12 @@ pub(super) fn eval(
 			let Some(y) = conv2d(c, types, x, w, f(2))? else { return Ok(None) };
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
+		// The op fixed at compile time: a loop the compiler vectorises (after every conv).
+		Op::Unary(UnaryOp::Relu) => {
+			let Some(x) = f(0) else { return Ok(None) };
+			let y = map_f32(x, |v| unary_f32(UnaryOp::Relu, v))?;
+			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
+		},
 		// `Not` reads bools only (the importer refuses it on floats).
 		Op::Unary(u) if *u != UnaryOp::Not => {
 			let Some(x) = f(0) else { return Ok(None) };
@@ -161,6 +167,11 @@ pub(super) fn eval(
 			let y = super::resize::resize_f32(axes, extrapolation.get(), in_shape, &out.shape, x)?;
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
+		Op::GlobalPool(kind) => {
+			let Some(x) = f(0) else { return Ok(None) };
+			let Some(y) = global_pool(*kind, &types.input(0)?.shape, x)? else { return Ok(None) };
+			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
+		},
 		Op::Pool(p) => {
 			let Some(x) = f(0) else { return Ok(None) };
 			if types.input(0)?.shape.len() != 4 {
@@ -171,6 +182,32 @@ pub(super) fn eval(
 		},
 		_ => Ok(None),
 	}
+}
+
+/// Planes of a global pooling per piece of work.
+const PLANES_PER_PIECE: usize = 16;
+
+/// GlobalAveragePool / GlobalMaxPool of `x` (`shape` `[N, C, spatial..]`): each plane folded
+/// in order from its start, as `nn::global_pool_element` folds it (`None` for an empty plane,
+/// left to the element definition).
+fn global_pool(kind: PoolKind, shape: &[usize], x: &[f32]) -> KResult<Option<Vec<f32>>> {
+	let Some(spatial) = shape.get(2..) else { return Ok(None) };
+	let area = size(spatial)?;
+	if area == 0 || !x.len().is_multiple_of(area) {
+		return Ok(None);
+	}
+	let mut y = vec![0.0f32; div(x.len(), area)?];
+	for_each_piece(&mut y, PLANES_PER_PIECE, x.len(), |p, piece| {
+		let planes = x.chunks_exact(area).skip(mul(p, PLANES_PER_PIECE)?);
+		for (o, plane) in piece.iter_mut().zip(planes) {
+			*o = match kind {
+				PoolKind::Max => plane.iter().fold(f32::NEG_INFINITY, |m, v| max_f32(m, *v)),
+				PoolKind::Average => plane.iter().fold(0.0f32, |s, v| s + *v) / area as f32,
+			};
+		}
+		Ok(())
+	})?;
+	Ok(Some(y))
 }
 
 /// LayerNormalization: each row's mean and inverse deviation once (the same sums, in the same

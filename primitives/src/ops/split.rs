@@ -35,7 +35,8 @@ where
 {
 	let mut y = alloc::vec![0.0f32; x.len()];
 	for_each_piece(&mut y, PIECE, x.len(), |i, piece| {
-		let src = x.iter().skip(i.saturating_mul(PIECE));
+		let first = i.saturating_mul(PIECE);
+		let src = x.get(first..first.saturating_add(piece.len())).unwrap_or(&[]);
 		piece.iter_mut().zip(src).for_each(|(o, v)| *o = f(*v));
 		Ok(())
 	})?;

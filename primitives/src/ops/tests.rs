@@ -287,6 +287,39 @@ fn pooling() {
 }
 
 #[test]
+fn global_pooling_and_relu_fast_paths_equal_their_definitions() {
+	// Two images of 40 channels of 7 x 5 (over one piece of planes), with NaN, infinities,
+	// signed zeros and values whose sums depend on the order.
+	let n = 2 * 40 * 35;
+	let values: Vec<f32> = (0..n)
+		.map(|i| match i % 97 {
+			0 => f32::NAN,
+			1 => f32::INFINITY,
+			2 => -0.0,
+			_ => ((i * 7919) % 1000) as f32 * 1e-3 - 0.4 + (i % 13) as f32 * 1e4,
+		})
+		.collect();
+	let x = Tensor::f32(vec![2, 40, 7, 5], values).unwrap();
+	// `run` compares the fast path with the element definition bit for bit.
+	for kind in [PoolKind::Average, PoolKind::Max] {
+		let g = run(
+			Op::GlobalPool(kind),
+			&[Some(x.clone())],
+			vec![ValueType::new(DType::F32, vec![2, 40, 1, 1])],
+		);
+		assert_eq!(g[0].len(), 80);
+	}
+	let y = run(
+		Op::Unary(UnaryOp::Relu),
+		&[Some(x.clone())],
+		vec![ValueType::new(DType::F32, vec![2, 40, 7, 5])],
+	);
+	let y = y[0].as_f32().unwrap();
+	assert_eq!(y[2].to_bits(), (-0.0f32).to_bits(), "Relu keeps -0");
+	assert!(y[0].is_nan() && y.iter().all(|v| !(*v < 0.0)));
+}
+
+#[test]
 fn normalisations_and_softmax() {
 	// ONNX BatchNormalization example (inference).
 	let x = f(&[1, 2, 1, 3], &[-1.0, 0.0, 1.0, 2.0, 3.0, 4.0]);
