@@ -8,8 +8,6 @@
 
 extern crate alloc;
 
-#[cfg(all(feature = "parallel", target_arch = "x86_64"))]
-mod blake2b_x8;
 pub mod commitment;
 pub mod cost;
 pub mod dispute;

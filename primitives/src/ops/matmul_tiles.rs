@@ -72,8 +72,13 @@ pub(super) fn matmul_block(
 	}
 	let a = Lhs { data: a, layout, rows, k };
 	let b = b.get(..mul(k, cols)?).ok_or_else(short)?;
+	let split = split_over_threads(mul(n_out, k).unwrap_or(usize::MAX));
+	#[cfg(all(feature = "std", target_arch = "x86_64"))]
+	if avx512() && rows > 1 && (cols > AVX512_TILE_COLS || !split) {
+		return by_column_tiles(&a, b, cols, out, split);
+	}
 	#[cfg(feature = "parallel")]
-	if mul(n_out, k).unwrap_or(usize::MAX) >= PARALLEL_MIN_WORK && crate::on_pool() {
+	if split {
 		return parallel(&a, b, cols, out);
 	}
 	let tile = tile_rows();
@@ -81,6 +86,85 @@ pub(super) fn matmul_block(
 		rows_block(&a, m0, b, cols, 0..cols, block, cols)?;
 	}
 	Ok(())
+}
+
+/// Whether a product of `work` multiply-adds is split over the node's threads.
+fn split_over_threads(work: usize) -> bool {
+	#[cfg(feature = "parallel")]
+	return work >= PARALLEL_MIN_WORK && crate::on_pool();
+	#[cfg(not(feature = "parallel"))]
+	return {
+		let _ = work;
+		false
+	};
+}
+
+/// Columns of one AVX-512F tile: two registers of 16.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+const AVX512_TILE_COLS: usize = 32;
+
+/// The product on AVX-512F, for more than one row: A packed once, in blocks of
+/// [`TILE_ROWS_AVX512`] rows; the columns in pieces (over the pool's threads when `split`,
+/// each into its own buffer, then copied into place), and in each piece the 32-column tiles
+/// outermost, so that a tile's strip of B (`k x 32`) comes from memory once and from the
+/// L1 cache for every other block of rows.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+fn by_column_tiles(a: &Lhs, b: &[f32], cols: usize, out: &mut [f32], split: bool) -> KResult<()> {
+	let short = || KernelError::BadInput("matmul operand sizes".into());
+	let blocks = (0..a.rows)
+		.step_by(TILE_ROWS_AVX512)
+		.map(|m0| {
+			let r = a.rows.saturating_sub(m0).min(TILE_ROWS_AVX512);
+			Ok((r, a.pack(m0, r)?))
+		})
+		.collect::<KResult<Vec<(usize, Vec<f32>)>>>()?;
+	// Columns `range` of every row into `dst` (row stride `ld`, column `c` at
+	// `c - range.start`).
+	let piece = |range: core::ops::Range<usize>, dst: &mut [f32], ld: usize| -> KResult<()> {
+		let mut c0 = range.start;
+		while c0 < range.end {
+			let c1 = add(c0, AVX512_TILE_COLS)?.min(range.end);
+			let at = c0.saturating_sub(range.start);
+			let block_len = mul(TILE_ROWS_AVX512, ld)?;
+			for ((rows, packed), rows_out) in blocks.iter().zip(dst.chunks_mut(block_len)) {
+				let job = Block { packed, rows: *rows, b, cols, c_range: c0..c1, ld };
+				let rows_out = rows_out.get_mut(at..).ok_or_else(short)?;
+				// SAFETY: called only when the CPU has AVX-512F (`avx512`).
+				unsafe { job.run_avx512(rows_out) }?;
+			}
+			c0 = c1;
+		}
+		Ok(())
+	};
+	#[cfg(feature = "parallel")]
+	if split {
+		use rayon::prelude::*;
+		let tiles = cols.div_ceil(AVX512_TILE_COLS);
+		let pieces = tiles.min(rayon::current_num_threads().saturating_mul(2)).max(1);
+		let width = mul(tiles.div_ceil(pieces), AVX512_TILE_COLS)?;
+		let ranges: Vec<core::ops::Range<usize>> =
+			(0..cols).step_by(width).map(|c| c..c.saturating_add(width).min(cols)).collect();
+		if ranges.len() > 1 {
+			let parts = ranges
+				.par_iter()
+				.map(|r| -> KResult<Vec<f32>> {
+					let mut part = vec![0.0f32; mul(a.rows, r.len())?];
+					piece(r.clone(), &mut part, r.len())?;
+					Ok(part)
+				})
+				.collect::<KResult<Vec<_>>>()?;
+			for (row, m) in out.chunks_exact_mut(cols).zip(0..a.rows) {
+				for (r, part) in ranges.iter().zip(&parts) {
+					let w = r.len();
+					let src = part.get(mul(m, w)?..add(mul(m, w)?, w)?).ok_or_else(short)?;
+					row.get_mut(r.clone()).ok_or_else(short)?.copy_from_slice(src);
+				}
+			}
+			return Ok(());
+		}
+	}
+	let _ = split;
+	piece(0..cols, out, cols)
 }
 
 /// Splits the product over the thread pool: blocks of rows when there are enough of them,
@@ -472,7 +556,8 @@ mod tests {
 	#[test]
 	fn large_products_split_over_threads_give_the_same_bits() {
 		// Over the parallel threshold: by blocks of rows, and by halves of the columns.
-		for (rows, k, cols) in [(64, 600, 37), (3, 2000, 200), (1, 4096, 300)] {
+		// With AVX-512F: by pieces of columns, or by rows when there is one tile of columns.
+		for (rows, k, cols) in [(64, 600, 37), (3, 2000, 200), (1, 4096, 300), (100, 3000, 20)] {
 			let a = values(rows * k, 7);
 			let b = values(k * cols, 8);
 			let want = reference(&a, Layout::RowMajor, &b, k, cols, rows);

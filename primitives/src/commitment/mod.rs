@@ -26,6 +26,15 @@ pub const TENSOR_DOMAIN: &[u8] = b"verity:tensor:v1";
 /// Domain tag of a node commitment.
 pub const NODE_DOMAIN: &[u8] = b"verity:node:v1";
 
+#[cfg(all(feature = "parallel", target_arch = "x86_64"))]
+mod blake2b_x8;
+#[cfg(feature = "parallel")]
+mod parallel;
+#[cfg(feature = "parallel")]
+use parallel::leaves_and_root;
+#[cfg(all(feature = "parallel", test))]
+use parallel::merkle_root as chunks_root;
+
 /// The hasher of every tree: blake2-256.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Blake2Hasher;
@@ -106,18 +115,13 @@ pub struct TensorCommitment {
 
 /// Commits to `t`: hashes its chunks and builds the tree.
 pub fn commit_tensor(t: &Tensor) -> TensorCommitment {
-	let leaf_hashes = leaf_hashes(t);
-	let chunks_root = chunks_root(&leaf_hashes);
+	let (leaf_hashes, chunks_root) = leaves_and_root(t);
 	TensorCommitment {
 		root: tensor_root_from_parts(&t.header(), &chunks_root),
 		chunks_root,
 		leaf_hashes,
 	}
 }
-
-/// Below this many chunks a tensor's leaves are hashed on one thread.
-#[cfg(feature = "parallel")]
-const PARALLEL_MIN_CHUNKS: usize = 256;
 
 #[cfg(not(feature = "parallel"))]
 /// The hash of leaf `index` of `t`, its leaf data built in `buf` (reused between chunks: the
@@ -130,130 +134,19 @@ fn leaf_hash(t: &Tensor, index: usize, buf: &mut Vec<u8>) -> H256 {
 	hash(buf)
 }
 
-/// The hash of every chunk leaf of `t`, in order.
+/// The hash of every chunk leaf of `t`, in order, and the Merkle root over them.
 #[cfg(not(feature = "parallel"))]
-fn leaf_hashes(t: &Tensor) -> Vec<H256> {
+fn leaves_and_root(t: &Tensor) -> (Vec<H256>, H256) {
 	let mut buf = Vec::new();
-	(0..chunk_count(t.len())).map(|i| leaf_hash(t, i, &mut buf)).collect()
-}
-
-/// Messages hashed together: eight at a time with AVX-512F, else four at a time by
-/// blake2b's SIMD (`hash_many`).
-#[cfg(feature = "parallel")]
-const HASH_BATCH: usize = 64;
-
-/// The blake2-256 hash of each message `write(i, buf)` appends to `buf`, for `i` in
-/// `0..count`, in order: [`hash`] of each, computed a batch at a time by blake2b's
-/// `hash_many`, the batches on the node's threads from `parallel_from` messages up.
-#[cfg(feature = "parallel")]
-fn hash_each(
-	count: usize,
-	parallel_from: usize,
-	write: &(dyn Fn(usize, &mut Vec<u8>) + Sync),
-) -> Vec<H256> {
-	use rayon::prelude::*;
-	// Batch `b`'s messages, `b * HASH_BATCH ..`, hashed into `hashes` (one per message).
-	let batch = |(b, hashes): (usize, &mut [H256])| {
-		let first = b.saturating_mul(HASH_BATCH);
-		let mut buf = Vec::new();
-		let mut ranges = Vec::with_capacity(hashes.len());
-		for i in (first..count).take(hashes.len()) {
-			let start = buf.len();
-			write(i, &mut buf);
-			ranges.push(start..buf.len());
-			if i == first {
-				// The messages of a batch are (nearly always) of one length.
-				buf.reserve(buf.len().saturating_mul(hashes.len()));
-			}
-		}
-		let message = |r: &core::ops::Range<usize>| buf.get(r.clone()).unwrap_or(&[]);
-		// Eight at a time with AVX-512F where the CPU has it; the rest by `hash_many`.
-		let mut rest = Vec::new();
-		for (group, (ranges, hashes)) in ranges.chunks(8).zip(hashes.chunks_mut(8)).enumerate() {
-			let mut messages: [&[u8]; 8] = [&[]; 8];
-			messages.iter_mut().zip(ranges).for_each(|(m, r)| *m = message(r));
-			match (ranges.len() == 8).then_some(messages).and_then(eight) {
-				Some(digests) => hashes.iter_mut().zip(digests).for_each(|(h, d)| *h = H256(d)),
-				None => rest
-					.extend((0..ranges.len()).map(|i| group.saturating_mul(8).saturating_add(i))),
-			}
-		}
-		if rest.is_empty() {
-			return;
-		}
-		let mut params = blake2b_simd::Params::new();
-		params.hash_length(32);
-		let mut jobs: Vec<_> = rest
-			.iter()
-			.map(|i| {
-				let r = ranges.get(*i).cloned().unwrap_or_default();
-				blake2b_simd::many::HashManyJob::new(&params, message(&r))
-			})
-			.collect();
-		blake2b_simd::many::hash_many(jobs.iter_mut());
-		for (i, job) in rest.iter().zip(&jobs) {
-			// `hash_length(32)`: every hash is 32 bytes.
-			let digest = <[u8; 32]>::try_from(job.to_hash().as_bytes()).map(H256);
-			if let (Some(h), Ok(digest)) = (hashes.get_mut(*i), digest) {
-				*h = digest;
-			}
-		}
-	};
-	let mut hashes = alloc::vec![H256::zero(); count];
-	if count >= parallel_from && crate::on_pool() {
-		hashes.par_chunks_mut(HASH_BATCH).enumerate().for_each(batch);
-	} else {
-		hashes.chunks_mut(HASH_BATCH).enumerate().for_each(batch);
-	}
-	hashes
-}
-
-/// The blake2-256 hashes of eight messages of one length computed together, where the
-/// CPU can (AVX-512F); `None` for different lengths or another CPU.
-#[cfg(feature = "parallel")]
-fn eight(messages: [&[u8]; 8]) -> Option<[[u8; 32]; 8]> {
-	#[cfg(target_arch = "x86_64")]
-	return crate::blake2b_x8::hash8(messages);
-	#[cfg(not(target_arch = "x86_64"))]
-	return None;
-}
-
-/// The hash of every chunk leaf of `t`, in order (see [`hash_each`]).
-#[cfg(feature = "parallel")]
-fn leaf_hashes(t: &Tensor) -> Vec<H256> {
-	hash_each(chunk_count(t.len()), PARALLEL_MIN_CHUNKS, &|i, buf| {
-		buf.extend_from_slice(CHUNK_DOMAIN);
-		buf.extend_from_slice(&(i as u32).to_le_bytes());
-		t.data().write_le_bytes(chunk_range(t.len(), i), buf);
-	})
+	let leaves: Vec<H256> = (0..chunk_count(t.len())).map(|i| leaf_hash(t, i, &mut buf)).collect();
+	let root = chunks_root(&leaves);
+	(leaves, root)
 }
 
 /// The binary Merkle root over the chunk leaves' hashes.
 #[cfg(not(feature = "parallel"))]
 fn chunks_root(leaf_hashes: &[H256]) -> H256 {
 	binary_merkle_tree::merkle_root_raw::<Hasher, _>(leaf_hashes.iter().copied())
-}
-
-/// The binary Merkle root over the chunk leaves' hashes, a level at a time with
-/// [`hash_each`]: `binary_merkle_tree::merkle_root_raw`'s tree (pairs hashed left to right,
-/// an odd last node promoted, the zero hash for no leaves).
-#[cfg(feature = "parallel")]
-fn chunks_root(leaf_hashes: &[H256]) -> H256 {
-	let mut level = leaf_hashes.to_vec();
-	while level.len() > 1 {
-		let pairs: Vec<&[H256]> = level.chunks(2).collect();
-		let full = pairs.iter().take_while(|p| p.len() == 2).count();
-		let mut next = hash_each(full, PARALLEL_MIN_CHUNKS, &|i, buf| {
-			for h in pairs.get(i).copied().unwrap_or(&[]) {
-				buf.extend_from_slice(h.as_bytes());
-			}
-		});
-		if let Some([odd]) = pairs.get(full) {
-			next.push(*odd);
-		}
-		level = next;
-	}
-	level.first().copied().unwrap_or_default()
 }
 
 /// The root of `t` (see the module docs).
