@@ -22,6 +22,16 @@ pub fn sigmoid(x: f32) -> f32 {
 	1.0 / (1.0 + libm::expf(-x))
 }
 
+/// `max(x, 0)` as `x < 0 ? 0 : x`: -0 and NaN are kept.
+#[inline(always)]
+pub fn relu(x: f32) -> f32 {
+	if x < 0.0 {
+		0.0
+	} else {
+		x
+	}
+}
+
 /// Applies a unary op to one float.
 pub fn unary_f32(op: UnaryOp, x: f32) -> f32 {
 	match op {
@@ -30,13 +40,7 @@ pub fn unary_f32(op: UnaryOp, x: f32) -> f32 {
 		UnaryOp::Sqrt => libm::sqrtf(x),
 		UnaryOp::Exp => libm::expf(x),
 		UnaryOp::Log => libm::logf(x),
-		UnaryOp::Relu => {
-			if x < 0.0 {
-				0.0
-			} else {
-				x
-			}
-		},
+		UnaryOp::Relu => relu(x),
 		UnaryOp::Sigmoid => sigmoid(x),
 		UnaryOp::Tanh => libm::tanhf(x),
 		UnaryOp::Softplus => libm::logf(libm::expf(x) + 1.0),

@@ -9,7 +9,7 @@ use alloc::{format, vec, vec::Vec};
 
 use super::{
 	add, broadcast_index, div,
-	elementwise::{binary_f32, clip_f32, max_f32, unary_f32},
+	elementwise::{binary_f32, clip_f32, max_f32, relu, unary_f32},
 	linalg::{gemm_dot, matmul_dot},
 	matmul_tiles::{matmul_block, Layout},
 	mul,
@@ -67,7 +67,7 @@ pub(super) fn eval(
 		// The op fixed at compile time: a loop the compiler vectorises (after every conv).
 		Op::Unary(UnaryOp::Relu) => {
 			let Some(x) = f(0) else { return Ok(None) };
-			let y = map_f32(x, |v| unary_f32(UnaryOp::Relu, v))?;
+			let y = map_f32(x, relu)?;
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
 		// `Not` reads bools only (the importer refuses it on floats).
@@ -466,6 +466,27 @@ fn pool2d(p: &PoolAttrs, xs: &[usize], os: &[usize], x: &[f32]) -> KResult<Vec<f
 	}
 	let mut y = vec![0.0f32; mul(planes, out_plane)?];
 	let work = mul(y.len(), mul(kh, kw)?)?;
+	if p.kind == PoolKind::Max {
+		// A row of outputs at a time: each input row the window reads, in tap order, into
+		// every output of the row; each output still folds its taps in the element
+		// definition's order (rows, then columns).
+		for_each_piece(&mut y, out_plane, work, |pi, out| {
+			let plane = x.get(mul(pi, plane_len)?..).ok_or_else(missing)?;
+			for (out_row, row_offsets) in out.chunks_exact_mut(ow).zip(&rows) {
+				out_row.iter_mut().for_each(|o| *o = f32::NEG_INFINITY);
+				for off in row_offsets {
+					let line = plane.get(*off..).ok_or_else(missing)?;
+					for (o, col_offsets) in out_row.iter_mut().zip(&cols) {
+						for iw in col_offsets {
+							*o = max_f32(*o, *line.get(*iw).ok_or_else(missing)?);
+						}
+					}
+				}
+			}
+			Ok(())
+		})?;
+		return Ok(y);
+	}
 	// Each output plane from its input plane, on the node's threads when large.
 	for_each_piece(&mut y, out_plane, work, |pi, out| {
 		let plane = x.get(mul(pi, plane_len)?..).ok_or_else(missing)?;

@@ -309,6 +309,21 @@ fn global_pooling_and_relu_fast_paths_equal_their_definitions() {
 		);
 		assert_eq!(g[0].len(), 80);
 	}
+	// Max pooling with padding, strides and a dilation: windows cut by the edges.
+	for (k, st, pad, dil, oh, ow) in [(3, 2, 1, 1, 4, 3), (2, 1, 0, 2, 5, 3), (3, 3, 2, 1, 3, 3)] {
+		let attrs = PoolAttrs {
+			kind: PoolKind::Max,
+			kernel: vec![k, k],
+			strides: vec![st, st],
+			pads_begin: vec![pad, pad],
+			pads_end: vec![pad, pad],
+			dilations: vec![dil, dil],
+			count_include_pad: false,
+		};
+		let shape = vec![2, 40, oh, ow];
+		let y = run(Op::Pool(attrs), &[Some(x.clone())], vec![ValueType::new(DType::F32, shape)]);
+		assert_eq!(y[0].len(), 80 * oh * ow);
+	}
 	let y = run(
 		Op::Unary(UnaryOp::Relu),
 		&[Some(x.clone())],
