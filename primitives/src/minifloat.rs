@@ -6,8 +6,9 @@
 //! Kernels read an element of these types as its exact float32 value and write one by rounding
 //! a float32 once ([`encode`]): to nearest, ties to even, for bfloat16, the float8 formats and
 //! float4e2m1 (as ONNX's reference, `ml_dtypes`, converts), exactly for a float8e8m0 power of
-//! two. float4e2m1 has neither infinities nor NaN: it always saturates, and a NaN is stored as
-//! -0 (code 0x08), what `ml_dtypes` gives for the canonical NaN.
+//! two. float4e2m1 has neither infinities nor NaN: it always saturates, and every NaN is
+//! stored as -0 (code 0x08), what `ml_dtypes` gives for the canonical NaN (for a NaN with the
+//! sign bit set it gives +0; a NaN's sign differs between machines, so it is not followed).
 //! `Cast` adds the attributes that choose what happens out of range ([`to_float8`],
 //! [`to_e8m0`]). Every NaN has one canonical code per type ([`canonical_code`]).
 
@@ -412,6 +413,11 @@ mod tests {
 		];
 		for (x, code) in cases {
 			assert_eq!(to_float8(DType::F4E2M1, x, false), code, "{x:e}");
+		}
+		// Every NaN, whatever its sign or payload, gives 0x08: a NaN's sign is not the same on
+		// every machine, so it must not choose the code (ml_dtypes gives +0 for a negative NaN).
+		for bits in [0x7fc0_0000u32, 0xffc0_0000, 0x7f80_0001, 0xff80_0001, 0xffff_ffff] {
+			assert_eq!(to_float8(DType::F4E2M1, f32::from_bits(bits), true), 0x08, "{bits:#x}");
 		}
 	}
 

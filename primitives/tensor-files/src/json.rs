@@ -3,8 +3,9 @@
 //! f32 elements are numbers, printed as the shortest decimal that reads back to the same f32; JSON has no
 //! NaN or infinity, so those are the strings `"NaN"`, `"inf"` and `"-inf"`. Bool elements are
 //! `true`/`false` (0 and 1 are accepted on input). f16 elements are written as the f32 of the
-//! same value and read as a number rounded once to the nearest f16. bfloat16 and float8
-//! elements are written the same way; read as f32, each must be a value its type holds.
+//! same value and read as a number rounded once to the nearest f16. bfloat16, float8 and
+//! float4e2m1 elements are written the same way; read as f32, each must be a value its type
+//! holds.
 
 use serde_json::{Map, Value};
 use verity_primitives::{
@@ -126,8 +127,8 @@ fn collect<T>(
 }
 
 /// The dtype names [`decode_json`] reads, for messages.
-const SUPPORTED_NAMES: &str = "f32 f16 bf16 f8e4m3fn f8e4m3fnuz f8e5m2 f8e5m2fnuz f8e8m0 u8 i8 \
-	u16 i16 i32 u32 i64 u64 bool u4 i4 u2 i2";
+const SUPPORTED_NAMES: &str = "f32 f16 bf16 f8e4m3fn f8e4m3fnuz f8e5m2 f8e5m2fnuz f8e8m0 \
+	f4e2m1 u8 i8 u16 i16 i32 u32 i64 u64 bool u4 i4 u2 i2";
 
 /// The tensor in JSON `bytes`; other keys (e.g. an output's `name`) are ignored.
 pub fn decode_json(bytes: &[u8]) -> Result<Tensor, String> {
