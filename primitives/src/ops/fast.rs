@@ -740,6 +740,35 @@ struct ConvGeom {
 	col_map: Vec<Option<usize>>,
 }
 
+/// Per kernel column of `col_map` (`[kw][ow]`): when its valid taps are one run of
+/// consecutive input columns (stride 1), `(first output column, end, first input column)`;
+/// else `None`.
+fn column_runs(
+	col_map: &[Option<usize>],
+	ow: usize,
+) -> KResult<Vec<Option<(usize, usize, usize)>>> {
+	col_map
+		.chunks_exact(ow)
+		.map(|cols| {
+			let Some(lo) = cols.iter().position(Option::is_some) else { return Ok(None) };
+			let n = cols.iter().skip(lo).take_while(|c| c.is_some()).count();
+			let start = cols.get(lo).copied().flatten().unwrap_or(0);
+			let mut expected = start;
+			for c in cols.iter().skip(lo).take(n) {
+				if *c != Some(expected) {
+					return Ok(None);
+				}
+				expected = add(expected, 1)?;
+			}
+			let hi = add(lo, n)?;
+			if cols.iter().skip(hi).any(Option::is_some) {
+				return Ok(None);
+			}
+			Ok(Some((lo, hi, start)))
+		})
+		.collect()
+}
+
 /// 2-D convolution as one matrix product per (batch, group): the patch matrix holds, for
 /// each tap `(ci, i, j)` in the element definition's order and each output position, the
 /// input value, or 0 where the tap falls in the padding. With finite weights a 0 product
@@ -752,6 +781,7 @@ fn conv2d_im2col(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>) -> KR
 	let plane_len = mul(g.h, g.wd)?;
 	let mut patches = vec![0.0f32; mul(k, npos)?];
 	let mut y = vec![0.0f32; size(&[g.n_b, g.m_out, npos])?];
+	let runs = column_runs(&g.col_map, g.ow)?;
 	let y_batch = mul(g.m_out, npos)?;
 	let x_batch = mul(g.c_in, plane_len)?;
 	for (yb, xb) in y.chunks_exact_mut(y_batch).zip(x.chunks_exact(x_batch)) {
@@ -769,15 +799,27 @@ fn conv2d_im2col(g: &ConvGeom, x: &[f32], w: &[f32], bias: Option<&[f32]>) -> KR
 				let kernel_rows =
 					patch_c.chunks_exact_mut(mul(g.kw, npos)?).zip(g.row_map.chunks_exact(g.oh));
 				for (patch_i, rows) in kernel_rows {
-					for (row, cols) in
-						patch_i.chunks_exact_mut(npos).zip(g.col_map.chunks_exact(g.ow))
-					{
+					let columns = patch_i.chunks_exact_mut(npos).zip(g.col_map.chunks_exact(g.ow));
+					for ((row, cols), run) in columns.zip(&runs) {
 						for (prow, ih) in row.chunks_exact_mut(g.ow).zip(rows) {
 							let Some(off) = ih else {
 								prow.iter_mut().for_each(|p| *p = 0.0);
 								continue;
 							};
 							let xrow = xc.get(*off..).ok_or_else(missing)?;
+							// One run of consecutive input columns: a copy, zeros around it.
+							if let Some((lo, hi, start)) = run {
+								let (head, rest) = prow.split_at_mut((*lo).min(prow.len()));
+								let (mid, tail) =
+									rest.split_at_mut(hi.saturating_sub(*lo).min(rest.len()));
+								head.iter_mut().for_each(|p| *p = 0.0);
+								tail.iter_mut().for_each(|p| *p = 0.0);
+								let src = xrow
+									.get(*start..add(*start, mid.len())?)
+									.ok_or_else(missing)?;
+								mid.copy_from_slice(src);
+								continue;
+							}
 							for (p, iw) in prow.iter_mut().zip(cols) {
 								*p = match iw {
 									Some(iw) => *xrow.get(*iw).ok_or_else(missing)?,

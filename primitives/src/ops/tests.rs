@@ -241,6 +241,13 @@ fn conv_known_answer_and_variants() {
 	let c =
 		ConvAttrs { strides: vec![1, 2], pads_begin: vec![2, 1], dilations: vec![2, 1], group: 2 };
 	run(Op::Conv(c), &[x, w, b], out(DType::F32, &[2, 6, 6, 3]));
+	// Column stride 1 (a patch row is one copied run with zeros around it), column dilation
+	// 2 and padding wider than a dilated tap.
+	let x = f(&[1, 3, 9, 11], &ramp(297, 0.07));
+	let w = f(&[4, 3, 3, 3], &ramp(108, 0.03));
+	let c =
+		ConvAttrs { strides: vec![2, 1], pads_begin: vec![1, 2], dilations: vec![1, 2], group: 1 };
+	run(Op::Conv(c), &[x, w, None], out(DType::F32, &[1, 4, 5, 11]));
 	// A non-finite weight takes the row-wise path, which skips padded taps: still the definition.
 	let x = f(&[1, 1, 4, 4], &ramp(16, 0.5));
 	let mut wv = ramp(9, 0.5);
