@@ -140,7 +140,7 @@ fn by_column_tiles(a: &Lhs, b: &[f32], cols: usize, out: &mut [f32], split: bool
 	if split {
 		use rayon::prelude::*;
 		let tiles = cols.div_ceil(AVX512_TILE_COLS);
-		let pieces = tiles.min(rayon::current_num_threads().saturating_mul(2)).max(1);
+		let pieces = tiles.min(rayon::current_num_threads().saturating_mul(8)).max(1);
 		let width = mul(tiles.div_ceil(pieces), AVX512_TILE_COLS)?;
 		let ranges: Vec<core::ops::Range<usize>> =
 			(0..cols).step_by(width).map(|c| c..c.saturating_add(width).min(cols)).collect();
