@@ -467,25 +467,37 @@ fn pool2d(p: &PoolAttrs, xs: &[usize], os: &[usize], x: &[f32]) -> KResult<Vec<f
 	let mut y = vec![0.0f32; mul(planes, out_plane)?];
 	let work = mul(y.len(), mul(kh, kw)?)?;
 	if p.kind == PoolKind::Max {
-		// A row of outputs at a time: each input row the window reads, in tap order, into
-		// every output of the row; each output still folds its taps in the element
-		// definition's order (rows, then columns).
-		for_each_piece(&mut y, out_plane, work, |pi, out| {
-			let plane = x.get(mul(pi, plane_len)?..).ok_or_else(missing)?;
-			for (out_row, row_offsets) in out.chunks_exact_mut(ow).zip(&rows) {
-				out_row.iter_mut().for_each(|o| *o = f32::NEG_INFINITY);
-				for off in row_offsets {
-					let line = plane.get(*off..).ok_or_else(missing)?;
-					for (o, col_offsets) in out_row.iter_mut().zip(&cols) {
-						for iw in col_offsets {
-							*o = max_f32(*o, *line.get(*iw).ok_or_else(missing)?);
+		if let Some(spans) = column_spans(ow, kw, sw, dw, pw, w)? {
+			// A row of outputs at a time: each input row the window reads and each kernel
+			// column, in tap order, into every output it is a tap of (`sw` apart in the
+			// input). Each output still folds its taps in the element definition's order
+			// (rows, then columns, the padding left out).
+			for_each_piece(&mut y, out_plane, work, |pi, out| {
+				let plane = x.get(mul(pi, plane_len)?..).ok_or_else(missing)?;
+				for (out_row, row_offsets) in out.chunks_exact_mut(ow).zip(&rows) {
+					out_row.iter_mut().for_each(|o| *o = f32::NEG_INFINITY);
+					for off in row_offsets {
+						let line = plane.get(*off..).ok_or_else(missing)?;
+						for (lo, hi, first) in &spans {
+							let outs = out_row.get_mut(*lo..*hi).ok_or_else(missing)?;
+							let last = add(*first, mul(outs.len().saturating_sub(1), sw)?)?;
+							let src = line.get(*first..=last).ok_or_else(missing)?;
+							match sw {
+								1 => max_strided::<1>(outs, src),
+								2 => max_strided::<2>(outs, src),
+								_ => {
+									for (o, v) in outs.iter_mut().zip(src.iter().step_by(sw)) {
+										*o = max_f32(*o, *v);
+									}
+								},
+							}
 						}
 					}
 				}
-			}
-			Ok(())
-		})?;
-		return Ok(y);
+				Ok(())
+			})?;
+			return Ok(y);
+		}
 	}
 	// Each output plane from its input plane, on the node's threads when large.
 	for_each_piece(&mut y, out_plane, work, |pi, out| {
@@ -521,6 +533,58 @@ fn pool2d(p: &PoolAttrs, xs: &[usize], os: &[usize], x: &[f32]) -> KResult<Vec<f
 		Ok(())
 	})?;
 	Ok(y)
+}
+
+/// `outs[i] = max_f32(outs[i], src[i * S])` for a stride `S >= 1` known at compile time (a
+/// loop the compiler vectorises), `src` holding `(outs.len() - 1) * S + 1` values.
+#[inline(always)]
+fn max_strided<const S: usize>(outs: &mut [f32], src: &[f32]) {
+	let Some((last_out, head)) = outs.split_last_mut() else { return };
+	for (o, group) in head.iter_mut().zip(src.chunks_exact(S)) {
+		if let Some(v) = group.first() {
+			*o = max_f32(*o, *v);
+		}
+	}
+	if let Some(v) = src.last() {
+		*last_out = max_f32(*last_out, *v);
+	}
+}
+
+/// Per kernel column `t < k` of one axis (`out` outputs, stride `s`, dilation `d`, padding
+/// `p`, `n` inputs): the outputs it is a tap of, `lo .. hi` (the others' tap is in the
+/// padding), and the input of the first (the next ones `s` apart); `None` when the axis's taps
+/// are not of that form (they always are; checked rather than assumed), or when there are
+/// no outputs.
+fn column_spans(
+	out: usize,
+	k: usize,
+	s: usize,
+	d: usize,
+	p: usize,
+	n: usize,
+) -> KResult<Option<Vec<(usize, usize, usize)>>> {
+	if out == 0 || s == 0 {
+		return Ok(None);
+	}
+	let taps = axis_taps(out, k, s, d, p, n, 1, false)?;
+	let mut spans = Vec::with_capacity(k);
+	for column in taps.chunks_exact(out) {
+		let lo = column.iter().position(Option::is_some).unwrap_or(out);
+		let hi = add(lo, column.iter().skip(lo).take_while(|t| t.is_some()).count())?;
+		let first = column.get(lo).copied().flatten().unwrap_or(0);
+		let mut expected = first;
+		for t in column.iter().take(hi).skip(lo) {
+			if *t != Some(expected) {
+				return Ok(None);
+			}
+			expected = add(expected, s)?;
+		}
+		if column.iter().skip(hi).any(Option::is_some) {
+			return Ok(None);
+		}
+		spans.push((lo, hi, first));
+	}
+	Ok(Some(spans))
 }
 
 /// NumPy MatMul: batches by the element definition's index mapping, each batch a block.
