@@ -311,7 +311,7 @@ mod tests {
 	}
 
 	/// Every leaf hash is `hash(chunk_leaf(i, chunk_bytes[i]))`, whichever way it is computed
-	/// (one at a time, or batched four at a time on threads with `parallel`).
+	/// (one at a time, or batched eight or four at a time on threads with `parallel`).
 	#[test]
 	fn leaf_hashes_match_their_definition_at_every_size() {
 		for n in [1usize, 63, 64, 65, 64 * 4 + 1, 64 * 257 + 5, 64 * 1024, 64 * 1500 + 17] {
@@ -336,7 +336,7 @@ mod tests {
 	}
 
 	/// The chunks root is `binary_merkle_tree`'s root over the leaf hashes at every size
-	/// (odd levels, one leaf, none; computed a level at a time with `parallel`).
+	/// (odd levels, one leaf, none; each level written over the one below with `parallel`).
 	#[test]
 	fn chunks_root_is_the_binary_merkle_trees_root() {
 		let sizes = (0..70).chain([255, 256, 257, 511, 512, 513, 1000, 3001]);
@@ -345,6 +345,26 @@ mod tests {
 			let want = binary_merkle_tree::merkle_root_raw::<Hasher, _>(leaves.iter().copied());
 			assert_eq!(crate::in_pool(|| chunks_root(&leaves)), want, "{n} leaves");
 		}
+	}
+
+	/// A tensor's chunks root, its leaves hashed and rooted in subtrees of 128 on threads
+	/// with `parallel` and the subtrees' roots then joined, is `binary_merkle_tree`'s root over
+	/// its leaf hashes: around every subtree boundary, odd counts, one chunk, an empty tensor.
+	#[test]
+	fn chunks_root_from_subtrees_is_the_trees_root() {
+		for chunks in [1usize, 2, 127, 128, 129, 255, 256, 257, 383, 16385] {
+			let t = ramp(chunks * 64 - 7);
+			let c = crate::in_pool(|| commit_tensor(&t));
+			assert_eq!(c.leaf_hashes.len(), chunks);
+			let want =
+				binary_merkle_tree::merkle_root_raw::<Hasher, _>(c.leaf_hashes.iter().copied());
+			assert_eq!(c.chunks_root, want, "{chunks} chunks");
+			assert_eq!(c.root, tensor_root_from_parts(&t.header(), &want));
+		}
+		let empty = Tensor::f32(vec![0], vec![]).unwrap();
+		let c = crate::in_pool(|| commit_tensor(&empty));
+		let want = binary_merkle_tree::merkle_root_raw::<Hasher, _>(c.leaf_hashes.iter().copied());
+		assert_eq!(c.chunks_root, want);
 	}
 
 	#[test]

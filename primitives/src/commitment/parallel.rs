@@ -19,14 +19,15 @@ const SUBTREE_LEAVES: usize = 128;
 
 std::thread_local! {
 	/// Each thread's buffers for [`hash_batch`]: the messages and where each is. Kept between
-	/// batches, so that hashing allocates nothing per batch (threads growing and freeing
-	/// buffers at once contend for the allocator's lock).
+	/// batches, so that hashing allocates nothing per batch on AVX-512 (threads growing and
+	/// freeing buffers at once contend for the allocator's lock).
 	static MESSAGES: core::cell::RefCell<(Vec<u8>, Vec<Range<usize>>)> =
 		const { core::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// The hash of every chunk leaf of `t`, in order, and the Merkle root over them: the
-/// module's definitions (`chunk_leaf`, `binary_merkle_tree::merkle_root_raw`).
+/// The hash of every chunk leaf of `t`, in order, and the Merkle root over them: the same
+/// values as the module's definitions (`chunk_leaf`, `binary_merkle_tree::merkle_root_raw`),
+/// computed in subtrees (tests compare the two at every subtree boundary).
 pub(super) fn leaves_and_root(t: &Tensor) -> (Vec<H256>, H256) {
 	use rayon::prelude::*;
 	let count = chunk_count(t.len());
@@ -103,7 +104,16 @@ fn hash_each(hashes: &mut [H256], write: &(dyn Fn(usize, &mut Vec<u8>) + Sync)) 
 	for (b, batch) in hashes.chunks_mut(HASH_BATCH).enumerate() {
 		let first = b.saturating_mul(HASH_BATCH);
 		let write = |i: usize, buf: &mut Vec<u8>| write(first.saturating_add(i), buf);
-		MESSAGES.with_borrow_mut(|(buf, ranges)| hash_batch(batch, &write, buf, ranges));
+		// The buffers are borrowed only while `hash_batch` runs, which never hands work to
+		// the pool (so no other batch can start on this thread meanwhile); were it ever
+		// borrowed already, fresh buffers do the same work.
+		MESSAGES.with(|cell| match cell.try_borrow_mut() {
+			Ok(mut buffers) => {
+				let (buf, ranges) = &mut *buffers;
+				hash_batch(batch, &write, buf, ranges)
+			},
+			Err(_) => hash_batch(batch, &write, &mut Vec::new(), &mut Vec::new()),
+		});
 	}
 }
 
@@ -123,14 +133,17 @@ fn hash_batch(
 		ranges.push(start..buf.len());
 	}
 	let message = |r: &Range<usize>| buf.get(r.clone()).unwrap_or(&[]);
+	// The messages left to `hash_many` (on AVX-512, only a batch's last few, fewer than 8).
 	let mut rest = Vec::new();
-	for (group, (ranges, hashes)) in ranges.chunks(8).zip(hashes.chunks_mut(8)).enumerate() {
+	let groups = ranges.chunks(8).zip(hashes.chunks_mut(8)).enumerate();
+	for (group, (group_ranges, group_hashes)) in groups {
 		let mut messages: [&[u8]; 8] = [&[]; 8];
-		messages.iter_mut().zip(ranges).for_each(|(m, r)| *m = message(r));
-		match (ranges.len() == 8).then_some(messages).and_then(eight) {
-			Some(digests) => hashes.iter_mut().zip(digests).for_each(|(h, d)| *h = H256(d)),
+		messages.iter_mut().zip(group_ranges).for_each(|(m, r)| *m = message(r));
+		match (group_ranges.len() == 8).then_some(messages).and_then(eight) {
+			Some(digests) => group_hashes.iter_mut().zip(digests).for_each(|(h, d)| *h = H256(d)),
 			None => {
-				rest.extend((0..ranges.len()).map(|i| group.saturating_mul(8).saturating_add(i)))
+				let first = group.saturating_mul(8);
+				rest.extend((0..group_ranges.len()).map(|i| first.saturating_add(i)))
 			},
 		}
 	}

@@ -4,8 +4,9 @@
 //! Every output is `((0 + a_0 b_0) + a_1 b_1) + ...`: the products in `k` order, each rounded
 //! before it is added, from `+0`, exactly as the element definition sums it. Tiles, vector
 //! width and threads only choose which *independent* outputs advance together, so the bits
-//! are the same on every machine, with or without AVX2, AVX-512 or threads (Rust never fuses
-//! a multiply and an add, and neither SIMD path enables FMA).
+//! are the same on every machine, with or without AVX2, AVX-512 or threads: Rust never
+//! contracts a multiply and an add into a fused multiply-add, even where the target features
+//! allow one (`avx512f` implies `fma` in rustc), and no FMA intrinsic is ever called.
 
 use alloc::{format, vec, vec::Vec};
 
@@ -103,7 +104,9 @@ fn split_over_threads(work: usize) -> bool {
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 const AVX512_TILE_COLS: usize = 32;
 
-/// The product on AVX-512F, for more than one row: A packed once, in blocks of
+/// The product on AVX-512F, for more than one row (packing all of A, and with `split` each
+/// piece of columns into its own buffer: memory of up to one more A and one more output,
+/// both already bounded by the node's cost model): A packed once, in blocks of
 /// [`TILE_ROWS_AVX512`] rows; the columns in pieces (over the pool's threads when `split`,
 /// each into its own buffer, then copied into place), and in each piece the 32-column tiles
 /// outermost, so that a tile's strip of B (`k x 32`) comes from memory once and from the
@@ -111,6 +114,10 @@ const AVX512_TILE_COLS: usize = 32;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 fn by_column_tiles(a: &Lhs, b: &[f32], cols: usize, out: &mut [f32], split: bool) -> KResult<()> {
 	let short = || KernelError::BadInput("matmul operand sizes".into());
+	// What makes `run_avx512` below sound, checked here rather than trusted of the caller.
+	if !avx512() {
+		return Err(KernelError::BadInput("AVX-512F tiles on a CPU without AVX-512F".into()));
+	}
 	let blocks = (0..a.rows)
 		.step_by(TILE_ROWS_AVX512)
 		.map(|m0| {
@@ -129,7 +136,7 @@ fn by_column_tiles(a: &Lhs, b: &[f32], cols: usize, out: &mut [f32], split: bool
 			for ((rows, packed), rows_out) in blocks.iter().zip(dst.chunks_mut(block_len)) {
 				let job = Block { packed, rows: *rows, b, cols, c_range: c0..c1, ld };
 				let rows_out = rows_out.get_mut(at..).ok_or_else(short)?;
-				// SAFETY: called only when the CPU has AVX-512F (`avx512`).
+				// SAFETY: the CPU has AVX-512F (`avx512`, checked above).
 				unsafe { job.run_avx512(rows_out) }?;
 			}
 			c0 = c1;
@@ -282,7 +289,7 @@ struct Block<'a> {
 }
 
 impl Block<'_> {
-	/// [`Block::run`] with 16-column tiles, compiled for AVX2 (and not for FMA).
+	/// [`Block::run`] with 16-column tiles, compiled for AVX2.
 	#[cfg(all(feature = "std", target_arch = "x86_64"))]
 	#[target_feature(enable = "avx2")]
 	unsafe fn run_avx2(&self, out: &mut [f32]) -> KResult<()> {
@@ -290,8 +297,8 @@ impl Block<'_> {
 	}
 
 	/// [`Block::run`] for up to [`TILE_ROWS_AVX512`] rows in AVX-512F registers, 32 columns
-	/// per tile: a multiply, then an add, each rounded (`vmulps`, `vaddps`; FMA is not
-	/// enabled). One row streams as in [`Block::run`].
+	/// per tile: a multiply, then an add, each rounded (`vmulps`, `vaddps`: never a fused
+	/// multiply-add, see the module docs). One row streams as in [`Block::run`].
 	#[cfg(all(feature = "std", target_arch = "x86_64"))]
 	#[target_feature(enable = "avx512f")]
 	fn run_avx512(&self, out: &mut [f32]) -> KResult<()> {
