@@ -407,10 +407,15 @@ fn run(
 					original.inputs.iter().map(|v| v.and_then(lookup).cloned()).collect::<Vec<_>>()
 				})
 			});
-			let (commits, outs) = join(
-				|| pending.as_ref().map(Pending::commit),
-				|| ops::eval(&node.op, &types, &refs),
-			);
+			// Beside this node's evaluation when there is enough to hash; else first, on this
+			// thread (handing a little work to a sleeping thread costs more than it saves).
+			let commit = || pending.as_ref().map(Pending::commit);
+			let eval = || ops::eval(&node.op, &types, &refs);
+			let (commits, outs) = if pending.as_ref().is_some_and(Pending::worth_a_thread) {
+				join(commit, eval)
+			} else {
+				(commit(), eval())
+			};
 			(commits, (outs, captured_inputs))
 		};
 		// The previous node is committed before this one's outcome is looked at: a failure
@@ -517,6 +522,10 @@ fn run(
 	})
 }
 
+/// Elements of a node's outputs from which they are hashed beside the next node's evaluation
+/// (256 chunks; fewer are hashed first, on the run's thread).
+const JOIN_MIN_ELEMENTS: usize = 1 << 14;
+
 /// A node's outputs between its evaluation and its commitment (see `run`).
 struct Pending {
 	index: u32,
@@ -559,6 +568,16 @@ impl Pending {
 			PendingOutput::Held(t) => Some(t),
 			PendingOutput::Hashed(_) => None,
 		}
+	}
+
+	/// Whether its outputs still to hash are enough to hash beside the next node's
+	/// evaluation (at least [`JOIN_MIN_ELEMENTS`]).
+	fn worth_a_thread(&self) -> bool {
+		let held = self.outs.iter().map(|o| match o {
+			PendingOutput::Held(t) => t.len(),
+			PendingOutput::Hashed(_) => 0,
+		});
+		held.fold(0usize, usize::saturating_add) >= JOIN_MIN_ELEMENTS
 	}
 
 	/// The commitment of each output, in order.

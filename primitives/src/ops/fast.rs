@@ -106,6 +106,28 @@ pub(super) fn eval(
 			})?;
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), z)?]))
 		},
+		// Where(cond, x, y) of floats: each output picks its x or y, read through the
+		// broadcast (the element definition's `select`, without a scalar per element).
+		Op::Where => {
+			let cond = match inputs.first().copied().flatten().map(Tensor::data) {
+				Some(crate::tensor::TensorData::Bool(c)) => c,
+				_ => return Ok(None),
+			};
+			let (Some(x), Some(y)) = (f(1), f(2)) else { return Ok(None) };
+			let strides = |i| broadcast_strides(&types.input(i)?.shape, &out.shape);
+			let (cs, xs, ys) = (strides(0)?, strides(1)?, strides(2)?);
+			let mut picks = Vec::with_capacity(out.numel());
+			for_each_broadcast(&out.shape, &cs, &cs, |c, _| {
+				picks.push(cond.get(c).copied().unwrap_or(false))
+			})?;
+			let mut z = Vec::with_capacity(out.numel());
+			let mut pick = picks.iter();
+			for_each_broadcast(&out.shape, &xs, &ys, |i, j| {
+				let v = if pick.next().copied().unwrap_or(false) { x.get(i) } else { y.get(j) };
+				z.push(v.copied().unwrap_or(f32::NAN))
+			})?;
+			Ok(Some(vec![Tensor::f32(out.shape.clone(), z)?]))
+		},
 		Op::Softmax { axis, log } => {
 			let Some(x) = f(0) else { return Ok(None) };
 			let Some(y) = softmax(x, &out.shape, *axis as usize, *log)? else { return Ok(None) };

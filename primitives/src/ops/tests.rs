@@ -342,6 +342,22 @@ fn global_pooling_and_relu_fast_paths_equal_their_definitions() {
 }
 
 #[test]
+fn where_fast_path_equals_its_definition_under_broadcast() {
+	// An attention mask: cond [1, 1, 4, 4] over scores [2, 3, 4, 4], the other side a scalar
+	// -inf; then x broadcast along rows and y in full, with NaN and -0 among the values.
+	let mask: Vec<bool> = (0..16).map(|i| i % 4 <= i / 4).collect();
+	let cond = Tensor::new(vec![1, 1, 4, 4], TensorData::Bool(mask)).unwrap();
+	let scores = f(&[2, 3, 4, 4], &ramp(96, 0.25));
+	let ninf = f(&[], &[f32::NEG_INFINITY]);
+	let y =
+		run(Op::Where, &[Some(cond.clone()), scores.clone(), ninf], out(DType::F32, &[2, 3, 4, 4]));
+	let v = vals(&y[0]);
+	assert_eq!((v[1], v[4]), (f32::NEG_INFINITY, ramp(96, 0.25)[4]));
+	let row = f(&[4], &[f32::NAN, -0.0, 1.5, -2.0]);
+	run(Op::Where, &[Some(cond), row, scores], out(DType::F32, &[2, 3, 4, 4]));
+}
+
+#[test]
 fn normalisations_and_softmax() {
 	// ONNX BatchNormalization example (inference).
 	let x = f(&[1, 2, 1, 3], &[-1.0, 0.0, 1.0, 2.0, 3.0, 4.0]);
