@@ -16,7 +16,7 @@ use super::{
 	nn::padded_window_size,
 	reduce::{mean_and_inv_std, softmax_at, softmax_stats},
 	size,
-	split::{for_each_piece, map_f32, PIECE},
+	split::{for_each_piece, map_f32, map_f32_weighted, PIECE},
 	strides, sub, unravel, ConvAttrs, GemmAttrs, KResult, KernelError, NodeTypes, Op, PoolAttrs,
 	PoolKind, UnaryOp,
 };
@@ -73,7 +73,8 @@ pub(super) fn eval(
 		// `Not` reads bools only (the importer refuses it on floats).
 		Op::Unary(u) if *u != UnaryOp::Not => {
 			let Some(x) = f(0) else { return Ok(None) };
-			let y = map_f32(x, |v| unary_f32(*u, v))?;
+			// Most unary ops are a libm call: worth the threads from fewer elements.
+			let y = map_f32_weighted(x, EXP_WORK, |v| unary_f32(*u, v))?;
 			Ok(Some(vec![Tensor::f32(out.shape.clone(), y)?]))
 		},
 		Op::Clip { min, max } => {
@@ -205,6 +206,10 @@ pub(super) fn eval(
 		_ => Ok(None),
 	}
 }
+
+/// The work of one `expf` or another libm call, in the units of `for_each_piece` (an
+/// element's add): what makes splitting it over threads pay from fewer elements.
+const EXP_WORK: usize = 16;
 
 /// Planes of a global pooling per piece of work.
 const PLANES_PER_PIECE: usize = 16;
@@ -388,6 +393,29 @@ fn softmax(x: &[f32], shape: &[usize], axis: usize, log: bool) -> KResult<Option
 	// `x` is `[outer, len, inner]`: a block per outer index, a row per inner index of it.
 	let block = mul(len, inner)?;
 	if block == 0 {
+		return Ok(Some(y));
+	}
+	if inner == 1 && !log {
+		// Contiguous rows, on the node's threads when there are enough exponentials: each
+		// `expf(v - max)` once, summed in order into the row's `sum` (as `softmax_stats`
+		// sums it) and kept, then divided by the sum (as `softmax_at` divides the same
+		// value). The same bits as the element definition.
+		let rows_per_piece = div(div(PIECE, EXP_WORK)?, len)?.max(1);
+		let work = mul(x.len(), EXP_WORK)?;
+		for_each_piece(&mut y, mul(rows_per_piece, len)?, work, |p, piece| {
+			let first = mul(mul(p, rows_per_piece)?, len)?;
+			let src = x.get(first..add(first, piece.len())?).ok_or_else(missing)?;
+			for (xr, yr) in src.chunks_exact(len).zip(piece.chunks_exact_mut(len)) {
+				let max = xr.iter().fold(f32::NEG_INFINITY, |m, v| max_f32(m, *v));
+				let mut sum = 0.0f32;
+				for (e, v) in yr.iter_mut().zip(xr) {
+					*e = libm::expf(*v - max);
+					sum += *e;
+				}
+				yr.iter_mut().for_each(|e| *e /= sum);
+			}
+			Ok(())
+		})?;
 		return Ok(Some(y));
 	}
 	for (xb, yb) in x.chunks_exact(block).zip(y.chunks_exact_mut(block)) {

@@ -33,9 +33,20 @@ pub(super) fn map_f32<F>(x: &[f32], f: F) -> KResult<alloc::vec::Vec<f32>>
 where
 	F: Fn(f32) -> f32 + Sync + Send,
 {
+	map_f32_weighted(x, 1, f)
+}
+
+/// [`map_f32`] for an `f` whose work is `weight` elements' (a libm call): split over the
+/// threads from fewer elements.
+pub(super) fn map_f32_weighted<F>(x: &[f32], weight: usize, f: F) -> KResult<alloc::vec::Vec<f32>>
+where
+	F: Fn(f32) -> f32 + Sync + Send,
+{
 	let mut y = alloc::vec![0.0f32; x.len()];
-	for_each_piece(&mut y, PIECE, x.len(), |i, piece| {
-		let first = i.saturating_mul(PIECE);
+	// Pieces of about `PIECE` elements' work.
+	let piece_len = PIECE.checked_div(weight).unwrap_or(PIECE).max(1);
+	for_each_piece(&mut y, piece_len, x.len().saturating_mul(weight), |i, piece| {
+		let first = i.saturating_mul(piece_len);
 		let src = x.get(first..first.saturating_add(piece.len())).unwrap_or(&[]);
 		piece.iter_mut().zip(src).for_each(|(o, v)| *o = f(*v));
 		Ok(())

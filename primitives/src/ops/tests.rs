@@ -358,6 +358,31 @@ fn where_fast_path_equals_its_definition_under_broadcast() {
 }
 
 #[test]
+fn softmax_and_libm_ops_split_over_threads_equal_their_definitions() {
+	// Rows of 100 (several pieces of rows on the node's threads), with -inf (masked), NaN,
+	// an all -inf row; and Erf and Exp over pieces of a weighted map.
+	let mut v = ramp(64 * 100, 0.37);
+	v[5] = f32::NEG_INFINITY;
+	v[250] = f32::NAN;
+	v[300..400].iter_mut().for_each(|x| *x = f32::NEG_INFINITY);
+	let x = Tensor::f32(vec![64, 100], v).unwrap();
+	let cases = [
+		(Op::Softmax { axis: 1, log: false }, vec![64, 100]),
+		(Op::Unary(UnaryOp::Erf), vec![64, 100]),
+		(Op::Unary(UnaryOp::Exp), vec![64, 100]),
+	];
+	for (op, shape) in cases {
+		let in_types = vec![vt(&x)];
+		let outs = vec![ValueType::new(DType::F32, shape)];
+		let types = NodeTypes { inputs: &in_types, outputs: &outs };
+		let refs = [Some(&x)];
+		let fast = crate::in_pool(|| eval(&op, &types, &refs)).unwrap();
+		let slow = eval_by_elements(&op, &types, &refs).unwrap();
+		assert_eq!(fast[0].to_le_bytes(), slow[0].to_le_bytes(), "{op:?}");
+	}
+}
+
+#[test]
 fn normalisations_and_softmax() {
 	// ONNX BatchNormalization example (inference).
 	let x = f(&[1, 2, 1, 3], &[-1.0, 0.0, 1.0, 2.0, 3.0, 4.0]);
