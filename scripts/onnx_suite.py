@@ -101,7 +101,8 @@ DTYPES = {
 # The 4- and 2-bit integers (ml_dtypes'): compared exactly, as int8.
 SUB_BYTE = {np.dtype(DTYPES[k]) for k in ("u4", "i4", "u2", "i2")}
 
-# The float types NumPy lacks (ml_dtypes'): their values are compared exactly, as float32.
+# The float types NumPy lacks (ml_dtypes'): compared bit for bit (so -0 is not +0), any NaN
+# equal to any NaN (each type's NaN codes differ in sign and payload).
 NARROW_FLOATS = {np.dtype(t) for t in DTYPES.values()} - {
     np.dtype(t) for t in (np.float32, np.float16, np.uint8, np.int8, np.int32, np.int64,
                           np.bool_, np.int16, np.uint16, np.uint32, np.uint64)} - SUB_BYTE
@@ -175,7 +176,9 @@ def compare(expected, got, rtol, atol):
         if e.dtype in SUB_BYTE:
             ok = np.array_equal(g.astype(np.int8), e.astype(np.int8))
         elif e.dtype in NARROW_FLOATS:
-            ok = np.array_equal(g.astype(np.float32), e.astype(np.float32), equal_nan=True)
+            bits = lambda a: a.view(np.uint8 if a.dtype.itemsize == 1 else np.uint16)
+            nan = np.isnan(g.astype(np.float32)) & np.isnan(e.astype(np.float32))
+            ok = bool(np.all((bits(g) == bits(e)) | nan))
         elif e.dtype.kind == "f":
             ok = np.allclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
         else:
