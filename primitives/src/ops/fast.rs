@@ -87,14 +87,40 @@ pub(super) fn eval(
 			let (Some(x), Some(y)) = (f(0), f(1)) else { return Ok(None) };
 			let xs = broadcast_strides(&types.input(0)?.shape, &out.shape)?;
 			let ys = broadcast_strides(&types.input(1)?.shape, &out.shape)?;
-			// Each operand read in the output's order, or a single value: no odometer.
+			// Each operand read in the output's order, repeated along the leading axes (a
+			// bias), or a single value: runs of slices, no odometer.
 			let (xr, yr) = (Operand::of(x, &xs, &out.shape)?, Operand::of(y, &ys, &out.shape)?);
 			if let (Some(xr), Some(yr)) = (xr, yr) {
 				let mut z = vec![0.0f32; out.numel()];
 				for_each_piece(&mut z, PIECE, out.numel(), |p, piece| {
-					let first = mul(p, PIECE)?;
-					for (o, i) in piece.iter_mut().zip(first..) {
-						*o = binary_f32(*b, xr.at(i), yr.at(i));
+					let mut i = mul(p, PIECE)?;
+					let mut rest = piece;
+					while !rest.is_empty() {
+						// Up to where a repeating operand starts over.
+						let n = rest.len().min(xr.run_len(i)).min(yr.run_len(i));
+						let (seg, tail) = core::mem::take(&mut rest).split_at_mut(n);
+						match (xr.values(i, n)?, yr.values(i, n)?) {
+							(Values::Slice(a), Values::Slice(c)) => {
+								for ((o, a), c) in seg.iter_mut().zip(a).zip(c) {
+									*o = binary_f32(*b, *a, *c);
+								}
+							},
+							(Values::Slice(a), Values::Repeat(c)) => {
+								for (o, a) in seg.iter_mut().zip(a) {
+									*o = binary_f32(*b, *a, c);
+								}
+							},
+							(Values::Repeat(a), Values::Slice(c)) => {
+								for (o, c) in seg.iter_mut().zip(c) {
+									*o = binary_f32(*b, a, *c);
+								}
+							},
+							(Values::Repeat(a), Values::Repeat(c)) => {
+								seg.iter_mut().for_each(|o| *o = binary_f32(*b, a, c));
+							},
+						}
+						i = add(i, n)?;
+						rest = tail;
 					}
 					Ok(())
 				})?;
@@ -315,26 +341,63 @@ enum Operand<'a> {
 	Same(&'a [f32]),
 	/// One value for every output element.
 	Single(f32),
+	/// Repeated along the output's leading axes: output element `i` reads element
+	/// `i % x.len()` (its shape is the output's trailing axes, up to axes of length 1).
+	Periodic(&'a [f32]),
+}
+
+/// An operand's values for a run of output elements.
+enum Values<'a> {
+	/// One per element.
+	Slice(&'a [f32]),
+	/// The same for all.
+	Repeat(f32),
 }
 
 impl<'a> Operand<'a> {
-	/// How `x`, broadcast to `out` with strides `st`, is read, if it is one of the two cases.
+	/// How `x`, broadcast to `out` with strides `st`, is read, if it is one of the cases.
 	fn of(x: &'a [f32], st: &[usize], out: &[usize]) -> KResult<Option<Self>> {
 		if x.len() == 1 {
 			return Ok(x.first().map(|v| Operand::Single(*v)));
 		}
 		let contiguous = strides(out)?;
-		let same = st.iter().zip(&contiguous).zip(out).all(|((s, c), len)| *len == 1 || s == c);
-		Ok((same && x.len() == size(out)?).then_some(Operand::Same(x)))
+		// Axis `d` of the output reads `x` as its own axis (`own`), or repeats it (stride 0).
+		let own = |d: usize| {
+			out.get(d) == Some(&1) || st.get(d).is_some_and(|s| Some(s) == contiguous.get(d))
+		};
+		let repeats = |d: usize| out.get(d) == Some(&1) || st.get(d) == Some(&0);
+		if (0..out.len()).all(own) && x.len() == size(out)? {
+			return Ok(Some(Operand::Same(x)));
+		}
+		for lead in 1..out.len() {
+			let tail = size(out.get(lead..).unwrap_or_default())?;
+			if tail == x.len() && (0..lead).all(repeats) && (lead..out.len()).all(own) {
+				return Ok(Some(Operand::Periodic(x)));
+			}
+		}
+		Ok(None)
 	}
 
-	/// The value for output element `i` (NaN past the end, which the checks above exclude).
+	/// How many output elements from `i` on read this operand without it starting over.
 	#[inline(always)]
-	fn at(self, i: usize) -> f32 {
+	fn run_len(&self, i: usize) -> usize {
 		match self {
-			Operand::Same(x) => x.get(i).copied().unwrap_or(f32::NAN),
-			Operand::Single(v) => v,
+			Operand::Periodic(x) => x.len().saturating_sub(i.checked_rem(x.len()).unwrap_or(0)),
+			Operand::Same(_) | Operand::Single(_) => usize::MAX,
 		}
+	}
+
+	/// The values for output elements `i .. i + n` (a run within [`Operand::run_len`]).
+	#[inline(always)]
+	fn values(&self, i: usize, n: usize) -> KResult<Values<'a>> {
+		let short = || KernelError::BadInput("broadcast operand".into());
+		let start = match self {
+			Operand::Single(v) => return Ok(Values::Repeat(*v)),
+			Operand::Same(_) => i,
+			Operand::Periodic(x) => i.checked_rem(x.len()).ok_or_else(short)?,
+		};
+		let (Operand::Same(x) | Operand::Periodic(x)) = self else { return Err(short()) };
+		x.get(start..add(start, n)?).map(Values::Slice).ok_or_else(short)
 	}
 }
 

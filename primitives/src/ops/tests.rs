@@ -383,6 +383,39 @@ fn softmax_and_libm_ops_split_over_threads_equal_their_definitions() {
 }
 
 #[test]
+fn binary_ops_with_a_repeated_operand_equal_their_definitions() {
+	// A bias over the last axis, over the last two, on either side, under a pool split; and
+	// shapes that repeat along a middle axis (the odometer), with NaN, -0 and infinities.
+	let mut v = ramp(4 * 60 * 70, 0.5);
+	v[3] = f32::NAN;
+	v[70] = -0.0;
+	v[71] = f32::INFINITY;
+	let x = Tensor::f32(vec![4, 60, 70], v).unwrap();
+	let cases: [(&[usize], BinaryOp); 5] = [
+		(&[70], BinaryOp::Add),
+		(&[1, 60, 70], BinaryOp::Mul),
+		(&[1, 1, 70], BinaryOp::Sub),
+		(&[60, 1], BinaryOp::Div),
+		(&[4, 1, 70], BinaryOp::Add),
+	];
+	for (shape, op) in cases {
+		let n: usize = shape.iter().product();
+		let mut w = ramp(n, 0.3);
+		w[0] = -0.0;
+		let w = Tensor::f32(shape.to_vec(), w).unwrap();
+		for (a, c) in [(&x, &w), (&w, &x)] {
+			let in_types = vec![vt(a), vt(c)];
+			let outs = vec![ValueType::new(DType::F32, vec![4, 60, 70])];
+			let types = NodeTypes { inputs: &in_types, outputs: &outs };
+			let refs = [Some(a), Some(c)];
+			let fast = crate::in_pool(|| eval(&Op::Binary(op), &types, &refs)).unwrap();
+			let slow = eval_by_elements(&Op::Binary(op), &types, &refs).unwrap();
+			assert_eq!(fast[0].to_le_bytes(), slow[0].to_le_bytes(), "{op:?} {shape:?}");
+		}
+	}
+}
+
+#[test]
 fn normalisations_and_softmax() {
 	// ONNX BatchNormalization example (inference).
 	let x = f(&[1, 2, 1, 3], &[-1.0, 0.0, 1.0, 2.0, 3.0, 4.0]);
