@@ -33,12 +33,35 @@ fi
 
 tests=("$@")
 [[ ${#tests[@]} -gt 0 ]] || tests=(zombienet/*.zndsl)
+# One test. zombienet picks each node's ports when it starts a network, and the streams of
+# scripts/test.sh start other nodes meanwhile: a port can be taken between zombienet's pick
+# and the node's bind ("Address already in use" in the node's log; zombienet then waits 300 s
+# for metrics it cannot read). That failure, and only that one, runs the test once more, and
+# says so; any other failure is final.
+run_network_test() {
+  local t="$1" out status dir attempt
+  out="$(mktemp)"
+  for attempt in 1 2; do
+    # zombienet stops its nodes on SIGINT/SIGTERM, not on SIGKILL: never kill it with -9.
+    (cd zombienet && "${zn[@]}" test "$t") 2>&1 | tee "$out"
+    status=${PIPESTATUS[0]}
+    [[ $status -eq 0 ]] && break
+    dir="$(grep -ao '[^ ]*/zombie-[A-Za-z0-9_-]*' "$out" | head -n 1 | sed 's/^[^/]*//')"
+    if [[ $attempt -eq 1 && -n "$dir" ]] \
+      && grep -qs "Address already in use" "$dir"/logs/*.log "$dir"/*.log; then
+      echo "==> $t: a node's port was taken after zombienet chose it ($dir); running it once more"
+      continue
+    fi
+    break
+  done
+  rm -f "$out"
+  return "$status"
+}
+
 # The tests run at once (each network has its own ports and directory; their nodes mostly
 # wait for slots), their output prefixed with the test's name.
 source scripts/concurrently.sh
 for t in "${tests[@]}"; do
-  # zombienet stops its nodes on SIGINT/SIGTERM, not on SIGKILL: never kill it with -9.
-  start_concurrently "$(basename "$t" .zndsl)" \
-    bash -c 'cd zombienet && exec "$@"' _ "${zn[@]}" test "$(basename "$t")"
+  start_concurrently "$(basename "$t" .zndsl)" run_network_test "$(basename "$t")"
 done
 wait_concurrently
