@@ -680,24 +680,8 @@ fn column_spans(
 		return Ok(None);
 	}
 	let taps = axis_taps(out, k, s, d, p, n, 1, false)?;
-	let mut spans = Vec::with_capacity(k);
-	for column in taps.chunks_exact(out) {
-		let lo = column.iter().position(Option::is_some).unwrap_or(out);
-		let hi = add(lo, column.iter().skip(lo).take_while(|t| t.is_some()).count())?;
-		let first = column.get(lo).copied().flatten().unwrap_or(0);
-		let mut expected = first;
-		for t in column.iter().take(hi).skip(lo) {
-			if *t != Some(expected) {
-				return Ok(None);
-			}
-			expected = add(expected, s)?;
-		}
-		if column.iter().skip(hi).any(Option::is_some) {
-			return Ok(None);
-		}
-		spans.push((lo, hi, first));
-	}
-	Ok(Some(spans))
+	let spans = taps.chunks_exact(out).map(|column| tap_span(column, s));
+	Ok(spans.collect::<KResult<Vec<_>>>()?.into_iter().collect())
 }
 
 /// NumPy MatMul: batches by the element definition's index mapping, each batch a block.
@@ -843,20 +827,8 @@ fn conv2d(
 	let ksize = mul(kh, kw)?;
 	let mut y = vec![0.0f32; size(&[n_b, m_out, oh, ow])?];
 	// With stride 1 the valid columns of each kernel column are one contiguous run:
-	// vectorisable. Per kernel column: (first output column, end, first input column, end).
-	let runs: Vec<Option<(usize, usize, usize, usize)>> = g
-		.col_map
-		.chunks_exact(ow)
-		.map(|cols| {
-			if sw != 1 {
-				return Ok(None);
-			}
-			let Some(lo) = cols.iter().position(|c| c.is_some()) else { return Ok(None) };
-			let n = cols.iter().skip(lo).take_while(|c| c.is_some()).count();
-			let start = cols.get(lo).copied().flatten().unwrap_or(0);
-			Ok(Some((lo, add(lo, n)?, start, add(start, n)?)))
-		})
-		.collect::<KResult<_>>()?;
+	// vectorisable.
+	let runs = column_runs(&g.col_map, ow)?;
 	let (y_batch, x_batch) = (mul(m_out, npos)?, mul(c_in, plane_len)?);
 	for (yb, xb) in y.chunks_exact_mut(y_batch).zip(x.chunks_exact(x_batch)) {
 		for (m, (plane, wm)) in
@@ -870,8 +842,9 @@ fn conv2d(
 						for (orow, ih) in plane.chunks_exact_mut(ow).zip(rows) {
 							let Some(off) = ih else { continue };
 							let xrow = xc.get(*off..).ok_or_else(missing)?;
-							if let Some((lo, hi, start, end)) = run {
-								let xs = xrow.get(*start..*end).ok_or_else(missing)?;
+							if let Some((lo, hi, start)) = run {
+								let end = add(*start, hi.saturating_sub(*lo))?;
+								let xs = xrow.get(*start..end).ok_or_else(missing)?;
 								let os = orow.get_mut(*lo..*hi).ok_or_else(missing)?;
 								for (o, xv) in os.iter_mut().zip(xs) {
 									*o += *xv * *wv;
@@ -917,33 +890,33 @@ struct ConvGeom {
 	col_map: Vec<Option<usize>>,
 }
 
-/// Per kernel column of `col_map` (`[kw][ow]`): when its valid taps are one run of
-/// consecutive input columns (stride 1), `(first output column, end, first input column)`;
-/// else `None`.
+/// Per kernel column of `col_map` (`[kw][ow]`): [`tap_span`] with step 1, the valid taps as
+/// one run of consecutive input columns (stride 1), or `None`.
 fn column_runs(
 	col_map: &[Option<usize>],
 	ow: usize,
 ) -> KResult<Vec<Option<(usize, usize, usize)>>> {
-	col_map
-		.chunks_exact(ow)
-		.map(|cols| {
-			let Some(lo) = cols.iter().position(Option::is_some) else { return Ok(None) };
-			let n = cols.iter().skip(lo).take_while(|c| c.is_some()).count();
-			let start = cols.get(lo).copied().flatten().unwrap_or(0);
-			let mut expected = start;
-			for c in cols.iter().skip(lo).take(n) {
-				if *c != Some(expected) {
-					return Ok(None);
-				}
-				expected = add(expected, 1)?;
-			}
-			let hi = add(lo, n)?;
-			if cols.iter().skip(hi).any(Option::is_some) {
-				return Ok(None);
-			}
-			Ok(Some((lo, hi, start)))
-		})
-		.collect()
+	col_map.chunks_exact(ow).map(|cols| tap_span(cols, 1)).collect()
+}
+
+/// `(lo, hi, first)` when the valid taps of one kernel column (`column[o]` for output `o`) are
+/// outputs `lo .. hi`, reading inputs `first`, `first + step`, ... (none valid: `lo == hi`);
+/// `None` when they are not of that form.
+fn tap_span(column: &[Option<usize>], step: usize) -> KResult<Option<(usize, usize, usize)>> {
+	let lo = column.iter().position(Option::is_some).unwrap_or(column.len());
+	let hi = add(lo, column.iter().skip(lo).take_while(|t| t.is_some()).count())?;
+	let first = column.get(lo).copied().flatten().unwrap_or(0);
+	let mut expected = first;
+	for t in column.iter().take(hi).skip(lo) {
+		if *t != Some(expected) {
+			return Ok(None);
+		}
+		expected = add(expected, step)?;
+	}
+	if column.iter().skip(hi).any(Option::is_some) {
+		return Ok(None);
+	}
+	Ok(Some((lo, hi, first)))
 }
 
 /// 2-D convolution as one matrix product per (batch, group): the patch matrix holds, for
