@@ -123,14 +123,19 @@ pub fn commit_tensor(t: &Tensor) -> TensorCommitment {
 	}
 }
 
-#[cfg(not(feature = "parallel"))]
-/// The hash of leaf `index` of `t`, its leaf data built in `buf` (reused between chunks: the
-/// same bytes as [`chunk_leaf`] of [`chunk_bytes`], without an allocation per chunk).
-fn leaf_hash(t: &Tensor, index: usize, buf: &mut Vec<u8>) -> H256 {
-	buf.clear();
+/// Appends leaf `index` of `t` to `buf`: the same bytes as [`chunk_leaf`] of [`chunk_bytes`],
+/// without an allocation per chunk.
+fn write_leaf(t: &Tensor, index: usize, buf: &mut Vec<u8>) {
 	buf.extend_from_slice(CHUNK_DOMAIN);
 	buf.extend_from_slice(&(index as u32).to_le_bytes());
 	t.data().write_le_bytes(chunk_range(t.len(), index), buf);
+}
+
+#[cfg(not(feature = "parallel"))]
+/// The hash of leaf `index` of `t`, its leaf data built in `buf` (reused between chunks).
+fn leaf_hash(t: &Tensor, index: usize, buf: &mut Vec<u8>) -> H256 {
+	buf.clear();
+	write_leaf(t, index, buf);
 	hash(buf)
 }
 

@@ -6,7 +6,7 @@
 use alloc::{vec, vec::Vec};
 use core::ops::Range;
 
-use super::{chunk_count, chunk_range, CHUNK_DOMAIN, H256};
+use super::{chunk_count, write_leaf, H256};
 use crate::tensor::Tensor;
 
 /// Below this many chunks a tensor is committed on one thread.
@@ -35,12 +35,7 @@ pub(super) fn leaves_and_root(t: &Tensor) -> (Vec<H256>, H256) {
 	// Subtree `s`: its leaves' hashes into `hashes`, then its root.
 	let subtree = |(s, hashes): (usize, &mut [H256])| -> H256 {
 		let first = s.saturating_mul(SUBTREE_LEAVES);
-		hash_each(hashes, &|i, buf| {
-			let index = first.saturating_add(i);
-			buf.extend_from_slice(CHUNK_DOMAIN);
-			buf.extend_from_slice(&(index as u32).to_le_bytes());
-			t.data().write_le_bytes(chunk_range(t.len(), index), buf);
-		});
+		hash_each(hashes, &|i, buf| write_leaf(t, first.saturating_add(i), buf));
 		let mut level = [H256::zero(); SUBTREE_LEAVES];
 		let level = level.get_mut(..hashes.len()).unwrap_or_default();
 		level.copy_from_slice(hashes);

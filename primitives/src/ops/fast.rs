@@ -391,12 +391,11 @@ impl<'a> Operand<'a> {
 	#[inline(always)]
 	fn values(&self, i: usize, n: usize) -> KResult<Values<'a>> {
 		let short = || KernelError::BadInput("broadcast operand".into());
-		let start = match self {
+		let (x, start) = match self {
 			Operand::Single(v) => return Ok(Values::Repeat(*v)),
-			Operand::Same(_) => i,
-			Operand::Periodic(x) => i.checked_rem(x.len()).ok_or_else(short)?,
+			Operand::Same(x) => (x, i),
+			Operand::Periodic(x) => (x, i.checked_rem(x.len()).ok_or_else(short)?),
 		};
-		let (Operand::Same(x) | Operand::Periodic(x)) = self else { return Err(short()) };
 		x.get(start..add(start, n)?).map(Values::Slice).ok_or_else(short)
 	}
 }
