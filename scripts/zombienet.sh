@@ -41,15 +41,19 @@ tests=("$@")
 run_network_test() {
   local t="$1" out status dir attempt
   out="$(mktemp)"
+  trap 'rm -f "$out"' EXIT
   for attempt in 1 2; do
     # zombienet stops its nodes on SIGINT/SIGTERM, not on SIGKILL: never kill it with -9.
     (cd zombienet && "${zn[@]}" test "$t") 2>&1 | tee "$out"
     status=${PIPESTATUS[0]}
     [[ $status -eq 0 ]] && break
     dir="$(grep -ao '[^ ]*/zombie-[A-Za-z0-9_-]*' "$out" | head -n 1 | sed 's/^[^/]*//')"
+    # Both the bind error in a node's log and zombienet's wait for that node's metrics.
     if [[ $attempt -eq 1 && -n "$dir" ]] \
-      && grep -qs "Address already in use" "$dir"/logs/*.log "$dir"/*.log; then
-      echo "==> $t: a node's port was taken after zombienet chose it ($dir); running it once more"
+      && grep -qs "Address already in use" "$dir"/logs/*.log "$dir"/*.log \
+      && grep -aq "getting desired metric value" "$out"; then
+      echo "==> $t: FAILED (exit $status): a node's port was taken after zombienet chose it" \
+        "($dir); running it once more"
       continue
     fi
     break

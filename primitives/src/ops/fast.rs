@@ -98,6 +98,9 @@ pub(super) fn eval(
 					while !rest.is_empty() {
 						// Up to where a repeating operand starts over.
 						let n = rest.len().min(xr.run_len(i)).min(yr.run_len(i));
+						if n == 0 {
+							return Err(KernelError::BadInput("an empty repeated operand".into()));
+						}
 						let (seg, tail) = core::mem::take(&mut rest).split_at_mut(n);
 						match (xr.values(i, n)?, yr.values(i, n)?) {
 							(Values::Slice(a), Values::Slice(c)) => {
@@ -463,7 +466,8 @@ fn softmax(x: &[f32], shape: &[usize], axis: usize, log: bool) -> KResult<Option
 		// sums it) and kept, then divided by the sum (as `softmax_at` divides the same
 		// value). The same bits as the element definition.
 		let rows_per_piece = div(div(PIECE, EXP_WORK)?, len)?.max(1);
-		let work = mul(x.len(), EXP_WORK)?;
+		// Only whether to split: saturating, so a huge input is not an error on wasm32 alone.
+		let work = x.len().saturating_mul(EXP_WORK);
 		for_each_piece(&mut y, mul(rows_per_piece, len)?, work, |p, piece| {
 			let first = mul(mul(p, rows_per_piece)?, len)?;
 			let src = x.get(first..add(first, piece.len())?).ok_or_else(missing)?;
