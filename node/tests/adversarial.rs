@@ -81,7 +81,7 @@ fn infer_refuses_or_runs_every_adversarial_model() {
 fn pallet_error(e: &GraphError) -> &'static str {
 	match e {
 		GraphError::Decode(_) => "Models.MalformedModel",
-		GraphError::TooLarge(_) => "Models.TooLarge",
+		GraphError::TooLarge { .. } => "Models.TooLarge",
 		GraphError::Unsupported(_) => "Models.UnsupportedModel",
 		GraphError::Invalid(_) => "Models.InvalidModel",
 		GraphError::OverBudget { limit, .. } => match limit {

@@ -19,6 +19,7 @@ fn main() {
 		("lenet", zoo::lenet(1)),
 		("qmlp", zoo::quantized_mlp(1)),
 		("squeezenet-1.1", zoo::squeezenet(1)),
+		("resnet-50", zoo::resnet50(1)),
 	];
 	for (name, bytes) in generated {
 		match bytes {
@@ -34,7 +35,7 @@ fn main() {
 	}
 	println!("model | bytes | nodes | work | peak memory | max fan-in | within the default budget");
 	for (name, bytes) in models {
-		let graph = match Graph::from_onnx_within(&bytes, &Budget::UNLIMITED) {
+		let graph = match Graph::from_onnx_up_to(&bytes, usize::MAX, &Budget::UNLIMITED) {
 			Ok(g) => g,
 			Err(e) => {
 				println!("{name} | {} | - | - | - | - | refused: {e}", bytes.len());

@@ -4,10 +4,7 @@ use alloc::vec::Vec;
 use frame_support::traits::Get;
 use pallet_verity_inference::{JobId, JobTensor};
 use pallet_verity_models::{IoSpec, ModelId};
-use verity_primitives::{
-	cost::ModelCost,
-	graph::{Graph, GraphError},
-};
+use verity_primitives::{cost::ModelCost, graph::Graph};
 use verity_runtime_api::{JobView, ModelView, MAX_JOB_PAGE, MAX_PAGE};
 
 use super::{AccountId, Balance, BlockNumber, Runtime};
@@ -77,10 +74,9 @@ pub fn import_model(onnx: &[u8]) -> Result<(Graph, ModelCost), Vec<u8>> {
 	let budget: verity_primitives::cost::Budget =
 		<Runtime as pallet_verity_models::Config>::Budget::get();
 	let max_bytes: u32 = <Runtime as pallet_verity_models::Config>::MaxModelBytes::get();
-	if onnx.len() > max_bytes as usize {
-		return Err(GraphError::TooLarge(onnx.len()).to_string().into_bytes());
-	}
-	let graph = Graph::from_onnx_within(onnx, &budget).map_err(|e| e.to_string().into_bytes())?;
+	let max_bytes = (max_bytes as usize).min(verity_primitives::limits::MAX_MODEL_BYTES);
+	let graph =
+		Graph::from_onnx_up_to(onnx, max_bytes, &budget).map_err(|e| e.to_string().into_bytes())?;
 	let cost = graph.cost(&budget).map_err(|e| e.to_string().into_bytes())?;
 	Ok((graph, cost))
 }

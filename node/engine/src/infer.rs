@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use serde_json::{Map, Value};
 use verity_primitives::{
 	commitment::H256,
+	cost::Budget,
+	limits::MAX_MODEL_BYTES,
 	tensor::{shape_string, Tensor, TensorData},
 };
 
@@ -39,6 +41,37 @@ pub struct InferCmd {
 	/// Print the result as one line of JSON instead of text.
 	#[arg(long)]
 	pub json: bool,
+	/// Largest model file accepted, in MiB. The default is the engine's limit, which every
+	/// chain model is within; a larger one runs models bigger than chain state holds (an
+	/// ImageNet CNN of 100 MB), with every other limit of the budget still in force.
+	#[arg(long, default_value_t = DEFAULT_MAX_MODEL_MIB, value_name = "MIB")]
+	pub max_model_mib: u64,
+	/// The cost budget the model is imported within: `default`, the chain's (a dispute step's
+	/// reads, a run's work and memory), or `unlimited`, to measure a model the chain refuses.
+	#[arg(long, value_enum, default_value_t = BudgetChoice::Default)]
+	pub budget: BudgetChoice,
+}
+
+/// [`InferCmd::max_model_mib`]'s default: [`MAX_MODEL_BYTES`] in MiB.
+pub const DEFAULT_MAX_MODEL_MIB: u64 = (MAX_MODEL_BYTES >> 20) as u64;
+
+/// The cost budget of an offline run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BudgetChoice {
+	/// [`Budget::DEFAULT`]: the chain's.
+	Default,
+	/// [`Budget::UNLIMITED`]: no cost limit (the wall-time limit of a canonical run holds).
+	Unlimited,
+}
+
+impl BudgetChoice {
+	/// The budget chosen.
+	pub fn budget(self) -> Budget {
+		match self {
+			BudgetChoice::Default => Budget::DEFAULT,
+			BudgetChoice::Unlimited => Budget::UNLIMITED,
+		}
+	}
 }
 
 /// What an inference produced.
@@ -199,10 +232,20 @@ fn elements_text(t: &Tensor) -> String {
 impl InferCmd {
 	/// Loads the model and inputs and runs the chosen engine (tract is loaded only when used).
 	pub fn infer(&self) -> Result<InferReport, EngineError> {
-		let bytes = io::read_file(&self.model)?;
+		let max_bytes =
+			usize::try_from(self.max_model_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
+		let bytes = io::read_file_up_to(&self.model, max_bytes)?;
+		let budget = self.budget.budget();
 		let model = match self.engine {
-			EngineChoice::Canonical => LoadedModel::load_canonical(&bytes)?,
-			EngineChoice::Tract | EngineChoice::Both => LoadedModel::load(&bytes)?,
+			EngineChoice::Canonical => {
+				LoadedModel::load_canonical_up_to(&bytes, max_bytes, &budget)?
+			},
+			EngineChoice::Tract | EngineChoice::Both => {
+				match LoadedModel::load_checked_up_to(&bytes, max_bytes, &budget)? {
+					(model, None) => model,
+					(_, Some(why)) => return Err(EngineError::TractLoad(why)),
+				}
+			},
 		};
 		let inputs = io::read_tensors(&self.inputs)?;
 		infer(&model, &inputs, self.engine)

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use verity_primitives::tensor::Tensor;
+use verity_primitives::{graph::GraphError, tensor::Tensor};
 pub use verity_tensor_files::{
 	decode_tensor, encode_tensor, json, json_string, npy, pb, FileError, TensorFormat,
 	JSON_KEY_ORDER,
@@ -17,6 +17,18 @@ use crate::EngineError;
 /// The bytes of `path`.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, EngineError> {
 	Ok(verity_tensor_files::read_file(path)?)
+}
+
+/// The bytes of the model file `path`, refused without reading it when the file is longer
+/// than `max_bytes` ([`GraphError::TooLarge`]).
+pub fn read_file_up_to(path: &Path, max_bytes: usize) -> Result<Vec<u8>, EngineError> {
+	if let Ok(meta) = std::fs::metadata(path) {
+		let bytes = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+		if bytes > max_bytes {
+			return Err(GraphError::TooLarge { bytes, max: max_bytes }.into());
+		}
+	}
+	read_file(path)
 }
 
 /// Reads the tensor in `path`, its format chosen by extension.

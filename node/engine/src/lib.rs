@@ -24,7 +24,7 @@ mod threads;
 pub use convert::{from_tract, to_tract};
 pub use error::EngineError;
 pub use guard::contain_panics;
-pub use infer::{infer, EngineChoice, InferCmd, InferReport};
+pub use infer::{infer, BudgetChoice, EngineChoice, InferCmd, InferReport, DEFAULT_MAX_MODEL_MIB};
 pub use model::{dtype_of_tract, tract_datum_type, LoadedModel, TractPlan, DEFAULT_TIME_LIMIT};
 pub use run::{
 	compare_outputs, f32_tolerance, BothRun, F16_ABS_TOLERANCE, F16_REL_TOLERANCE,

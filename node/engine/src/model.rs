@@ -12,6 +12,7 @@ use tract_onnx::prelude::{
 use verity_primitives::{
 	cost::Budget,
 	graph::{Graph, PreparedGraph},
+	limits::MAX_MODEL_BYTES,
 	tensor::DType,
 };
 
@@ -166,7 +167,18 @@ impl LoadedModel {
 		bytes: &[u8],
 		budget: &Budget,
 	) -> Result<(LoadedModel, Option<String>), EngineError> {
-		let graph = Graph::from_onnx_within(bytes, budget)?;
+		LoadedModel::load_checked_up_to(bytes, MAX_MODEL_BYTES, budget)
+	}
+
+	/// [`LoadedModel::load_checked_if_possible`] for a model of up to `max_bytes` bytes
+	/// instead of [`MAX_MODEL_BYTES`] (`verity-node infer --max-model-mib`; what the chain
+	/// holds is the runtime's limit, and a node runs only registered models).
+	pub fn load_checked_up_to(
+		bytes: &[u8],
+		max_bytes: usize,
+		budget: &Budget,
+	) -> Result<(LoadedModel, Option<String>), EngineError> {
+		let graph = Graph::from_onnx_up_to(bytes, max_bytes, budget)?;
 		let (tract, why) = match contain_panics("tract's import", || load_tract(bytes, &graph)) {
 			Ok(plan) => (Some(plan), None),
 			Err(why) => (None, Some(why)),
@@ -191,7 +203,16 @@ impl LoadedModel {
 		bytes: &[u8],
 		budget: &Budget,
 	) -> Result<LoadedModel, EngineError> {
-		let graph = Graph::from_onnx_within(bytes, budget)?;
+		LoadedModel::load_canonical_up_to(bytes, MAX_MODEL_BYTES, budget)
+	}
+
+	/// [`LoadedModel::load_canonical_within`] for a model of up to `max_bytes` bytes.
+	pub fn load_canonical_up_to(
+		bytes: &[u8],
+		max_bytes: usize,
+		budget: &Budget,
+	) -> Result<LoadedModel, EngineError> {
+		let graph = Graph::from_onnx_up_to(bytes, max_bytes, budget)?;
 		Ok(LoadedModel {
 			threaded: threaded(&graph),
 			prepared: prepare(graph)?,

@@ -5,7 +5,7 @@ mod common;
 use clap::Parser;
 use common::*;
 use serde_json::Value;
-use verity_engine::{infer, io, EngineChoice, InferCmd};
+use verity_engine::{infer, io, BudgetChoice, EngineChoice, InferCmd};
 
 #[derive(Parser)]
 struct Cli {
@@ -132,5 +132,51 @@ fn command_line_runs_from_files() {
 	let mut missing = cli.infer.clone();
 	missing.model = dir.join("nope.onnx");
 	assert!(missing.infer().unwrap_err().to_string().contains("nope.onnx"));
+	std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn model_size_and_budget_are_settings() {
+	// 2000 × 1100 and 1100 × 2000 weights: 17.6 MB, over the engine's default 16 MiB, and a dispute step of
+	// its first layer reads more than the chain's budget allows.
+	let bytes = verity_primitives::onnx::zoo::mlp(&[2000, 1100, 2000, 10], 3).unwrap();
+	let max = verity_primitives::limits::MAX_MODEL_BYTES;
+	assert!(bytes.len() > max);
+	let dir = temp_dir("infer-large");
+	let model_path = dir.join("large.onnx");
+	std::fs::write(&model_path, &bytes).unwrap();
+	let input_path = dir.join("x.npy");
+	let x = verity_primitives::tensor::Tensor::f32(vec![1, 2000], vec![0.5; 2000]).unwrap();
+	io::write_tensor(&input_path, "x", &x).unwrap();
+	let parse = |extra: &[&str]| {
+		let mut args = vec!["infer", "--model", model_path.to_str().unwrap(), "--input"];
+		args.push(input_path.to_str().unwrap());
+		args.extend_from_slice(extra);
+		Cli::try_parse_from(args).unwrap().infer
+	};
+
+	let default = parse(&[]);
+	assert_eq!(default.max_model_mib, 16);
+	assert_eq!(default.budget, BudgetChoice::Default);
+	assert_eq!(
+		default.infer().unwrap_err().to_string(),
+		format!(
+			"canonical import: model of {} bytes exceeds the limit of {max} bytes",
+			bytes.len()
+		)
+	);
+	let sized = parse(&["--max-model-mib", "32"]).infer().unwrap_err().to_string();
+	assert!(sized.contains("over budget") && sized.contains("fan-in"), "{sized}");
+
+	let report = parse(&["--max-model-mib", "32", "--budget", "unlimited"]).infer().unwrap();
+	assert!(report.trace_root.is_some());
+	assert!(report.max_abs_diff.unwrap() < 1e-4);
+	let canonical =
+		parse(&["--max-model-mib", "32", "--budget", "unlimited", "--engine", "canonical"]);
+	assert_eq!(canonical.infer().unwrap().trace_root, report.trace_root);
+
+	// A limit under a small model's size refuses it too, before reading a byte of it.
+	let small = parse(&["--max-model-mib", "0"]);
+	assert!(small.infer().unwrap_err().to_string().ends_with("exceeds the limit of 0 bytes"));
 	std::fs::remove_dir_all(dir).unwrap();
 }

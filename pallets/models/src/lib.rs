@@ -596,7 +596,7 @@ pub mod pallet {
 		use verity_primitives::{cost::Limit, graph::GraphError};
 		match e {
 			GraphError::Decode(_) => Error::<T>::MalformedModel,
-			GraphError::TooLarge(_) => Error::<T>::TooLarge,
+			GraphError::TooLarge { .. } => Error::<T>::TooLarge,
 			GraphError::Unsupported(_) => Error::<T>::UnsupportedModel,
 			GraphError::Invalid(_) => Error::<T>::InvalidModel,
 			GraphError::OverBudget { limit, .. } => match limit {

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
 	cost::{node_cost, numel, within, Budget, FoldCost, Limit, NodeCost},
-	limits::{MAX_FOLD_ELEMENTS, MAX_MODEL_BYTES, MAX_NODES, MAX_NODE_IO},
+	limits::{MAX_FOLD_ELEMENTS, MAX_NODES, MAX_NODE_IO},
 	onnx::{decode_model, DimValue, NodeProto},
 	ops::{self, NodeTypes, Op, ValueType},
 	tensor::{checked_numel, DType, Tensor},
@@ -77,9 +77,14 @@ fn check_node(label: &str, op: &Op, types: &NodeTypes, budget: &Budget) -> IResu
 	Ok(cost)
 }
 
-pub(super) fn import(bytes: &[u8], budget: &Budget) -> Result<(Graph, FoldCost), GraphError> {
-	if bytes.len() > MAX_MODEL_BYTES {
-		return Err(GraphError::TooLarge(bytes.len()));
+/// Imports a model of at most `max_bytes` bytes within `budget`.
+pub(super) fn import(
+	bytes: &[u8],
+	max_bytes: usize,
+	budget: &Budget,
+) -> Result<(Graph, FoldCost), GraphError> {
+	if bytes.len() > max_bytes {
+		return Err(GraphError::TooLarge { bytes: bytes.len(), max: max_bytes });
 	}
 	let model = decode_model(bytes).map_err(|e| GraphError::Decode(e.to_string()))?;
 	let opset = model

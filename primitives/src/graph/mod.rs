@@ -36,6 +36,7 @@ pub use exec::{
 
 use crate::{
 	cost::{Budget, Limit},
+	limits::MAX_MODEL_BYTES,
 	ops::{Op, ValueType},
 	tensor::{DType, TensorBytes},
 };
@@ -103,8 +104,14 @@ pub struct Graph {
 pub enum GraphError {
 	/// The bytes are not a well-formed ONNX protobuf.
 	Decode(String),
-	/// The model is larger than [`crate::limits::MAX_MODEL_BYTES`].
-	TooLarge(usize),
+	/// The model is larger than its limit ([`crate::limits::MAX_MODEL_BYTES`] unless the
+	/// caller set another, [`Graph::from_onnx_up_to`]).
+	TooLarge {
+		/// The model's size.
+		bytes: usize,
+		/// The largest size accepted.
+		max: usize,
+	},
 	/// Anything else outside what Verity supports; the text names the cause.
 	Unsupported(String),
 	/// The graph is malformed (cycles, dangling or duplicate names, bad shapes).
@@ -126,11 +133,9 @@ impl core::fmt::Display for GraphError {
 	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
 		match self {
 			GraphError::Decode(e) => write!(f, "malformed ONNX protobuf: {e}"),
-			GraphError::TooLarge(n) => write!(
-				f,
-				"model of {n} bytes exceeds the limit of {} bytes",
-				crate::limits::MAX_MODEL_BYTES
-			),
+			GraphError::TooLarge { bytes, max } => {
+				write!(f, "model of {bytes} bytes exceeds the limit of {max} bytes")
+			},
 			GraphError::Unsupported(e) => write!(f, "unsupported model: {e}"),
 			GraphError::Invalid(e) => write!(f, "invalid model: {e}"),
 			GraphError::OverBudget { node, limit: Limit::Overflow, .. } => {
@@ -151,14 +156,25 @@ impl std::error::Error for GraphError {}
 impl Graph {
 	/// Decodes, checks and canonicalises ONNX model bytes within [`Budget::DEFAULT`].
 	pub fn from_onnx(bytes: &[u8]) -> Result<Graph, GraphError> {
-		import::import(bytes, &Budget::DEFAULT).map(|(g, _)| g)
+		Graph::from_onnx_within(bytes, &Budget::DEFAULT)
 	}
 
 	/// Decodes, checks and canonicalises ONNX model bytes; refuses a model that breaks
 	/// `budget` (folding at import, any node, or one run as a whole) with
 	/// [`GraphError::OverBudget`] naming the node and the limit.
 	pub fn from_onnx_within(bytes: &[u8], budget: &Budget) -> Result<Graph, GraphError> {
-		import::import(bytes, budget).map(|(g, _)| g)
+		Graph::from_onnx_up_to(bytes, MAX_MODEL_BYTES, budget)
+	}
+
+	/// As [`Graph::from_onnx_within`], for a model of up to `max_bytes` bytes instead of
+	/// [`MAX_MODEL_BYTES`]: what chain state holds is the runtime's concern, and a node may run
+	/// larger models off chain (`verity-node infer --max-model-mib`). Every other limit and `budget` still hold.
+	pub fn from_onnx_up_to(
+		bytes: &[u8],
+		max_bytes: usize,
+		budget: &Budget,
+	) -> Result<Graph, GraphError> {
+		import::import(bytes, max_bytes, budget).map(|(g, _)| g)
 	}
 
 	/// As [`Graph::from_onnx_within`], also returning what folding constants cost.
@@ -166,7 +182,7 @@ impl Graph {
 		bytes: &[u8],
 		budget: &Budget,
 	) -> Result<(Graph, crate::cost::FoldCost), GraphError> {
-		import::import(bytes, budget)
+		import::import(bytes, MAX_MODEL_BYTES, budget)
 	}
 
 	/// The types of the graph inputs, in order.

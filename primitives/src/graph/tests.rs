@@ -164,8 +164,25 @@ fn refusals_name_their_cause() {
 	assert!(refusal(&b).to_string().contains("must be a constant"));
 
 	assert!(matches!(Graph::from_onnx(&[0xff, 0xff, 0xff]), Err(GraphError::Decode(_))));
-	let huge = vec![0u8; crate::limits::MAX_MODEL_BYTES + 1];
-	assert!(matches!(Graph::from_onnx(&huge), Err(GraphError::TooLarge(_))));
+	let max = crate::limits::MAX_MODEL_BYTES;
+	let huge = vec![0u8; max + 1];
+	assert_eq!(Graph::from_onnx(&huge), Err(GraphError::TooLarge { bytes: max + 1, max }));
+	// A caller's larger limit lets the same bytes reach the decoder.
+	let larger = Graph::from_onnx_up_to(&huge, max + 1, &Budget::DEFAULT);
+	assert!(matches!(larger, Err(GraphError::Decode(_))), "{larger:?}");
+}
+
+#[test]
+fn the_size_limit_is_the_callers() {
+	let bytes = crate::onnx::zoo::mlp(&[4, 3], 1).unwrap();
+	let n = bytes.len();
+	assert!(Graph::from_onnx_up_to(&bytes, n, &Budget::DEFAULT).is_ok());
+	let refused = Graph::from_onnx_up_to(&bytes, n - 1, &Budget::DEFAULT);
+	assert_eq!(refused, Err(GraphError::TooLarge { bytes: n, max: n - 1 }));
+	assert_eq!(
+		refused.unwrap_err().to_string(),
+		format!("model of {n} bytes exceeds the limit of {} bytes", n - 1)
+	);
 }
 
 #[test]

@@ -321,3 +321,73 @@ pub fn transformer_block(seed: u64) -> Result<Vec<u8>, TensorError> {
 	b.output("y");
 	Ok(b.build())
 }
+
+/// ResNet-50 (torchvision's v1.5, batch normalisation folded into the convolutions' biases as
+/// an export in eval mode does; random weights) on `[1, 3, 224, 224]`: conv 64@7x7/2 → max
+/// pool 3/2 → 3, 4, 6 and 3 bottleneck blocks (1x1, 3x3 with the stage's stride, 1x1 to 4×
+/// the width, a projection on each stage's first block, residual Add, Relu) → global average
+/// pool → flatten → Gemm 2048→1000. Output `y` of `[1, 1000]`. About 25.5 million weights,
+/// 102 MB: more than [`crate::limits::MAX_MODEL_BYTES`], for measuring the engine on a model
+/// larger than chain state holds (`verity-node infer --max-model-mib`).
+pub fn resnet50(seed: u64) -> Result<Vec<u8>, TensorError> {
+	let mut rng = Rng::new(seed);
+	let mut b = ModelBuilder::new("resnet-50", 13);
+	b.input("x", DType::F32, &[1, 3, 224, 224]);
+	// A convolution (with its bias) and, unless `relu` is false, a Relu; the name of its output.
+	let mut conv =
+		|b: &mut ModelBuilder, x: &str, name: &str, c: [usize; 2], k: usize, s: i64, relu: bool| {
+			let [c_in, c_out] = c;
+			let (w, bias, y) = (format!("{name}_w"), format!("{name}_b"), format!("{name}_c"));
+			b.initializer(&w, weights(&mut rng, &[c_out, c_in, k, k], c_in * k * k)?);
+			b.initializer(&bias, weights(&mut rng, &[c_out], c_in * k * k)?);
+			let p = (k / 2) as i64;
+			let attrs = vec![
+				Attr::Ints("kernel_shape", vec![k as i64, k as i64]),
+				Attr::Ints("strides", vec![s, s]),
+				Attr::Ints("pads", vec![p, p, p, p]),
+			];
+			b.node("Conv", &[x, &w, &bias], &[&y], attrs);
+			if !relu {
+				return Ok::<String, TensorError>(y);
+			}
+			let r = format!("{name}_r");
+			b.node("Relu", &[&y], &[&r], vec![]);
+			Ok(r)
+		};
+	let mut x = conv(&mut b, "x", "conv1", [3, 64], 7, 2, true)?;
+	let pool = vec![
+		Attr::Ints("kernel_shape", vec![3, 3]),
+		Attr::Ints("strides", vec![2, 2]),
+		Attr::Ints("pads", vec![1, 1, 1, 1]),
+	];
+	b.node("MaxPool", &[&x], &["pool1"], pool);
+	x = String::from("pool1");
+	let mut c_in = 64;
+	for (stage, (blocks, width)) in [(3, 64), (4, 128), (6, 256), (3, 512)].into_iter().enumerate()
+	{
+		for block in 0..blocks {
+			let name = format!("s{}b{block}", stage + 1);
+			let stride = if block == 0 && stage > 0 { 2 } else { 1 };
+			let a = conv(&mut b, &x, &format!("{name}_a"), [c_in, width], 1, 1, true)?;
+			let m = conv(&mut b, &a, &format!("{name}_m"), [width, width], 3, stride, true)?;
+			let z = conv(&mut b, &m, &format!("{name}_z"), [width, 4 * width], 1, 1, false)?;
+			let skip = if block == 0 {
+				conv(&mut b, &x, &format!("{name}_p"), [c_in, 4 * width], 1, stride, false)?
+			} else {
+				x.clone()
+			};
+			let (sum, out) = (format!("{name}_sum"), format!("{name}_out"));
+			b.node("Add", &[&z, &skip], &[&sum], vec![]);
+			b.node("Relu", &[&sum], &[&out], vec![]);
+			x = out;
+			c_in = 4 * width;
+		}
+	}
+	b.node("GlobalAveragePool", &[&x], &["gap"], vec![]);
+	b.node("Flatten", &["gap"], &["flat"], vec![Attr::Int("axis", 1)]);
+	b.initializer("fc_w", weights(&mut rng, &[1000, 2048], 2048)?);
+	b.initializer("fc_b", weights(&mut rng, &[1000], 2048)?);
+	b.node("Gemm", &["flat", "fc_w", "fc_b"], &["y"], vec![Attr::Int("transB", 1)]);
+	b.output("y");
+	Ok(b.build())
+}
