@@ -42,7 +42,7 @@ ENGINE_OPS = set(
     LayerNormalization LeakyRelu Less LessOrEqual Log LogSoftmax LRN MatMul MatMulInteger Max
     MaxPool Min Mul Neg Not Or PRelu Pad Pow QLinearConv QLinearMatMul QuantizeLinear
     ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp ReduceMax ReduceMean ReduceMin ReduceProd
-    ReduceSum ReduceSumSquare Relu Reshape Resize Selu Shape Sigmoid Sign Slice Softmax
+    Range ReduceSum ReduceSumSquare Relu Reshape Resize Selu Shape Sigmoid Sign Slice Softmax
     Softplus Split Sqrt Squeeze Sub Sum Tanh Tile Transpose Unsqueeze Where Xor""".split()
 )
 
@@ -61,6 +61,8 @@ SHAPE_LIKE = {
                           "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare"]},
     "Clip": [1, 2],
     "ConstantOfShape": [0],
+    # start, limit, delta: the output's length.
+    "Range": [0, 1, 2],
     "Dropout": [1, 2],
     "QuantizeLinear": [1, 2],
     "DequantizeLinear": [1, 2],

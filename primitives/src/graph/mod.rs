@@ -21,6 +21,8 @@ mod tests_legacy;
 #[cfg(test)]
 mod tests_narrow;
 #[cfg(test)]
+mod tests_range;
+#[cfg(test)]
 mod tests_resize;
 #[cfg(test)]
 mod tests_sub_byte;

@@ -1,5 +1,5 @@
 //! Data layout and constants: Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat,
-//! Split, Slice, Gather, Expand, Tile, Pad, Constant, ConstantOfShape, Shape.
+//! Split, Slice, Gather, Expand, Tile, Pad, Constant, ConstantOfShape, Shape, Range.
 
 use alloc::{collections::BTreeSet, format, vec, vec::Vec};
 
@@ -13,7 +13,7 @@ use crate::{
 	limits::{MAX_DIM, MAX_FOLD_ELEMENTS},
 	onnx::NodeProto,
 	ops::{broadcast_shapes, F32Bits, Op, PadMode, ValueType},
-	tensor::{checked_numel, DType, Tensor},
+	tensor::{checked_numel, DType, Tensor, TensorData},
 };
 
 /// Imports a layout or constant node.
@@ -399,6 +399,77 @@ pub(super) fn import(
 				x.shape.get(s..e.max(s)).unwrap_or(&[]).iter().map(|d| *d as i64).collect();
 			Ok(Imported::Constants(vec![Tensor::i64(vec![dims.len()], dims)?]))
 		},
+		"Range" => range(label, &i),
 		other => Err(unsupported(format!("{label}: op '{other}' is not supported"))),
 	}
+}
+
+/// Range: its length depends on its operands' values, so `start`, `limit` and `delta` must be
+/// constants and it folds. `max(ceil((limit - start) / delta), 0)` elements, element `k` being
+/// `start + k·delta` (ONNX's definition). Integers are computed exactly (in `i128`, so no
+/// type's range wraps); float32 as onnxruntime does: `limit - start` rounded to float32, the
+/// quotient in float64, and each element `start + (k as f32) · delta`, two rounded float32
+/// operations. The length is checked against [`MAX_FOLD_ELEMENTS`] before anything is made.
+fn range(label: &str, i: &In) -> IResult<Imported> {
+	let (start, limit, delta) = (i.constant(0)?, i.constant(1)?, i.constant(2)?);
+	if [start, limit, delta].iter().any(|t| t.len() != 1 || t.dtype() != start.dtype()) {
+		return Err(invalid(format!(
+			"{label}: start, limit and delta must be scalars of one element type"
+		)));
+	}
+	let folded = |n: u64| {
+		if n > MAX_FOLD_ELEMENTS as u64 {
+			return Err(unsupported(format!(
+				"{label}: Range of {n} elements exceeds the folding limit of {MAX_FOLD_ELEMENTS}"
+			)));
+		}
+		Ok(n as usize)
+	};
+	let data = match (start.data(), limit.data(), delta.data()) {
+		(TensorData::F32(s), TensorData::F32(l), TensorData::F32(d)) => {
+			let (Some(&s), Some(&l), Some(&d)) = (s.first(), l.first(), d.first()) else {
+				return Err(invalid(format!("{label}: an operand has no element")));
+			};
+			let q = libm::ceil(f64::from(l - s) / f64::from(d));
+			if !q.is_finite() {
+				return Err(invalid(format!(
+					"{label}: Range from {s} to {l} by {d} has no finite length"
+				)));
+			}
+			let n = folded(if q > 0.0 { q as u64 } else { 0 })?;
+			TensorData::F32((0..n).map(|k| s + (k as f32) * d).collect())
+		},
+		_ => {
+			let ints = |t: &Tensor| t.to_i64_vec().and_then(|v| v.first().copied());
+			let (Some(s), Some(l), Some(d)) = (ints(start), ints(limit), ints(delta)) else {
+				return Err(unsupported(format!("{label}: Range of {}", start.dtype().name())));
+			};
+			if !matches!(start.dtype(), DType::I16 | DType::I32 | DType::I64) {
+				return Err(unsupported(format!("{label}: Range of {}", start.dtype().name())));
+			}
+			if d == 0 {
+				return Err(invalid(format!("{label}: Range's delta is 0")));
+			}
+			// Exact in i128: each is within 2^64 in size.
+			let (span, step) = (i128::from(l).saturating_sub(i128::from(s)), i128::from(d));
+			// ceil(span / step) for a step of either sign, and none when they differ in sign.
+			let (whole, rest) = (span.checked_div(step), span.checked_rem(step));
+			let up = rest.is_some_and(|r| r != 0) && (span < 0) == (step < 0);
+			let q = whole.unwrap_or(0).saturating_add(i128::from(up));
+			let n = folded(u64::try_from(q.max(0)).unwrap_or(u64::MAX))?;
+			// Every element lies from `start` towards `limit`, inside the type's range (`k`
+			// and `delta` are each at most 2^63 in size, so the i128 product is exact).
+			let values = (0..n as i64).map(|k| {
+				let v = i128::from(s).saturating_add(i128::from(k).saturating_mul(step));
+				i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
+			});
+			match start.dtype() {
+				DType::I16 => TensorData::I16(values.map(|v| v as i16).collect()),
+				DType::I32 => TensorData::I32(values.map(|v| v as i32).collect()),
+				_ => TensorData::I64(values.collect()),
+			}
+		},
+	};
+	let n = data.len();
+	Ok(Imported::Constants(vec![Tensor::new(vec![n], data)?]))
 }
