@@ -73,6 +73,11 @@ pub(super) fn matmul_block(
 	}
 	let a = Lhs { data: a, layout, rows, k };
 	let b = b.get(..mul(k, cols)?).ok_or_else(short)?;
+	// Unread where neither the AVX-512 tiles nor the pool are compiled (the runtime).
+	#[cfg_attr(
+		not(any(feature = "parallel", all(feature = "std", target_arch = "x86_64"))),
+		allow(unused_variables)
+	)]
 	let split = split_over_threads(mul(n_out, k).unwrap_or(usize::MAX));
 	#[cfg(all(feature = "std", target_arch = "x86_64"))]
 	if avx512() && rows > 1 && (cols > AVX512_TILE_COLS || !split) {
