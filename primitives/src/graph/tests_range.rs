@@ -50,6 +50,13 @@ fn float_ranges_follow_onnx() {
 	let g = range_plus_x(f32s([0.0, 1.0, 0.1]), 10).unwrap();
 	let want: Vec<f32> = (0..10).map(|k| 0.0 + (k as f32) * 0.1).collect();
 	assert_eq!(folded(&g), TensorData::F32(want));
+	// float16: computed as float32, each element rounded once.
+	let h = |x: f32| crate::float16::f32_to_f16(x);
+	let f16s = [0.0, 1.0, 0.1].map(|x| Tensor::new(vec![], TensorData::F16(vec![h(x)])).unwrap());
+	// float16's 0.1 is 0.0999756: eleven steps fall short of 1.
+	let g = range_plus_x(f16s, 11).unwrap();
+	let d = crate::float16::f16_to_f32(h(0.1));
+	assert_eq!(folded(&g), TensorData::F16((0..11).map(|k| h((k as f32) * d)).collect()));
 	// An empty range: limit on the wrong side.
 	let g = range_plus_x(f32s([3.0, 1.0, 1.0]), 0).unwrap();
 	assert_eq!(folded(&g), TensorData::F32(vec![]));

@@ -409,7 +409,7 @@ pub(super) fn import(
 /// `start + k·delta` (ONNX's definition). Integers are computed exactly (in `i128`, so no
 /// type's range wraps); float32 as onnxruntime does: `limit - start` rounded to float32, the
 /// quotient in float64, and each element `start + (k as f32) · delta`, two rounded float32
-/// operations. The length is checked against [`MAX_FOLD_ELEMENTS`] before anything is made.
+/// operations (float16 the same, each element rounded to float16 once). The length is checked against [`MAX_FOLD_ELEMENTS`] before anything is made.
 fn range(label: &str, i: &In) -> IResult<Imported> {
 	let (start, limit, delta) = (i.constant(0)?, i.constant(1)?, i.constant(2)?);
 	if [start, limit, delta].iter().any(|t| t.len() != 1 || t.dtype() != start.dtype()) {
@@ -425,11 +425,15 @@ fn range(label: &str, i: &In) -> IResult<Imported> {
 		}
 		Ok(n as usize)
 	};
-	let data = match (start.data(), limit.data(), delta.data()) {
-		(TensorData::F32(s), TensorData::F32(l), TensorData::F32(d)) => {
-			let (Some(&s), Some(&l), Some(&d)) = (s.first(), l.first(), d.first()) else {
-				return Err(invalid(format!("{label}: an operand has no element")));
-			};
+	// A float16 operand is exact as float32; its elements are computed as float32 and rounded
+	// once when stored, as every float16 op's.
+	let float = |t: &Tensor| match t.data() {
+		TensorData::F32(v) => v.first().copied(),
+		TensorData::F16(v) => v.first().map(|h| crate::float16::f16_to_f32(*h)),
+		_ => None,
+	};
+	let data = match (float(start), float(limit), float(delta)) {
+		(Some(s), Some(l), Some(d)) => {
 			let q = libm::ceil(f64::from(l - s) / f64::from(d));
 			if !q.is_finite() {
 				return Err(invalid(format!(
@@ -437,7 +441,12 @@ fn range(label: &str, i: &In) -> IResult<Imported> {
 				)));
 			}
 			let n = folded(if q > 0.0 { q as u64 } else { 0 })?;
-			TensorData::F32((0..n).map(|k| s + (k as f32) * d).collect())
+			let values = (0..n).map(|k| s + (k as f32) * d);
+			if start.dtype() == DType::F16 {
+				TensorData::F16(values.map(crate::float16::f32_to_f16).collect())
+			} else {
+				TensorData::F32(values.collect())
+			}
 		},
 		_ => {
 			let ints = |t: &Tensor| t.to_i64_vec().and_then(|v| v.first().copied());
