@@ -37,7 +37,7 @@ from onnx import numpy_helper
 # suite when all its nodes are among them.
 ENGINE_OPS = set(
     """Abs Add And ArgMax ArgMin AveragePool BatchNormalization Cast Clip Concat Constant ConstantOfShape
-    Conv DequantizeLinear Div Dropout Elu Equal Erf Exp Expand Flatten Gather Gelu Gemm
+    Conv DequantizeLinear Div Dropout Einsum Elu Equal Erf Exp Expand Flatten Gather Gelu Gemm
     GlobalAveragePool GlobalMaxPool Greater GreaterOrEqual HardSigmoid Identity
     LayerNormalization LeakyRelu Less LessOrEqual Log LogSoftmax LRN MatMul MatMulInteger Max
     MaxPool Min Mul Neg Not Or PRelu Pad Pow QLinearConv QLinearMatMul QuantizeLinear

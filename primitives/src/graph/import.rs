@@ -10,7 +10,7 @@ use alloc::{
 
 use super::{
 	convert::{tensor_from_proto, Attrs},
-	nodes::{import_node, Imported},
+	nodes::{einsum, import_node, Imported},
 	shapes::IResult,
 	Graph, GraphError, Node, ValueId, ValueInfo, MAX_OPSET, MIN_OPSET,
 };
@@ -106,7 +106,7 @@ pub(super) fn import(
 		)));
 	}
 
-	let mut fold = FoldMeter { budget, work: 0, bytes: 0 };
+	let fold = FoldMeter { budget, work: 0, bytes: 0 };
 	let mut known: BTreeMap<String, Known> = BTreeMap::new();
 	let mut initializer_order = Vec::new();
 	for t in &graph.initializer {
@@ -182,8 +182,7 @@ pub(super) fn import(
 		.map(String::as_str)
 		.filter(|n| !n.is_empty())
 		.collect();
-	// Canonical nodes before id assignment: (onnx op, op, input names, output names).
-	let mut kept_nodes: Vec<PendingNode> = Vec::new();
+	let mut nodes = NodeImporter { known, fold, kept_nodes: Vec::new(), read, opset, budget };
 	for &i in &order {
 		let Some(node) = graph.node.get(i) else { continue };
 		let label = if node.name.is_empty() {
@@ -198,72 +197,24 @@ pub(super) fn import(
 			return Err(unsupported(format!("{label}: too many inputs or outputs")));
 		}
 		Attrs { node: &label, list: &node.attribute }.no_subgraphs()?;
-		let inputs: Vec<Option<&Known>> =
-			node.input.iter().map(|n| if n.is_empty() { None } else { known.get(n) }).collect();
-		let imported = import_node(node, &label, &inputs, &read, opset)?;
-		let (op, kept, out_types) = match imported {
-			Imported::Constants(ts) => {
-				for t in &ts {
-					let bytes = (t.len() as u64).saturating_mul(t.dtype().size() as u64);
-					fold.charge(&label, t.len() as u64, bytes)?;
-				}
-				bind_outputs(&mut known, node, &label, ts.into_iter().map(Known::constant))?;
-				continue;
-			},
-			Imported::Op { op, kept, outputs } => (op, kept, outputs),
-		};
-		// Resize's tables were computed at import: charged as folding is.
-		if let Op::Resize { axes, .. } = &op {
-			let taps = axes.iter().fold(0u64, |n, a| n.saturating_add(a.index.len() as u64));
-			fold.charge(&label, taps, taps.saturating_mul(8))?;
-		}
-		for ty in &out_types {
-			checked_numel(&ty.shape).map_err(|e| unsupported(format!("{label}: output {e}")))?;
-		}
-		let out_count = out_types.len();
-		let kept_inputs: Vec<Option<&Known>> =
-			kept.iter().map(|k| inputs.get(*k).copied().flatten()).collect();
-		let all_const = kept_inputs.iter().all(|k| k.map(|k| k.constant.is_some()).unwrap_or(true));
-		let in_types: Vec<Option<ValueType>> =
-			kept_inputs.iter().map(|k| k.map(|k| k.ty.clone())).collect();
-		zero_size(&label, &op, &in_types, &out_types)?;
-		let types = NodeTypes { inputs: &in_types, outputs: &out_types };
-		// Costed from the static types before anything is evaluated.
-		let cost = check_node(&label, &op, &types, budget)?;
-		let out_elems = out_types.iter().try_fold(0u64, |n, t| n.checked_add(numel(&t.shape)?));
-		let small = out_elems.is_some_and(|n| n <= MAX_FOLD_ELEMENTS as u64);
-		if all_const && small {
-			fold.charge(&label, cost.work, cost.output_bytes)?;
-			let refs: Vec<Option<&Tensor>> =
-				kept_inputs.iter().map(|k| k.and_then(|k| k.constant.as_ref())).collect();
-			let ts = ops::eval(&op, &types, &refs).map_err(|e| invalid(format!("{label}: {e}")))?;
-			bind_outputs(&mut known, node, &label, ts.into_iter().map(Known::constant))?;
-			continue;
-		}
-		// Outputs beyond the op's own: the optional outputs of the ops in `DROPPABLE_OUTPUTS`
-		// are dropped when nothing reads them; any other is refused, as before (a node that
-		// stays with more outputs than its op was always refused).
-		for o in node.output.iter().skip(out_count).filter(|o| !o.is_empty()) {
-			if read.contains(o.as_str()) {
-				return Err(unsupported(format!("{label}: optional output '{o}' is read")));
+		if node.op_type == "Einsum" {
+			// Rewritten into the nodes it equals, imported in order (a model of at most
+			// MAX_NODES nodes has at most four times as many canonical ones).
+			let types: Vec<Option<&ValueType>> =
+				node.input.iter().map(|n| nodes.known.get(n).map(|k| &k.ty)).collect();
+			for (part, part_label) in einsum::expand(node, &label, &types)? {
+				nodes.import(&part, &part_label)?;
 			}
-			if !DROPPABLE_OUTPUTS.contains(&node.op_type.as_str()) {
-				return Err(unsupported(format!("{label}: output '{o}' beyond the op's own")));
-			}
+		} else {
+			nodes.import(node, &label)?;
 		}
-		// A node that stays can be disputed: its one step must be cheap for the runtime.
-		within(Limit::ChunkFanIn, cost.fan_in, budget).map_err(|e| over(&label, e))?;
-		let input_names: Vec<Option<String>> =
-			kept.iter().map(|k| node.input.get(*k).filter(|n| !n.is_empty()).cloned()).collect();
-		bind_outputs(
-			&mut known,
-			node,
-			&label,
-			out_types.into_iter().map(|ty| Known { ty, constant: None }),
-		)?;
-		// Only the outputs the op produces: optional ones beyond them are read by no one.
-		let output_names = node.output.iter().take(out_count).cloned().collect();
-		kept_nodes.push((node.op_type.clone(), op, input_names, output_names));
+	}
+	let NodeImporter { known, fold, kept_nodes, .. } = nodes;
+	if kept_nodes.len() > MAX_NODES {
+		return Err(unsupported(format!(
+			"{} canonical nodes exceed the limit of {MAX_NODES}",
+			kept_nodes.len()
+		)));
 	}
 
 	let graph = assemble(
@@ -282,6 +233,97 @@ pub(super) fn import(
 		GraphError::OverBudget { node, limit: e.limit, cost: e.cost, max: e.max }
 	})?;
 	Ok((graph, FoldCost { work: fold.work, bytes: fold.bytes }))
+}
+
+/// Imports nodes one at a time, in order: their values join `known`, the nodes that stay join
+/// `kept_nodes`.
+struct NodeImporter<'g, 'b> {
+	/// Every value so far: type and, for constants, data.
+	known: BTreeMap<String, Known>,
+	/// What folding has spent.
+	fold: FoldMeter<'b>,
+	/// Canonical nodes before id assignment: (onnx op, op, input names, output names).
+	kept_nodes: Vec<PendingNode>,
+	/// Every value name a node of the graph or the graph's outputs read.
+	read: BTreeSet<&'g str>,
+	opset: i64,
+	budget: &'b Budget,
+}
+
+impl NodeImporter<'_, '_> {
+	/// Imports `node` (named `label` in messages): folded into constants, or kept.
+	fn import(&mut self, node: &NodeProto, label: &str) -> IResult<()> {
+		let inputs: Vec<Option<&Known>> = node
+			.input
+			.iter()
+			.map(|n| if n.is_empty() { None } else { self.known.get(n) })
+			.collect();
+		let imported = import_node(node, label, &inputs, &self.read, self.opset)?;
+		let (op, kept, out_types) = match imported {
+			Imported::Constants(ts) => {
+				for t in &ts {
+					let bytes = (t.len() as u64).saturating_mul(t.dtype().size() as u64);
+					self.fold.charge(label, t.len() as u64, bytes)?;
+				}
+				bind_outputs(&mut self.known, node, label, ts.into_iter().map(Known::constant))?;
+				return Ok(());
+			},
+			Imported::Op { op, kept, outputs } => (op, kept, outputs),
+		};
+		// Resize's tables were computed at import: charged as folding is.
+		if let Op::Resize { axes, .. } = &op {
+			let taps = axes.iter().fold(0u64, |n, a| n.saturating_add(a.index.len() as u64));
+			self.fold.charge(label, taps, taps.saturating_mul(8))?;
+		}
+		for ty in &out_types {
+			checked_numel(&ty.shape).map_err(|e| unsupported(format!("{label}: output {e}")))?;
+		}
+		let out_count = out_types.len();
+		let kept_inputs: Vec<Option<&Known>> =
+			kept.iter().map(|k| inputs.get(*k).copied().flatten()).collect();
+		let all_const = kept_inputs.iter().all(|k| k.map(|k| k.constant.is_some()).unwrap_or(true));
+		let in_types: Vec<Option<ValueType>> =
+			kept_inputs.iter().map(|k| k.map(|k| k.ty.clone())).collect();
+		zero_size(label, &op, &in_types, &out_types)?;
+		let types = NodeTypes { inputs: &in_types, outputs: &out_types };
+		// Costed from the static types before anything is evaluated.
+		let cost = check_node(label, &op, &types, self.budget)?;
+		let out_elems = out_types.iter().try_fold(0u64, |n, t| n.checked_add(numel(&t.shape)?));
+		let small = out_elems.is_some_and(|n| n <= MAX_FOLD_ELEMENTS as u64);
+		if all_const && small {
+			self.fold.charge(label, cost.work, cost.output_bytes)?;
+			let refs: Vec<Option<&Tensor>> =
+				kept_inputs.iter().map(|k| k.and_then(|k| k.constant.as_ref())).collect();
+			let ts = ops::eval(&op, &types, &refs).map_err(|e| invalid(format!("{label}: {e}")))?;
+			bind_outputs(&mut self.known, node, label, ts.into_iter().map(Known::constant))?;
+			return Ok(());
+		}
+		// Outputs beyond the op's own: the optional outputs of the ops in `DROPPABLE_OUTPUTS`
+		// are dropped when nothing reads them; any other is refused, as before (a node that
+		// stays with more outputs than its op was always refused).
+		for o in node.output.iter().skip(out_count).filter(|o| !o.is_empty()) {
+			if self.read.contains(o.as_str()) {
+				return Err(unsupported(format!("{label}: optional output '{o}' is read")));
+			}
+			if !DROPPABLE_OUTPUTS.contains(&node.op_type.as_str()) {
+				return Err(unsupported(format!("{label}: output '{o}' beyond the op's own")));
+			}
+		}
+		// A node that stays can be disputed: its one step must be cheap for the runtime.
+		within(Limit::ChunkFanIn, cost.fan_in, self.budget).map_err(|e| over(label, e))?;
+		let input_names: Vec<Option<String>> =
+			kept.iter().map(|k| node.input.get(*k).filter(|n| !n.is_empty()).cloned()).collect();
+		bind_outputs(
+			&mut self.known,
+			node,
+			label,
+			out_types.into_iter().map(|ty| Known { ty, constant: None }),
+		)?;
+		// Only the outputs the op produces: optional ones beyond them are read by no one.
+		let output_names = node.output.iter().take(out_count).cloned().collect();
+		self.kept_nodes.push((node.op_type.clone(), op, input_names, output_names));
+		Ok(())
+	}
 }
 
 /// Zero-size values: a node whose outputs are all empty computes nothing, so any op may have

@@ -15,6 +15,8 @@ mod tests;
 #[cfg(test)]
 mod tests_dtypes;
 #[cfg(test)]
+mod tests_einsum;
+#[cfg(test)]
 mod tests_empty;
 #[cfg(test)]
 mod tests_legacy;

@@ -2,6 +2,7 @@
 //! algebra, convolution, pooling, normalisation, reductions and quantisation here; data
 //! layout and constants in [`layout`].
 
+pub(super) mod einsum;
 mod elementwise;
 mod layout;
 mod legacy;
