@@ -13,6 +13,8 @@ mod shapes;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_3d;
+#[cfg(test)]
 mod tests_dtypes;
 #[cfg(test)]
 mod tests_einsum;

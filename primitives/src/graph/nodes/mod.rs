@@ -466,7 +466,7 @@ pub(super) fn import_node(
 			}
 			let (x, w) = (&i.ty(xi)?.shape, &i.ty(wi)?.shape);
 			let (attrs, out_spatial) = conv_attrs(&a, x, w, label)?;
-			// `conv_attrs` accepts ranks 3 and 4 only.
+			// `conv_attrs` accepts ranks 3 to 5 only.
 			let (&[x0, x1, ..], &[w0, w1, ..]) = (x.as_slice(), w.as_slice()) else {
 				return Err(invalid(format!("{label}: convolution of {x:?} by {w:?}")));
 			};
@@ -913,10 +913,11 @@ fn conv_attrs(
 	label: &str,
 ) -> IResult<(ConvAttrs, Vec<usize>)> {
 	let (Some(x_spatial), Some(kernel)) = (x.get(2..), w.get(2..)) else {
-		return Err(unsupported(format!("{label}: only 1-D and 2-D convolutions ({x:?}, {w:?})")));
+		return Err(unsupported(format!("{label}: only 1-D to 3-D convolutions ({x:?}, {w:?})")));
 	};
-	if x.len() > 4 || w.len() != x.len() || x_spatial.is_empty() {
-		return Err(unsupported(format!("{label}: only 1-D and 2-D convolutions ({x:?}, {w:?})")));
+	// 2-D has the fast path; 1-D and 3-D run by the element definition (and cost as such).
+	if x.len() > 5 || w.len() != x.len() || x_spatial.is_empty() {
+		return Err(unsupported(format!("{label}: only 1-D to 3-D convolutions ({x:?}, {w:?})")));
 	}
 	let n = x_spatial.len();
 	let (strides, dilations, pads) = spatial(a, n, label)?;
