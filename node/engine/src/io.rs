@@ -19,16 +19,24 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, EngineError> {
 	Ok(verity_tensor_files::read_file(path)?)
 }
 
-/// The bytes of the model file `path`, refused without reading it when the file is longer
-/// than `max_bytes` ([`GraphError::TooLarge`]).
+/// The bytes of the model file `path`, refused ([`GraphError::TooLarge`]) once more than
+/// `max_bytes` are read: at most `max_bytes + 1` bytes are read, whatever the file claims to
+/// be (a pipe, a device, a file that grows).
 pub fn read_file_up_to(path: &Path, max_bytes: usize) -> Result<Vec<u8>, EngineError> {
-	if let Ok(meta) = std::fs::metadata(path) {
-		let bytes = usize::try_from(meta.len()).unwrap_or(usize::MAX);
-		if bytes > max_bytes {
-			return Err(GraphError::TooLarge { bytes, max: max_bytes }.into());
-		}
+	use std::io::Read;
+	let io_error = |e: std::io::Error| {
+		EngineError::from(FileError::Io { path: path.to_path_buf(), cause: e.to_string() })
+	};
+	let file = std::fs::File::open(path).map_err(io_error)?;
+	let mut bytes = Vec::new();
+	let most = u64::try_from(max_bytes).unwrap_or(u64::MAX).saturating_add(1);
+	file.take(most).read_to_end(&mut bytes).map_err(io_error)?;
+	if bytes.len() > max_bytes {
+		let size = std::fs::metadata(path).ok().and_then(|m| usize::try_from(m.len()).ok());
+		let bytes = size.filter(|n| *n > max_bytes).unwrap_or(bytes.len());
+		return Err(GraphError::TooLarge { bytes, max: max_bytes }.into());
 	}
-	read_file(path)
+	Ok(bytes)
 }
 
 /// Reads the tensor in `path`, its format chosen by extension.

@@ -175,7 +175,7 @@ fn model_size_and_budget_are_settings() {
 		parse(&["--max-model-mib", "32", "--budget", "unlimited", "--engine", "canonical"]);
 	assert_eq!(canonical.infer().unwrap().trace_root, report.trace_root);
 
-	// A limit under a small model's size refuses it too, before reading a byte of it.
+	// A limit under a small model's size refuses it too, after reading at most one byte more.
 	let small = parse(&["--max-model-mib", "0"]);
 	assert!(small.infer().unwrap_err().to_string().ends_with("exceeds the limit of 0 bytes"));
 	std::fs::remove_dir_all(dir).unwrap();

@@ -198,12 +198,26 @@ pub(super) fn import(
 		}
 		Attrs { node: &label, list: &node.attribute }.no_subgraphs()?;
 		if node.op_type == "Einsum" {
-			// Rewritten into the nodes it equals, imported in order (a model of at most
-			// MAX_NODES nodes has at most four times as many canonical ones).
+			// Rewritten into the nodes it equals, imported in order. The model may not read
+			// the rewrite's internal values (a graph output of that name would otherwise be
+			// an internal value), and the canonical nodes stay within MAX_NODES.
+			let output = node.output.first().map_or("", String::as_str);
+			if let Some(name) =
+				einsum::internal_names(output).iter().find(|n| nodes.read.contains(n.as_str()))
+			{
+				return Err(unsupported(format!(
+					"{label}: the model reads '{name}', a name the Einsum's rewrite uses"
+				)));
+			}
 			let types: Vec<Option<&ValueType>> =
 				node.input.iter().map(|n| nodes.known.get(n).map(|k| &k.ty)).collect();
 			for (part, part_label) in einsum::expand(node, &label, &types)? {
 				nodes.import(&part, &part_label)?;
+				if nodes.kept_nodes.len() > MAX_NODES {
+					return Err(unsupported(format!(
+						"{label}: its rewrite takes the canonical nodes past the limit of {MAX_NODES}"
+					)));
+				}
 			}
 		} else {
 			nodes.import(node, &label)?;

@@ -164,5 +164,43 @@ fn other_einsums_are_refused_with_their_cause() {
 	b.node("Add", &["y", "y::einsum_a"], &["z"], vec![]);
 	b.output("z");
 	let clash = Graph::from_onnx(&b.build()).unwrap_err().to_string();
-	assert!(clash.contains(&format!("'{}' is defined twice", "y::einsum_a")), "{clash}");
+	assert!(clash.contains("reads 'y::einsum_a', a name the Einsum's rewrite uses"), "{clash}");
+	// Nor may a graph output name one, which would expose the rewrite's internal value.
+	let mut b = ModelBuilder::new("exposed", 12);
+	b.input("a", DType::F32, &[2, 2]).input("b", DType::F32, &[2, 2]);
+	b.node("Einsum", &["a", "b"], &["y"], vec![Attr::Str("equation", "ji,jk->ik".into())]);
+	b.output("y").output("y::einsum_a");
+	let exposed = Graph::from_onnx(&b.build()).unwrap_err().to_string();
+	assert!(exposed.contains("a name the Einsum's rewrite uses"), "{exposed}");
+	// A defined name that is read by no one is still a value defined twice.
+	let mut b = ModelBuilder::new("twice", 12);
+	b.input("a", DType::F32, &[2, 2]).input("b", DType::F32, &[2, 2]);
+	b.node("Relu", &["a"], &["y::einsum_a"], vec![]);
+	b.node("Einsum", &["a", "b"], &["y"], vec![Attr::Str("equation", "ji,jk->ik".into())]);
+	b.output("y");
+	let twice = Graph::from_onnx(&b.build()).unwrap_err().to_string();
+	assert!(twice.contains("'y::einsum_a' is defined twice"), "{twice}");
+}
+
+#[test]
+fn einsum_costs_are_bounded_before_the_work() {
+	// A long equation is refused before it is parsed.
+	let long = ",".repeat(nodes::einsum::MAX_EQUATION_BYTES + 1);
+	let why = Graph::from_onnx(&einsum_model(&long, &[&[2]])).unwrap_err().to_string();
+	assert!(why.contains("exceeds the limit of 256"), "{why}");
+	// Implicit outputs of upper-case letters are ordered differently by runtimes: refused.
+	let why = Graph::from_onnx(&einsum_model("Ab,bc", &[&[2, 2], &[2, 2]])).unwrap_err();
+	assert!(why.to_string().contains("upper-case letters and no explicit output"), "{why}");
+	assert!(Graph::from_onnx(&einsum_model("Ab,bc->Ac", &[&[2, 2], &[2, 2]])).is_ok());
+	// Each Einsum may import as up to four nodes: the canonical graph keeps the node limit.
+	let mut b = ModelBuilder::new("many", 12);
+	b.input("a", DType::F32, &[2, 2]).input("b", DType::F32, &[2, 2]);
+	let n = crate::limits::MAX_NODES / 2 + 1;
+	for k in 0..n {
+		let y = format!("y{k}");
+		b.node("Einsum", &["a", "b"], &[&y], vec![Attr::Str("equation", "ji,jk->ik".into())]);
+		b.output(&y);
+	}
+	let why = Graph::from_onnx(&b.build()).unwrap_err().to_string();
+	assert!(why.contains("past the limit of 2048"), "{why}");
 }

@@ -29,8 +29,18 @@ use crate::{
 /// One ONNX node of the rewrite, with the label its messages use.
 pub(in crate::graph) type Rewritten = (NodeProto, String);
 
+/// Longest equation accepted, in bytes: three terms of [`crate::limits::MAX_RANK`] letters
+/// with their separators and spaces fit many times over. Checked before anything is parsed.
+pub const MAX_EQUATION_BYTES: usize = 256;
+
+/// The synthetic value names the rewrite of an Einsum writing `output` may define.
+pub(in crate::graph) fn internal_names(output: &str) -> [String; 3] {
+	["a", "b", "matmul"].map(|suffix| format!("{output}::einsum_{suffix}"))
+}
+
 /// The letters of each operand and of the output of `equation` (spaces ignored; the implicit
-/// output is the letters used once, in ASCII order, as NumPy gives it).
+/// output is the letters used once, in ASCII order, as NumPy gives it; an implicit output of
+/// upper-case letters is refused, since runtimes order them differently).
 fn parse(equation: &str, label: &str) -> IResult<(Vec<Vec<u8>>, Vec<u8>)> {
 	let eq: Vec<u8> = equation.bytes().filter(|c| *c != b' ').collect();
 	if eq.windows(3).any(|w| w == b"...") {
@@ -45,6 +55,11 @@ fn parse(equation: &str, label: &str) -> IResult<(Vec<Vec<u8>>, Vec<u8>)> {
 	let letters = |t: &[u8]| t.iter().all(u8::is_ascii_alphabetic);
 	if !terms.iter().all(|t| letters(t)) || !rhs.is_none_or(|r| letters(r.as_bytes())) {
 		return Err(invalid(format!("{label}: Einsum equation '{equation}' is malformed")));
+	}
+	if rhs.is_none() && eq.iter().any(u8::is_ascii_uppercase) {
+		return Err(unsupported(format!(
+			"{label}: Einsum with upper-case letters and no explicit output"
+		)));
 	}
 	let mut uses: BTreeMap<u8, usize> = BTreeMap::new();
 	for c in terms.iter().flatten() {
@@ -100,6 +115,12 @@ pub(in crate::graph) fn expand(
 	types: &[Option<&ValueType>],
 ) -> IResult<Vec<Rewritten>> {
 	let a = Attrs { node: label, list: &node.attribute };
+	let length = node.attribute.iter().filter(|at| at.name == "equation").map(|at| at.s.len());
+	if let Some(n) = length.max().filter(|n| *n > MAX_EQUATION_BYTES) {
+		return Err(unsupported(format!(
+			"{label}: Einsum equation of {n} bytes exceeds the limit of {MAX_EQUATION_BYTES}"
+		)));
+	}
 	let equation = a.string("equation", "")?;
 	let (terms, output) = parse(&equation, label)?;
 	let out_name = match node.output.as_slice() {

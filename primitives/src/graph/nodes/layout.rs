@@ -406,10 +406,12 @@ pub(super) fn import(
 
 /// Range: its length depends on its operands' values, so `start`, `limit` and `delta` must be
 /// constants and it folds. `max(ceil((limit - start) / delta), 0)` elements, element `k` being
-/// `start + k·delta` (ONNX's definition). Integers are computed exactly (in `i128`, so no
-/// type's range wraps); float32 as onnxruntime does: `limit - start` rounded to float32, the
-/// quotient in float64, and each element `start + (k as f32) · delta`, two rounded float32
-/// operations (float16 the same, each element rounded to float16 once). The length is checked against [`MAX_FOLD_ELEMENTS`] before anything is made.
+/// `start + k·delta`, as the operator's definition writes it. Integers are computed exactly
+/// (in `i128`, so no type's range wraps). float32: the length as onnxruntime counts it
+/// (`limit - start` rounded to float32, the quotient in float64), each element two rounded
+/// float32 operations, `start + (k as f32) · delta`; onnxruntime instead adds `delta` to a
+/// running value, which drifts from this in the last bits after a few elements. float16 the
+/// same, each element rounded to float16 once. The length is checked against [`MAX_FOLD_ELEMENTS`] before anything is made.
 fn range(label: &str, i: &In) -> IResult<Imported> {
 	let (start, limit, delta) = (i.constant(0)?, i.constant(1)?, i.constant(2)?);
 	if [start, limit, delta].iter().any(|t| t.len() != 1 || t.dtype() != start.dtype()) {
