@@ -324,6 +324,58 @@ pub fn corpus() -> Result<Vec<Case>, TensorError> {
 	b.output("y");
 	case("dead-outputs", "many outputs nothing reads", &b, Expect::Runs);
 
+	// An Einsum equation of 100,000 commas: 100,000 terms if it were parsed.
+	let mut b = ModelBuilder::new("einsum-long-equation", 17);
+	b.input("x", DType::F32, &[2]);
+	b.node("Einsum", &["x"], &["y"], vec![Attr::Str("equation", ",".repeat(100_000))]);
+	b.output("y");
+	case("einsum-long-equation", "an Einsum equation parsed into many terms", &b, Expect::Refused);
+
+	// 1025 Einsums of two canonical nodes each: past the node limit only once rewritten.
+	let mut b = ModelBuilder::new("einsum-node-blowup", 17);
+	b.input("a", DType::F32, &[2, 2]).input("b", DType::F32, &[2, 2]);
+	for k in 0..1025 {
+		let y = format!("y{k}");
+		b.node(
+			"Einsum",
+			&["a", "b"],
+			&[y.as_str()],
+			vec![Attr::Str("equation", "ji,jk->ik".into())],
+		);
+		b.output(&y);
+	}
+	case("einsum-node-blowup", "Einsums that rewrite past the node limit", &b, Expect::Refused);
+
+	// Range from 0 to 2^63 - 1: refused by its length before anything is allocated.
+	let mut b = ModelBuilder::new("range-huge", 17);
+	b.initializer("start", Tensor::i64(vec![], vec![0])?);
+	b.initializer("limit", Tensor::i64(vec![], vec![i64::MAX])?);
+	b.initializer("delta", Tensor::i64(vec![], vec![1])?);
+	b.node("Range", &["start", "limit", "delta"], &["y"], vec![]);
+	b.output("y");
+	case("range-huge", "a Range of 2^63 elements folded at import", &b, Expect::Refused);
+
+	// A 3-D convolution with a 40 × 40 × 40 kernel: a dispute step would read 8 million.
+	let mut b = ModelBuilder::new("conv3d-fan-in", 17);
+	b.input("x", DType::F32, &[1, 1, 48, 48, 48]);
+	b.initializer("w", f32s(&[1, 1, 40, 40, 40], 0.5)?);
+	b.node("Conv", &["x", "w"], &["y"], vec![]);
+	b.output("y");
+	case(
+		"conv3d-fan-in",
+		"a 3-D kernel whose one-step reads millions",
+		&b,
+		Expect::OverBudget(Limit::ChunkFanIn),
+	);
+
+	// A small 3-D convolution: by the element definition, within budget.
+	let mut b = ModelBuilder::new("conv3d", 17);
+	b.input("x", DType::F32, &[1, 2, 6, 6, 6]);
+	b.initializer("w", f32s(&[3, 2, 3, 3, 3], 0.5)?);
+	b.node("Conv", &["x", "w"], &["y"], vec![]);
+	b.output("y");
+	case("conv3d", "a 3-D convolution, evaluated by its element definition", &b, Expect::Runs);
+
 	// 900,000 empty attributes on one node: 1.8 MB of wire, hundreds of MB decoded.
 	let mut node = Vec::new();
 	for _ in 0..900_000 {
