@@ -97,6 +97,11 @@ fn best_block(node: &Node) -> Option<u64> {
 	node.rpc("chain_getHeader", json!([])).ok().and_then(|h| crate::common::header_number(&h))
 }
 
+fn finalized_block(node: &Node) -> Option<u64> {
+	let hash = node.rpc("chain_getFinalizedHead", json!([])).ok()?;
+	node.rpc("chain_getHeader", json!([hash])).ok().and_then(|h| crate::common::header_number(&h))
+}
+
 /// Every adversarial model that fits one extrinsic is registered at once, each from its own
 /// dev account: the refused ones fail with their pallet error, the others register, and the
 /// chain keeps producing blocks (before the cost model, one such model stopped block
@@ -159,6 +164,19 @@ fn a_dev_node_refuses_adversarial_models_and_keeps_producing_blocks() {
 				Err(e) => refused(&out, pallet_error(&e)),
 			}
 		}
+		// The CLI returns once its transaction is in a best block. Under load a best block
+		// can be retracted, and the next batch's transaction of the same account would then
+		// take the same nonce (the pool reports it usurped): the next batch starts from a
+		// finalized chain.
+		let best = best_block(&node).expect("the node answers");
+		let finalized =
+			node.wait_for(Duration::from_secs(120), |n| finalized_block(n).filter(|f| *f >= best));
+		assert!(
+			finalized.is_some(),
+			"no finality; log:
+{}",
+			node.log_tail(40)
+		);
 	}
 	// Blocks keep coming after every refusal, and the node is up.
 	let after = best_block(&node).expect("the node answers");
