@@ -201,6 +201,9 @@ pub(super) fn import(
 			// Rewritten into the nodes it equals, imported in order. The model may not read
 			// the rewrite's internal values (a graph output of that name would otherwise be
 			// an internal value), and the canonical nodes stay within MAX_NODES.
+			if nodes.opset < 12 {
+				return Err(unsupported(format!("{label}: Einsum before opset 12")));
+			}
 			let output = node.output.first().map_or("", String::as_str);
 			if let Some(name) =
 				einsum::internal_names(output).iter().find(|n| nodes.read.contains(n.as_str()))

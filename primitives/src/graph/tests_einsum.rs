@@ -28,7 +28,12 @@ fn inputs(shapes: &[&[usize]]) -> Vec<Tensor> {
 
 /// A model of one Einsum over inputs `a` (and `b`) of `shapes`.
 fn einsum_model(equation: &str, shapes: &[&[usize]]) -> Vec<u8> {
-	let mut b = ModelBuilder::new("einsum", 12);
+	einsum_model_at(12, equation, shapes)
+}
+
+/// [`einsum_model`] at `opset`.
+fn einsum_model_at(opset: i64, equation: &str, shapes: &[&[usize]]) -> Vec<u8> {
+	let mut b = ModelBuilder::new("einsum", opset);
 	let names = ["a", "b", "c"];
 	for (name, shape) in names.iter().zip(shapes) {
 		b.input(name, DType::F32, shape);
@@ -151,6 +156,11 @@ fn other_einsums_are_refused_with_their_cause() {
 	for (equation, shapes, cause) in cases {
 		let why = refusal(equation, shapes);
 		assert!(why.contains(cause), "{equation}: {why}");
+	}
+	// Einsum exists from opset 12 (the rewrite's nodes would import at any opset).
+	for opset in [1, 11] {
+		let old = Graph::from_onnx(&einsum_model_at(opset, "ij,jk->ik", &[&[2, 2], &[2, 2]]));
+		assert!(old.unwrap_err().to_string().contains("Einsum before opset 12"));
 	}
 	let repeated = refusal("ij,jk->ii", &[&[2, 2], &[2, 2]]);
 	assert!(repeated.contains("'i' is repeated or in no operand"), "{repeated}");
