@@ -198,41 +198,12 @@ pub(super) fn import(
 		}
 		Attrs { node: &label, list: &node.attribute }.no_subgraphs()?;
 		if node.op_type == "Einsum" {
-			// Rewritten into the nodes it equals, imported in order. The model may not read
-			// the rewrite's internal values (a graph output of that name would otherwise be
-			// an internal value), and the canonical nodes stay within MAX_NODES.
-			if nodes.opset < 12 {
-				return Err(unsupported(format!("{label}: Einsum before opset 12")));
-			}
-			let output = node.output.first().map_or("", String::as_str);
-			if let Some(name) =
-				einsum::internal_names(output).iter().find(|n| nodes.read.contains(n.as_str()))
-			{
-				return Err(unsupported(format!(
-					"{label}: the model reads '{name}', a name the Einsum's rewrite uses"
-				)));
-			}
-			let types: Vec<Option<&ValueType>> =
-				node.input.iter().map(|n| nodes.known.get(n).map(|k| &k.ty)).collect();
-			for (part, part_label) in einsum::expand(node, &label, &types)? {
-				nodes.import(&part, &part_label)?;
-				if nodes.kept_nodes.len() > MAX_NODES {
-					return Err(unsupported(format!(
-						"{label}: its rewrite takes the canonical nodes past the limit of {MAX_NODES}"
-					)));
-				}
-			}
+			nodes.import_einsum(node, &label)?;
 		} else {
 			nodes.import(node, &label)?;
 		}
 	}
 	let NodeImporter { known, fold, kept_nodes, .. } = nodes;
-	if kept_nodes.len() > MAX_NODES {
-		return Err(unsupported(format!(
-			"{} canonical nodes exceed the limit of {MAX_NODES}",
-			kept_nodes.len()
-		)));
-	}
 
 	let graph = assemble(
 		&known,
@@ -338,7 +309,36 @@ impl NodeImporter<'_, '_> {
 		)?;
 		// Only the outputs the op produces: optional ones beyond them are read by no one.
 		let output_names = node.output.iter().take(out_count).cloned().collect();
+		// Only a rewritten node (Einsum) imports as more than one: the check is for those.
+		if self.kept_nodes.len() >= MAX_NODES {
+			return Err(unsupported(format!(
+				"{label}: the canonical nodes go past the limit of {MAX_NODES}"
+			)));
+		}
 		self.kept_nodes.push((node.op_type.clone(), op, input_names, output_names));
+		Ok(())
+	}
+
+	/// Imports Einsum `node` (named `label`) as the nodes it is rewritten into, in order
+	/// ([`einsum::expand`]). The model may not read the rewrite's internal values (a graph
+	/// output of that name would otherwise be an internal value).
+	fn import_einsum(&mut self, node: &NodeProto, label: &str) -> IResult<()> {
+		if self.opset < 12 {
+			return Err(unsupported(format!("{label}: Einsum before opset 12")));
+		}
+		let output = node.output.first().map_or("", String::as_str);
+		if let Some(name) =
+			einsum::internal_names(output).iter().find(|n| self.read.contains(n.as_str()))
+		{
+			return Err(unsupported(format!(
+				"{label}: the model reads '{name}', a name the Einsum's rewrite uses"
+			)));
+		}
+		let types: Vec<Option<&ValueType>> =
+			node.input.iter().map(|n| self.known.get(n).map(|k| &k.ty)).collect();
+		for (part, part_label) in einsum::expand(node, label, &types)? {
+			self.import(&part, &part_label)?;
+		}
 		Ok(())
 	}
 }

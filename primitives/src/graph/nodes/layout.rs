@@ -372,12 +372,7 @@ pub(super) fn import(
 				i.ints(0)?.iter().map(|v| dim(*v, label)).collect::<IResult<_>>()?;
 			let n = checked_numel(&shape).map_err(|e| unsupported(format!("{label}: {e}")))?;
 			// Refused before anything is allocated: a tiny attribute must not fill memory.
-			if n > MAX_FOLD_ELEMENTS {
-				return Err(unsupported(format!(
-					"{label}: ConstantOfShape of {n} elements exceeds the folding limit of \
-					 {MAX_FOLD_ELEMENTS}"
-				)));
-			}
+			let n = foldable(label, "ConstantOfShape", n as u64)?;
 			let value = a.tensor("value")?.unwrap_or(Tensor::f32(vec![1], vec![0.0])?);
 			if value.len() != 1 {
 				return Err(invalid(format!("{label}: value must have one element")));
@@ -404,6 +399,17 @@ pub(super) fn import(
 	}
 }
 
+/// `n`, the elements a constant-producing `op` would make, if within [`MAX_FOLD_ELEMENTS`]:
+/// checked before anything is allocated.
+fn foldable(label: &str, op: &str, n: u64) -> IResult<usize> {
+	if n > MAX_FOLD_ELEMENTS as u64 {
+		return Err(unsupported(format!(
+			"{label}: {op} of {n} elements exceeds the folding limit of {MAX_FOLD_ELEMENTS}"
+		)));
+	}
+	Ok(n as usize)
+}
+
 /// Range: its length depends on its operands' values, so `start`, `limit` and `delta` must be
 /// constants and it folds. `max(ceil((limit - start) / delta), 0)` elements, element `k` being
 /// `start + k·delta`, as the operator's definition writes it. Integers are computed exactly
@@ -419,14 +425,7 @@ fn range(label: &str, i: &In) -> IResult<Imported> {
 			"{label}: start, limit and delta must be scalars of one element type"
 		)));
 	}
-	let folded = |n: u64| {
-		if n > MAX_FOLD_ELEMENTS as u64 {
-			return Err(unsupported(format!(
-				"{label}: Range of {n} elements exceeds the folding limit of {MAX_FOLD_ELEMENTS}"
-			)));
-		}
-		Ok(n as usize)
-	};
+	let folded = |n: u64| foldable(label, "Range", n);
 	// A float16 operand is exact as float32; its elements are computed as float32 and rounded
 	// once when stored, as every float16 op's.
 	let float = |t: &Tensor| match t.data() {
