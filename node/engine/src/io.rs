@@ -21,7 +21,7 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, EngineError> {
 
 /// The bytes of the model file `path`, refused ([`GraphError::TooLarge`]) once more than
 /// `max_bytes` are read: at most `max_bytes + 1` bytes are read, whatever the file claims to
-/// be (a pipe, a device, a file that grows).
+/// be (a pipe, a device, a file that grows); `usize::MAX` is no limit.
 pub fn read_file_up_to(path: &Path, max_bytes: usize) -> Result<Vec<u8>, EngineError> {
 	use std::io::Read;
 	let io_error = |e: std::io::Error| {

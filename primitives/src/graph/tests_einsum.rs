@@ -157,6 +157,20 @@ fn other_einsums_are_refused_with_their_cause() {
 		let why = refusal(equation, shapes);
 		assert!(why.contains(cause), "{equation}: {why}");
 	}
+	// Einsum's element types exclude bool (a Transpose alone would move it), and it has a
+	// string equation.
+	let mut b = ModelBuilder::new("bool", 12);
+	b.input("a", DType::Bool, &[2, 3]);
+	b.node("Einsum", &["a"], &["y"], vec![Attr::Str("equation", "ij->ji".into())]);
+	b.output("y");
+	assert!(Graph::from_onnx(&b.build()).unwrap_err().to_string().contains("Einsum of bool"));
+	for attrs in [vec![], vec![Attr::Ints("equation", vec![1])]] {
+		let mut b = ModelBuilder::new("no-equation", 12);
+		b.input("a", DType::F32, &[]);
+		b.node("Einsum", &["a"], &["y"], attrs);
+		b.output("y");
+		assert!(Graph::from_onnx(&b.build()).is_err());
+	}
 	// Einsum exists from opset 12 (the rewrite's nodes would import at any opset).
 	for opset in [1, 11] {
 		let old = Graph::from_onnx(&einsum_model_at(opset, "ij,jk->ik", &[&[2, 2], &[2, 2]]));

@@ -24,6 +24,7 @@ use crate::{
 	graph::{convert::Attrs, shapes::IResult},
 	onnx::{AttributeProto, NodeProto},
 	ops::ValueType,
+	tensor::DType,
 };
 
 /// One ONNX node of the rewrite, with the label its messages use.
@@ -121,6 +122,10 @@ pub(in crate::graph) fn expand(
 			"{label}: Einsum equation of {n} bytes exceeds the limit of {MAX_EQUATION_BYTES}"
 		)));
 	}
+	if !a.has("equation") {
+		return Err(invalid(format!("{label}: Einsum has no equation")));
+	}
+	a.typed("equation", 3)?;
 	let equation = a.string("equation", "")?;
 	let (terms, output) = parse(&equation, label)?;
 	let out_name = match node.output.as_slice() {
@@ -142,6 +147,12 @@ pub(in crate::graph) fn expand(
 			.copied()
 			.flatten()
 			.ok_or_else(|| invalid(format!("{label}: input {k} is missing")))?;
+		// ONNX's Einsum types: the integers and the floats that compute (the rewrite's
+		// Transpose alone would also move bool, float8 and the sub-byte types).
+		let d = ty.dtype;
+		if d == DType::Bool || d.is_sub_byte() || (d.is_narrow_float() && d != DType::BF16) {
+			return Err(unsupported(format!("{label}: Einsum of {}", d.name())));
+		}
 		if ty.shape.len() != term.len() {
 			return Err(invalid(format!(
 				"{label}: operand {k} has rank {} for {} letters",
